@@ -1,0 +1,30 @@
+"""Pydantic schema of a parsed report and the two national templates, as data."""
+
+from nianbao.models.schema import (
+    BBox,
+    Cell,
+    CellKind,
+    CheckResult,
+    CheckStatus,
+    PageInfo,
+    Report,
+    SourceInfo,
+    Table,
+)
+from nianbao.models.document import Document, Row, TextCell
+from nianbao.models.template import (
+    ColumnSpec,
+    ItemSpec,
+    RowSpec,
+    RuleSpec,
+    TableSpec,
+    Template,
+    TEMPLATE_VERSIONS,
+    load_template,
+)
+
+__all__ = [
+    "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "Report", "SourceInfo", "Table",
+    "Document", "Row", "TextCell",
+    "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",
+]

@@ -1,0 +1,124 @@
+"""The result schema: a Report with its Tables of Cells, and the consistency CheckResults."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+BBox = tuple[float, float, float, float]
+"""x0, y0, x1, y1 in pixels of the page rendered at ``PageInfo.dpi``."""
+
+TableId = Literal["applications", "reviews_litigation", "active_disclosure"]
+
+
+class CellKind(str, Enum):
+    """What a printed cell means (a blank, a dash and a 0 are different statements)."""
+
+    number = "number"
+    zero = "zero"
+    blank = "blank"
+    dash = "dash"  # "—", "/", "无"
+    text = "text"
+    unreadable = "unreadable"
+    missing = "missing"  # the template cell was not found in the document
+    derived = "derived"  # not printed legibly; value inferred from the consistency rules
+
+
+class Cell(BaseModel):
+    table: TableId
+    row: str
+    col: str
+    value: float | int | None = None
+    unit: str | None = None  # "元" / "万元" for money, as read (cell or header); None = unknown
+    value_wan: float | None = None  # money value in 万元 when the unit is known
+    text: str = ""  # the raw text read for this cell
+    kind: CellKind = CellKind.missing
+    confidence: float = 0.0
+    read_confidence: float = 0.0  # how sure the reading of the characters is
+    placement_confidence: float = 0.0  # how sure the row/column assignment is
+    page: int | None = None  # 1-based
+    bbox: BBox | None = None
+    reasons: list[str] = Field(default_factory=list)  # why confidence is below 1
+    suggestions: list[str] = Field(default_factory=list)  # alternatives for a reviewer, never applied
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.table, self.row, self.col)
+
+
+class Table(BaseModel):
+    id: TableId
+    found: bool = False
+    pages: list[int] = Field(default_factory=list)
+    unit: str | None = None  # unit stated in the table header, if any
+    cells: list[Cell] = Field(default_factory=list)
+
+    def cell(self, row: str, col: str) -> Cell | None:
+        for c in self.cells:
+            if c.row == row and c.col == col:
+                return c
+        return None
+
+
+class CheckStatus(str, Enum):
+    passed = "passed"
+    failed = "failed"
+    not_assessable = "not_assessable"
+
+
+class CheckResult(BaseModel):
+    rule: str  # rule id from the template, e.g. "applications.balance"
+    subject: str  # the column or row the rule was applied to, e.g. "total"
+    status: CheckStatus
+    description: str
+    equation: str  # the rule written with its numbers, e.g. "1 + 0 = 1 + 0"
+    lhs: float | None = None
+    rhs: float | None = None
+    cells: list[str] = Field(default_factory=list)  # "table.row.col" of every operand
+
+
+class PageInfo(BaseModel):
+    number: int  # 1-based
+    width: float  # pixels at ``dpi``
+    height: float
+    dpi: float
+    source: Literal["text", "scan", "none"] = "none"  # text layer, OCR of an image, or no page geometry
+    rotation: int = 0  # degrees the page image was turned to be upright
+    skew: float = 0.0  # degrees of deskew applied
+
+
+class SourceInfo(BaseModel):
+    path: str
+    sha256: str
+    size: int
+    format: str  # reader used: pdf-text, pdf-scan, image, html, docx, text-tsv, text-word, markdown
+    pages: int = 0
+
+
+class Report(BaseModel):
+    schema_version: Literal[1] = 1
+    source: SourceInfo
+    agency: str | None = None
+    year: int | None = None
+    template_version: str | None = None
+    version_evidence: str = ""
+    pages: list[PageInfo] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def table(self, table_id: str) -> Table | None:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        return None
+
+    def cells(self) -> list[Cell]:
+        return [c for t in self.tables for c in t.cells]
+
+    @property
+    def checks_passed(self) -> bool:
+        return not any(c.status == CheckStatus.failed for c in self.checks)

@@ -1,0 +1,59 @@
+"""All tunable settings in one typed object with defaults (like pdfplumber's table settings).
+
+Stages receive the part they need; nothing reads module-level constants.
+Environment variables ``NIANBAO_<FIELD>`` override defaults (e.g. ``NIANBAO_OCR_ENGINE=paddle``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LayoutSettings(BaseModel):
+    render_dpi: int = 200  # dpi for rendering PDF pages that are not one embedded scan
+    max_scan_dpi: int = 300  # embedded scans above this are downsampled to it
+    min_line_length_frac: float = 0.03  # ruling line min length, as a fraction of page width
+    deskew_max_angle: float = 5.0  # degrees
+    detect_orientation: bool = True
+    debug_dir: str | None = None  # where stages write debug images, if set
+
+
+class OcrSettings(BaseModel):
+    engine: Literal["rapidocr", "paddle"] = "rapidocr"
+    threads: int = 2  # onnxruntime intra-op threads
+    use_gpu: bool = False
+    second_look: bool = True  # re-read unsure numeric cells with a different crop
+
+
+class AssemblySettings(BaseModel):
+    min_label_score: float = 0.45  # label similarity below this does not count as a label match
+    max_count_mismatch: int = 2  # values missing/extra in a row that the rules may resolve
+
+
+class ConfidenceSettings(BaseModel):
+    failed_rule_factor: float = 0.5  # multiply confidence of cells in a broken rule
+    derived_confidence: float = 0.55  # cells whose value was inferred from the rules
+    lookalike_factor: float = 0.85  # O→0, l→1 substitutions
+    confirmed_floor: float = 0.95  # read cells confirmed by both their row and column rule
+    silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error
+
+
+class Limits(BaseModel):
+    max_pages: int = 200
+    max_file_mb: int = 200
+    max_page_pixels: int = 60_000_000
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline, with defaults that work offline on a 2-core CPU."""
+
+    model_config = SettingsConfigDict(env_prefix="NIANBAO_", env_nested_delimiter="__")
+
+    layout: LayoutSettings = Field(default_factory=LayoutSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
+    assembly: AssemblySettings = Field(default_factory=AssemblySettings)
+    confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
+    limits: Limits = Field(default_factory=Limits)
