@@ -49,7 +49,11 @@ class ItemSpec(BaseModel):
     rows: list[RowSpec]
 
     def row_id(self, row: RowSpec) -> str:
-        return f"{self.id}.{row.id}" if self.id else row.id
+        return self.row_id_by_id(row.id)
+
+    def row_id_by_id(self, row_id: str) -> str:
+        """Canonical row id: ``<item>.<row>`` for 第二十条 items, the bare row id otherwise."""
+        return f"{self.id}.{row_id}" if self.id else row_id
 
 
 class TableSpec(BaseModel):

@@ -1,0 +1,528 @@
+"""Assembly: from a Document (rows of cell texts, from any reader or the scan pipeline) to the
+canonical cells of the report's template.
+
+One path for every input:
+1. detect the template version from the tables' own headers (SPEC §1);
+2. locate each table's region in the row stream (tables continued on the next page are just
+   consecutive rows);
+3. split every table row into its label part and its value part;
+4. align value rows to template rows with an order-preserving dynamic programme over fuzzy
+   label scores (labels split over rows, merged and vertical row headers, missing labels);
+5. map values to columns (by count; rows with too few or too many values are resolved with
+   the consistency rules, marked and given a lower confidence, never silently).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from nianbao.checks import CellKey, Equation, evaluate, expand_rules
+from nianbao.labels import LabelMatcher, normalize_label
+from nianbao.models import (
+    Cell,
+    CellKind,
+    CheckStatus,
+    ColumnSpec,
+    Document,
+    ItemSpec,
+    Row,
+    RowSpec,
+    Table,
+    TableSpec,
+    Template,
+    TextCell,
+    load_template,
+    TEMPLATE_VERSIONS,
+)
+from nianbao.numbers import parse_cell, to_wan
+from nianbao.settings import AssemblySettings
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
+
+
+# ----------------------------------------------------------------------------- rows → candidates
+
+
+@dataclass
+class Candidate:
+    """A table row that may hold values: its label text and its value cells."""
+
+    index: int  # position in Document.rows
+    row: Row
+    label: str
+    values: list[TextCell]
+    context: str = ""  # label text of neighbouring label-only rows (split labels, vertical headers)
+
+
+def value_like(text: str) -> bool:
+    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label."""
+    t = normalize_label(text) if text else ""
+    if not t:
+        return False
+    pv = parse_cell(text, signed=True)
+    if pv.kind in (CellKind.number, CellKind.zero, CellKind.dash):
+        return not _CJK.search(text.replace("万元", "").replace("元", "").replace("无", ""))
+    return pv.kind == CellKind.unreadable and not _CJK.search(text) and len(t) <= 12
+
+
+def split_row(row: Row) -> tuple[str, list[TextCell]]:
+    """Label text and value cells of a row: values are the cells after the last label cell."""
+    cells = list(row.cells)
+    if row.kind == "text" and len(cells) == 1:
+        m = _SPACED_VALUES.match(" ".join(cells[0].text.split()))
+        if m:  # "规章 0 0 0" written as one line
+            vals = re.findall(r"[-+]?[\d.,]+(?:\s*万?元)?", m.group("values"))
+            return m.group("label"), [TextCell(text=v, confidence=cells[0].confidence) for v in vals]
+        return cells[0].text, []
+    last_label = -1
+    for i, c in enumerate(cells):
+        if c.text.strip() and not value_like(c.text):
+            last_label = i
+    label = " ".join(c.text for c in cells[: last_label + 1] if c.text.strip())
+    values = cells[last_label + 1 :]
+    if not row.exact_cells:
+        values = [c for c in values if c.text.strip()] if any(c.text.strip() for c in values) else []
+    return label, values
+
+
+# ----------------------------------------------------------------------------- version
+
+
+def detect_version(doc: Document, year: int | None = None) -> tuple[str, str]:
+    """Template version from the printed headers (SPEC §1), with the evidence as text."""
+    table_text = normalize_label(" ".join(r.text for r in doc.rows if r.kind == "table" or len(r.text) < 60))
+    hits: dict[str, list[str]] = {}
+    for version in TEMPLATE_VERSIONS:
+        hits[version] = [m for m in load_template(version).markers if normalize_label(m) in table_text]
+    best = max(TEMPLATE_VERSIONS, key=lambda v: len(hits[v]))
+    others = [v for v in TEMPLATE_VERSIONS if v != best]
+    if hits[best] and all(len(hits[best]) > len(hits[o]) for o in others):
+        return best, f"headers print {', '.join(hits[best])}"
+    if year is not None:
+        guess = "2021" if year >= 2021 else "2019"
+        return guess, f"no decisive template headers found; guessed from report year {year}"
+    return "2019", "no template headers found; assumed 2019"
+
+
+# ----------------------------------------------------------------------------- regions
+
+
+def _find_row(rows: list[Row], needles: list[str], start: int = 0, stop: int | None = None,
+              table_only: bool = False, max_len: int | None = None) -> int | None:
+    needles_n = [normalize_label(n) for n in needles]
+    for i in range(start, len(rows) if stop is None else stop):
+        r = rows[i]
+        if table_only and r.kind != "table":
+            continue
+        t = normalize_label(r.text)
+        if max_len is not None and r.kind == "text" and len(t) > max_len:
+            continue
+        if any(n in t for n in needles_n):
+            return i
+    return None
+
+
+def locate_regions(doc: Document) -> dict[str, tuple[int, int]]:
+    """Row ranges [start, end) of each table (heuristic on headers and section headings)."""
+    rows = doc.rows
+    n = len(rows)
+    app_start = _find_row(rows, ["申请人情况", "勾稽关系", "本年新收政府信息公开申请", "自然人"], table_only=True)
+    if app_start is None:
+        app_start = _find_row(rows, ["收到和处理政府信息公开申请情况", "本年新收政府信息公开申请"], max_len=40)
+    rev_start = _find_row(rows, ["行政复议"], start=app_start or 0, table_only=True)
+    if rev_start is None:
+        rev_start = _find_row(rows, ["行政复议"], start=app_start or 0, max_len=40)
+    ad_start = _find_row(rows, ["第二十条第"], max_len=40)
+    if ad_start is None:
+        ad_start = _find_row(rows, ["主动公开政府信息情况"], max_len=40) or 0
+    regions: dict[str, tuple[int, int]] = {}
+    ad_end = app_start if app_start is not None and app_start > ad_start else n
+    regions["active_disclosure"] = (ad_start, ad_end)
+    if app_start is not None:
+        regions["applications"] = (app_start, rev_start if rev_start is not None and rev_start > app_start else n)
+    else:
+        regions["applications"] = (0, n)
+    if rev_start is not None:
+        end = _find_row(rows, ["存在的主要问题", "存在问题", "其他需要报告"], start=rev_start + 1, max_len=40)
+        regions["reviews_litigation"] = (rev_start, end if end is not None else n)
+    else:
+        regions["reviews_litigation"] = (regions["applications"][1] if app_start is not None else 0, n)
+    return regions
+
+
+def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate], list[int]]:
+    """Value rows of a region, with label-only neighbours attached as context; also the
+    indexes of label-only rows (possible headers)."""
+    cands: list[Candidate] = []
+    label_only: list[int] = []
+    pending_context: list[str] = []
+    for i in range(start, end):
+        row = doc.rows[i]
+        label, values = split_row(row)
+        if values and (row.kind == "table" or len(values) >= 2):
+            c = Candidate(i, row, label, values, context=" ".join(pending_context))
+            cands.append(c)
+            pending_context = []
+        elif row.kind == "table" and label:
+            label_only.append(i)
+            if cands and cands[-1].index >= i - 2:
+                cands[-1].context = (cands[-1].context + " " + label).strip()  # "止公开" after "…法规禁"
+            pending_context.append(label)
+            pending_context = pending_context[-2:]
+    return cands, label_only
+
+
+# ----------------------------------------------------------------------------- row alignment
+
+
+@dataclass
+class TemplateRow:
+    item: ItemSpec
+    spec: RowSpec
+
+    @property
+    def row_id(self) -> str:
+        return self.item.row_id(self.spec)
+
+
+@dataclass
+class Match:
+    cand: Candidate
+    trow: TemplateRow
+    label_score: float
+    placement: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def _label_score(matcher: LabelMatcher, trow: TemplateRow, cand: Candidate) -> float:
+    variants = [cand.label]
+    if cand.context:
+        variants += [cand.label + cand.context, cand.context + cand.label]
+    return max(matcher.best(trow.spec.names, v) for v in variants if v) if any(variants) else 0.0
+
+
+def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelMatcher,
+               settings: AssemblySettings) -> list[Match]:
+    """Order-preserving alignment of value rows to template rows (dynamic programming).
+
+    A required template row earns a reward for any candidate placed on it (so rows whose label
+    is missing but whose position is clear are still placed) plus its label score; an optional
+    row (the other version's rows, provincial rows) is taken only on a clear label match.
+    """
+    n, m = len(cands), len(trows)
+    if n == 0 or m == 0:
+        return []
+    score = [[_label_score(matcher, t, c) for t in trows] for c in cands]
+    min_s = settings.min_label_score
+    neg = float("-inf")
+
+    def reward(i: int, j: int) -> float:
+        s = score[i][j]
+        if trows[j].spec.optional:
+            return s if s >= 0.6 else neg
+        if s >= min_s:
+            return 0.25 + s
+        if not normalize_label(cands[i].label):
+            return 0.25  # no label at all: position only
+        return 0.1 + 0.3 * s  # a label that does not fit
+
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]  # 1 skip cand, 2 skip trow, 3 match
+    for i in range(1, n + 1):
+        best[i][0], move[i][0] = 0.0, 1
+    for j in range(1, m + 1):
+        best[0][j], move[0][j] = 0.0, 2
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            options = [(best[i - 1][j], 1), (best[i][j - 1], 2)]
+            r = reward(i - 1, j - 1)
+            if r != neg:
+                options.append((best[i - 1][j - 1] + r, 3))
+            best[i][j], move[i][j] = max(options, key=lambda o: (o[0], o[1]))
+    matches: list[Match] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        mv = move[i][j]
+        if mv == 3:
+            s = score[i - 1][j - 1]
+            matches.append(Match(cands[i - 1], trows[j - 1], s, 0.0))
+            i, j = i - 1, j - 1
+        elif mv == 1:
+            i -= 1
+        else:
+            j -= 1
+    matches.reverse()
+    for k, mt in enumerate(matches):
+        s = mt.label_score
+        if s >= 0.8:
+            mt.placement = 1.0
+        elif s >= 0.6:
+            mt.placement = 0.95
+        elif s >= min_s:
+            mt.placement = 0.85
+            mt.reasons.append(f"row label matched weakly ({s:.2f}): {mt.cand.label!r}")
+        else:
+            anchored = (k > 0 and matches[k - 1].label_score >= min_s) and (
+                k + 1 < len(matches) and matches[k + 1].label_score >= min_s)
+            mt.placement = 0.8 if anchored else 0.6
+            mt.reasons.append(
+                f"row label {'missing' if not mt.cand.label.strip() else 'unreadable: ' + repr(mt.cand.label)}; "
+                f"placed by position{' between matched rows' if anchored else ''}")
+    return matches
+
+
+# ----------------------------------------------------------------------------- cells
+
+
+def _header_unit(doc: Document, cand: Candidate, col: ColumnSpec, lookback: int = 4) -> str | None:
+    """Unit of a money column as printed in the header rows just above the value row."""
+    start = max(0, cand.index - lookback)
+    for i in range(cand.index - 1, start - 1, -1):
+        row = doc.rows[i]
+        for c in row.cells:
+            t = normalize_label(c.text)
+            if normalize_label(col.label)[:4] in t or "单位" in t:
+                if "万元" in t:
+                    return "万元"
+                if re.search(r"单位\)?:?元|\(元\)", t):
+                    return "元"
+    return None
+
+
+def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, page: int | None,
+              placement: float, reasons: list[str], header_unit: str | None) -> Cell:
+    """A canonical cell from one printed cell (or a missing one when ``tc`` is None)."""
+    if tc is None:
+        return Cell(table=table_id, row=row_id, col=col.id, kind=CellKind.missing, page=page,
+                    placement_confidence=placement, reasons=[*reasons, "no printed cell for this column"])
+    pv = parse_cell(tc.text, signed=col.signed)
+    unit = pv.unit or header_unit or (col.unit if col.money else None)
+    read = tc.confidence * pv.read_factor
+    cell = Cell(
+        table=table_id, row=row_id, col=col.id, value=pv.value, text=tc.text, kind=pv.kind,
+        read_confidence=round(read, 4), placement_confidence=placement, page=page, bbox=tc.bbox,
+        reasons=[*reasons, *pv.notes],
+    )
+    if col.money:
+        cell.unit = unit
+        cell.value_wan = to_wan(pv.value, unit)
+    if tc.alternatives:
+        cell.suggestions = [f"{t} ({c:.2f})" for t, c in tc.alternatives]
+    return cell
+
+
+@dataclass
+class RowAssignment:
+    match: Match
+    columns: list[ColumnSpec]
+    values: list[TextCell]
+    header_unit: dict[str, str | None]
+
+    @property
+    def exact(self) -> bool:
+        return len(self.values) == len(self.columns)
+
+
+def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
+    """Drop surplus blank cells (split merged cells, trailing empties) when there are too many."""
+    notes = []
+    vals = list(values)
+    while len(vals) > n:
+        blanks = [k for k, v in enumerate(vals) if not v.text.strip()]
+        if not blanks:
+            break
+        vals.pop(blanks[-1])
+    if len(vals) != len(values):
+        notes.append(f"dropped {len(values) - len(vals)} blank cell(s) beyond the {n} columns")
+    return vals, notes
+
+
+def _alignments(k: int, n: int, max_gap: int) -> list[tuple[str, tuple[int, ...]]]:
+    """Ways to place k printed values into n columns: ("gap", columns left empty) or ("drop",
+    values dropped)."""
+    if k < n and n - k <= max_gap:
+        return [("gap", g) for g in itertools.combinations(range(n), n - k)]
+    if k > n and k - n <= max_gap:
+        return [("drop", d) for d in itertools.combinations(range(k), k - n)]
+    return []
+
+
+class TableAssembler:
+    """Assembles one canonical table from its region of the document."""
+
+    def __init__(self, doc: Document, template: Template, spec: TableSpec, settings: AssemblySettings):
+        self.doc = doc
+        self.template = template
+        self.spec = spec
+        self.settings = settings
+        self.trows = [TemplateRow(item, r) for item in spec.items for r in item.rows]
+        vocab = [n for t in self.trows for n in t.spec.names]
+        self.matcher = LabelMatcher(vocab)
+
+    def assemble(self, region: tuple[int, int]) -> Table:
+        cands, _ = candidates_in(self.doc, *region)
+        if self.spec.id == "reviews_litigation":
+            cands = [c for c in cands if len(c.values) >= 10][:1]
+            matches = [Match(c, self.trows[0], 1.0, 1.0) for c in cands]
+        else:
+            matches = align_rows(cands, self.trows, self.matcher, self.settings)
+        assignments = []
+        for mt in matches:
+            cols = mt.trow.item.columns
+            vals, notes = _trim_values(mt.cand.values, len(cols))
+            mt.reasons.extend(notes)
+            units = {c.id: _header_unit(self.doc, mt.cand, c) for c in cols if c.money}
+            assignments.append(RowAssignment(mt, cols, vals, units))
+        cells = self._cells(assignments)
+        pages = sorted({c.page for c in cells if c.page is not None})
+        return Table(id=self.spec.id, found=bool(matches), pages=pages, cells=cells,
+                     unit=next((u for a in assignments for u in a.header_unit.values() if u), None))
+
+    # -- cells, with count mismatches resolved by the rules
+
+    def _cells(self, assignments: list[RowAssignment]) -> list[Cell]:
+        by_row: dict[str, list[Cell]] = {}
+        for a in assignments:
+            if a.exact:
+                by_row[a.match.trow.row_id] = self._row_cells(a, a.values)
+        present_rows = {a.match.trow.row_id for a in assignments}
+        # every required row of the template, plus optional rows that were printed
+        keys: set[CellKey] = set()
+        for t in self.trows:
+            if not t.spec.optional or t.row_id in present_rows:
+                keys.update((self.spec.id, t.row_id, c.id) for c in t.item.columns)
+        equations = [e for e in expand_rules(self.template, keys) if e.rule.table == self.spec.id]
+        for a in assignments:
+            if not a.exact:
+                by_row[a.match.trow.row_id] = self._resolve(a, by_row, equations)
+        out: list[Cell] = []
+        for t in self.trows:
+            if t.spec.optional and t.row_id not in present_rows:
+                continue
+            cells = by_row.get(t.row_id)
+            if cells is None:
+                cells = [Cell(table=self.spec.id, row=t.row_id, col=c.id, kind=CellKind.missing,
+                              reasons=["row not found in the document"]) for c in t.item.columns]
+            out.extend(cells)
+        return out
+
+    def _row_cells(self, a: RowAssignment, values: list[TextCell | None], extra: list[str] | None = None,
+                   placement: float | None = None) -> list[Cell]:
+        page = a.match.cand.row.page
+        pl = a.match.placement if placement is None else placement
+        return [
+            make_cell(self.spec.id, a.match.trow.row_id, col, tc, page if tc is None else page, pl,
+                      [*a.match.reasons, *(extra or [])], a.header_unit.get(col.id))
+            for col, tc in zip(a.columns, values)
+        ]
+
+    def _resolve(self, a: RowAssignment, by_row: dict[str, list[Cell]], equations: list[Equation]) -> list[Cell]:
+        """A row with fewer or more values than columns: try every placement, keep those the
+        consistency rules accept, derive a gap only when a rule determines it."""
+        n, k = len(a.columns), len(a.values)
+        row_id = a.match.trow.row_id
+        note = f"row printed {k} values for {n} columns"
+        options = _alignments(k, n, self.settings.max_count_mismatch)
+        if not options:
+            vals: list[TextCell | None] = list(a.values[:n]) + [None] * max(0, n - k)
+            return self._row_cells(a, vals, [note + "; too far off to resolve, values placed in order"], 0.3)
+        known: dict[CellKey, float | int | None] = {}
+        for cells in by_row.values():
+            for c in cells:
+                known[c.key] = c.value if c.kind in (CellKind.number, CellKind.zero) else None
+        touching = [e for e in equations if any(key[1] == row_id for key in e.keys)]
+        scored = []
+        for kind, pos in options:
+            if kind == "gap":
+                it = iter(a.values)
+                vals = [None if j in pos else next(it) for j in range(n)]
+            else:
+                vals = [v for j, v in enumerate(a.values) if j not in pos]
+            trial = dict(known)
+            for col, tc in zip(a.columns, vals):
+                pv = parse_cell(tc.text, signed=col.signed) if tc is not None else None
+                trial[(self.spec.id, row_id, col.id)] = pv.value if pv else None
+            derived = self._derive(trial, touching, row_id)
+            trial.update(derived)
+            statuses = [evaluate(e, trial)[0] for e in touching]
+            fit = sum(s == CheckStatus.passed for s in statuses) - 2 * sum(s == CheckStatus.failed for s in statuses)
+            scored.append((fit, kind, pos, vals, derived))
+        top = max(s[0] for s in scored)
+        best = [s for s in scored if s[0] == top]
+        outcomes = {tuple(self._outcome(s[3], s[4], row_id, a.columns)) for s in best}
+        fit, kind, pos, vals, derived = best[0]
+        if len(outcomes) == 1:
+            detail = (f"{note}; every placement the consistency rules accept gives the same values"
+                      if len(best) > 1 else f"{note}; placement chosen by the consistency rules")
+            placement = min(a.match.placement, 0.85)
+        else:
+            detail = f"{note}; ambiguous: {len(outcomes)} placements fit the rules equally, first one used"
+            placement = 0.3
+        cells = self._row_cells(a, vals, [detail], placement)
+        dcfg = 0.55
+        for cell in cells:
+            key = (self.spec.id, row_id, cell.col)
+            if key in derived and derived[key] is not None:
+                cell.value = derived[key]
+                cell.kind = CellKind.derived
+                cell.read_confidence = dcfg
+                cell.reasons.append("value not printed in its own cell; derived from the consistency rules")
+        return cells
+
+    def _outcome(self, vals, derived, row_id, columns) -> list:
+        out = []
+        for col, tc in zip(columns, vals):
+            key = (self.spec.id, row_id, col.id)
+            if tc is not None:
+                out.append(parse_cell(tc.text, signed=col.signed).value)
+            else:
+                out.append(derived.get(key))
+        return out
+
+    def _derive(self, values: dict[CellKey, float | int | None], equations: list[Equation],
+                row_id: str) -> dict[CellKey, float | int | None]:
+        """Fill unknown cells of ``row_id`` that an equation with one unknown determines."""
+        derived: dict[CellKey, float | int | None] = {}
+        changed = True
+        vals = dict(values)
+        while changed:
+            changed = False
+            for e in equations:
+                unknown = [k for k in e.keys if vals.get(k) is None]
+                if len(unknown) != 1 or unknown[0][1] != row_id:
+                    continue
+                u = unknown[0]
+                ls = sum(vals[k] for k in e.lhs if k != u)  # type: ignore[misc]
+                rs = sum(vals[k] for k in e.rhs if k != u)  # type: ignore[misc]
+                v = rs - ls if u in e.lhs else ls - rs
+                if v < 0:
+                    continue
+                v = int(v) if float(v).is_integer() else round(v, 6)
+                vals[u] = v
+                derived[u] = v
+                changed = True
+        return derived
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+@dataclass
+class Assembly:
+    template: Template
+    version_evidence: str
+    tables: list[Table]
+    regions: dict[str, tuple[int, int]]
+
+
+def assemble(doc: Document, settings: AssemblySettings, year: int | None = None) -> Assembly:
+    """Canonical tables of the document, with read and placement confidence per cell
+    (checks and the final confidence come after, in their own stages)."""
+    version, evidence = detect_version(doc, year)
+    template = load_template(version)
+    regions = locate_regions(doc)
+    tables = [TableAssembler(doc, template, spec, settings).assemble(regions[spec.id]) for spec in template.tables]
+    return Assembly(template, evidence, tables, regions)

@@ -1,0 +1,97 @@
+"""Reading one printed cell: the number, its unit, what kind of statement it is, and how
+sure the reading is (full-width digits, separators, negatives, units, dashes, look-alikes)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from nianbao.models import CellKind
+
+DASHES = {"—", "——", "-", "--", "－", "/", "／", "无", "―", "─", "–", "一"}
+_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
+                             "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "b": "6", "g": "9", "q": "9"})
+_UNIT_RE = re.compile(r"(万元|元|件|条|项|个)$")
+_NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_SEPARATOR_RE = re.compile(r"(?<=\d)[,，、'’`](?=\d{3}(\D|$))")
+
+
+@dataclass
+class ParsedValue:
+    value: float | int | None
+    kind: CellKind
+    unit: str | None = None
+    read_factor: float = 1.0  # multiplies the OCR/text read confidence
+    notes: list[str] = field(default_factory=list)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full-width digits and brackets to ASCII), drop inline markup and spaces."""
+    t = unicodedata.normalize("NFKC", text or "")
+    t = re.sub(r"<[^>]+>", "", t)
+    return re.sub(r"\s+", "", t)
+
+
+def parse_cell(text: str, signed: bool = False) -> ParsedValue:
+    """Parse the text of one value cell. ``signed`` allows negatives (本年增/减)."""
+    raw = text or ""
+    t = normalize_text(raw).strip("*_`")
+    if t == "":
+        return ParsedValue(None, CellKind.blank)
+    if t in DASHES or set(t) <= {"-", "—", "－", "/", "／"}:
+        return ParsedValue(None, CellKind.dash)
+    notes: list[str] = []
+    factor = 1.0
+    unit = None
+    m = _UNIT_RE.search(t)
+    if m and len(t) > len(m.group(1)):
+        unit = m.group(1) if m.group(1) in ("元", "万元") else None
+        t = t[: m.start()]
+    t = t.rstrip("。.，,")
+    t2 = _SEPARATOR_RE.sub("", t)
+    if t2 != t:
+        notes.append("thousands separator removed")
+        t = t2
+    if t.startswith("+"):
+        t = t[1:]
+    if not _NUMBER_RE.match(t):
+        fixed = t.translate(_LOOKALIKES)
+        if _NUMBER_RE.match(fixed) and any(ch.isdigit() for ch in t):
+            notes.append(f"look-alike characters read as digits: {t!r} → {fixed!r}")
+            factor *= 0.85
+            t = fixed
+        elif _NUMBER_RE.match(fixed) and len(t) == 1:
+            notes.append(f"single look-alike character read as digit: {t!r} → {fixed!r}")
+            factor *= 0.6
+            t = fixed
+        else:
+            has_digit = any(ch.isdigit() for ch in t)
+            return ParsedValue(None, CellKind.unreadable if has_digit else CellKind.text, unit,
+                               0.0, [f"not a number: {raw.strip()!r}"])
+    if t.startswith("-") and not signed:
+        notes.append("negative number where the template expects a count")
+        factor *= 0.7
+    value: float | int = float(t) if "." in t else int(t)
+    kind = CellKind.zero if value == 0 else CellKind.number
+    return ParsedValue(value, kind, unit, factor, notes)
+
+
+def is_value_text(text: str) -> bool:
+    """True when the text of a cell reads as a value (number, dash, blank-like) rather than a label."""
+    t = normalize_text(text)
+    if t == "":
+        return False
+    pv = parse_cell(t, signed=True)
+    return pv.kind in (CellKind.number, CellKind.zero, CellKind.dash) and pv.read_factor >= 0.8
+
+
+def to_wan(value: float | int | None, unit: str | None) -> float | None:
+    """Money in 万元 when the unit is known."""
+    if value is None or unit is None:
+        return None
+    if unit == "万元":
+        return float(value)
+    if unit == "元":
+        return round(float(value) / 10000.0, 6)
+    return None
