@@ -1,0 +1,591 @@
+"""Parse many reports into a result folder: resumable by content hash, one bad file never
+stops the run, and nothing is left half-written when interrupted.
+
+Layout of the output folder ``DIR``::
+
+    DIR/<name>-<sha12>.json   one Report JSON per distinct file content (Report.model_dump_json)
+    DIR/index.jsonl           append-only log, one line per finished file (done or failed);
+                              the last line for a path wins; a torn last line is ignored
+    DIR/errors.jsonl          the files that failed in the latest run, with the reason
+    DIR/summary.json          totals of the latest run
+
+A re-run hashes every input: a content whose result file exists is skipped, a changed file
+(new sha256) is parsed again. Failed files are tried again on a re-run (``retry_failed``).
+
+Work runs in a process pool (spawn/forkserver; each worker process keeps its OCR engine
+cached across files) or as Ray tasks; in both cases the driver alone writes the folder.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import importlib
+import json
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from nianbao.settings import Settings
+
+DEFAULT_PARSER = "nianbao.pipeline:parse_file"
+INDEX_NAME = "index.jsonl"
+ERRORS_NAME = "errors.jsonl"
+SUMMARY_NAME = "summary.json"
+RESERVED_NAMES = {INDEX_NAME, ERRORS_NAME, SUMMARY_NAME}
+INPUT_SUFFIXES = {
+    ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
+    ".html", ".htm", ".docx", ".txt", ".md", ".tsv",
+}
+MAX_CRASHES = 2  # a file in flight during this many worker crashes is given up as failed
+
+Executor = Literal["local", "ray"]
+
+
+# ---------------------------------------------------------------- inputs and names
+
+
+def collect_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named, files under folders (recursive, known report suffixes) and glob matches.
+
+    A name that matches nothing is returned as is, so that it is reported as a failure
+    ("file not found") instead of vanishing silently.
+    """
+    seen: set[Path] = set()
+    out: list[Path] = []
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not f.name.startswith("."):
+                    add(f)
+        elif p.is_file():
+            add(p)
+        elif glob.has_magic(str(item)):
+            for m in sorted(glob.glob(str(item), recursive=True)):
+                mp = Path(m)
+                if mp.is_file():
+                    add(mp)
+                elif mp.is_dir():
+                    for f in collect_inputs([mp]):
+                        add(f)
+        else:
+            add(p)
+    return out
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def result_name(path: str | Path, sha256: str) -> str:
+    """``<stem>-<sha12>.json``: readable, and two files with one name never collide."""
+    stem = _UNSAFE.sub("_", Path(path).stem).strip("._") or "report"
+    return f"{stem[:80]}-{sha256[:12]}.json"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write under a temporary name in the same folder, fsync, then rename over ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- the work of one file
+
+
+def report_stats(report: Any, threshold: float) -> dict[str, int]:
+    """Pages, cells read, low-confidence cells and broken rules of one Report."""
+    cells = report.cells()
+    return {
+        "pages": int(report.source.pages or len(report.pages) or 0),
+        "cells": sum(1 for c in cells if c.value is not None),
+        "low_confidence": sum(1 for c in cells if c.confidence < threshold),
+        "broken_rules": sum(1 for c in report.checks if getattr(c.status, "value", c.status) == "failed"),
+    }
+
+
+_PROC_CACHE: dict[str, Any] = {}
+
+
+def _resolve(spec: str) -> Callable[..., Any]:
+    """``"package.module:function"`` -> the function (cached per process)."""
+    fn = _PROC_CACHE.get(spec)
+    if fn is None:
+        mod, _, name = spec.partition(":")
+        fn = getattr(importlib.import_module(mod), name or "parse_file")
+        _PROC_CACHE[spec] = fn
+    return fn
+
+
+def _settings(settings_json: str | None) -> Settings:
+    key = "settings:" + (settings_json or "")
+    s = _PROC_CACHE.get(key)
+    if s is None:
+        s = Settings.model_validate_json(settings_json) if settings_json else Settings()
+        _PROC_CACHE[key] = s
+    return s
+
+
+def process_file(path: str, parser: str = DEFAULT_PARSER, settings_json: str | None = None) -> dict[str, Any]:
+    """Parse one file; never raises. Runs in a worker process (pool, Ray task or server worker).
+
+    Returns ``{"ok": True, "report_json", "pages", "cells", ...}`` or
+    ``{"ok": False, "error_type", "reason", "deterministic"}``; ``deterministic`` is True for
+    the project's own input errors (the same bytes will fail the same way again).
+    """
+    from nianbao.errors import NianbaoError
+
+    t0 = time.perf_counter()
+    try:
+        settings = _settings(settings_json)
+        report = _resolve(parser)(path, settings)
+        stats = report_stats(report, settings.confidence.silent_threshold)
+        return {"ok": True, "report_json": report.model_dump_json(indent=1), "seconds": time.perf_counter() - t0, **stats}
+    except NianbaoError as e:
+        reason = getattr(e, "reason", None) or str(e)
+        return {"ok": False, "error_type": type(e).__name__, "reason": reason, "deterministic": True,
+                "seconds": time.perf_counter() - t0}
+    except MemoryError:
+        return {"ok": False, "error_type": "MemoryError", "reason": "out of memory while parsing",
+                "deterministic": False, "seconds": time.perf_counter() - t0}
+    except Exception as e:  # one bad file must never stop a batch
+        return {"ok": False, "error_type": type(e).__name__, "reason": f"internal error: {e}"[:2000],
+                "deterministic": False, "seconds": time.perf_counter() - t0}
+
+
+def _worker_init(parser: str, settings_json: str | None) -> None:
+    """Pool worker start: leave Ctrl-C to the driver, import the parser once (warm caches)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _resolve(parser)
+        _settings(settings_json)
+    except Exception:
+        pass  # reported per file by process_file
+
+
+# ---------------------------------------------------------------- executors
+
+
+@dataclass
+class Task:
+    path: Path
+    sha256: str
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def run_local(tasks: list[Task], workers: int, parser: str, settings_json: str | None) -> Iterator[tuple[Task, dict]]:
+    """A process pool; yields (task, outcome) as files finish. Survives worker crashes:
+    the pool is rebuilt and a file in flight during ``MAX_CRASHES`` crashes is failed."""
+    pending = list(reversed(tasks))  # pop() from the end keeps input order
+    crashes: dict[str, int] = {}
+    while pending:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
+                                   initializer=_worker_init, initargs=(parser, settings_json))
+        inflight: dict[Future, Task] = {}
+        broken = False
+        try:
+            while pending or inflight:
+                while pending and len(inflight) < workers * 2 and not broken:
+                    t = pending.pop()
+                    try:
+                        inflight[pool.submit(process_file, str(t.path), parser, settings_json)] = t
+                    except BrokenProcessPool:
+                        pending.append(t)
+                        broken = True
+                if not inflight:
+                    break
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    t = inflight.pop(fut)
+                    try:
+                        yield t, fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        crashes[t.sha256] = crashes.get(t.sha256, 0) + 1
+                        if crashes[t.sha256] >= MAX_CRASHES:
+                            yield t, {"ok": False, "error_type": "WorkerCrashed", "deterministic": False,
+                                      "reason": "the worker process died while parsing this file"}
+                        else:
+                            pending.append(t)
+                if broken and not inflight:
+                    break
+        except BaseException:
+            _kill_pool(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop worker processes now (Ctrl-C must not wait for a long OCR page)."""
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            p.terminate()
+        except Exception:
+            pass
+
+
+def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | None,
+            address: str | None = None) -> Iterator[tuple[Task, dict]]:
+    """One Ray task per file (``ray.init()`` locally with ``workers`` CPUs, or join ``address``).
+
+    At most ``2 * workers`` tasks are in flight, so results stream back and are written
+    by the driver as they come; Ray retries a task once if its worker process dies.
+    """
+    try:
+        import ray
+    except ImportError as e:  # pragma: no cover - depends on the optional extra
+        from nianbao.errors import EngineUnavailableError
+
+        raise EngineUnavailableError('the Ray executor needs the "ray" extra: pip install "nianbao[ray]"') from e
+
+    started = False
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        started = True
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=1)(process_file)
+        cluster_cpus = int(ray.cluster_resources().get("CPU", workers))
+        limit = max(1, 2 * (workers if not address else max(workers, cluster_cpus)))
+        pending = list(reversed(tasks))
+        inflight: dict[Any, Task] = {}
+        try:
+            while pending or inflight:
+                while pending and len(inflight) < limit:
+                    t = pending.pop()
+                    inflight[remote.remote(str(t.path), parser, settings_json)] = t
+                ready, _ = ray.wait(list(inflight), num_returns=1)
+                for ref in ready:
+                    t = inflight.pop(ref)
+                    try:
+                        outcome = ray.get(ref)
+                    except Exception as e:  # worker crashed twice, node lost, ...
+                        outcome = {"ok": False, "error_type": type(e).__name__, "deterministic": False,
+                                   "reason": f"Ray task failed: {str(e).splitlines()[0] if str(e) else e!r}"[:2000]}
+                    yield t, outcome
+        except BaseException:
+            for ref in inflight:
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:
+                    pass
+            raise
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# ---------------------------------------------------------------- the batch
+
+
+@dataclass
+class BatchSummary:
+    out_dir: str
+    files: int = 0  # inputs found
+    done: int = 0  # parsed in this run
+    skipped: int = 0  # already done (same content) before this run
+    failed: int = 0
+    reports: int = 0  # done + skipped
+    pages: int = 0  # pages of all reports (done + skipped)
+    pages_parsed: int = 0  # pages parsed in this run
+    cells: int = 0
+    low_confidence: int = 0
+    broken_rules: int = 0
+    seconds: float = 0.0
+    pages_per_second: float = 0.0
+    interrupted: bool = False
+    executor: str = "local"
+    workers: int = 1
+    errors: list[dict] = field(default_factory=list)
+
+
+def load_index(out_dir: str | Path) -> dict[str, dict]:
+    """The latest index entry per input path (a torn last line is ignored)."""
+    path = Path(out_dir) / INDEX_NAME
+    entries: dict[str, dict] = {}
+    if not path.exists():
+        return entries
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                e = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            entries[e["path"]] = e
+    return entries
+
+
+def _done_by_sha(entries: dict[str, dict], out_dir: Path) -> dict[str, dict]:
+    by_sha: dict[str, dict] = {}
+    for e in entries.values():
+        if e.get("status") == "done" and (out_dir / e["result"]).exists():
+            by_sha[e["sha256"]] = e
+    return by_sha
+
+
+class _Index:
+    """Append-only index writer: each entry is one write of one line, fsynced."""
+
+    def __init__(self, out_dir: Path):
+        self.fh = open(out_dir / INDEX_NAME, "a", encoding="utf-8")
+
+    def append(self, entry: dict) -> None:
+        self.fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def run_batch(
+    inputs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    executor: Executor = "local",
+    ray_address: str | None = None,
+    settings: Settings | None = None,
+    parser: str = DEFAULT_PARSER,
+    retry_failed: bool = True,
+    progress: bool = True,
+    console: Any = None,
+) -> BatchSummary:
+    """Parse ``inputs`` into ``out_dir``; see the module docstring for the folder layout."""
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+    settings = settings or Settings()
+    settings_json = settings.model_dump_json()
+    threshold = settings.confidence.silent_threshold
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    workers = max(1, workers or default_workers(settings))
+    t_start = time.perf_counter()
+    summary = BatchSummary(out_dir=str(out), executor=executor, workers=workers)
+    for stale in out.glob(".*.tmp"):  # left by a run that was killed mid-write
+        stale.unlink(missing_ok=True)
+    stream: Iterator[tuple[Task, dict]] | None = None
+
+    files = collect_inputs(inputs)
+    summary.files = len(files)
+    index = load_index(out)
+    done_sha = _done_by_sha(index, out)
+    failed_paths = {p for p, e in index.items() if e.get("status") == "failed"}
+    idx = _Index(out)
+    errors: list[dict] = []
+    todo: list[Task] = []
+    seen_sha: dict[str, Task] = {}
+    duplicates: list[tuple[Task, Task]] = []  # same content twice in one run: parse once
+
+    def add_stats(e: dict) -> None:
+        summary.reports += 1
+        summary.pages += int(e.get("pages") or 0)
+        summary.cells += int(e.get("cells") or 0)
+        summary.low_confidence += int(e.get("low_confidence") or 0)
+        summary.broken_rules += int(e.get("broken_rules") or 0)
+
+    def fail(path: Path, sha: str | None, error_type: str, reason: str, seconds: float = 0.0) -> None:
+        err = {"path": str(path), "sha256": sha, "error_type": error_type, "reason": reason, "at": _now()}
+        errors.append(err)
+        idx.append({**err, "status": "failed", "seconds": round(seconds, 3)})
+        summary.failed += 1
+
+    try:
+        # 1. hash inputs; skip content already done
+        for f in files:
+            try:
+                sha = sha256_file(f)
+            except OSError as e:
+                fail(f, None, "InputFileError", e.strerror or str(e))
+                continue
+            key = str(f)
+            prev = done_sha.get(sha)
+            if prev is not None:
+                if index.get(key, {}).get("sha256") != sha or index[key].get("status") != "done":
+                    idx.append({**prev, "path": key, "at": _now()})  # same content under another name
+                summary.skipped += 1
+                add_stats(prev)
+                continue
+            if not retry_failed and key in failed_paths and index[key].get("sha256") == sha:
+                e = index[key]
+                errors.append({k: e.get(k) for k in ("path", "sha256", "error_type", "reason", "at")})
+                summary.failed += 1
+                continue
+            t = Task(f, sha)
+            if sha in seen_sha:
+                duplicates.append((t, seen_sha[sha]))
+                continue
+            seen_sha[sha] = t
+            todo.append(t)
+
+        # 2. parse
+        if executor == "ray":
+            stream = run_ray(todo, workers, parser, settings_json, ray_address)
+        elif executor == "local":
+            stream = run_local(todo, workers, parser, settings_json)
+        else:
+            raise ValueError(f"unknown executor {executor!r}; use local or ray")
+        results: dict[str, dict] = {}
+        with _progress(console, progress, len(todo)) as bar:
+            for task, outcome in stream:
+                if outcome.get("ok"):
+                    name = result_name(task.path, task.sha256)
+                    atomic_write_text(out / name, outcome["report_json"])
+                    entry = {"path": str(task.path), "sha256": task.sha256, "status": "done", "result": name,
+                             **{k: outcome[k] for k in ("pages", "cells", "low_confidence", "broken_rules")},
+                             "seconds": round(outcome.get("seconds", 0.0), 3), "at": _now()}
+                    idx.append(entry)
+                    results[task.sha256] = entry
+                    summary.done += 1
+                    summary.pages_parsed += entry["pages"]
+                    add_stats(entry)
+                else:
+                    fail(task.path, task.sha256, outcome.get("error_type", "Error"), outcome.get("reason", ""),
+                         outcome.get("seconds", 0.0))
+                    results[task.sha256] = {"status": "failed", **outcome}
+                bar.advance(summary.pages_parsed, time.perf_counter() - t_start)
+
+        # 3. the same content given twice in this run
+        for dup, first in duplicates:
+            r = results.get(first.sha256)
+            if r and r.get("status") == "done":
+                idx.append({**r, "path": str(dup.path), "at": _now()})
+                summary.skipped += 1
+                add_stats(r)
+            elif r:
+                fail(dup.path, dup.sha256, r.get("error_type", "Error"), r.get("reason", ""))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        console.print("[yellow]interrupted: finished files are kept; run the same command again to resume[/]")
+    finally:
+        if stream is not None:
+            stream.close()  # stops the pool / cancels Ray tasks if we leave early
+        idx.close()
+        summary.seconds = round(time.perf_counter() - t_start, 3)
+        summary.pages_per_second = round(summary.pages_parsed / summary.seconds, 3) if summary.seconds else 0.0
+        summary.errors = errors
+        atomic_write_text(out / ERRORS_NAME, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
+        atomic_write_text(out / SUMMARY_NAME, json.dumps(asdict(summary), ensure_ascii=False, indent=1))
+    return summary
+
+
+def default_workers(settings: Settings) -> int:
+    """One worker per ``ocr.threads`` cores (each worker's OCR runs that many threads)."""
+    return max(1, (os.cpu_count() or 1) // max(1, settings.ocr.threads))
+
+
+class _progress:
+    """A rich progress bar with files, pages, pages/s and ETA; a no-op when disabled."""
+
+    def __init__(self, console: Any, enabled: bool, total: int):
+        self.enabled = enabled
+        self.total = total
+        if enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self.progress = Progress(
+                SpinnerColumn(), TextColumn("[bold]parsing"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[pages]} pages · {task.fields[rate]} pages/s"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                console=console, transient=False,
+            )
+
+    def __enter__(self) -> _progress:
+        if self.enabled:
+            self.progress.start()
+            self.task = self.progress.add_task("parse", total=self.total, pages=0, rate="-")
+        return self
+
+    def advance(self, pages: int, elapsed: float) -> None:
+        if self.enabled:
+            rate = f"{pages / elapsed:.2f}" if elapsed > 0 else "-"
+            self.progress.update(self.task, advance=1, pages=pages, rate=rate)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+
+def print_summary(summary: BatchSummary, console: Any = None) -> None:
+    """The end-of-run table: reports, pages, cells, low-confidence cells, broken rules, failures, time."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(stderr=True)
+    t = Table(title=f"batch → {summary.out_dir}", show_header=False)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    rows = [
+        ("inputs", summary.files),
+        ("reports", f"{summary.reports} ({summary.done} parsed now, {summary.skipped} already done)"),
+        ("pages", summary.pages),
+        ("cells read", summary.cells),
+        ("low-confidence cells", summary.low_confidence),
+        ("broken rules", summary.broken_rules),
+        ("failures", summary.failed),
+        ("time", f"{summary.seconds:.1f} s"),
+        ("throughput", f"{summary.pages_per_second:.2f} pages/s ({summary.executor}, {summary.workers} workers)"),
+    ]
+    for k, v in rows:
+        t.add_row(k, str(v))
+    console.print(t)
+    if summary.errors:
+        console.print(f"[red]{len(summary.errors)} file(s) failed[/] (listed in {Path(summary.out_dir) / ERRORS_NAME}):")
+        for e in summary.errors[:20]:
+            console.print(f"  {e['path']}: {e['error_type']}: {e['reason']}")
+        if len(summary.errors) > 20:
+            console.print(f"  … and {len(summary.errors) - 20} more")
+    if summary.interrupted:
+        console.print("[yellow]the run was interrupted; the same command resumes it[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: nianbao batch INPUT... --out DIR")
