@@ -45,6 +45,11 @@ class Limits(BaseModel):
     max_pages: int = 200
     max_file_mb: int = 200
     max_page_pixels: int = 60_000_000
+    # server uploads (nianbao serve): whole request, and the zip-bomb guards for zip uploads
+    max_upload_mb: int = 500
+    max_zip_members: int = 2000
+    max_zip_uncompressed_mb: int = 2000
+    max_zip_ratio: int = 200  # uncompressed/compressed size of one member (above 1 MiB)
 
 
 class Settings(BaseSettings):
