@@ -6,9 +6,14 @@ from nianbao.models.schema import (
     CellKind,
     CheckResult,
     CheckStatus,
+    Evidence,
+    Finding,
+    MetaField,
     PageInfo,
     Report,
+    ReportMetadata,
     SourceInfo,
+    Statement,
     Table,
 )
 from nianbao.models.document import Document, Row, TextCell
@@ -25,6 +30,7 @@ from nianbao.models.template import (
 
 __all__ = [
     "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "Report", "SourceInfo", "Table",
+    "Evidence", "Finding", "MetaField", "ReportMetadata", "Statement",
     "Document", "Row", "TextCell",
     "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",
 ]

@@ -97,6 +97,59 @@ class SourceInfo(BaseModel):
     pages: int = 0
 
 
+class Evidence(BaseModel):
+    """One source behind a finding: a sentence of the body text, a table cell, or a report."""
+
+    source: Literal["text", "cell"]
+    text: str = ""  # the sentence as printed, or the cell's raw text
+    value: float | int | None = None
+    unit: str | None = None
+    page: int | None = None
+    cell: str | None = None  # "table.row.col" of a cell
+    report: str | None = None  # source path of the report the evidence is from
+    year: int | None = None
+
+
+class Finding(BaseModel):
+    """A disagreement between two sources (text vs table, year N vs N+1); never a rewrite."""
+
+    kind: str  # "text_vs_table", "carried_forward", "in_force"
+    message: str
+    agency: str | None = None
+    year: int | None = None
+    subject: str = ""  # what was compared, e.g. "applications.new_received.total"
+    sources: list[Evidence] = Field(default_factory=list)
+
+
+class Statement(BaseModel):
+    """A figure stated in the body text ("受理政府信息公开申请 1 件") and what it speaks of."""
+
+    quantity: float | int
+    unit: str  # 件 / 条 / 项 / 个 / 万元 / 元
+    sentence: str
+    phrase: str  # the words right before the number that say what is counted
+    page: int | None = None
+    row_index: int = 0  # index of the Document row
+    topic: str | None = None  # recognised meaning, e.g. "applications.new_received"; None = not recognised
+    cells: list[str] = Field(default_factory=list)  # "table.row.col" whose sum the text states
+    status: Literal["agrees", "disagrees", "not_assessable", "no_counterpart", "unrecognised"] = "unrecognised"
+    note: str = ""
+
+
+class MetaField(BaseModel):
+    value: str | int | None = None
+    confidence: float = 0.0
+    evidence: str = ""  # the text the value was read from
+
+
+class ReportMetadata(BaseModel):
+    agency: MetaField = Field(default_factory=MetaField)
+    level: MetaField = Field(default_factory=MetaField)  # 乡镇 / 街道 / 县区 / 市 / 部门
+    region: MetaField = Field(default_factory=MetaField)  # the place named before the agency, where stated
+    year: MetaField = Field(default_factory=MetaField)
+    published: MetaField = Field(default_factory=MetaField)  # publication date, ISO yyyy-mm-dd
+
+
 class Report(BaseModel):
     schema_version: Literal[1] = 1
     source: SourceInfo
@@ -108,6 +161,9 @@ class Report(BaseModel):
     tables: list[Table] = Field(default_factory=list)
     checks: list[CheckResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    metadata: ReportMetadata = Field(default_factory=ReportMetadata)
+    statements: list[Statement] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
 
     def table(self, table_id: str) -> Table | None:
