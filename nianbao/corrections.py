@@ -14,16 +14,19 @@ apply the log on top of it. One line per event::
 from __future__ import annotations
 
 import fcntl
-import json
+import getpass
 import os
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from nianbao.models import Report
+from nianbao.models import CellKind, Report
+
+CellKey = tuple[str, str, str]
 
 
 class Correction(BaseModel):
@@ -48,17 +51,35 @@ def log_path_for(result_path: str | Path) -> Path:
     return p.with_name(p.name.removesuffix(".json") + ".corrections.jsonl")
 
 
+def _read_events(lines) -> list[Correction]:
+    return [Correction.model_validate_json(line) for line in (raw.strip() for raw in lines) if line]
+
+
 def load_corrections(result_path: str | Path) -> list[Correction]:
     path = log_path_for(result_path)
     if not path.exists():
         return []
-    events = []
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if line:
-                events.append(Correction.model_validate_json(line))
-    return events
+        return _read_events(fh)
+
+
+def default_reviewer() -> str:
+    """Who a local reviewer is when no bearer token names a user: the OS user."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (containers): still record something
+        return f"uid{os.getuid()}"
+
+
+class StaleWriteError(Exception):
+    """Another reviewer changed the same cell after the log version this writer had seen."""
+
+    def __init__(self, key: CellKey, version: int, latest: Correction | None, current_value: float | int | None):
+        self.key = key
+        self.version = version  # the log's version now
+        self.latest = latest  # the newest event on the cell since the writer's version
+        self.current_value = current_value  # the cell's value in force now (None: machine value or blank)
+        super().__init__(f"{'.'.join(key)} changed since version; log is now at version {version}")
 
 
 def append_correction(result_path: str | Path, event: Correction) -> None:
@@ -70,6 +91,39 @@ def append_correction(result_path: str | Path, event: Correction) -> None:
             fh.write(event.model_dump_json() + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def append_if_unchanged(
+    result_path: str | Path,
+    key: CellKey,
+    base_version: int,
+    make_event: Callable[[list[Correction]], Correction],
+) -> tuple[Correction, int]:
+    """Optimistic concurrency: append the event ``make_event(events)`` builds from the current log,
+    unless an event after ``base_version`` (the number of events the writer had seen) touched
+    the same cell; then raise :class:`StaleWriteError` with the current state. Reading, checking
+    and appending happen under one exclusive lock, so two servers sharing the folder are safe.
+    Returns the event written and the new version (number of events in the log)."""
+    path = log_path_for(result_path)
+    with path.open("a+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.seek(0)
+            events = _read_events(fh)
+            newer = [e for e in events[base_version:] if (e.table, e.row, e.col) == key]
+            if base_version > len(events) or newer:
+                cur = effective_values(events).get(key)
+                raise StaleWriteError(key, len(events), newer[-1] if newer else None,
+                                      cur.new_value if cur is not None else None)
+            event = make_event(events)
+            event.base_version = base_version
+            fh.seek(0, os.SEEK_END)
+            fh.write(event.model_dump_json() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            return event, len(events) + 1
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -101,9 +155,32 @@ def apply_corrections(report: Report, events: list[Correction]) -> tuple[Report,
                 continue
             if ev.action == "correct":
                 cell.value = ev.new_value
+                cell.kind = (CellKind.blank if ev.new_value is None
+                             else CellKind.zero if ev.new_value == 0 else CellKind.number)
+                if cell.unit == "万元" and ev.new_value is not None:
+                    cell.value_wan = float(ev.new_value)
+                elif cell.unit == "元" and ev.new_value is not None:
+                    cell.value_wan = float(ev.new_value) / 10000
                 cell.reasons = [*cell.reasons, f"corrected by {ev.who} at {ev.at} (machine read {ev.machine_value!r})"]
                 changed.add(cell.key)
             else:
                 cell.reasons = [*cell.reasons, f"accepted by {ev.who} at {ev.at}"]
             cell.confidence = 1.0
     return fixed, changed
+
+
+def mark_long_rows(rows: list[dict], events: list[Correction]) -> list[dict]:
+    """Add review columns to long-CSV rows (SPEC §5 columns first, unchanged): ``review``
+    (corrected / accepted / empty), ``machine_value`` (what the parser read) and ``reviewed_by``.
+    Use on rows made from the report returned by :func:`apply_corrections`."""
+    current = effective_values(events)
+    out = []
+    for row in rows:
+        ev = current.get((row["table"], row["row"], row["col"]))
+        extra = {"review": "", "machine_value": "", "reviewed_by": ""}
+        if ev is not None:
+            mv = ev.machine_value
+            extra = {"review": "corrected" if ev.action == "correct" else "accepted",
+                     "machine_value": "" if mv is None else mv, "reviewed_by": f"{ev.who} {ev.at}"}
+        out.append({**row, **extra})
+    return out

@@ -1,0 +1,77 @@
+"""``nianbao review PATH``: find or make the result JSONs, then serve the review page locally."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import webbrowser
+from pathlib import Path
+
+from nianbao.errors import InputFileError, NianbaoError
+from nianbao.models import Report
+from nianbao.settings import Settings
+
+from nianbao.review.store import discover_results
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def resolve_results(path: str | Path, work_dir: str | Path | None = None, settings: Settings | None = None) -> list[Path]:
+    """Result JSON files for ``path``: the file itself (a result JSON), the Reports in a batch
+    output folder, or for any other input file the JSON its parse writes into ``work_dir``
+    (default ``<folder>/nianbao-review/``), reused while the input's sha256 is unchanged."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(str(p), "no such file or folder")
+    if p.is_dir() or p.suffix.lower() == ".json":
+        found = discover_results([p])
+        if not found:
+            raise InputFileError(str(p), "no result JSON (a parsed Report) found")
+        if p.is_file():
+            try:
+                Report.model_validate_json(p.read_text("utf-8"))
+            except ValueError as exc:
+                raise InputFileError(str(p), f"not a nianbao result JSON: {str(exc).splitlines()[0]}") from exc
+        return found
+    out_dir = Path(work_dir) if work_dir else p.parent / "nianbao-review"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{p.stem}.json"
+    digest = _sha256(p)
+    if out.exists():
+        try:
+            if Report.model_validate_json(out.read_text("utf-8")).source.sha256 == digest:
+                return [out]
+        except ValueError:
+            pass
+    from nianbao.pipeline import parse_file
+
+    report = parse_file(p, settings)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    tmp.replace(out)
+    return [out]
+
+
+def serve(path: str | Path, threshold: float = 0.9, host: str = "127.0.0.1", port: int = 8765,
+          open_browser: bool = True, work_dir: str | Path | None = None, settings: Settings | None = None) -> None:
+    """Serve the review page for ``path`` until interrupted; open the browser unless told not to."""
+    import uvicorn
+
+    from nianbao.review.app import create_app
+
+    results = resolve_results(path, work_dir, settings)
+    app = create_app(results, threshold)
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/review/"
+    print(f"reviewing {len(results)} report(s) at {url}  (Ctrl+C stops)", flush=True)
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+__all__ = ["resolve_results", "serve", "NianbaoError"]

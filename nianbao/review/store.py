@@ -1,0 +1,241 @@
+"""The review data: result JSONs, their audit logs, the queue of cells a person should look at,
+and the actions (accept, correct, undo) that append to the log.
+
+The machine's Report on disk is only ever read; every view is the Report with the log
+replayed on top (:func:`nianbao.corrections.apply_corrections`) and the consistency rules
+re-run on that.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from nianbao.checks import run_checks
+from nianbao.corrections import (
+    CellKey,
+    Correction,
+    StaleWriteError,
+    append_if_unchanged,
+    apply_corrections,
+    effective_values,
+    load_corrections,
+    log_path_for,
+)
+from nianbao.models import Cell, CheckResult, CheckStatus, Report, Template, load_template
+
+DEFAULT_TEMPLATE = "2021"
+
+
+def cell_ref(key: CellKey) -> str:
+    """The "table.row.col" form CheckResult.cells uses."""
+    return ".".join(key)
+
+
+def parse_value(text: str) -> float | int | None:
+    """A reviewer's typed value: "12", "-8", "1,234", "328.65"; "-" alone means blank (no number)."""
+    t = text.strip().replace(",", "").replace("，", "").replace(" ", "")
+    t = t.translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
+    if t in ("-", "—", "/"):
+        return None
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
+        raise ValueError(f"not a number: {text!r}")
+    return int(t) if re.fullmatch(r"[+-]?\d+", t) else float(t)
+
+
+@dataclass
+class ReportState:
+    """One report as the reviewer sees it now: machine reading, log, corrected view, rules."""
+
+    rid: str
+    path: Path
+    machine: Report
+    events: list[Correction]
+    fixed: Report
+    checks: list[CheckResult]  # rules re-run on the corrected view
+    template: Template | None
+    in_force: dict[CellKey, Correction] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return len(self.events)
+
+    def machine_cell(self, key: CellKey) -> Cell | None:
+        t = self.machine.table(key[0])
+        return t.cell(key[1], key[2]) if t else None
+
+    def fixed_cell(self, key: CellKey) -> Cell | None:
+        t = self.fixed.table(key[0])
+        return t.cell(key[1], key[2]) if t else None
+
+    def checks_for(self, key: CellKey, checks: list[CheckResult] | None = None) -> list[CheckResult]:
+        ref = cell_ref(key)
+        return [c for c in (self.checks if checks is None else checks) if ref in c.cells]
+
+    def broken(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.status == CheckStatus.failed]
+
+
+@dataclass
+class QueueItem:
+    rid: str
+    key: CellKey
+    confidence: float  # the machine's confidence (the queue order)
+    why: list[str]  # "low confidence", "rule applications.balance (total) broken"
+    status: str  # "open", "accepted", "corrected"
+    machine_value: float | int | None
+    value: float | int | None  # in force now
+    page: int | None
+
+
+def discover_results(paths: list[Path]) -> list[Path]:
+    """Result JSON files among ``paths`` (files or batch output folders); other JSON files in a
+    folder (index, errors) are skipped because they do not validate as a Report."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.glob("*.json")):
+                try:
+                    Report.model_validate_json(f.read_text("utf-8"))
+                except (ValidationError, ValueError, OSError):
+                    continue
+                found.append(f)
+        elif p.suffix.lower() == ".json":
+            found.append(p)
+    return found
+
+
+class ReviewStore:
+    """The reports under review, addressed by a short id (the result file's stem)."""
+
+    def __init__(self, results: list[Path], threshold: float = 0.9):
+        self.threshold = threshold
+        self.paths: dict[str, Path] = {}
+        for p in results:
+            rid = re.sub(r"[^\w.-]", "_", p.name.removesuffix(".json")) or "report"
+            base, n = rid, 2
+            while rid in self.paths:
+                rid, n = f"{base}-{n}", n + 1
+            self.paths[rid] = p.resolve()
+        self._cache: dict[str, tuple[tuple, ReportState]] = {}
+        self._lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------
+    def _stamp(self, path: Path) -> tuple:
+        log = log_path_for(path)
+        st = path.stat()
+        ls = log.stat() if log.exists() else None
+        return (st.st_mtime_ns, st.st_size, ls.st_mtime_ns if ls else 0, ls.st_size if ls else 0)
+
+    def state(self, rid: str) -> ReportState:
+        """The current state of report ``rid`` (cached until the JSON or its log changes)."""
+        path = self.paths[rid]
+        stamp = self._stamp(path)
+        with self._lock:
+            hit = self._cache.get(rid)
+            if hit and hit[0] == stamp:
+                return hit[1]
+        machine = hit[1].machine if hit and hit[0][:2] == stamp[:2] else Report.model_validate_json(path.read_text("utf-8"))
+        events = load_corrections(path)
+        state = self._build(rid, path, machine, events)
+        with self._lock:
+            self._cache[rid] = (stamp, state)
+        return state
+
+    def _build(self, rid: str, path: Path, machine: Report, events: list[Correction]) -> ReportState:
+        template = None
+        try:
+            template = load_template(machine.template_version or DEFAULT_TEMPLATE)
+        except ValueError:
+            pass
+        fixed, _ = apply_corrections(machine, events)
+        checks = run_checks(fixed, template) if template else list(machine.checks)
+        return ReportState(rid, path, machine, events, fixed, checks, template, effective_values(events))
+
+    # -- the queue -------------------------------------------------------------------------
+    def queue_for(self, state: ReportState) -> list[QueueItem]:
+        """Cells of found tables below the threshold or touched by a broken rule (in the machine's
+        reading or after the corrections so far)."""
+        broken: dict[str, list[str]] = {}
+        for chk in [*state.machine.checks, *state.checks]:
+            if chk.status == CheckStatus.failed:
+                for ref in chk.cells:
+                    label = f"rule {chk.rule} ({chk.subject}) broken"
+                    if label not in broken.setdefault(ref, []):
+                        broken[ref].append(label)
+        items = []
+        for table in state.machine.tables:
+            if not table.found:
+                continue
+            for cell in table.cells:
+                why = []
+                if cell.confidence < self.threshold:
+                    why.append(f"confidence {cell.confidence:.2f} < {self.threshold:g}")
+                why += broken.get(cell_ref(cell.key), [])
+                if not why:
+                    continue
+                ev = state.in_force.get(cell.key)
+                status = "open" if ev is None else ("corrected" if ev.action == "correct" else "accepted")
+                fixed = state.fixed_cell(cell.key)
+                items.append(QueueItem(state.rid, cell.key, cell.confidence, why, status, cell.value,
+                                       fixed.value if fixed else cell.value, cell.page))
+        return items
+
+    def queue(self) -> list[QueueItem]:
+        """All reports' queues in one list, lowest machine confidence first."""
+        items = [it for rid in self.paths for it in self.queue_for(self.state(rid))]
+        order = {rid: i for i, rid in enumerate(self.paths)}
+        # stable sort keeps table/row/col order within a report for equal confidences
+        return sorted(items, key=lambda it: (round(it.confidence, 4), order[it.rid]))
+
+    # -- writing ---------------------------------------------------------------------------
+    def act(self, rid: str, key: CellKey, action: str, value: float | int | None, base_version: int,
+            who: str) -> tuple[Correction, ReportState, ReportState]:
+        """Accept or correct one cell; returns the event and the states before and after.
+        Raises StaleWriteError when someone else changed the cell after ``base_version``."""
+        before = self.state(rid)
+        cell = before.machine_cell(key)
+        if cell is None:
+            raise KeyError(key)
+
+        def make(events: list[Correction]) -> Correction:
+            cur = effective_values(events).get(key)
+            old = cur.new_value if cur is not None else cell.value
+            return Correction(who=who, action=action, table=key[0], row=key[1], col=key[2],
+                              old_value=old, new_value=value if action == "correct" else old,
+                              machine_value=cell.value, machine_confidence=cell.confidence)
+
+        event, _ = append_if_unchanged(before.path, key, base_version, make)
+        return event, before, self.state(rid)
+
+    def undo(self, rid: str, event_id: str | None, key: CellKey | None, base_version: int,
+             who: str) -> tuple[Correction, ReportState, ReportState]:
+        """Revert event ``event_id`` (or the event in force on ``key``) with an ``undo`` event."""
+        before = self.state(rid)
+        target = None
+        if event_id:
+            target = next((e for e in before.events if e.id == event_id), None)
+        elif key is not None:
+            target = before.in_force.get(key)
+        if target is None or target.action == "undo":
+            raise LookupError("nothing to undo")
+        tkey = (target.table, target.row, target.col)
+        if before.in_force.get(tkey) is None or before.in_force[tkey].id != target.id:
+            # already undone or superseded: only the change in force may be undone
+            cur = before.in_force.get(tkey)
+            raise StaleWriteError(tkey, before.version, cur, cur.new_value if cur else None)
+
+        def make(events: list[Correction]) -> Correction:
+            prior = [e for e in effective_values([e for e in events if e.id != target.id]).values()
+                     if (e.table, e.row, e.col) == tkey]
+            restored = prior[0].new_value if prior else target.machine_value
+            return Correction(who=who, action="undo", table=tkey[0], row=tkey[1], col=tkey[2],
+                              old_value=target.new_value, new_value=restored, machine_value=target.machine_value,
+                              machine_confidence=target.machine_confidence, undoes=target.id)
+
+        event, _ = append_if_unchanged(before.path, tkey, base_version, make)
+        return event, before, self.state(rid)

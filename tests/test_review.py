@@ -1,0 +1,174 @@
+"""The review page's server side: queue, crops, corrections with optimistic concurrency, undo,
+rules re-run, audit log and export, over a scanned-looking page with one known misreading."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from nianbao.corrections import apply_corrections, load_corrections, log_path_for
+from nianbao.models import Report
+from nianbao.review import create_app, discover_results, resolve_results
+from nianbao.review.demo import make_demo
+
+CELL = "/review/api/cell/demo/applications/new_received/natural_person"
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    return make_demo(tmp_path_factory.mktemp("demo-src")).parent
+
+
+@pytest.fixture()
+def result(demo_dir, tmp_path) -> Path:
+    """A fresh copy of the demo result (the page image stays where the Report points)."""
+    shutil.copy(demo_dir / "demo.json", tmp_path / "demo.json")
+    (tmp_path / "index.json").write_text(json.dumps({"files": 1}))  # batch index: not a Report
+    return tmp_path / "demo.json"
+
+
+@pytest.fixture()
+def client(result) -> TestClient:
+    app = create_app([result.parent], threshold=0.9, user=lambda req: req.headers.get("X-User", "tester"))
+    return TestClient(app)
+
+
+def test_discover_skips_non_reports(result):
+    assert discover_results([result.parent]) == [result]
+
+
+def test_queue_lowest_confidence_first_with_counts(client):
+    q = client.get("/review/api/queue").json()
+    keys = [tuple(it["key"]) for it in q]
+    assert keys[0] == ("applications", "new_received", "natural_person")  # the misread, 0.23
+    assert ("applications", "partially_disclosed", "natural_person") in keys  # low read confidence only
+    # the cells of both broken rules are queued even when read with 0.97
+    assert ("applications", "result_total", "natural_person") in keys
+    assert ("applications", "new_received", "total") in keys
+    confs = [it["confidence"] for it in q]
+    assert confs == sorted(confs)
+    html = client.get("/review/").text
+    assert "本年新收政府信息公开申请数量" in html and "自然人" in html
+    assert f">{len(q)}</td>" in html  # queued count per report
+
+
+def test_cell_view_shows_labels_reasons_and_broken_rule(client):
+    html = client.get("/review/cell/demo/applications/new_received/natural_person").text
+    assert "一、本年新收政府信息公开申请数量" in html and "自然人" in html
+    assert "OCR read confidence 0.46" in html
+    assert "17 + 1 ≠ 11 + 2" in html  # applications.balance written with its numbers
+    assert "crop/applications/new_received/natural_person.png" in html
+
+
+def test_crop_keeps_labels_and_header_in_view(client, result):
+    r = client.get("/review/img/demo/crop/applications/new_received/natural_person.png")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    crop = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+    report = Report.model_validate_json(result.read_text("utf-8"))
+    cells = report.table("applications").cells
+    x0 = min(c.bbox[0] for c in cells)
+    x1 = max(c.bbox[2] for c in cells)
+    # wider than the value columns: the label column (≈430 px) is in the crop
+    assert crop.shape[1] > (x1 - x0) + 300
+    # the red cell box is drawn
+    red = (crop[:, :, 2] > 200) & (crop[:, :, 1] < 60) & (crop[:, :, 0] < 60)
+    assert red.sum() > 100
+    page = client.get("/review/img/demo/page/1.png?w=600")
+    assert page.status_code == 200 and cv2.imdecode(np.frombuffer(page.content, np.uint8), 1).shape[1] == 600
+
+
+def test_correct_reruns_rules_and_logs(client, result):
+    machine_before = result.read_bytes()
+    r = client.post(CELL, json={"action": "correct", "value": "12", "version": 0}, headers={"X-User": "alice"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    changed = {(c["rule"], c["subject"]): c for c in body["rule_changes"]}
+    bal = changed[("applications.balance", "natural_person")]
+    assert bal["before"] == "failed" and bal["status"] == "passed" and bal["equation"] == "12 + 1 = 11 + 2"
+    assert changed[("applications.row_total", "new_received")]["status"] == "passed"
+    assert body["rules_total"]["failed"] == 0 and body["version"] == 1
+    # the machine's reading is untouched; the log has who/when/old/new/machine
+    assert result.read_bytes() == machine_before
+    (ev,) = load_corrections(result)
+    assert (ev.who, ev.action, ev.old_value, ev.new_value, ev.machine_value) == ("alice", "correct", 17, 12, 17)
+    assert ev.machine_confidence == pytest.approx(0.23) and ev.at
+    # the page for the cell now shows the corrected value and the rule holding
+    html = client.get("/review/cell/demo/applications/new_received/natural_person").text
+    assert "12 + 1 = 11 + 2" in html and "corrected" in html
+    # the queue keeps the cell, marked
+    q = client.get("/review/api/queue").json()
+    item = next(it for it in q if it["key"] == ["applications", "new_received", "natural_person"])
+    assert item["status"] == "corrected" and item["value"] == 12 and item["machine_value"] == 17
+
+
+def test_stale_write_gets_409_with_current_value(client, result):
+    assert client.post(CELL, json={"action": "correct", "value": "12", "version": 0}, headers={"X-User": "alice"}).status_code == 200
+    # bob loaded the page at version 0 and now accepts the machine's 17
+    r = client.post(CELL, json={"action": "accept", "version": 0}, headers={"X-User": "bob"})
+    assert r.status_code == 409
+    assert r.json()["value"] == 12 and r.json()["by"] == "alice" and r.json()["version"] == 1
+    assert len(load_corrections(result)) == 1
+    # a stale version on another cell is fine: nobody touched that one
+    other = "/review/api/cell/demo/applications/partially_disclosed/natural_person"
+    assert client.post(other, json={"action": "accept", "version": 0}, headers={"X-User": "bob"}).status_code == 200
+    # with the current version bob may override, and it is logged as his
+    r = client.post(CELL, json={"action": "correct", "value": "13", "version": 2}, headers={"X-User": "bob"})
+    assert r.status_code == 200 and r.json()["event"]["old_value"] == 12
+
+
+def test_undo_restores_and_breaks_rule_again(client, result):
+    ev = client.post(CELL, json={"action": "correct", "value": "12", "version": 0}).json()["event"]
+    r = client.post("/review/api/undo/demo", json={"event": ev["id"], "version": 1})
+    assert r.status_code == 200
+    assert r.json()["cell"]["value"] == 17
+    assert {(c["rule"], c["status"]) for c in r.json()["rule_changes"]} >= {("applications.balance", "failed")}
+    events = load_corrections(result)
+    assert [e.action for e in events] == ["correct", "undo"] and events[1].undoes == ev["id"]
+    # undoing it twice is stale
+    assert client.post("/review/api/undo/demo", json={"event": ev["id"]}).status_code == 409
+    fixed, changed = apply_corrections(Report.model_validate_json(result.read_text("utf-8")), events)
+    assert not changed and fixed.table("applications").cell("new_received", "natural_person").value == 17
+
+
+def test_export_carries_correction(client, result):
+    client.post(CELL, json={"action": "correct", "value": "12", "version": 0}, headers={"X-User": "alice"})
+    r = client.get("/review/export/demo.csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert list(rows[0])[:11] == ["table", "row", "col", "value", "text", "confidence", "page", "x0", "y0", "x1", "y1"]
+    row = next(x for x in rows if (x["row"], x["col"]) == ("new_received", "natural_person"))
+    assert float(row["value"]) == 12 and row["review"] == "corrected" and float(row["machine_value"]) == 17
+    assert row["reviewed_by"].startswith("alice ") and float(row["confidence"]) == 1.0
+    assert log_path_for(result).exists()
+
+
+def test_bad_input_is_refused(client):
+    assert client.post(CELL, json={"action": "correct", "value": "twelve", "version": 0}).status_code == 422
+    assert client.post(CELL, json={"action": "accept"}).status_code == 422
+    assert client.get("/review/cell/nope/applications/new_received/total").status_code == 404
+    assert client.get("/review/static/../app.py").status_code == 404
+
+
+def test_page_view_boxes_and_log_page(client):
+    html = client.get("/review/page/demo/1").text
+    assert html.count('class="box ') == 25 * 7  # every cell of the 2021 matrix (25 rows)
+    assert "c-low" in html and "c-ok" in html
+    client.post(CELL, json={"action": "correct", "value": "12", "version": 0}, headers={"X-User": "alice"})
+    log = client.get("/review/log/demo").text
+    assert "alice" in log and "applications.new_received.natural_person" in log
+
+
+def test_resolve_reuses_parse_while_input_unchanged(demo_dir, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(demo_dir / "demo.json", work / "demo.json")
+    # the stored result names this PNG's sha256, so no parse is needed
+    assert resolve_results(demo_dir / "demo.png", work) == [work / "demo.json"]
+    assert resolve_results(work / "demo.json") == [work / "demo.json"]
