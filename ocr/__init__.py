@@ -1,0 +1,39 @@
+"""OCR engines behind one small interface (``OcrEngine``); ``get_engine`` gives the
+configured one, built once per process (model sessions are the expensive part)."""
+
+from __future__ import annotations
+
+import threading
+
+from nianbao.ocr.base import CharBox, OcrEngine, Recognition, TextBox
+
+_ENGINES: dict[tuple, OcrEngine] = {}
+_LOCK = threading.Lock()
+
+
+def get_engine(settings=None) -> OcrEngine:
+    """The engine named by ``settings`` (an ``OcrSettings``; default settings when None),
+    cached per process and per (engine, threads, gpu)."""
+    if settings is None:
+        from nianbao.settings import OcrSettings
+
+        settings = OcrSettings()
+    key = (settings.engine, int(settings.threads), bool(settings.use_gpu))
+    with _LOCK:
+        eng = _ENGINES.get(key)
+        if eng is None:
+            if settings.engine == "rapidocr":
+                from nianbao.ocr.rapid import RapidOcrEngine
+
+                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu)
+            elif settings.engine == "paddle":
+                from nianbao.ocr.paddle import PaddleOcrEngine
+
+                eng = PaddleOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu)
+            else:  # pragma: no cover - pydantic restricts the value
+                raise ValueError(f"unknown OCR engine {settings.engine!r}")
+            _ENGINES[key] = eng
+    return eng
+
+
+__all__ = ["CharBox", "OcrEngine", "Recognition", "TextBox", "get_engine"]

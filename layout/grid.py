@@ -1,0 +1,237 @@
+"""Table-grid detection with OpenCV morphology.
+
+Ruling lines are taken from the binarised ink (seal ink removed first): a short closing
+bridges broken/faint strokes, an opening with long thin kernels keeps straight runs.
+Horizontal lines give row boundaries, vertical segments that run from one horizontal line
+to another give column boundaries (text strokes never do). Each elementary cell is then
+joined with its neighbour wherever the separating line is missing → merged cells with
+row/col spans. Output is plain data (pydantic) in page pixels.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from pydantic import BaseModel
+
+from nianbao.layout.lines import line_masks
+from nianbao.layout.text import estimate_char_height
+
+Box = tuple[float, float, float, float]
+
+
+class GridCell(BaseModel):
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    bbox: Box  # x0, y0, x1, y1: the cell's inner area between its ruling lines
+
+
+class Grid(BaseModel):
+    bbox: Box
+    rows: list[float]  # y of each horizontal boundary, top to bottom (len = n_rows + 1)
+    cols: list[float]  # x of each vertical boundary, left to right (len = n_cols + 1)
+    cells: list[GridCell]
+    line_width: float = 2.0
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.cols) - 1
+
+    def cell_at(self, row: int, col: int) -> GridCell | None:
+        """The (possibly merged) cell covering grid position (row, col)."""
+        for c in self.cells:
+            if c.row <= row < c.row + c.rowspan and c.col <= col < c.col + c.colspan:
+                return c
+        return None
+
+
+def _long_components(ink: np.ndarray, char_h: float) -> np.ndarray:
+    """Keep only ink components that can be ruling lines: long ones (a table's lines are one
+    big component; broken pieces are still long) and thin tall pieces (a wall broken off at
+    both ends). Characters never reach that size, so their strokes can't become lines."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return ink
+    w = stats[:, cv2.CC_STAT_WIDTH]
+    h = stats[:, cv2.CC_STAT_HEIGHT]
+    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= 1.3 * char_h) & (w <= max(4.0, 0.2 * char_h)))
+    keep[0] = False
+    return (keep[labels].astype(np.uint8)) * 255
+
+
+def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[float, float, float, float]]:
+    """Connected line pieces as (pos, start, end, thickness): pos = y for horizontal lines."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if horizontal:
+            thick = area / max(1, w)
+            out.append((y + h / 2.0, float(x), float(x + w), thick))
+        else:
+            thick = area / max(1, h)
+            out.append((x + w / 2.0, float(y), float(y + h), thick))
+    return out
+
+
+def _cluster(values: list[tuple[float, float]], tol: float) -> list[float]:
+    """Cluster positions (pos, weight) closer than tol; weighted mean per cluster."""
+    if not values:
+        return []
+    values = sorted(values)
+    groups: list[list[tuple[float, float]]] = [[values[0]]]
+    for v in values[1:]:
+        if v[0] - groups[-1][-1][0] <= tol:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return [sum(p * w for p, w in g) / max(1e-6, sum(w for _, w in g)) for g in groups]
+
+
+def detect_grids(
+    ink: np.ndarray,
+    min_line_length_frac: float = 0.03,
+    min_table_width_frac: float = 0.2,
+) -> list[Grid]:
+    """Table grids on a binarised, upright page (ink = 255), top to bottom."""
+    H, W = ink.shape[:2]
+    char_h = estimate_char_height(ink)
+    ink = _long_components(ink, char_h)
+    # a ruling line is longer than a few touching characters; a wall at least a character high
+    min_h = max(20, int(W * min_line_length_frac), int(4 * char_h))
+    min_v = max(10, int(H * 0.006), int(0.9 * char_h))
+    hmask, vmask = line_masks(ink, min_h, min_v, gap=max(3, W // 400))
+    hsegs = [s for s in _segments(hmask, True) if s[3] <= max(8, H * 0.006)]
+    if not hsegs:
+        return []
+    tol = max(4.0, W * 0.004)
+    # keep vertical segments that join two horizontal lines (cell walls, not text strokes)
+    vsegs_all = [s for s in _segments(vmask, False) if s[3] <= max(8, W * 0.006)]
+    hs = np.array([(y, x0, x1) for y, x0, x1, _ in hsegs])
+
+    def touches(x: float, y: float) -> bool:
+        near = (np.abs(hs[:, 0] - y) <= tol * 1.5) & (hs[:, 1] - tol <= x) & (hs[:, 2] + tol >= x)
+        return bool(near.any())
+
+    vsegs = [s for s in vsegs_all if touches(s[0], s[1]) and touches(s[0], s[2])]
+    # rebuild a clean line mask from the accepted segments, then group into tables
+    clean_v = np.zeros_like(vmask)
+    for x, y0, y1, t in vsegs:
+        cv2.line(clean_v, (int(round(x)), int(y0)), (int(round(x)), int(y1)), 255, max(1, int(round(t))))
+    hv = cv2.bitwise_or(hmask, clean_v)
+    both = cv2.dilate(hv, np.ones((5, 5), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    grids: list[Grid] = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if w < W * min_table_width_frac or h < max(15, H * 0.01):
+            continue
+        region = (float(x), float(y), float(x + w), float(y + h))
+        g = _grid_in_region(region, hsegs, vsegs, hmask, clean_v, tol)
+        if g is not None:
+            grids.append(g)
+    grids.sort(key=lambda g: g.bbox[1])
+    return grids
+
+
+def _grid_in_region(region, hsegs, vsegs, hmask, vmask, tol) -> Grid | None:
+    rx0, ry0, rx1, ry1 = region
+    inside_h = [s for s in hsegs if ry0 - 3 <= s[0] <= ry1 + 3 and s[1] >= rx0 - 3 and s[2] <= rx1 + 3]
+    inside_v = [s for s in vsegs if rx0 - 3 <= s[0] <= rx1 + 3 and s[1] >= ry0 - 3 and s[2] <= ry1 + 3]
+    rows = _cluster([(s[0], s[2] - s[1]) for s in inside_h], tol)
+    cols = _cluster([(s[0], s[2] - s[1]) for s in inside_v], tol)
+    # a table without side or top/bottom borders: its region edges are boundaries too
+    if not cols or cols[0] - rx0 > tol * 2:
+        cols.insert(0, rx0)
+    if cols[-1] < rx1 - tol * 2:
+        cols.append(rx1)
+    if rows[0] - ry0 > tol * 2:
+        rows.insert(0, ry0)
+    if rows[-1] < ry1 - tol * 2:
+        rows.append(ry1)
+    if len(rows) < 2 or len(cols) < 2:
+        return None
+    # drop boundaries closer than the line width (double lines)
+    rows = _dedupe(rows, tol * 1.5)
+    cols = _dedupe(cols, tol * 1.5)
+    nr, nc = len(rows) - 1, len(cols) - 1
+    if nr < 1 or nc < 1 or (nr == 1 and nc == 1):
+        return None
+    lw = float(np.median([s[3] for s in inside_h])) if inside_h else 2.0
+    band = int(max(2, round(lw / 2 + 2)))
+
+    def v_present(j: int, r: int) -> bool:
+        x = int(round(cols[j]))
+        y0, y1 = int(rows[r] + band + 1), int(rows[r + 1] - band - 1)
+        if y1 <= y0:
+            return True
+        strip = vmask[y0:y1, max(0, x - band - 2):x + band + 3]
+        return strip.size > 0 and (strip.max(axis=1) > 0).mean() >= 0.5
+
+    def h_present(i: int, c: int) -> bool:
+        y = int(round(rows[i]))
+        x0, x1 = int(cols[c] + band + 1), int(cols[c + 1] - band - 1)
+        if x1 <= x0:
+            return True
+        strip = hmask[max(0, y - band - 2):y + band + 3, x0:x1]
+        return strip.size > 0 and (strip.max(axis=0) > 0).mean() >= 0.5
+
+    parent = list(range(nr * nc))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(nr):
+        for j in range(1, nc):
+            if not v_present(j, r):
+                union(r * nc + j - 1, r * nc + j)
+    for i in range(1, nr):
+        for c in range(nc):
+            if not h_present(i, c):
+                union((i - 1) * nc + c, i * nc + c)
+    comps: dict[int, list[tuple[int, int]]] = {}
+    for r in range(nr):
+        for c in range(nc):
+            comps.setdefault(find(r * nc + c), []).append((r, c))
+    cells: list[GridCell] = []
+    taken = np.zeros((nr, nc), bool)
+    for members in sorted(comps.values(), key=lambda m: (min(r for r, _ in m), min(c for _, c in m))):
+        r0, r1 = min(r for r, _ in members), max(r for r, _ in members)
+        c0, c1 = min(c for _, c in members), max(c for _, c in members)
+        if taken[r0:r1 + 1, c0:c1 + 1].any():
+            # non-rectangular merge (a missing line): keep the free part of its members
+            for r, c in members:
+                if not taken[r, c]:
+                    taken[r, c] = True
+                    cells.append(GridCell(row=r, col=c, bbox=(cols[c], rows[r], cols[c + 1], rows[r + 1])))
+            continue
+        taken[r0:r1 + 1, c0:c1 + 1] = True
+        cells.append(GridCell(row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1,
+                              bbox=(cols[c0], rows[r0], cols[c1 + 1], rows[r1 + 1])))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return Grid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=[round(r, 1) for r in rows],
+                cols=[round(c, 1) for c in cols], cells=cells, line_width=round(lw, 1))
+
+
+def _dedupe(vals: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(vals):
+        if out and v - out[-1] < tol:
+            out[-1] = (out[-1] + v) / 2
+        else:
+            out.append(v)
+    return out

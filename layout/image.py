@@ -1,0 +1,89 @@
+"""Image helpers shared by the layout stages: seal-ink removal, grey, binarisation.
+
+All functions are pure: numpy images in, numpy images out (BGR uint8 or single-channel uint8).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def red_mask(bgr: np.ndarray, min_saturation: int = 60) -> np.ndarray:
+    """Mask (255) of red/pink seal ink: hue near 0/180 with some saturation, not dark.
+
+    Dark pixels (black print under a stamp) are kept out of the mask so ruling lines and
+    digits under a seal survive its removal."""
+    if bgr.ndim == 2:
+        return np.zeros(bgr.shape, np.uint8)
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    b, g, r = bgr[..., 0].astype(np.int16), bgr[..., 1].astype(np.int16), bgr[..., 2].astype(np.int16)
+    hue_red = (h <= 12) | (h >= 160)
+    redder = (r - np.maximum(g, b)) > 40
+    m = hue_red & (s >= min_saturation) & (v >= 90) & redder
+    return m.astype(np.uint8) * 255
+
+
+def remove_red(bgr: np.ndarray) -> np.ndarray:
+    """Copy of the page with red seal ink painted white (kept out of lines and OCR crops)."""
+    if bgr.ndim == 2:
+        return bgr
+    m = red_mask(bgr)
+    if not m.any():
+        return bgr
+    out = bgr.copy()
+    out[m > 0] = 255
+    return out
+
+
+def to_gray(img: np.ndarray) -> np.ndarray:
+    """Single-channel grey of a BGR (or already grey) image."""
+    if img.ndim == 2:
+        return img
+    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+
+
+def binarize(gray: np.ndarray, block: int | None = None, c: int = 12) -> np.ndarray:
+    """Ink mask (255 = ink) by local (adaptive) threshold, robust to uneven scan lighting
+    and to faint lines; plus a global Otsu floor so solid dark ink is never lost."""
+    h, w = gray.shape[:2]
+    if block is None:
+        block = max(15, (min(h, w) // 50) | 1)
+    block |= 1
+    adaptive = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, c)
+    # pixels much darker than paper are ink even inside big dark areas
+    otsu_t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark = (gray < min(otsu_t, 110)).astype(np.uint8) * 255
+    return cv2.bitwise_or(adaptive, dark)
+
+
+def ink_mask(bgr: np.ndarray) -> np.ndarray:
+    """Binarised ink of a page with seal ink removed first."""
+    return binarize(to_gray(remove_red(bgr)))
+
+
+def rotate_quadrant(img: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn an image clockwise by 0/90/180/270 degrees."""
+    rotation %= 360
+    if rotation == 0:
+        return img
+    code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[rotation]
+    return cv2.rotate(img, code)
+
+
+def rotate_small(img: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
+    """Rotate by a small angle (degrees, counter-clockwise positive as in OpenCV) about the
+    centre, keeping the image size (page corners that leave the frame are cut; the text
+    area of a deskew of a few degrees stays inside)."""
+    if abs(angle) < 1e-3:
+        return img
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    bv = border if img.ndim == 2 else (border, border, border)
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=bv)
+
+
+def apply_upright(img: np.ndarray, rotation: int, skew: float) -> np.ndarray:
+    """Apply a page's recorded rotation then deskew, giving the picture its boxes refer to."""
+    return rotate_small(rotate_quadrant(img, rotation), skew)

@@ -1,0 +1,81 @@
+"""Text lines outside tables, found by morphology on the ink (no model): characters of a
+line are smeared together horizontally, lines stay apart because line gaps are wider than
+character gaps."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from nianbao.layout.lines import remove_lines
+
+Box = tuple[float, float, float, float]
+
+
+def estimate_char_height(ink: np.ndarray) -> float:
+    """Typical character height (pixels) from connected components of the ink."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return 20.0
+    h = stats[1:, cv2.CC_STAT_HEIGHT]
+    w = stats[1:, cv2.CC_STAT_WIDTH]
+    ok = (h >= 6) & (h <= ink.shape[0] / 8) & (w <= ink.shape[1] / 8) & (w >= 2)
+    if ok.sum() < 5:
+        return 20.0
+    return float(np.percentile(h[ok], 80))
+
+
+def find_text_lines(
+    ink: np.ndarray,
+    exclude: Sequence[Box] = (),
+    char_h: float | None = None,
+    min_line_len: int | None = None,
+) -> list[Box]:
+    """Boxes (x0, y0, x1, y1) of text lines, top to bottom, with ``exclude`` regions (tables)
+    left out and ruling lines/underlines removed."""
+    ink = ink.copy()
+    for x0, y0, x1, y1 in exclude:
+        ink[max(0, int(y0) - 2):int(y1) + 3, max(0, int(x0) - 2):int(x1) + 3] = 0
+    if not ink.any():
+        return []
+    if char_h is None:
+        char_h = estimate_char_height(ink)
+    ink = remove_lines(ink, min_line_len or max(int(char_h * 3), int(ink.shape[1] * 0.15)))
+    kx = max(3, int(char_h * 1.0))
+    ky = max(1, int(char_h * 0.25))
+    smear = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
+    smear = cv2.morphologyEx(smear, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
+    boxes: list[Box] = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if h < char_h * 0.35 and w < char_h * 0.35:
+            continue  # specks
+        if h > char_h * 4 and w < char_h * 2:
+            continue  # vertical rule leftovers / margins
+        boxes.append((float(x), float(y), float(x + w), float(y + h)))
+    boxes = _merge_same_line(boxes, char_h)
+    boxes.sort(key=lambda b: (round(b[1] / max(1.0, char_h * 0.5)), b[0]))
+    return boxes
+
+
+def _merge_same_line(boxes: list[Box], char_h: float) -> list[Box]:
+    """Join pieces of one line (punctuation, wide gaps) that overlap vertically and lie
+    within three character widths of each other."""
+    boxes = sorted(boxes, key=lambda b: b[0])
+    out: list[list[float]] = []
+    for b in boxes:
+        merged = False
+        for o in out:
+            ov = min(o[3], b[3]) - max(o[1], b[1])
+            hmin = min(o[3] - o[1], b[3] - b[1])
+            if hmin > 0 and ov >= 0.6 * hmin and b[0] - o[2] <= char_h * 3:
+                o[0], o[1] = min(o[0], b[0]), min(o[1], b[1])
+                o[2], o[3] = max(o[2], b[2]), max(o[3], b[3])
+                merged = True
+                break
+        if not merged:
+            out.append(list(b))
+    return [tuple(o) for o in out]  # type: ignore[misc]

@@ -1,0 +1,117 @@
+"""Debug pictures of the layout stages: grid lines, cell boxes, text lines and optional
+labels (canonical id, value) coloured by confidence → PNG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import cv2
+import numpy as np
+
+from nianbao.layout.grid import Grid
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class Label:
+    """A text to write at a box (e.g. "applications.new_received.total=3"), coloured by confidence."""
+
+    bbox: Box
+    text: str
+    confidence: float | None = None
+
+
+def confidence_colour(conf: float | None) -> tuple[int, int, int]:
+    """BGR: green ≥ 0.9, orange ≥ 0.6, red below, grey unknown."""
+    if conf is None:
+        return (128, 128, 128)
+    if conf >= 0.9:
+        return (0, 160, 0)
+    if conf >= 0.6:
+        return (0, 140, 255)
+    return (0, 0, 230)
+
+
+def _put_text(img: np.ndarray, xy: tuple[int, int], text: str, colour, size: int) -> np.ndarray:
+    """Draw text that may hold CJK (Pillow with a Noto CJK font when present, else OpenCV ASCII)."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+
+        font = _cjk_font(size)
+        if font is None:
+            raise OSError
+        pil = Image.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+        ImageDraw.Draw(pil).text(xy, text, fill=(colour[2], colour[1], colour[0]), font=font)
+        return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
+    except (ImportError, OSError):
+        cv2.putText(img, text.encode("ascii", "replace").decode(), (xy[0], xy[1] + size), cv2.FONT_HERSHEY_SIMPLEX,
+                    size / 30, colour, 1, cv2.LINE_AA)
+        return img
+
+
+_FONT_CACHE: dict[int, object] = {}
+
+
+def _cjk_font(size: int):
+    if size in _FONT_CACHE:
+        return _FONT_CACHE[size]
+    from PIL import ImageFont
+
+    font = None
+    for p in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+              "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"):
+        if Path(p).exists():
+            font = ImageFont.truetype(p, size)
+            break
+    _FONT_CACHE[size] = font
+    return font
+
+
+def draw_page(
+    image: np.ndarray,
+    grids: Sequence[Grid] = (),
+    text_lines: Iterable[Box] = (),
+    labels: Iterable[Label] = (),
+    show_cell_ids: bool = True,
+) -> np.ndarray:
+    """A copy of the page with grid boundaries (blue), merged cells (cyan), text lines
+    (magenta) and labels drawn on it."""
+    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    out = cv2.addWeighted(out, 0.6, np.full_like(out, 255), 0.4, 0)
+    size = max(10, out.shape[1] // 110)
+    texts: list[tuple[tuple[int, int], str, tuple[int, int, int]]] = []
+    for k, g in enumerate(grids):
+        x0, y0, x1, y1 = map(int, g.bbox)
+        for y in g.rows:
+            cv2.line(out, (x0, int(y)), (x1, int(y)), (255, 120, 0), 1)
+        for x in g.cols:
+            cv2.line(out, (int(x), y0), (int(x), y1), (255, 120, 0), 1)
+        for c in g.cells:
+            a, b, cc, d = map(int, c.bbox)
+            colour = (200, 200, 0) if (c.rowspan > 1 or c.colspan > 1) else (255, 0, 0)
+            cv2.rectangle(out, (a + 2, b + 2), (cc - 2, d - 2), colour, 1)
+            if show_cell_ids:
+                texts.append(((a + 3, b + 2), f"{c.row},{c.col}", (160, 60, 0)))
+        texts.append(((x0, max(0, y0 - size - 4)), f"grid {k}: {g.n_rows}x{g.n_cols}", (255, 0, 0)))
+    for x0, y0, x1, y1 in text_lines:
+        cv2.rectangle(out, (int(x0), int(y0)), (int(x1), int(y1)), (200, 0, 200), 1)
+    for lab in labels:
+        col = confidence_colour(lab.confidence)
+        a, b, cc, d = map(int, lab.bbox)
+        cv2.rectangle(out, (a, b), (cc, d), col, 2)
+        t = lab.text if lab.confidence is None else f"{lab.text} ({lab.confidence:.2f})"
+        texts.append(((a + 2, max(0, d - size - 2)), t, col))
+    for xy, t, col in texts:
+        out = _put_text(out, xy, t, col, int(size * 0.8))
+    return out
+
+
+def save_page(path: str | Path, image: np.ndarray, **kwargs) -> Path:
+    """Draw (see ``draw_page``) and write a PNG."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), draw_page(image, **kwargs))
+    return path

@@ -1,0 +1,189 @@
+"""Default engine: RapidOCR 3.10 (onnxruntime) with the PP-OCRv6 small det/rec and the
+mobile cls models that ship inside the rapidocr wheel, passed by explicit path so nothing
+is ever downloaded.
+
+Recognition runs the rec ONNX session directly (rapidocr's own loader builds it) so that we
+get the full CTC probability matrix: per-character confidence, x positions along the
+crop (to split a composed strip back into cells) and runner-up characters as alternatives.
+Crops are batched by width with little padding, which is where the time goes on CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from nianbao.errors import EngineUnavailableError
+from nianbao.ocr.base import CharBox, OcrEngine, Recognition, TextBox
+
+REC_H = 48  # input height of the PP-OCR rec models
+MAX_W = 48 * 64  # widest crop fed to rec (wider ones are squeezed)
+
+
+def model_dir() -> Path:
+    """Folder of the ONNX models inside the installed rapidocr wheel."""
+    import rapidocr
+
+    return Path(rapidocr.__file__).parent / "models"
+
+
+MODEL_FILES = {
+    "det": "PP-OCRv6_det_small.onnx",
+    "rec": "PP-OCRv6_rec_small.onnx",
+    "cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+}
+
+
+class RapidOcrEngine(OcrEngine):
+    name = "rapidocr"
+
+    def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600):
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as e:  # pragma: no cover - core dependency
+            raise EngineUnavailableError(f"rapidocr is not installed ({e}); pip install rapidocr==3.10.0 onnxruntime") from e
+        d = model_dir()
+        missing = [f for f in MODEL_FILES.values() if not (d / f).exists()]
+        if missing:
+            raise EngineUnavailableError(
+                f"rapidocr models missing in {d}: {', '.join(missing)}; reinstall the wheel: pip install --force-reinstall rapidocr==3.10.0")
+        params = {
+            "Global.log_level": "error",
+            "Global.model_root_dir": str(d),
+            "Det.model_path": str(d / MODEL_FILES["det"]),
+            "Rec.model_path": str(d / MODEL_FILES["rec"]),
+            "Cls.model_path": str(d / MODEL_FILES["cls"]),
+            "Det.limit_type": "max",
+            "Det.limit_side_len": det_max_side,
+            "EngineConfig.onnxruntime.intra_op_num_threads": int(threads),
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.use_cuda": bool(use_gpu),
+        }
+        self._rapid = RapidOCR(params=params)
+        rec = self._rapid._load_rec_model()
+        self._rec_session = rec.session.session  # onnxruntime.InferenceSession
+        self._rec_input = self._rec_session.get_inputs()[0].name
+        self._chars = list(rec.postprocess_op.character)  # index 0 = CTC blank
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- recognition
+    @staticmethod
+    def _prepare(crop: np.ndarray) -> np.ndarray:
+        if crop.ndim == 2:
+            crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+        h, w = crop.shape[:2]
+        nw = max(8, min(MAX_W, int(math.ceil(REC_H * w / max(1, h)))))
+        img = cv2.resize(crop, (nw, REC_H), interpolation=cv2.INTER_AREA if h > REC_H else cv2.INTER_LINEAR)
+        return img
+
+    def recognize(self, crops: Sequence[np.ndarray]) -> list[Recognition]:
+        if not crops:
+            return []
+        prepared = [self._prepare(c) for c in crops]
+        order = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[1])
+        out: list[Recognition | None] = [None] * len(prepared)
+        i = 0
+        while i < len(order):
+            # batch crops of similar width: padding costs as much as ink
+            w0 = prepared[order[i]].shape[1]
+            j = i + 1
+            while j < len(order) and j - i < 32 and prepared[order[j]].shape[1] <= max(w0 * 1.25, w0 + 16):
+                j += 1
+            idx = order[i:j]
+            bw = max(prepared[k].shape[1] for k in idx)
+            bw = max(16, int(math.ceil(bw / 8.0)) * 8)
+            batch = np.zeros((len(idx), 3, REC_H, bw), np.float32)
+            for n, k in enumerate(idx):
+                im = prepared[k]
+                batch[n, :, :, : im.shape[1]] = (im.transpose(2, 0, 1).astype(np.float32) / 127.5) - 1.0
+            with self._lock:
+                preds = self._rec_session.run(None, {self._rec_input: batch})[0]
+            for n, k in enumerate(idx):
+                w_in = prepared[k].shape[1]
+                scale = crops[k].shape[1] / float(w_in)
+                out[k] = self._decode(preds[n], bw / preds.shape[1], w_in, scale)
+            i = j
+        return out  # type: ignore[return-value]
+
+    def _decode(self, probs: np.ndarray, px_per_step: float, w_in: int, scale: float) -> Recognition:
+        """Greedy CTC decode with per-character peak probability, position and runner-up."""
+        steps = min(probs.shape[0], int(math.ceil(w_in / px_per_step)) + 1)
+        probs = probs[:steps]
+        idx = probs.argmax(axis=1)
+        chars: list[CharBox] = []
+        runner: list[tuple[str, float]] = []  # runner-up char at each emitted char
+        t = 0
+        while t < steps:
+            c = int(idx[t])
+            if c == 0:
+                t += 1
+                continue
+            t1 = t
+            while t1 + 1 < steps and int(idx[t1 + 1]) == c:
+                t1 += 1
+            seg = probs[t:t1 + 1]
+            peak = t + int(seg[:, c].argmax())
+            p = float(probs[peak, c])
+            row = probs[peak].copy()
+            row[c] = 0.0
+            row[0] = 0.0
+            r = int(row.argmax())
+            ch = self._chars[c] if c < len(self._chars) else ""
+            chars.append(CharBox(ch, p, t * px_per_step * scale, (t1 + 1) * px_per_step * scale))
+            runner.append((self._chars[r] if r < len(self._chars) else "", float(row[r])))
+            t = t1 + 1
+        text = "".join(c.char for c in chars)
+        if not chars:
+            blank = float(probs[:, 0].min()) if steps else 0.0
+            return Recognition(text="", confidence=blank)
+        conf = min(c.confidence for c in chars)
+        alts: list[tuple[str, float]] = []
+        weak = sorted(range(len(chars)), key=lambda k: chars[k].confidence)[:3]
+        for k in weak:
+            alt_c, alt_p = runner[k]
+            if alt_p < 0.02 or not alt_c:
+                continue
+            alt = text[:k] + alt_c + text[k + 1:]
+            others = min([chars[m].confidence for m in range(len(chars)) if m != k] or [1.0])
+            alts.append((alt, round(min(alt_p, others), 4)))
+        alts.sort(key=lambda a: -a[1])
+        return Recognition(text=text, confidence=round(conf, 4), alternatives=alts, chars=chars)
+
+    # ---------------------------------------------------------------- detection
+    def detect_and_recognize(self, image: np.ndarray) -> list[TextBox]:
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        det = self._rapid._load_det_model()
+        with self._lock:
+            res = det(image)
+        if res.boxes is None or len(res.boxes) == 0:
+            return []
+        boxes = [np.asarray(b, dtype=np.float32) for b in res.boxes]
+        crops = [get_rotate_crop_image(image, b.copy()) for b in boxes]
+        recs = self.recognize(crops)
+        out = []
+        for b, r in zip(boxes, recs):
+            if not r.text.strip():
+                continue
+            x0, y0 = float(b[:, 0].min()), float(b[:, 1].min())
+            x1, y1 = float(b[:, 0].max()), float(b[:, 1].max())
+            out.append(TextBox((x0, y0, x1, y1), r.text, r.confidence, r.alternatives))
+        out.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
+        return out
+
+    # ---------------------------------------------------------------- orientation
+    def classify_orientation(self, crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
+        if not crops:
+            return []
+        cls = self._rapid._load_cls_model()
+        imgs = [c if c.ndim == 3 else cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops]
+        with self._lock:
+            res = cls(imgs)
+        return [(180 if "180" in str(label) else 0, float(score)) for label, score in res.cls_res]
