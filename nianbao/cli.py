@@ -113,6 +113,71 @@ def template(version: Annotated[str, typer.Argument(help="2019 or 2021")] = "202
     typer.echo(load_template(version).model_dump_json(indent=1))
 
 
+class Executor(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs ('reports/**/*.pdf').")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Result folder: one JSON per report, index.jsonl, errors.jsonl, summary.json.")],
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="Parallel workers (default: cores / ocr.threads).")] = None,
+    executor: Annotated[Executor, typer.Option("--executor", help="local: process pool; ray: Ray tasks (extra 'ray').")] = Executor.local,
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Join this Ray cluster instead of starting Ray locally.")] = None,
+    no_retry_failed: Annotated[bool, typer.Option("--no-retry-failed", help="Skip files that failed in an earlier run (same content).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    parser: Annotated[str, typer.Option("--parser", hidden=True)] = "nianbao.pipeline:parse_file",
+) -> None:
+    """Parse many reports into a folder; re-running skips finished files (by sha256). Exit 0 when all parsed, 2 when some failed."""
+    from nianbao.batch import print_summary, run_batch
+
+    summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
+                        parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
+    print_summary(summary, err)
+    raise typer.Exit(130 if summary.interrupted else (2 if summary.failed else 0))
+
+
+@app.command()
+def export(
+    result_dir: Annotated[Path, typer.Argument(help="A folder written by 'nianbao batch' (or of result JSONs).")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, parquet or xlsx (xlsx: long + wide + printed matrices).")] = ExportFormat.csv,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("nianbao-export.csv"),
+    wide: Annotated[bool, typer.Option("--wide", help="One row per report, a column per cell table.row.col (default: long form).")] = False,
+) -> None:
+    """Export a result folder as one data set, reviewer corrections applied (column 'corrected')."""
+    from nianbao.dataset import export as do_export
+
+    n = do_export(result_dir, format.value, out, wide=wide)
+    err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; anything but localhost needs a token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Queue database, uploads and results live here.")] = Path("nianbao-data"),
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Parse worker processes.")] = 1,
+    token_file: Annotated[Optional[Path], typer.Option("--token-file", help="File whose first line is the bearer token (else env NIANBAO_TOKEN).")] = None,
+    parser: Annotated[str, typer.Option("--parser", hidden=True)] = "nianbao.pipeline:parse_file",
+) -> None:
+    """Run the HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, results as JSON/CSV/XLSX; docs at /docs)."""
+    from nianbao.server import serve as run_server
+    from nianbao.server.auth import AuthConfigError
+
+    try:
+        run_server(host, port, data_dir, workers, token_file, parser)
+    except (AuthConfigError, RuntimeError) as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(1) from None
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

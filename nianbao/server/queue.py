@@ -1,0 +1,336 @@
+"""The durable job queue: one SQLite database (WAL) under the data folder.
+
+Data folder layout (``--data-dir``)::
+
+    queue.sqlite3              jobs, files, results (by sha256), parses (audit of every parse)
+    uploads/<sha256><.ext>     each uploaded file once, named by its content
+    results/<sha256>.json      Report JSON per content (atomic write); the review page's
+                               corrections log lands beside it (<sha256>.corrections.jsonl)
+    tmp/                       uploads being received (cleared at start)
+    server.lock                held by the running server (one server per data folder)
+
+A file row goes queued → running (a worker holds a lease it renews by heartbeat) →
+done | failed. A row left running by a server that died is queued again at the next start,
+and a lease that is not renewed expires, so no file is lost. A content is parsed once:
+a worker does not take a file whose sha256 another live worker is parsing, and a file
+whose sha256 already has a result is completed from it without parsing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    key TEXT UNIQUE,              -- sha256 of the (name, sha256) list: same upload -> same job
+    created_at REAL NOT NULL,
+    n_files INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    suffix TEXT NOT NULL,
+    status TEXT NOT NULL,         -- queued | running | done | failed
+    error_type TEXT,
+    reason TEXT,
+    reused INTEGER NOT NULL DEFAULT 0,   -- completed from a stored result, not parsed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until REAL,
+    pages INTEGER,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL
+);
+CREATE INDEX IF NOT EXISTS files_status ON files(status, id);
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
+CREATE INDEX IF NOT EXISTS files_job ON files(job_id, position);
+CREATE TABLE IF NOT EXISTS results (
+    sha256 TEXT PRIMARY KEY,
+    status TEXT NOT NULL,         -- done | failed (failed only for deterministic input errors)
+    error_type TEXT,
+    reason TEXT,
+    pages INTEGER,
+    cells INTEGER,
+    low_confidence INTEGER,
+    broken_rules INTEGER,
+    seconds REAL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS parses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha256 TEXT NOT NULL,
+    worker TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    outcome TEXT                  -- done | failed | NULL while running (or if the worker died)
+);
+"""
+
+TERMINAL = ("done", "failed")
+
+
+@dataclass
+class Paths:
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / "queue.sqlite3"
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "server.lock"
+
+    def upload(self, sha256: str, suffix: str) -> Path:
+        return self.uploads / f"{sha256}{suffix}"
+
+    def result(self, sha256: str) -> Path:
+        return self.results / f"{sha256}.json"
+
+    def create(self) -> None:
+        for d in (self.root, self.uploads, self.results, self.tmp):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def connect(db: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode; writers open ``BEGIN IMMEDIATE`` themselves."""
+    con = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA busy_timeout = 30000")
+    con.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across process crashes
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+@contextmanager
+def write_tx(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+class Queue:
+    """Operations on the queue database; one instance per process or thread."""
+
+    def __init__(self, paths: Paths, lease_seconds: float = 30.0, max_attempts: int = 3):
+        self.paths = paths
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.con = connect(paths.db)
+
+    # ------------------------------------------------------------ setup
+
+    @staticmethod
+    def init(paths: Paths) -> None:
+        paths.create()
+        con = connect(paths.db)
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            con.executescript(SCHEMA)
+        finally:
+            con.close()
+
+    def recover(self) -> int:
+        """At server start (the server holds the data-folder lock, the old workers are gone):
+        every file left running is queued again. Returns how many."""
+        with write_tx(self.con) as c:
+            n = c.execute("UPDATE files SET status='queued', lease_owner=NULL, lease_until=NULL "
+                          "WHERE status='running'").rowcount
+        return n
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ------------------------------------------------------------ jobs
+
+    @staticmethod
+    def job_key(files: list[tuple[str, str]]) -> str:
+        return hashlib.sha256(json.dumps(sorted(files), ensure_ascii=False).encode()).hexdigest()
+
+    def create_job(self, files: list[dict[str, Any]]) -> tuple[str, bool]:
+        """Insert a job for ``files`` (dicts: name, sha256, size, suffix); returns (id, reused).
+
+        The same upload (same names and contents) returns the job made for it before, unless
+        that job has a file that failed for a reason that may pass on a second try. Files whose
+        content already has a stored result are completed from it at once.
+        """
+        key = self.job_key([(f["name"], f["sha256"]) for f in files])
+        now = time.time()
+        with write_tx(self.con) as c:
+            old = c.execute("SELECT id FROM jobs WHERE key=?", (key,)).fetchone()
+            if old is not None:
+                retry = c.execute(
+                    "SELECT 1 FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
+                    "WHERE f.job_id=? AND f.status='failed' AND (r.status IS NULL OR r.status!='failed') LIMIT 1",
+                    (old["id"],)).fetchone()
+                if retry is None:
+                    return old["id"], True
+                c.execute("UPDATE jobs SET key=NULL WHERE id=?", (old["id"],))
+            job_id = uuid.uuid4().hex
+            c.execute("INSERT INTO jobs(id, key, created_at, n_files) VALUES (?,?,?,?)", (job_id, key, now, len(files)))
+            for i, f in enumerate(files):
+                r = c.execute("SELECT * FROM results WHERE sha256=?", (f["sha256"],)).fetchone()
+                if r is not None and self.paths.result(f["sha256"]).exists() or r is not None and r["status"] == "failed":
+                    status, etype, reason, pages, fin, reused = r["status"], r["error_type"], r["reason"], r["pages"], now, 1
+                else:
+                    status, etype, reason, pages, fin, reused = "queued", None, None, None, None, 0
+                c.execute(
+                    "INSERT INTO files(job_id, position, name, sha256, size, suffix, status, error_type, reason, "
+                    "reused, pages, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (job_id, i, f["name"], f["sha256"], f["size"], f["suffix"], status, etype, reason, reused, pages,
+                     now, fin))
+        return job_id, False
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        j = self.con.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if j is None:
+            return None
+        files = [dict(r) for r in self.con.execute(
+            "SELECT id, position, name, sha256, size, status, error_type, reason, reused, attempts, pages, "
+            "started_at, finished_at FROM files WHERE job_id=? ORDER BY position", (job_id,))]
+        counts = {s: sum(1 for f in files if f["status"] == s) for s in ("queued", "running", "done", "failed")}
+        total = len(files)
+        finished = counts["done"] + counts["failed"]
+        if finished == total:
+            status = "done" if counts["failed"] == 0 else ("failed" if counts["done"] == 0 else "done_with_errors")
+        elif counts["running"] or finished:
+            status = "running"
+        else:
+            status = "queued"
+        ends = [f["finished_at"] for f in files if f["finished_at"]]
+        return {
+            "id": j["id"], "status": status, "created_at": j["created_at"],
+            "finished_at": max(ends) if finished == total and ends else None,
+            "progress": {"total": total, **counts, "fraction": round(finished / total, 4) if total else 1.0},
+            "files": files,
+        }
+
+    def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.con.execute("SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
+        out = []
+        for r in rows:
+            j = self.job(r["id"])
+            if j:
+                j.pop("files")
+                out.append(j)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        rows = self.con.execute("SELECT status, COUNT(*) n FROM files GROUP BY status").fetchall()
+        return {r["status"]: r["n"] for r in rows}
+
+    # ------------------------------------------------------------ workers
+
+    def claim(self, worker: str) -> dict[str, Any] | None:
+        """Take the oldest queued file whose content nobody is parsing; None when there is none.
+
+        Expired leases are queued again first; a file whose content has a result meanwhile is
+        completed from it here; a file tried ``max_attempts`` times is failed.
+        """
+        now = time.time()
+        with write_tx(self.con) as c:
+            c.execute("UPDATE files SET status='queued', lease_owner=NULL, lease_until=NULL "
+                      "WHERE status='running' AND lease_until < ?", (now,))
+            while True:
+                row = c.execute(
+                    "SELECT id, job_id, name, sha256, suffix, attempts FROM files WHERE status='queued' AND sha256 NOT IN "
+                    "(SELECT sha256 FROM files WHERE status='running') ORDER BY id LIMIT 1").fetchone()
+                if row is None:
+                    return None
+                res = c.execute("SELECT * FROM results WHERE sha256=?", (row["sha256"],)).fetchone()
+                if res is not None and (res["status"] == "failed" or self.paths.result(row["sha256"]).exists()):
+                    self._finish_sha(c, row["sha256"], res["status"], res["error_type"], res["reason"], res["pages"],
+                                     now, reused=True)
+                    continue
+                if row["attempts"] >= self.max_attempts:
+                    c.execute("UPDATE files SET status='failed', error_type='GaveUp', reason=?, finished_at=? WHERE id=?",
+                              (f"gave up after {row['attempts']} attempts (a worker died or the server stopped "
+                               "while parsing this file)", now, row["id"]))
+                    continue
+                c.execute("UPDATE files SET status='running', lease_owner=?, lease_until=?, attempts=attempts+1, "
+                          "started_at=? WHERE id=?", (worker, now + self.lease_seconds, now, row["id"]))
+                parse_id = c.execute("INSERT INTO parses(sha256, worker, started_at) VALUES (?,?,?)",
+                                     (row["sha256"], worker, now)).lastrowid
+                return {**dict(row), "parse_id": parse_id}
+
+    def heartbeat(self, file_id: int, worker: str) -> bool:
+        """Renew the lease; False if the file is no longer ours (it was taken back)."""
+        with write_tx(self.con) as c:
+            n = c.execute("UPDATE files SET lease_until=? WHERE id=? AND lease_owner=? AND status='running'",
+                          (time.time() + self.lease_seconds, file_id, worker)).rowcount
+        return n == 1
+
+    def _finish_sha(self, c: sqlite3.Connection, sha: str, status: str, etype: str | None, reason: str | None,
+                    pages: int | None, now: float, reused: bool) -> None:
+        c.execute("UPDATE files SET status=?, error_type=?, reason=?, pages=?, finished_at=?, lease_owner=NULL, "
+                  "lease_until=NULL, reused=? WHERE sha256=? AND status IN ('queued', 'running')",
+                  (status, etype, reason, pages, now, int(reused), sha))
+
+    def complete(self, claimed: dict[str, Any], outcome: dict[str, Any]) -> None:
+        """Record a parse outcome (the result file is already in place when it succeeded)."""
+        now = time.time()
+        sha = claimed["sha256"]
+        with write_tx(self.con) as c:
+            if outcome.get("ok"):
+                c.execute("INSERT OR REPLACE INTO results(sha256, status, pages, cells, low_confidence, broken_rules, "
+                          "seconds, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                          (sha, "done", outcome.get("pages"), outcome.get("cells"), outcome.get("low_confidence"),
+                           outcome.get("broken_rules"), outcome.get("seconds"), now))
+                self._finish_sha(c, sha, "done", None, None, outcome.get("pages"), now, reused=False)
+                # the other files of this content got their result without a parse of their own
+                c.execute("UPDATE files SET reused=1 WHERE sha256=? AND id!=? AND finished_at=?", (sha, claimed["id"], now))
+                result = "done"
+            elif outcome.get("deterministic"):
+                c.execute("INSERT OR REPLACE INTO results(sha256, status, error_type, reason, seconds, created_at) "
+                          "VALUES (?,?,?,?,?,?)", (sha, "failed", outcome.get("error_type"), outcome.get("reason"),
+                                                   outcome.get("seconds"), now))
+                self._finish_sha(c, sha, "failed", outcome.get("error_type"), outcome.get("reason"), None, now,
+                                 reused=False)
+                result = "failed"
+            else:  # may pass another time: fail this file only, keep nothing by content
+                c.execute("UPDATE files SET status='failed', error_type=?, reason=?, finished_at=?, lease_owner=NULL, "
+                          "lease_until=NULL WHERE id=?", (outcome.get("error_type"), outcome.get("reason"), now,
+                                                          claimed["id"]))
+                result = "failed"
+            c.execute("UPDATE parses SET finished_at=?, outcome=? WHERE id=?", (now, result, claimed["parse_id"]))
+
+    def release(self, claimed: dict[str, Any]) -> None:
+        """Give a claimed file back to the queue (the worker is stopping)."""
+        with write_tx(self.con) as c:
+            c.execute("UPDATE files SET status='queued', lease_owner=NULL, lease_until=NULL, attempts=MAX(attempts-1, 0) "
+                      "WHERE id=? AND status='running'", (claimed["id"],))
+
+    def parses(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.con.execute("SELECT * FROM parses ORDER BY id")]
