@@ -36,7 +36,7 @@ from nianbao.models import (
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import parse_cell, to_wan
+from nianbao.numbers import normalize_text, parse_cell, to_wan
 from nianbao.settings import AssemblySettings
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -59,7 +59,7 @@ class Candidate:
 
 def value_like(text: str) -> bool:
     """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label."""
-    t = normalize_label(text) if text else ""
+    t = normalize_text(text) if text else ""
     if not t:
         return False
     pv = parse_cell(text, signed=True)
@@ -162,6 +162,8 @@ def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate],
     for i in range(start, end):
         row = doc.rows[i]
         label, values = split_row(row)
+        if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
+            values = []  # the rest of the label of the row above, cut by a page break
         if values and (row.kind == "table" or len(values) >= 2):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
             cands.append(c)
@@ -173,6 +175,15 @@ def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate],
             pending_context.append(label)
             pending_context = pending_context[-2:]
     return cands, label_only
+
+
+_ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])")
+
+
+def _is_continuation(label: str, cands: list[Candidate], index: int) -> bool:
+    """A label-only remainder ("请内容仍不明确") right below a row that has values."""
+    return bool(label) and not _ENUMERATED.match(label) and bool(cands) and cands[-1].index == index - 1 \
+        and any(v.text.strip() for v in cands[-1].values)
 
 
 # ----------------------------------------------------------------------------- row alignment
@@ -255,6 +266,10 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
         else:
             j -= 1
     matches.reverse()
+    # a weak label is placed by position only between two rows whose labels matched well
+    good = [mt.label_score >= min_s for mt in matches]
+    matches = [mt for k, mt in enumerate(matches)
+               if good[k] or (0 < k < len(matches) - 1 and good[k - 1] and good[k + 1])]
     for k, mt in enumerate(matches):
         s = mt.label_score
         if s >= 0.8:
@@ -361,14 +376,18 @@ class TableAssembler:
         self.trows = [TemplateRow(item, r) for item in spec.items for r in item.rows]
         vocab = [n for t in self.trows for n in t.spec.names]
         self.matcher = LabelMatcher(vocab)
+        # rows with a well-matched label needed before the table counts as found
+        self.min_good_rows = 1 if spec.id == "reviews_litigation" else min(4, len(self.trows) // 4 + 1)
 
     def assemble(self, region: tuple[int, int]) -> Table:
         cands, _ = candidates_in(self.doc, *region)
         if self.spec.id == "reviews_litigation":
-            cands = [c for c in cands if len(c.values) >= 10][:1]
+            cands = [c for c in cands if len(c.values) >= 12][:1]
             matches = [Match(c, self.trows[0], 1.0, 1.0) for c in cands]
         else:
             matches = align_rows(cands, self.trows, self.matcher, self.settings)
+        if sum(mt.label_score >= self.settings.min_label_score for mt in matches) < self.min_good_rows:
+            matches = []  # too little evidence that this table is printed here
         assignments = []
         for mt in matches:
             cols = mt.trow.item.columns

@@ -20,14 +20,13 @@ def read_docx(path: str) -> Document:
             if t:
                 rows.append(Row(kind="text", cells=[TextCell(text=t)]))
         elif isinstance(block, DocxTable):
-            seen: set[int] = set()
+            seen: set = set()  # the <w:tc> elements themselves (kept alive, so identity is stable)
             for r_idx, row in enumerate(block.rows):
                 cells: list[TextCell] = []
                 for c_idx, cell in enumerate(row.cells):
-                    ident = id(cell._tc)
-                    if ident in seen:
+                    if cell._tc in seen:
                         continue
-                    seen.add(ident)
+                    seen.add(cell._tc)
                     span = sum(1 for c in row.cells if c._tc is cell._tc)
                     parts = [p.text.strip() for p in cell.paragraphs if p.text.strip()]
                     text = "".join(parts) if parts and all(len(p) <= 2 for p in parts) else " ".join(parts)

@@ -3,6 +3,9 @@ cell); words outside the tables become text lines, all in reading order."""
 
 from __future__ import annotations
 
+import logging
+import re
+import unicodedata
 from typing import Any
 
 import pdfplumber
@@ -11,6 +14,16 @@ from nianbao.models import Document, PageInfo, Row, TextCell
 
 _TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
                                    "intersection_tolerance": 4, "snap_tolerance": 3}
+
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font-descriptor chatter on every page
+
+_RADICALS = re.compile(r"[\u2e80-\u2fdf]")
+
+
+def fix_radicals(text: str) -> str:
+    """PDF producers (Chromium, Word) often emit Kangxi radicals (⽣ U+2F63) for ideographs (生)."""
+    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def _inside(word: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -40,7 +53,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                     for cb in r.cells:
                         if cb is None:
                             continue
-                        text = page.crop(cb).extract_text() or ""
+                        text = fix_radicals(page.crop(cb).extract_text() or "")
                         lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
                         joined = "".join(lines) if lines and all(len(ln) <= 2 for ln in lines) else " ".join(lines)
                         col = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[0]))
@@ -61,7 +74,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                     lines.append([w])
             for ln in lines:
                 ln.sort(key=lambda w: w["x0"])
-                text = "".join(w["text"] for w in ln)
+                text = fix_radicals("".join(w["text"] for w in ln))
                 box = (min(w["x0"] for w in ln) * scale, min(w["top"] for w in ln) * scale,
                        max(w["x1"] for w in ln) * scale, max(w["bottom"] for w in ln) * scale)
                 placed.append((ln[0]["top"], Row(kind="text", cells=[TextCell(text=text, bbox=box)], page=pno)))
