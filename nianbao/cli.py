@@ -178,6 +178,22 @@ def serve(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="A batch output folder, a Report JSON, or a dataset export (CSV/Parquet/XLSX).")],
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the findings as JSON here.")] = None,
+    csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the findings as CSV here.")] = None,
+) -> None:
+    """Findings beyond one table: body text vs tables, and continuity across consecutive years."""
+    from nianbao.years import run_check
+
+    try:
+        run_check(path, json_out, csv_out)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error[/red]: {path}: {exc}")
+        raise typer.Exit(2) from None
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

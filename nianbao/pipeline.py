@@ -97,6 +97,11 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
     equations, results = check_report(report, asm.template)
     report.checks = results
     score_cells(report, equations, results, settings.confidence)
+    from nianbao.metadata import report_metadata
+    from nianbao.statements import check_text
+
+    report.metadata = report_metadata(doc)
+    check_text(report, doc, settings.confidence)  # body-text figures against the tables (findings)
     missing_tables = [t.id for t in report.tables if not t.found]
     if missing_tables:
         report.warnings.append("table(s) not found: " + ", ".join(missing_tables))

@@ -39,6 +39,7 @@ class ConfidenceSettings(BaseModel):
     lookalike_factor: float = 0.85  # O→0, l→1 substitutions
     confirmed_floor: float = 0.95  # read cells confirmed by both their row and column rule
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error
+    text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
 
 
 class Limits(BaseModel):
