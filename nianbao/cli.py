@@ -179,6 +179,25 @@ def serve(
 
 
 @app.command()
+def review(
+    path: Annotated[Path, typer.Argument(help="A result JSON, a batch output folder, or an input file (parsed first, JSON kept in --work-dir).")],
+    threshold: Annotated[float, typer.Option(help="Queue cells below this confidence (and cells of broken rules).")] = 0.9,
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind (local only by default).")] = "127.0.0.1",
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where a parsed input's JSON is stored (default: nianbao-review/ beside it).")] = None,
+) -> None:
+    """Review low-confidence cells in the browser; corrections go to NAME.corrections.jsonl beside each result."""
+    from nianbao.review import serve as serve_review
+
+    try:
+        serve_review(path, threshold=threshold, host=host, port=port, open_browser=not no_browser, work_dir=work_dir)
+    except NianbaoError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@app.command()
 def check(
     path: Annotated[Path, typer.Argument(help="A batch output folder, a Report JSON, or a dataset export (CSV/Parquet/XLSX).")],
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the findings as JSON here.")] = None,

@@ -103,7 +103,10 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
     def state_of(rid: str) -> ReportState:
         if rid not in store.paths:
             raise HTTPException(404, f"no report {rid!r}")
-        return store.state(rid)
+        try:
+            return store.state(rid)
+        except (ValueError, OSError) as exc:
+            raise HTTPException(422, f"{rid}: not a readable result: {str(exc).splitlines()[0]}") from exc
 
     def base(request: Request) -> str:
         return request.url_for("review_queue").path.rstrip("/")
@@ -155,8 +158,8 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
     def queue_page(request: Request):
         q = store.queue()
         per = []
-        for rid in store.paths:
-            st = store.state(rid)
+        for st in store.states():
+            rid = st.rid
             mine = [it for it in q if it.rid == rid]
             per.append({"rid": rid, "source": st.machine.source.path, "agency": st.machine.agency, "year": st.machine.year,
                         "template": st.machine.template_version, "queued": len(mine),

@@ -33,16 +33,14 @@ def _fallback_render(path: str, page_number: int, dpi: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=6)
-def page_image(path: str, page_number: int, dpi: float, rotation: int = 0) -> np.ndarray:
-    """The page as the parser saw it: the picture its cell boxes are measured on (cached)."""
+def page_image(path: str, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0) -> np.ndarray:
+    """The page as the parser saw it (the page's rotation and deskew applied), the picture its
+    cell boxes are measured on; cached, as a reviewer moves between cells of one page."""
     try:
         from nianbao.ingest import render_page
     except ImportError:
-        img = _fallback_render(path, page_number, dpi)
-    else:
-        img = render_page(path, page_number, dpi)
-    turn = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}.get(rotation % 360)
-    return cv2.rotate(img, turn) if turn is not None else img
+        return _fallback_render(path, page_number, dpi)
+    return render_page(path, page_number, dpi, rotation=rotation, skew=skew)
 
 
 def report_page_image(report: Report, page_number: int) -> tuple[np.ndarray, PageInfo]:
@@ -53,7 +51,7 @@ def report_page_image(report: Report, page_number: int) -> tuple[np.ndarray, Pag
     src = Path(report.source.path)
     if not src.exists():
         raise FileNotFoundError(str(src))
-    img = page_image(str(src), page_number, float(info.dpi), int(info.rotation))
+    img = page_image(str(src), page_number, float(info.dpi), int(info.rotation), float(info.skew))
     h, w = img.shape[:2]
     if info.width and info.height and (abs(w - info.width) > 2 or abs(h - info.height) > 2):
         img = cv2.resize(img, (int(round(info.width)), int(round(info.height))), interpolation=cv2.INTER_AREA)

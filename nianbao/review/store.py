@@ -8,6 +8,7 @@ re-run on that.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from nianbao.corrections import (
 from nianbao.models import Cell, CheckResult, CheckStatus, Report, Template, load_template
 
 DEFAULT_TEMPLATE = "2021"
+log = logging.getLogger(__name__)
 
 
 def cell_ref(key: CellKey) -> str:
@@ -185,10 +187,21 @@ class ReviewStore:
                                        fixed.value if fixed else cell.value, cell.page))
         return items
 
+    def states(self) -> list[ReportState]:
+        """Every report that reads as a Report (a broken or foreign JSON file is skipped)."""
+        out = []
+        for rid in list(self.paths):
+            try:
+                out.append(self.state(rid))
+            except (ValidationError, ValueError, OSError) as exc:
+                log.warning("review: skipping %s: %s", self.paths.get(rid), str(exc).splitlines()[0])
+        return out
+
     def queue(self) -> list[QueueItem]:
         """All reports' queues in one list, lowest machine confidence first."""
-        items = [it for rid in self.paths for it in self.queue_for(self.state(rid))]
-        order = {rid: i for i, rid in enumerate(self.paths)}
+        states = self.states()
+        items = [it for st in states for it in self.queue_for(st)]
+        order = {st.rid: i for i, st in enumerate(states)}
         # stable sort keeps table/row/col order within a report for equal confidences
         return sorted(items, key=lambda it: (round(it.confidence, 4), order[it.rid]))
 
