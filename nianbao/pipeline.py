@@ -13,7 +13,8 @@ from nianbao.confidence import score_cells
 from nianbao.errors import EngineUnavailableError, InputFileError, NotAReportError
 from nianbao.metadata import title_metadata
 from nianbao.models import Document, Report, SourceInfo
-from nianbao.readers import read_text_file, sniff_format
+from nianbao.ingest import sniff_format
+from nianbao.readers import read_text_file
 from nianbao.settings import Settings
 
 
@@ -25,30 +26,18 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _check_pdf(path: str, settings: Settings) -> int:
-    """Open the PDF once to give clear errors (corrupt, encrypted, too many pages)."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError as exc:
-        msg = str(exc).lower()
-        if "password" in msg:
-            raise InputFileError(path, "encrypted PDF (password required)") from None
-        raise InputFileError(path, f"corrupt or unreadable PDF ({exc})") from None
-    try:
-        n = len(pdf)
-    finally:
-        pdf.close()
-    if n == 0:
-        raise InputFileError(path, "PDF has no pages")
-    if n > settings.limits.max_pages:
-        raise InputFileError(path, f"PDF has {n} pages, more than the limit of {settings.limits.max_pages}")
-    return n
+_UNSUPPORTED = {
+    "unknown": "binary data of an unknown format (not a PDF, image, Word file, HTML or text)",
+    "doc": "a legacy Word .doc file: save it as .docx or PDF first",
+    "zip": "a zip archive, not a report (nianbao batch and the server unpack zips)",
+}
 
 
 def read_document(path: str, fmt: str, settings: Settings) -> Document:
-    """Read a file into a Document with the reader its content calls for."""
+    """Read a file into a Document with the reader its content calls for: text-layer PDF
+    pages through pdfplumber, scanned or drawn pages and images through layout + OCR."""
+    if fmt in _UNSUPPORTED:
+        raise InputFileError(path, _UNSUPPORTED[fmt])
     if fmt == "text":
         from nianbao.readers.text import read_text
 
@@ -64,25 +53,37 @@ def read_document(path: str, fmt: str, settings: Settings) -> Document:
             return read_docx(path)
         except Exception as exc:  # python-docx raises many types for broken packages
             raise InputFileError(path, f"corrupt Word document ({type(exc).__name__}: {exc})") from None
-    if fmt == "pdf":
-        _check_pdf(path, settings)
-        from nianbao.readers.pdf import read_pdf_text, text_layer_quality
+    if fmt != "pdf":
+        return _read_scanned(path, settings, None)
+    from nianbao.ingest import pdf_page_kinds
+    from nianbao.readers.pdf import read_pdf_text, text_layer_quality
 
-        try:
-            usable = text_layer_quality(path, settings.limits.max_pages)
-        except Exception as exc:
-            raise InputFileError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
-        if usable and sum(usable) >= max(1, len(usable) // 2):
-            return read_pdf_text(path, dpi=settings.layout.render_dpi)
-    return _read_scanned(path, settings)
+    kinds = pdf_page_kinds(path, settings)  # raises for corrupt, encrypted, over the limits
+    if all(k == "empty" for k in kinds):
+        raise InputFileError(path, "PDF has no text layer and no images (nothing to read)")
+    try:
+        usable = text_layer_quality(path, len(kinds))
+    except Exception as exc:
+        raise InputFileError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
+    text_pages = [i + 1 for i, k in enumerate(kinds) if k == "text" and usable[i]]
+    other_pages = [i + 1 for i, k in enumerate(kinds) if k != "empty" and i + 1 not in text_pages]
+    if not other_pages:
+        return read_pdf_text(path, dpi=settings.layout.render_dpi)
+    scanned = _read_scanned(path, settings, other_pages)
+    if not text_pages:
+        return scanned
+    text_doc = read_pdf_text(path, dpi=settings.layout.render_dpi, pages=text_pages)
+    rows = sorted(text_doc.rows + scanned.rows, key=lambda r: r.page or 0)  # stable: keeps order within a page
+    pages = sorted(text_doc.pages + scanned.pages, key=lambda p: p.number)
+    return Document(path=path, format="pdf-mixed", rows=rows, pages=pages)
 
 
-def _read_scanned(path: str, settings: Settings) -> Document:
+def _read_scanned(path: str, settings: Settings, pages: list[int] | None) -> Document:
     try:
         from nianbao.scan import read_scanned_pages
     except ImportError as exc:
         raise EngineUnavailableError(f"{path}: scanned input needs the scan pipeline, which failed to import: {exc}") from exc
-    return read_scanned_pages(path, settings)
+    return read_scanned_pages(path, settings, pages=pages)
 
 
 def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Report:

@@ -205,7 +205,7 @@ def test_not_a_report_is_named(tmp_path):
 
 
 def test_missing_empty_and_binary_files(tmp_path):
-    with pytest.raises(InputFileError, match="no such file"):
+    with pytest.raises(InputFileError, match="not found"):
         parse_file(tmp_path / "nope.pdf")
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
@@ -225,9 +225,9 @@ def test_cli_bad_files_fail_alone_without_traceback(tmp_path, seeds_dir):
                            str(DATA / "encrypted.pdf"), str(seed), "--format", "csv"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "missing.pdf: no such file" in proc.stderr
+    assert "missing.pdf: file not found" in proc.stderr
     assert "junk.bin: binary data" in proc.stderr
-    assert "encrypted.pdf: encrypted PDF" in proc.stderr
+    assert "encrypted.pdf: PDF is encrypted" in proc.stderr
     assert len(proc.stdout.splitlines()) == 1 + 198  # the good file was still parsed
 
 
@@ -235,3 +235,8 @@ def test_cli_schema_prints_json_schema():
     out = subprocess.run([sys.executable, "-m", "nianbao.cli", "schema"], capture_output=True, text=True, check=True).stdout
     schema = json.loads(out)
     assert "Cell" in schema["$defs"] and "CheckResult" in schema["$defs"]
+
+
+def test_image_less_pdf_fails_with_the_reason():
+    with pytest.raises(InputFileError, match="no text layer and no images"):
+        parse_file(DATA / "blank_page.pdf")
