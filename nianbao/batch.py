@@ -28,6 +28,7 @@ import re
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -47,7 +48,6 @@ INPUT_SUFFIXES = {
     ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
     ".html", ".htm", ".docx", ".txt", ".md", ".tsv",
 }
-MAX_CRASHES = 2  # a file in flight during this many worker crashes is given up as failed
 
 Executor = Literal["local", "ray"]
 
@@ -214,41 +214,53 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
 
 def run_local(tasks: list[Task], workers: int, parser: str, settings_json: str | None) -> Iterator[tuple[Task, dict]]:
-    """A process pool; yields (task, outcome) as files finish. Survives worker crashes:
-    the pool is rebuilt and a file in flight during ``MAX_CRASHES`` crashes is failed."""
-    pending = list(reversed(tasks))  # pop() from the end keeps input order
-    crashes: dict[str, int] = {}
-    while pending:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
+    """A process pool; yields (task, outcome) as files finish.
+
+    Survives worker crashes (a native library dying on a bad file): the files that were in
+    flight when the pool broke are run again one at a time, so that only the file that
+    really kills its worker is failed ("WorkerCrashed"); then parallel work resumes.
+    """
+    pending = deque(tasks)
+    suspects: deque[Task] = deque()
+    while pending or suspects:
+        solo = bool(suspects)
+        pool = ProcessPoolExecutor(max_workers=1 if solo else workers, mp_context=_mp_context(),
                                    initializer=_worker_init, initargs=(parser, settings_json))
         inflight: dict[Future, Task] = {}
-        broken = False
         try:
-            while pending or inflight:
-                while pending and len(inflight) < workers * 2 and not broken:
-                    t = pending.pop()
+            while True:
+                source, limit = (suspects, 1) if solo else (pending, workers * 2)
+                broken = False
+                while source and len(inflight) < limit:
+                    t = source.popleft()
                     try:
                         inflight[pool.submit(process_file, str(t.path), parser, settings_json)] = t
                     except BrokenProcessPool:
-                        pending.append(t)
+                        source.appendleft(t)
                         broken = True
-                if not inflight:
+                        break
+                if not inflight and not broken:
                     break
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED) if inflight else (set(), set())
                 for fut in done:
                     t = inflight.pop(fut)
                     try:
-                        yield t, fut.result()
+                        outcome = fut.result()
                     except BrokenProcessPool:
                         broken = True
-                        crashes[t.sha256] = crashes.get(t.sha256, 0) + 1
-                        if crashes[t.sha256] >= MAX_CRASHES:
+                        if solo:
                             yield t, {"ok": False, "error_type": "WorkerCrashed", "deterministic": False,
                                       "reason": "the worker process died while parsing this file"}
                         else:
-                            pending.append(t)
-                if broken and not inflight:
+                            suspects.append(t)
+                        continue
+                    yield t, outcome
+                if broken:
+                    suspects.extend(inflight.values())  # in flight when the pool broke: retry alone
+                    inflight.clear()
                     break
+                if solo and not suspects and not inflight:
+                    break  # every suspect is settled: back to parallel work
         except BaseException:
             _kill_pool(pool)
             raise

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from nianbao.batch import INDEX_NAME, RESERVED_NAMES, load_index
-from nianbao.corrections import apply_corrections, load_corrections
+from nianbao.corrections import Correction, apply_corrections, effective_values, load_corrections
 from nianbao.models import Report, load_template
 from nianbao.models.template import TEMPLATE_VERSIONS
 from nianbao.output import long_rows
@@ -34,7 +34,7 @@ CELL_COLUMNS: list[tuple[str, type, bool]] = [
     ("table", str, False), ("row", str, False), ("col", str, False), ("value", float, True),
     ("text", str, False), ("unit", str, True), ("kind", str, False), ("confidence", float, False),
     ("page", int, True), ("x0", float, True), ("y0", float, True), ("x1", float, True), ("y1", float, True),
-    ("corrected", bool, False),
+    ("corrected", bool, False), ("review", str, False), ("machine_value", float, True),
 ]
 LONG_SCHEMA = META_COLUMNS + CELL_COLUMNS
 WIDE_META = META_COLUMNS + [
@@ -60,6 +60,7 @@ class Loaded:
     entry: Entry
     report: Report  # with corrections applied
     corrected: set[tuple[str, str, str]]
+    reviewed: dict[tuple[str, str, str], Correction]  # the correction or acceptance in force per cell
 
 
 def entries_from_dir(result_dir: str | Path) -> list[Entry]:
@@ -80,8 +81,9 @@ def load_entries(entries: Iterable[Entry]) -> Iterator[Loaded]:
     """Read each result and replay its corrections log on top."""
     for e in entries:
         report = Report.model_validate_json(e.result.read_text(encoding="utf-8"))
-        report, corrected = apply_corrections(report, load_corrections(e.result))
-        yield Loaded(e, report, corrected)
+        events = load_corrections(e.result)
+        report, corrected = apply_corrections(report, events)
+        yield Loaded(e, report, corrected, effective_values(events))
 
 
 # ---------------------------------------------------------------- rows
@@ -108,13 +110,16 @@ def _meta(item: Loaded) -> dict[str, Any]:
 
 
 def long_records(items: Iterable[Loaded]) -> Iterator[dict[str, Any]]:
-    """One typed dict per report × cell (SPEC §5 columns, plus metadata, unit, kind, corrected)."""
+    """One typed dict per report × cell: SPEC §5 columns plus report metadata, unit, kind and the
+    review columns (``corrected``: the value is a reviewer's; ``review``: corrected / accepted / "";
+    ``machine_value``: what the parser read, where a reviewer touched the cell)."""
     for item in items:
         meta = _meta(item)
         cells = {c.key: c for c in item.report.cells()}
         for row in long_rows(item.report):
             key = (row["table"], row["row"], row["col"])
             cell = cells.get(key)
+            ev = item.reviewed.get(key)
             yield {
                 **meta,
                 "table": row["table"], "row": row["row"], "col": row["col"],
@@ -125,6 +130,8 @@ def long_records(items: Iterable[Loaded]) -> Iterator[dict[str, Any]]:
                 "page": _to_int(row["page"]),
                 **{k: _to_float(row[k]) for k in ("x0", "y0", "x1", "y1")},
                 "corrected": key in item.corrected,
+                "review": "" if ev is None else ("corrected" if ev.action == "correct" else "accepted"),
+                "machine_value": None if ev is None or ev.machine_value is None else float(ev.machine_value),
             }
 
 

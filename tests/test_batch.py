@@ -1,0 +1,158 @@
+"""nianbao batch: real seed reports in, real values out; a corrupt file is listed and does not
+stop the run; a re-run skips finished files by content; Ray gives the same results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nianbao.batch import ERRORS_NAME, INDEX_NAME, SUMMARY_NAME, collect_inputs, load_index, result_name, run_batch
+from nianbao.models import Report
+
+# applications.new_received.total and the agency of each seed, as printed in the report
+SEED_FACTS = {
+    "000_16485cd5df1f3c2d": ("西坡镇", 0),
+    "003_7c65fe511f0a5482": ("贺兰县金贵镇", 1),
+}
+
+
+def _corrupt_pdf(path: Path) -> Path:
+    """The first bytes of a PDF and nothing else: what an interrupted download leaves."""
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00" * 200)
+    return path
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path, seeds_dir: Path) -> Path:
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for f in sorted(seeds_dir.glob("*.txt")):
+        shutil.copy(f, src / f.name)
+    shutil.copy(seeds_dir / "003_7c65fe511f0a5482.txt", src / "sub" / "same_content.txt")
+    _corrupt_pdf(src / "corrupt.pdf")
+    (src / "notes.txt").write_text("会议纪要：本文件不是年度报告。\n", encoding="utf-8")
+    return src
+
+
+def _results(out: Path) -> dict[str, Report]:
+    return {e["path"]: Report.model_validate_json((out / e["result"]).read_text("utf-8"))
+            for e in load_index(out).values() if e["status"] == "done"}
+
+
+def test_collect_inputs_files_folders_globs(inputs: Path) -> None:
+    files = collect_inputs([inputs / "sub", str(inputs / "0*.txt"), inputs / "corrupt.pdf", inputs / "missing.pdf"])
+    names = [f.name for f in files]
+    assert names[0] == "same_content.txt"
+    assert sorted(names[1:6]) == sorted(p.name for p in inputs.glob("0*.txt"))
+    assert names[6:] == ["corrupt.pdf", "missing.pdf"]  # a missing name is kept, to be reported
+
+
+def test_batch_with_a_corrupt_pdf_completes_and_lists_it_then_rerun_skips(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    s = run_batch([inputs], out, workers=2, progress=False)
+    assert (s.files, s.done, s.failed) == (8, 5, 2)
+    assert s.skipped == 1  # sub/same_content.txt has the bytes of seed 003: parsed once
+    assert s.reports == 6 and s.cells > 1000 and s.broken_rules == 0
+
+    errors = [json.loads(line) for line in (out / ERRORS_NAME).read_text("utf-8").splitlines()]
+    by_name = {Path(e["path"]).name: e for e in errors}
+    assert set(by_name) == {"corrupt.pdf", "notes.txt"}
+    assert by_name["corrupt.pdf"]["error_type"] == "InputFileError" and "PDF" in by_name["corrupt.pdf"]["reason"]
+    assert by_name["notes.txt"]["error_type"] == "NotAReportError"
+
+    reports = _results(out)
+    assert len(reports) == 6
+    for stem, (agency, total) in SEED_FACTS.items():
+        r = reports[str(inputs / f"{stem}.txt")]
+        assert r.agency == agency
+        assert r.table("applications").cell("new_received", "total").value == total
+    same = reports[str(inputs / "sub" / "same_content.txt")]
+    assert same.source.sha256 == reports[str(inputs / "003_7c65fe511f0a5482.txt")].source.sha256
+    summary = json.loads((out / SUMMARY_NAME).read_text("utf-8"))
+    assert summary["failed"] == 2 and summary["done"] == 5
+
+    # re-run: every finished file is skipped (nothing is rewritten), the failures are retried
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json") if p.name != SUMMARY_NAME}
+    s2 = run_batch([inputs], out, workers=2, progress=False)
+    assert (s2.done, s2.skipped, s2.failed) == (0, 6, 2)
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.json") if p.name != SUMMARY_NAME} == mtimes
+
+    # a changed file is parsed again, under its new content hash
+    changed = inputs / "000_16485cd5df1f3c2d.txt"
+    changed.write_text(changed.read_text("utf-8") + "\n附：本报告电子版可在政府网站查阅。\n", encoding="utf-8")
+    s3 = run_batch([inputs], out, workers=1, progress=False, retry_failed=False)
+    assert (s3.done, s3.skipped, s3.failed) == (1, 5, 2)
+    entry = load_index(out)[str(changed)]
+    assert entry["result"] == result_name(changed, entry["sha256"]) and (out / entry["result"]).exists()
+
+
+def test_interrupted_run_leaves_no_partial_files_and_resumes(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_batch([inputs / "000_16485cd5df1f3c2d.txt"], out, workers=1, progress=False)
+    # what a kill in the middle of a write leaves: a temp file and a torn index line
+    (out / ".x-123.json.999.tmp").write_text('{"schema_ver', encoding="utf-8")
+    with open(out / INDEX_NAME, "a", encoding="utf-8") as fh:
+        fh.write('{"path": "/half/written", "sha2')
+    s = run_batch([inputs], out, workers=2, progress=False)
+    assert (s.done, s.skipped, s.failed) == (4, 2, 2)
+    assert not list(out.glob(".*.tmp"))
+    for p in out.glob("*-*.json"):
+        Report.model_validate_json(p.read_text("utf-8"))  # every result file is whole
+
+
+def test_a_worker_crash_fails_that_file_only(inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mod = tmp_path / "crashing_parser.py"
+    mod.write_text(textwrap.dedent("""
+        import os
+        from nianbao.pipeline import parse_file as real
+
+        def parse_file(path, settings=None):
+            if path.endswith("001_0c686d7f689649a3.txt"):
+                os._exit(3)  # what a segfault in a native library looks like to the pool
+            return real(path, settings)
+    """), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "out"
+    s = run_batch(sorted(inputs.glob("0*.txt")), out, workers=2, progress=False, parser="crashing_parser:parse_file")
+    assert (s.done, s.failed) == (4, 1)
+    assert s.errors[0]["path"].endswith("001_0c686d7f689649a3.txt") and s.errors[0]["error_type"] == "WorkerCrashed"
+
+
+def test_cli_batch_exit_code_and_summary(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cli-out"
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "batch", str(inputs / "0*.txt"), str(inputs / "corrupt.pdf"),
+                           "--out", str(out), "--workers", "1", "--quiet"],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 2, proc.stderr
+    assert "corrupt.pdf" in proc.stderr and "failures" in proc.stderr
+    assert len(list(out.glob("0*.json"))) == 5
+
+
+@pytest.mark.slow  # starting Ray takes 10-30 s on a 2-core machine
+def test_ray_executor_gives_the_same_results(inputs: Path, tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="Ray is not installed (optional extra: pip install 'nianbao[ray]')")
+    from nianbao.pipeline import parse_file
+
+    files = sorted(inputs.glob("0*.txt"))[:3] + [inputs / "corrupt.pdf"]
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        s = run_batch(files, tmp_path / "ray", workers=2, executor="ray", progress=False)
+        assert (s.done, s.failed) == (3, 1)
+        assert s.errors[0]["error_type"] == "InputFileError"
+        got = _results(tmp_path / "ray")
+        assert set(got) == {str(f) for f in files[:3]}
+        for path, report in got.items():  # the same reading as parsing in this process
+            direct = parse_file(path)
+            assert [(c.key, c.value, c.confidence) for c in report.cells()] == \
+                   [(c.key, c.value, c.confidence) for c in direct.cells()]
+        again = run_batch(files, tmp_path / "ray", workers=2, executor="ray", progress=False)
+        assert (again.done, again.skipped, again.failed) == (0, 3, 1)  # the same resume rule under Ray
+    finally:
+        ray.shutdown()
