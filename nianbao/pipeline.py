@@ -103,6 +103,9 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
 
     report.metadata = report_metadata(doc)
     check_text(report, doc, settings.confidence)  # body-text figures against the tables (findings)
+    from nianbao.suggestions import suggest_splits
+
+    suggest_splits(report, doc, asm.template, settings)  # split/joined digits: offered, never applied
     missing_tables = [t.id for t in report.tables if not t.found]
     if missing_tables:
         report.warnings.append("table(s) not found: " + ", ".join(missing_tables))

@@ -79,6 +79,8 @@ def classify(phrase: str, context: str, unit: str) -> Topic | None:
     "受理申请 10 件", or "行政规范性文件 60 件" after "制发规章 13 件")."""
     p = phrase
     money = unit in ("万元", "元")
+    if re.search(r"未经复议|直接起诉", p) and not money:
+        return Topic("reviews.direct_suit_total")
     if "复议" in p and re.search(r"诉讼|起诉", p):
         if "复议后" in p:
             return Topic("reviews.suit_after_review_total")
@@ -86,8 +88,6 @@ def classify(phrase: str, context: str, unit: str) -> Topic | None:
     if "复议" in p and not money:
         return Topic("reviews.review_total")
     if re.search(r"诉讼|起诉", p) and not money:
-        if re.search(r"未经复议|直接起诉", p):
-            return Topic("reviews.direct_suit_total")
         return Topic("reviews.suit_total")
     if "采购" in p:
         if money:
@@ -260,17 +260,35 @@ def _negated_statements(sentence: str, page: int | None, index: int, has_figures
     return out
 
 
+def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+    """NFKC text without spaces, and for each of its characters the index in ``text``."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            continue
+        for c in unicodedata.normalize("NFKC", ch):
+            chars.append(c)
+            where.append(i)
+    return "".join(chars), where
+
+
 def extract_statements(doc: Document) -> list[Statement]:
-    """Every "number + unit" figure of the document's text rows, with its sentence and page."""
+    """Every "number + unit" figure of the document's text rows, with its sentence (as
+    printed) and page. Matching runs on NFKC text without spaces."""
     out: list[Statement] = []
     for i, row in enumerate(doc.rows):
         if row.kind != "text":
             continue
-        text = _norm(row.text)
+        raw = row.text
+        text, where = _normalised_with_map(raw)
         if not text or not re.search(r"\d|[零〇一二两三四五六七八九十]|未|没有|无", text):
             continue
         for sm in _SENTENCE.finditer(text):
-            out.extend(_statements_in_sentence(sm.group(0), row.page, i))
+            printed = raw[where[sm.start()]: where[sm.end() - 1] + 1].strip()
+            for st in _statements_in_sentence(sm.group(0), row.page, i):
+                st.sentence = printed
+                out.append(st)
     return out
 
 
