@@ -26,6 +26,10 @@ class OcrSettings(BaseModel):
     threads: int = 2  # onnxruntime intra-op threads
     use_gpu: bool = False
     second_look: bool = True  # re-read unsure numeric cells with a different crop
+    # text outside tables on scans: "full" reads every line (~4 s per page of prose on 2 cores);
+    # "heads" reads short lines (titles, headings) whole and only the first head_chars of other lines
+    body_text: Literal["full", "heads"] = "heads"
+    head_chars: int = 12
 
 
 class AssemblySettings(BaseModel):
