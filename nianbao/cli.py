@@ -98,6 +98,23 @@ def _write(path: Path, reports, format: OutputFormat) -> None:
 
 
 @app.command()
+def debug(
+    file: Annotated[Path, typer.Argument(help="A report file (scanned or text PDF, image).")],
+    page: Annotated[int, typer.Option("--page", "-p", help="1-based page number.")] = 1,
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write.")] = Path("debug.png"),
+) -> None:
+    """Draw the detected grid, text lines and every cell's canonical id, value and confidence on a page."""
+    from nianbao.debug import debug_page
+
+    try:
+        written = debug_page(file, page, out)
+    except NianbaoError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    err.print(f"wrote {written}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of a parsed Report."""
     from nianbao.models import Report
