@@ -27,7 +27,8 @@ class OcrSettings(BaseModel):
     use_gpu: bool = False
     second_look: bool = True  # re-read unsure numeric cells with a different crop
     # text outside tables on scans: "full" reads every line (~4 s per page of prose on 2 cores);
-    # "heads" reads short lines (titles, headings) whole and only the first head_chars of other lines
+    # "heads" reads short lines (titles, headings, paragraph ends) whole, the first head_chars of
+    # indented paragraph starts (text then ends in "…"), and skips full-width continuation lines
     body_text: Literal["full", "heads"] = "heads"
     head_chars: int = 12
 
