@@ -172,3 +172,25 @@ def test_resolve_reuses_parse_while_input_unchanged(demo_dir, tmp_path):
     # the stored result names this PNG's sha256, so no parse is needed
     assert resolve_results(demo_dir / "demo.png", work) == [work / "demo.json"]
     assert resolve_results(work / "demo.json") == [work / "demo.json"]
+
+
+def test_cells_of_a_table_not_found_come_after_located_ones(result):
+    from nianbao.models import Cell, Table
+
+    report = Report.model_validate_json(result.read_text("utf-8"))
+    report.tables.append(Table(id="reviews_litigation", found=False, cells=[
+        Cell(table="reviews_litigation", row="count", col=c, reasons=["table not found in the document"])
+        for c in ("review_upheld", "review_corrected", "review_other", "review_pending", "review_total")]))
+    result.write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    client = TestClient(create_app([result], threshold=0.9))
+    q = client.get("/review/api/queue").json()
+    located = [it for it in q if it["key"][0] == "applications"]
+    missing = [it for it in q if it["key"][0] == "reviews_litigation"]
+    assert len(missing) == 5 and q[: len(located)] == located
+    assert "table not found" in missing[0]["why"][0]
+    html = client.get("/review/cell/demo/reviews_litigation/count/review_total").text
+    assert "did not locate this cell" in html and "/review/page/demo/1" in html
+    # a value typed in for a cell the parser never found counts in the rules
+    r = client.post("/review/api/cell/demo/reviews_litigation/count/review_total",
+                    json={"action": "correct", "value": "0", "version": 0})
+    assert r.status_code == 200 and r.json()["cell"]["value"] == 0

@@ -70,9 +70,17 @@ def page():
 
 
 def _shot(pg, name: str, tmp: Path) -> None:
-    out = Path(os.environ.get("NIANBAO_REVIEW_SCREENSHOTS") or tmp)
+    docs = os.environ.get("NIANBAO_REVIEW_SCREENSHOTS")
+    out = Path(docs or tmp)
     out.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(out / f"review-{name}.png"), full_page=False)
+    path = out / f"review-{name}.png"
+    pg.screenshot(path=str(path), full_page=False)
+    if docs:  # keep the committed pictures small: 64-colour palette
+        from PIL import Image
+
+        with Image.open(path) as im:
+            small = im.convert("RGB").quantize(colors=64)
+        small.save(path, optimize=True)
 
 
 def test_keyboard_correction_end_to_end(server, page, tmp_path):

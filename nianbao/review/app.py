@@ -147,6 +147,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             "version": st.version,
             "crop": f"{base(request)}/img/{st.rid}/crop/{key[0]}/{key[1]}/{key[2]}.png" if mc.bbox and mc.page else None,
             "page_url": f"{base(request)}/page/{st.rid}/{mc.page}#{ref}" if mc.page else None,
+            "pages": [{"n": p.number, "url": f"{base(request)}/page/{st.rid}/{p.number}"} for p in st.machine.pages],
         }
 
     def rule_counts(st: ReportState) -> dict[str, int]:

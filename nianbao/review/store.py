@@ -160,8 +160,8 @@ class ReviewStore:
 
     # -- the queue -------------------------------------------------------------------------
     def queue_for(self, state: ReportState) -> list[QueueItem]:
-        """Cells of found tables below the threshold or touched by a broken rule (in the machine's
-        reading or after the corrections so far)."""
+        """Cells below the threshold or touched by a broken rule (in the machine's reading or
+        after the corrections so far), and every cell of a table the parser did not find."""
         broken: dict[str, list[str]] = {}
         for chk in [*state.machine.checks, *state.checks]:
             if chk.status == CheckStatus.failed:
@@ -171,11 +171,11 @@ class ReviewStore:
                         broken[ref].append(label)
         items = []
         for table in state.machine.tables:
-            if not table.found:
-                continue
             for cell in table.cells:
                 why = []
-                if cell.confidence < self.threshold:
+                if not table.found:
+                    why.append("table not found: type the value in from the page view")
+                elif cell.confidence < self.threshold:
                     why.append(f"confidence {cell.confidence:.2f} < {self.threshold:g}")
                 why += broken.get(cell_ref(cell.key), [])
                 if not why:
@@ -198,12 +198,13 @@ class ReviewStore:
         return out
 
     def queue(self) -> list[QueueItem]:
-        """All reports' queues in one list, lowest machine confidence first."""
+        """All reports' queues in one list, lowest machine confidence first; cells the parser
+        could not place on a page (no crop to show) after all located ones."""
         states = self.states()
         items = [it for st in states for it in self.queue_for(st)]
         order = {st.rid: i for i, st in enumerate(states)}
         # stable sort keeps table/row/col order within a report for equal confidences
-        return sorted(items, key=lambda it: (round(it.confidence, 4), order[it.rid]))
+        return sorted(items, key=lambda it: (it.page is None, round(it.confidence, 4), order[it.rid]))
 
     # -- writing ---------------------------------------------------------------------------
     def act(self, rid: str, key: CellKey, action: str, value: float | int | None, base_version: int,

@@ -141,6 +141,10 @@
     });
     rows.forEach(function (r, i) { r.addEventListener("click", function (e) { if (e.target.tagName !== "A") go(r.dataset.url); }); });
   } else {
+    if (D.page === "page" && location.hash) {
+      var t = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      if (t) window.addEventListener("load", function () { t.scrollIntoView({block: "center"}); t.focus(); });
+    }
     document.addEventListener("keydown", function (e) { if (e.key === "Escape") go(D.queue); });
   }
 })();
