@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,12 +39,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture()
-def server(tmp_path):
+@contextmanager
+def _serving(results: list[Path]):
+    """The review app on a free 127.0.0.1 port in a thread; yields the base URL."""
     import uvicorn
 
-    result = make_demo(tmp_path / "results")
-    app = create_app([result.parent], threshold=0.9, user=lambda req: "browser-tester")
+    app = create_app(results, threshold=0.9, user=lambda req: "browser-tester")
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     th = threading.Thread(target=srv.run, daemon=True)
@@ -52,9 +53,18 @@ def server(tmp_path):
     while not srv.started and time.time() < deadline:
         time.sleep(0.05)
     assert srv.started
-    yield f"http://127.0.0.1:{port}", result
-    srv.should_exit = True
-    th.join(5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        th.join(5)
+
+
+@pytest.fixture()
+def server(tmp_path):
+    result = make_demo(tmp_path / "results")
+    with _serving([result.parent]) as base:
+        yield base, result
 
 
 @pytest.fixture()
@@ -163,3 +173,47 @@ def test_keyboard_correction_end_to_end(server, page, tmp_path):
     # the machine's JSON still says 17
     assert '"text": "17"' in result.read_text("utf-8")
     shutil.rmtree(tmp_path / "results", ignore_errors=True)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "009.pdf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.exists(), reason="fixtures/samples/009.pdf not generated")
+def test_scanned_sample_correction_in_browser(page, tmp_path):
+    """A committed scanned sample, parsed the way ``nianbao review x.pdf`` does (OCR, ~1 min), with
+    one misreading put into the result (89 printed, 39 read) the way OCR makes them: the reviewer
+    sees the printed 89 in the crop, types it, and the two broken rules hold again."""
+    from nianbao.checks import run_checks
+    from nianbao.models import Report, load_template
+    from nianbao.review import resolve_results
+
+    (result,) = resolve_results(SAMPLE, tmp_path / "work")
+    report = Report.model_validate_json(result.read_text("utf-8"))
+    cell = report.table("applications").cell("new_received", "natural_person")
+    assert cell.value == 89 and cell.page and cell.bbox  # what the parser reads from the scan
+    cell.value, cell.text, cell.confidence, cell.read_confidence = 39, "39", 0.31, 0.31
+    cell.reasons = ["OCR read confidence 0.31 (misreading put in by the test)"]
+    report.checks = run_checks(report, load_template(report.template_version))
+    result.write_text(report.model_dump_json(indent=1), encoding="utf-8")
+
+    with _serving([result]) as base:
+        pg = page
+        pg.goto(f"{base}/review/")
+        assert "new_received · natural_person" in pg.locator("#items tr.item").first.inner_text()
+        pg.keyboard.press("Enter")
+        pg.wait_for_url("**/applications/new_received/natural_person")
+        pg.wait_for_function("document.getElementById('crop').naturalWidth > 0")
+        rules = pg.inner_text("#rules")
+        assert "broken" in rules and "39 + 7" in rules
+        pg.keyboard.type("89")
+        pg.keyboard.press("Enter")
+        pg.locator("#flash").wait_for(state="visible")
+        flash = pg.inner_text("#flash")
+        assert "39 → 89" in flash and flash.count("now holds") == 2
+        (ev,) = load_corrections(result)
+        assert (ev.action, ev.old_value, ev.new_value, ev.machine_value) == ("correct", 39, 89, 39)
+        with urllib.request.urlopen(f"{base}/review/export/{result.stem}.csv") as r:
+            rows = list(csv.DictReader(io.StringIO(r.read().decode("utf-8"))))
+        row = next(x for x in rows if (x["table"], x["row"], x["col"]) == ("applications", "new_received", "natural_person"))
+        assert float(row["value"]) == 89 and row["review"] == "corrected"

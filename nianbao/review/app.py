@@ -72,15 +72,13 @@ def _rule_changes(before: list[CheckResult], after: list[CheckResult]) -> list[d
 
 
 def default_user(request: Request) -> str:
-    """The reviewer: the user the server's bearer-token auth put on the request, else the OS user."""
-    for holder in (getattr(request, "state", None),):
-        user = getattr(holder, "user", None)
-        if isinstance(user, str) and user:
-            return user
-        name = getattr(user, "username", None) or getattr(user, "name", None) or getattr(user, "display_name", None)
-        if isinstance(name, str) and name:
-            return name
-    return default_reviewer()
+    """The reviewer: the user the server's bearer-token auth put on ``request.state.user``
+    (a name, or an object with ``username``/``name``), else the OS user."""
+    user = getattr(request.state, "user", None)
+    if isinstance(user, str) and user:
+        return user
+    name = getattr(user, "username", None) or getattr(user, "name", None) or getattr(user, "display_name", None)
+    return name if isinstance(name, str) and name else default_reviewer()
 
 
 def create_review_router(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,

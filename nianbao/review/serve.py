@@ -88,4 +88,4 @@ def serve(path: str | Path, threshold: float = 0.9, host: str = "127.0.0.1", por
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-__all__ = ["resolve_results", "serve", "NianbaoError"]
+__all__ = ["resolve_results", "serve"]
