@@ -44,7 +44,7 @@ def _serving(results: list[Path]):
     """The review app on a free 127.0.0.1 port in a thread; yields the base URL."""
     import uvicorn
 
-    app = create_app(results, threshold=0.9, user=lambda req: "browser-tester")
+    app = create_app(results, threshold=0.9, user=lambda req: req.headers.get("X-User", "browser-tester"))
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     th = threading.Thread(target=srv.run, daemon=True)
@@ -164,6 +164,18 @@ def test_keyboard_correction_end_to_end(server, page, tmp_path):
     pg.goto(f"{base}/review/log/demo")
     assert pg.locator("#log tbody tr").count() == 4
     _shot(pg, "log", tmp_path)
+
+    # two reviewers: someone else corrects a cell while this page shows it -> 409, nothing lost
+    pg.goto(f"{base}/review/cell/demo/applications/carried_forward/other_org")
+    req = urllib.request.Request(f"{base}/review/api/cell/demo/applications/carried_forward/other_org",
+                                 data=b'{"action": "correct", "value": "1", "version": 4}', method="POST",
+                                 headers={"Content-Type": "application/json", "X-User": "other-reviewer"})
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 200
+    pg.keyboard.press("Enter")  # accept the 0 this page still shows
+    pg.wait_for_function("document.getElementById('msg').textContent.includes('Not saved')")
+    assert "other-reviewer" in pg.inner_text("#msg") and "now 1" in pg.inner_text("#msg")
+    assert [e.who for e in load_corrections(result)][-1] == "other-reviewer"
 
     # the export applies and marks the correction
     with urllib.request.urlopen(f"{base}/review/export/demo.csv") as r:
