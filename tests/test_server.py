@@ -342,3 +342,16 @@ def test_fifty_concurrent_uploads_none_lost_or_duplicated(tmp_path: Path, seeds_
     assert len(parses) == 10 and all(p["outcome"] == "done" for p in parses)  # each content parsed once
     assert len({p["sha256"] for p in parses}) == 10
     assert len(list((data / "results").glob("*.json"))) == 10
+
+
+def test_review_page_is_mounted_over_the_results_folder(tmp_path: Path, seeds_dir: Path) -> None:
+    pytest.importorskip("nianbao.review", reason="the review page is not installed")
+    from nianbao.pipeline import parse_file
+
+    with client(tmp_path, token="tok") as c:
+        report = parse_file(seeds_dir / "002_235ea5f4c50e8f7e.txt")
+        # a result appears while the server runs (as a worker writes it): the page sees it
+        (tmp_path / "data" / "results" / f"{report.source.sha256}.json").write_text(report.model_dump_json(indent=1))
+        assert c.get("/review/api/queue").status_code == 401  # behind the same token
+        queue = c.get("/review/api/queue", headers={"Authorization": "Bearer tok"}).json()
+        assert queue and {item["rid"] for item in queue} == {report.source.sha256}

@@ -58,7 +58,11 @@ def worker_main(data_dir: str, name: str, parent_pid: int, parser: str = DEFAULT
         beat.start()
         try:
             src = paths.upload(claimed["sha256"], claimed["suffix"])
-            outcome = process_file(str(src), parser, settings_json)
+            if src.exists():
+                outcome = process_file(str(src), parser, settings_json)
+            else:  # not a property of the content: do not store it as this sha256's result
+                outcome = {"ok": False, "error_type": "InputFileError", "deterministic": False,
+                           "reason": "the uploaded file is missing from the data folder; upload it again"}
             if outcome.get("ok"):
                 atomic_write_text(paths.result(claimed["sha256"]), outcome.pop("report_json"))
             q.complete(claimed, outcome)
