@@ -194,3 +194,15 @@ def test_cells_of_a_table_not_found_come_after_located_ones(result):
     r = client.post("/review/api/cell/demo/reviews_litigation/count/review_total",
                     json={"action": "correct", "value": "0", "version": 0})
     assert r.status_code == 200 and r.json()["cell"]["value"] == 0
+
+
+def test_batch_export_applies_review_corrections(client, result, tmp_path):
+    """``nianbao export`` (nianbao.dataset) replays the same log: the reviewer's value, marked."""
+    dataset = pytest.importorskip("nianbao.dataset")
+    client.post(CELL, json={"action": "correct", "value": "12", "version": 0}, headers={"X-User": "alice"})
+    (result.parent / "index.json").unlink()  # the batch export reads its own index.jsonl or every *.json
+    out = tmp_path / "export.csv"
+    dataset.export(result.parent, "csv", out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    row = next(x for x in rows if (x["table"], x["row"], x["col"]) == ("applications", "new_received", "natural_person"))
+    assert float(row["value"]) == 12 and row["corrected"].lower() in ("true", "1")

@@ -94,12 +94,26 @@ class QueueItem:
     page: int | None
 
 
+def _has_batch_index(folder: Path) -> bool:
+    try:
+        from nianbao.batch import INDEX_NAME
+    except ImportError:
+        return False
+    return (folder / INDEX_NAME).exists()
+
+
 def discover_results(paths: list[Path]) -> list[Path]:
-    """Result JSON files among ``paths`` (files or batch output folders); other JSON files in a
-    folder (index, errors) are skipped because they do not validate as a Report."""
+    """Result JSON files among ``paths`` (files or batch output folders). A folder with a batch
+    index gives the results the index names; any other folder every ``*.json`` that validates as
+    a Report (other JSON files, e.g. errors or summaries, are skipped)."""
     found: list[Path] = []
     for p in paths:
-        if p.is_dir():
+        if p.is_dir() and _has_batch_index(p):
+            # a `nianbao batch` folder: the latest finished result per input, as `nianbao export` reads it
+            from nianbao.dataset import entries_from_dir
+
+            found.extend(e.result for e in entries_from_dir(p))
+        elif p.is_dir():
             for f in sorted(p.glob("*.json")):
                 try:
                     Report.model_validate_json(f.read_text("utf-8"))

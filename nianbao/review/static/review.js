@@ -57,7 +57,7 @@
       D.version = b.version;
       D.in_force = b.cell && b.cell.in_force ? b.cell.in_force.id : null;
       say("Not saved: " + (b.by || "someone") + " changed this cell (" + (b.action || "") + ") at " + (b.at || "?") +
-          "; its value is now " + num(b.value) + ". Reviewed again from here, your next Enter applies to that.", "bad");
+          "; its value is now " + num(b.value) + ". Your change was not saved: Enter now accepts " + num(b.value) + ", or type a number.", "bad");
       var now = document.getElementById("value-now");
       if (now) now.textContent = num(b.value) + " (changed by " + (b.by || "someone") + ")";
       return;
