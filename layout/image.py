@@ -44,13 +44,29 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
 
 
-def binarize(gray: np.ndarray, block: int | None = None, c: int = 12) -> np.ndarray:
+def noise_sigma(gray: np.ndarray) -> float:
+    """Pixel noise of the paper (robust std of grey minus its local median), measured on a
+    central patch: scanner noise, JPEG artefacts and paper texture."""
+    h, w = gray.shape[:2]
+    s = min(h, w, 600)
+    y0, x0 = (h - s) // 2, (w - s) // 2
+    patch = gray[y0:y0 + s, x0:x0 + s]
+    if patch.size == 0:
+        return 0.0
+    d = patch.astype(np.int16) - cv2.medianBlur(patch, 9).astype(np.int16)
+    return float(1.4826 * np.median(np.abs(d)))
+
+
+def binarize(gray: np.ndarray, block: int | None = None, c: int | None = None) -> np.ndarray:
     """Ink mask (255 = ink) by local (adaptive) threshold, robust to uneven scan lighting
-    and to faint lines; plus a global Otsu floor so solid dark ink is never lost."""
+    and to faint lines; the offset grows with the paper's noise so grain doesn't become
+    specks; plus a global Otsu floor so solid dark ink is never lost."""
     h, w = gray.shape[:2]
     if block is None:
         block = max(15, (min(h, w) // 50) | 1)
     block |= 1
+    if c is None:
+        c = int(round(max(12.0, 4.5 * noise_sigma(gray))))
     adaptive = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, c)
     # pixels much darker than paper are ink even inside big dark areas
     otsu_t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -72,14 +88,18 @@ def rotate_quadrant(img: np.ndarray, rotation: int) -> np.ndarray:
     return cv2.rotate(img, code)
 
 
-def rotate_small(img: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
+def rotate_small(img: np.ndarray, angle: float, border: int | None = None) -> np.ndarray:
     """Rotate by a small angle (degrees, counter-clockwise positive as in OpenCV) about the
     centre, keeping the image size (page corners that leave the frame are cut; the text
-    area of a deskew of a few degrees stays inside)."""
+    area of a deskew of a few degrees stays inside). The uncovered corners repeat the edge
+    (paper tone) unless a ``border`` value is given: a white wedge on grey paper would
+    look like ink to a local threshold."""
     if abs(angle) < 1e-3:
         return img
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, 1.0)
+    if border is None:
+        return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     bv = border if img.ndim == 2 else (border, border, border)
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=bv)
 

@@ -59,7 +59,7 @@ def _sheared_score(img: np.ndarray, k: float, angle: float) -> float:
     return _profile_score(cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0))
 
 
-def _best_angle(img: np.ndarray, k: float, max_angle: float, steps=(0.5, 0.1, 0.03)) -> tuple[float, float]:
+def _best_angle(img: np.ndarray, k: float, max_angle: float, steps=(0.25, 0.08, 0.03)) -> tuple[float, float]:
     """Angle in [-max_angle, max_angle] that maximises the profile score, and that score."""
     best_a, best_s = 0.0, _sheared_score(img, k, 0.0)
     center, span = 0.0, max_angle
@@ -82,55 +82,109 @@ def estimate_skew(ink: np.ndarray, max_angle: float = 5.0) -> float:
     return 0.0 if abs(a) < 0.05 else round(a, 2)
 
 
+def _line_like_length(text: np.ndarray, char_h: float) -> float:
+    """Total length of text-line-like blobs after a horizontal smear of ~half a character:
+    characters of a line join (their gaps are small), neighbouring lines don't."""
+    k = max(2, int(round(0.6 * char_h)))
+    sm = cv2.morphologyEx(text, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    n, _, st, _ = cv2.connectedComponentsWithStats(sm, connectivity=8)
+    if n <= 1:
+        return 0.0
+    w, h = st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT]
+    ok = (w >= 3 * h) & (h <= 2.5 * char_h) & (h >= 0.4 * char_h)
+    return float(w[ok].sum())
+
+
 def is_sideways(ink: np.ndarray) -> tuple[bool, dict]:
-    """True when text lines run vertically (page turned by a quarter)."""
+    """True when text lines run vertically (page turned by a quarter): smearing along the
+    true line direction gives long thin blobs, smearing across it does not."""
+    from nianbao.layout.text import estimate_char_height
+
     h, w = ink.shape[:2]
-    s = min(1.0, 900 / max(h, w))
+    s = min(1.0, 1200 / max(h, w))
     small = cv2.resize(ink, (max(8, int(w * s)), max(8, int(h * s))), interpolation=cv2.INTER_AREA)
-    text = remove_lines((small > 64).astype(np.uint8) * 255, max(20, int(small.shape[1] * 0.05)))
-    hh, ww = text.shape
-    a0, k0 = _aniso(text, 240, hh)
-    a90, k90 = _aniso(np.ascontiguousarray(text.T), 240, ww)
-    _, s0 = _best_angle(a0, k0, 4.0, steps=(1.0,))
-    _, s90 = _best_angle(a90, k90, 4.0, steps=(1.0,))
-    return s90 > s0 * 1.15, {"profile_0": round(s0, 3), "profile_90": round(s90, 3)}
+    small = (small > 100).astype(np.uint8) * 255
+    char_h = estimate_char_height(small)
+    text = remove_lines(small, max(20, int(3 * char_h)))
+    l0 = _line_like_length(text, char_h)
+    l90 = _line_like_length(np.ascontiguousarray(text.T), char_h)
+    return l90 > 1.3 * l0 + 1, {"lines_0": round(l0), "lines_90": round(l90), "char_h": round(char_h, 1)}
+
+
+# read(crops) -> [(text, confidence)] for text-line crops (BGR)
+Reader = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
+
+
+def is_upside_down(
+    gray: np.ndarray,
+    line_boxes: Sequence[tuple[float, float, float, float]],
+    classify: Classifier | None = None,
+    read: Reader | None = None,
+) -> tuple[bool, dict]:
+    """Whether a level page (text lines horizontal) is upside down.
+
+    The line-orientation classifier votes first over the widest line crops; when its vote
+    is thin or split, a recogniser reads a few line pieces both ways up: text the right way
+    up reads with confidence, upside-down print gives low-scored garbage."""
+    boxes = [b for b in line_boxes if (b[2] - b[0]) >= 3 * max(1.0, b[3] - b[1])]
+    boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]))[:12]
+    scores: dict = {"lines": len(boxes)}
+    if not boxes:
+        return False, scores
+    crops = []
+    for x0, y0, x1, y1 in boxes:
+        h = y1 - y0
+        pad = max(2, int(0.15 * h))
+        seg = min(x1 - x0, 10 * h)  # a piece of ~10 characters from the middle of the line
+        cx = (x0 + x1) / 2
+        a, b = int(max(0, cx - seg / 2)), int(min(gray.shape[1], cx + seg / 2))
+        c = gray[max(0, int(y0) - pad):int(y1) + pad, a:b]
+        if c.size:
+            crops.append(c if c.ndim == 3 else cv2.cvtColor(c, cv2.COLOR_GRAY2BGR))
+    if not crops:
+        return False, scores
+    if classify is not None:
+        votes = classify(crops)
+        flip = sum(sc for a, sc in votes if a == 180 and sc >= 0.8)
+        keep = sum(sc for a, sc in votes if a == 0 and sc >= 0.8)
+        scores.update({"cls_0": round(keep, 2), "cls_180": round(flip, 2)})
+        if len(votes) >= 5 and max(flip, keep) >= 4 * min(flip, keep) + 1:
+            return flip > keep, scores
+    if read is None:
+        return bool(scores.get("cls_180", 0) > scores.get("cls_0", 0)), scores
+    sample = crops[:4]
+    res = read(sample + [cv2.rotate(c, cv2.ROTATE_180) for c in sample])
+    n = len(sample)
+    up = sum(conf * len(t) for t, conf in res[:n])
+    down = sum(conf * len(t) for t, conf in res[n:])
+    scores.update({"read_0": round(up, 2), "read_180": round(down, 2)})
+    return down > up * 1.2 and down >= 3.0, scores
 
 
 def detect_orientation(
     bgr: np.ndarray,
     classify: Classifier | None = None,
     max_angle: float = 5.0,
-    line_boxes: Callable[[np.ndarray], list] | None = None,
+    read: Reader | None = None,
 ) -> Orientation:
     """Rotation (0/90/180/270) and skew that make a page upright and level.
 
-    ``classify`` tells 0 from 180 on text-line crops; without it upside-down pages stay as
-    they are. ``line_boxes(ink) -> [(x0,y0,x1,y1)]`` finds text lines for those crops."""
+    ``classify``/``read`` tell 0 from 180 (see ``is_upside_down``); without them an
+    upside-down page stays as it is. Text lines for that test are found on the whole page
+    (table text included), which is enough for a vote."""
+    from nianbao.layout.text import find_text_lines
+
     ink = ink_mask(bgr)
     sideways, scores = is_sideways(ink)
     rotation = 90 if sideways else 0
     if rotation:
         ink = rotate_quadrant(ink, rotation)
     skew = estimate_skew(ink, max_angle)
-    if classify is not None:
-        from nianbao.layout.text import find_text_lines
-
-        upright_ink = rotate_small(ink, skew, border=0)
-        boxes = (line_boxes or find_text_lines)(upright_ink)
-        # widest lines first: most characters, best vote
-        boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]))[:12]
-        if boxes:
-            gray = rotate_small(rotate_quadrant(to_gray(bgr), rotation), skew)
-            crops = []
-            for x0, y0, x1, y1 in boxes:
-                c = gray[int(y0):int(y1), int(x0):int(x1)]
-                if c.size and c.shape[1] > c.shape[0] * 1.5:
-                    crops.append(cv2.cvtColor(c, cv2.COLOR_GRAY2BGR))
-            if crops:
-                votes = classify(crops)
-                flip = sum(s for a, s in votes if a == 180)
-                keep = sum(s for a, s in votes if a == 0)
-                scores.update({"cls_0": round(keep, 2), "cls_180": round(flip, 2), "cls_n": len(votes)})
-                if flip > keep:
-                    rotation = (rotation + 180) % 360  # a half turn keeps line angles: skew stays
+    if classify is not None or read is not None:
+        level_ink = rotate_small(ink, skew, border=0)
+        gray = rotate_small(rotate_quadrant(to_gray(bgr), rotation), skew)
+        flip, s2 = is_upside_down(gray, find_text_lines(level_ink), classify, read)
+        scores.update(s2)
+        if flip:
+            rotation = (rotation + 180) % 360  # a half turn keeps line angles: skew stays
     return Orientation(rotation=rotation, skew=skew, scores=scores)

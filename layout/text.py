@@ -44,7 +44,7 @@ def find_text_lines(
         char_h = estimate_char_height(ink)
     ink = remove_lines(ink, min_line_len or max(int(char_h * 3), int(ink.shape[1] * 0.15)))
     kx = max(3, int(char_h * 1.0))
-    ky = max(1, int(char_h * 0.25))
+    ky = max(1, int(char_h * 0.35))
     smear = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
     smear = cv2.morphologyEx(smear, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
@@ -56,7 +56,11 @@ def find_text_lines(
         if h > char_h * 4 and w < char_h * 2:
             continue  # vertical rule leftovers / margins
         boxes.append((float(x), float(y), float(x + w), float(y + h)))
-    boxes = _merge_same_line(boxes, char_h)
+    while True:  # merging grows boxes, which may then swallow more pieces
+        merged = _merge_same_line(boxes, char_h)
+        if len(merged) == len(boxes):
+            break
+        boxes = merged
     boxes.sort(key=lambda b: (round(b[1] / max(1.0, char_h * 0.5)), b[0]))
     return boxes
 

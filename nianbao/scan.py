@@ -1,0 +1,376 @@
+"""Page images → ``nianbao.models.Document``: orientation and deskew, table grids, OCR.
+
+For each page, top to bottom: a ``Row(kind="text")`` per text line outside tables, and per
+grid row a ``Row(kind="table", exact_cells=True)`` with one TextCell per printed cell (blank
+cells included, text ""), a merged cell only in the first grid row it covers. Boxes are
+pixels of the upright page image at its dpi (``PageInfo`` records rotation and skew;
+``nianbao.ingest.render_page(path, n, dpi, rotation, skew)`` redraws that picture).
+
+Which canonical table a grid is, and which row is which, is left to ``nianbao.assembly``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import cv2
+import numpy as np
+
+from nianbao.layout import Grid, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, remove_red, to_gray
+from nianbao.layout.lines import remove_lines
+from nianbao.layout.text import estimate_char_height
+from nianbao.models import Document, PageInfo, Row, TextCell
+from nianbao.ocr import OcrEngine, Recognition, get_engine
+
+log = logging.getLogger(__name__)
+Box = tuple[float, float, float, float]
+
+NUMBER_RE = re.compile(r"^[-－—]?\d+(?:[.．]\d+)?(?:万?元)?$")
+DIGITISH = set("0123456789.-．－")
+
+
+@dataclass
+class CellRead:
+    """Where to read one printed cell: its grid place, box and the crops of its text lines."""
+
+    grid: int
+    row: int
+    col: int
+    colspan: int
+    bbox: Box
+    line_boxes: list[Box] = field(default_factory=list)
+    texts: list[Recognition] = field(default_factory=list)
+
+
+@dataclass
+class PageResult:
+    """Everything one page gave, kept for debugging and dumps."""
+
+    info: PageInfo
+    grids: list[Grid]
+    text_lines: list[Box]
+    rows: list[Row]
+    timings: dict = field(default_factory=dict)
+    image: np.ndarray | None = None  # upright page image (only kept when asked)
+
+
+# --------------------------------------------------------------------------- crops
+def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
+    """Text lines of ink inside a box (cell), as page-pixel boxes tight to the ink."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    sub = ink[y0:y1, x0:x1]
+    if sub.size == 0:
+        return []
+    rows = (sub > 0).sum(axis=1)
+    on = rows > 0
+    if on.sum() == 0:
+        return []
+    runs: list[list[int]] = []
+    y = 0
+    n = len(on)
+    while y < n:
+        if on[y]:
+            s = y
+            while y < n and on[y]:
+                y += 1
+            runs.append([s, y])
+        else:
+            y += 1
+    # join pieces of one character line (三, 二, dots): gaps under a third of a character
+    merged: list[list[int]] = [runs[0]]
+    for s, e in runs[1:]:
+        if s - merged[-1][1] < max(2.0, 0.3 * char_h) or (e - s) < 0.25 * char_h and s - merged[-1][1] < 0.5 * char_h:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    out: list[Box] = []
+    for s, e in merged:
+        band = sub[s:e]
+        cols = np.flatnonzero((band > 0).any(axis=0))
+        if cols.size == 0:
+            continue
+        if (band > 0).sum() < max(4, 0.04 * char_h * char_h) and (e - s) < 0.3 * char_h:
+            continue  # specks
+        out.append((float(x0 + cols[0]), float(y0 + s), float(x0 + cols[-1] + 1), float(y0 + e)))
+    return out
+
+
+def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
+    """Tight crop around ink plus ``pad``; at least ~0.8 character high so a dash or a
+    dot keeps its size relative to the line (a loose crop reads a lone "0" as "。")."""
+    H, W = gray.shape[:2]
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    want = max(h, 0.8 * char_h)
+    cy = (y0 + y1) / 2.0
+    y0, y1 = cy - want / 2.0 - pad, cy + want / 2.0 + pad
+    x0, x1 = x0 - pad, x1 + pad
+    xa, ya, xb, yb = max(0, int(x0)), max(0, int(y0)), min(W, int(np.ceil(x1))), min(H, int(np.ceil(y1)))
+    c = gray[ya:yb, xa:xb]
+    if c.size == 0:
+        return np.full((8, 8), 255, np.uint8)
+    return c
+
+
+def _is_numberish(text: str) -> bool:
+    t = text.replace(" ", "")
+    if not t:
+        return False
+    digits = sum(ch.isdigit() for ch in t)
+    return digits >= max(1, 0.5 * len(t.replace("万元", "").replace("元", "")))
+
+
+def _norm_num(text: str) -> str:
+    return text.replace(" ", "").replace("．", ".").replace("－", "-").replace("—", "-")
+
+
+# --------------------------------------------------------------------------- one page
+def read_page(
+    image: np.ndarray,
+    number: int,
+    dpi: float,
+    settings=None,
+    engine: OcrEngine | None = None,
+    table_offset: int = 0,
+    keep_image: bool = False,
+) -> PageResult:
+    """Orientation, deskew, grids and OCR of one page image; rows in reading order."""
+    if settings is None:
+        from nianbao.settings import Settings
+
+        settings = Settings()
+    engine = engine or get_engine(settings.ocr)
+    t = {"start": time.perf_counter()}
+    lay = settings.layout
+    rotation, skew = 0, 0.0
+    if lay.detect_orientation:
+        o = detect_orientation(image, classify=engine.classify_orientation, max_angle=lay.deskew_max_angle,
+                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)])
+        rotation, skew = o.rotation, o.skew
+    upright = apply_upright(image, rotation, skew) if (rotation or skew) else image
+    t["orient"] = time.perf_counter()
+    clean = remove_red(upright)
+    gray = to_gray(clean)
+    ink = binarize(gray)
+    char_h = estimate_char_height(ink)
+    grids = detect_grids(ink, lay.min_line_length_frac)
+    t["grids"] = time.perf_counter()
+    text_ink = remove_lines(ink, max(int(3 * char_h), 20))
+    # drop specks (scan noise) so blank cells stay blank
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] < max(3, int(0.01 * char_h * char_h))
+    small[0] = False
+    if small.any():
+        text_ink[small[labels]] = 0
+    lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
+    # what to read
+    cells: list[CellRead] = []
+    for gi, g in enumerate(grids):
+        m = g.line_width / 2.0 + 2.0
+        for c in g.cells:
+            x0, y0, x1, y1 = c.bbox
+            inner = (x0 + m, y0 + m, x1 - m, y1 - m)
+            cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
+            if inner[2] > inner[0] and inner[3] > inner[1]:
+                cr.line_boxes = _ink_lines(text_ink, inner, char_h)
+            cells.append(cr)
+    pad = max(3.0, 0.2 * char_h)
+    crops: list[np.ndarray] = []
+    owners: list[tuple[str, int]] = []
+    for i, cr in enumerate(cells):
+        for b in cr.line_boxes:
+            crops.append(_crop(gray, b, char_h, pad))
+            owners.append(("cell", i))
+    plan = _plan_text_lines(lines, char_h, settings.ocr)
+    for i, (b, mode) in enumerate(zip(lines, plan)):
+        if mode == "skip":
+            continue
+        if mode == "head":
+            b = (b[0], b[1], min(b[2], b[0] + settings.ocr.head_chars * 1.05 * max(char_h, b[3] - b[1])), b[3])
+        crops.append(_crop(gray, b, char_h, pad))
+        owners.append(("line", i))
+    t["crops"] = time.perf_counter()
+    recs = engine.recognize(crops) if crops else []
+    t["ocr"] = time.perf_counter()
+    line_recs: dict[int, Recognition] = {}
+    for (kind, i), r in zip(owners, recs):
+        if kind == "cell":
+            cells[i].texts.append(r)
+        else:
+            line_recs[i] = r
+    if settings.ocr.second_look:
+        _second_look(cells, gray, char_h, pad, engine)
+    t["second_look"] = time.perf_counter()
+    # rows in reading order
+    items: list[tuple[float, int, Row]] = []
+    for i, b in enumerate(lines):
+        r = line_recs.get(i)
+        if r is None or not r.text.strip():
+            continue
+        text = r.text + ("…" if plan[i] == "head" else "")
+        items.append((b[1], 0, Row(kind="text", page=number,
+                                   cells=[TextCell(text=text, bbox=_rb(b), confidence=r.confidence,
+                                                   alternatives=r.alternatives[:3])])))
+    by_row: dict[tuple[int, int], list[CellRead]] = {}
+    for cr in cells:
+        by_row.setdefault((cr.grid, cr.row), []).append(cr)
+    for (gi, r), crs in sorted(by_row.items()):
+        g = grids[gi]
+        tcells = [_text_cell(cr) for cr in sorted(crs, key=lambda c: c.col)]
+        items.append((g.rows[r], 1, Row(kind="table", page=number, cells=tcells,
+                                        table_index=table_offset + gi, exact_cells=True)))
+    items.sort(key=lambda it: (it[0], it[1]))
+    h, w = upright.shape[:2]
+    info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
+                    rotation=int(rotation), skew=float(skew))
+    timings = {k: round(t[k] - t["start"], 3) for k in t if k != "start"}
+    res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
+                     image=upright if keep_image else None)
+    if lay.debug_dir:
+        _write_debug(res, upright, lay.debug_dir)
+    return res
+
+
+def _plan_text_lines(lines: list[Box], char_h: float, ocr) -> list[str]:
+    """How much of each text line to read: "full", "head" (first ``head_chars``) or "skip".
+
+    With ``body_text="heads"``: short lines (titles, headings, ends of paragraphs) in full,
+    indented full-width lines (paragraph starts, run-in headings) by their head, full-width
+    continuation lines not at all: prose is where OCR time goes, the tables are elsewhere."""
+    if ocr.body_text == "full" or len(lines) < 4:
+        return ["full"] * len(lines)
+    left = float(np.percentile([b[0] for b in lines], 10))
+    right = float(np.percentile([b[2] for b in lines], 90))
+    width = max(1.0, right - left)
+    plan = []
+    for b in lines:
+        h = max(char_h, b[3] - b[1])
+        if b[2] - b[0] <= 0.7 * width or b[2] - b[0] <= (ocr.head_chars + 2) * h or b[3] - b[1] >= 1.3 * char_h:
+            plan.append("full")
+        elif b[0] - left >= 1.2 * char_h:
+            plan.append("head")
+        else:
+            plan.append("skip")
+    return plan
+
+
+def _rb(b: Box) -> Box:
+    return (round(b[0], 1), round(b[1], 1), round(b[2], 1), round(b[3], 1))
+
+
+def _text_cell(cr: CellRead) -> TextCell:
+    if not cr.texts:
+        return TextCell(text="", bbox=_rb(cr.bbox), confidence=0.99, col=cr.col, colspan=cr.colspan)
+    texts = [r.text for r in cr.texts]
+    text = "".join(texts)
+    conf = min(r.confidence for r in cr.texts)
+    alts: list[tuple[str, float]] = []
+    if len(cr.texts) == 1:
+        alts = list(cr.texts[0].alternatives[:3])
+    else:
+        for k, r in enumerate(cr.texts):
+            for a, s in r.alternatives[:1]:
+                alts.append(("".join(texts[:k] + [a] + texts[k + 1:]), s))
+        alts = sorted(alts, key=lambda a: -a[1])[:3]
+    return TextCell(text=text, bbox=_rb(cr.bbox), confidence=round(float(conf), 4), col=cr.col,
+                    colspan=cr.colspan, alternatives=alts)
+
+
+def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
+    """Re-read single-line numeric-looking cells the engine was unsure of (low score or not a
+    well-formed number) from a looser crop; agreement keeps the reading, disagreement
+    lowers its confidence and records the other reading as an alternative."""
+    todo: list[int] = []
+    for i, cr in enumerate(cells):
+        if len(cr.texts) != 1:
+            continue
+        r = cr.texts[0]
+        if not _is_numberish(r.text) and not r.text in ("o", "O", "。", "〇"):
+            continue
+        if r.confidence >= 0.97 and NUMBER_RE.match(_norm_num(r.text)):
+            continue
+        todo.append(i)
+    if not todo:
+        return
+    crops = []
+    for i in todo:
+        b = cells[i].line_boxes[0]
+        c = _crop(gray, b, char_h, pad * 2.5)
+        # a sharper, binarised view of the same ink
+        _, c = cv2.threshold(c, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        crops.append(c)
+    again = engine.recognize(crops)
+    for i, r2 in zip(todo, again):
+        r1 = cells[i].texts[0]
+        a, b = _norm_num(r1.text), _norm_num(r2.text)
+        ok1, ok2 = bool(NUMBER_RE.match(a)), bool(NUMBER_RE.match(b))
+        if a == b:
+            conf = max(r1.confidence, r2.confidence)
+            if not ok1:
+                conf *= 0.6  # both agree on something that is not a number
+            cells[i].texts[0] = Recognition(r1.text, round(conf, 4), r1.alternatives, r1.chars)
+        elif ok2 and not ok1:
+            alts = [(r1.text, round(r1.confidence * 0.5, 4))] + r2.alternatives
+            cells[i].texts[0] = Recognition(r2.text, round(r2.confidence * 0.7, 4), alts[:3], r2.chars)
+        else:
+            alts = [(r2.text, round(r2.confidence * 0.5, 4))] + r1.alternatives
+            cells[i].texts[0] = Recognition(r1.text, round(r1.confidence * (0.7 if ok1 else 0.4), 4), alts[:3], r1.chars)
+
+
+def _write_debug(res: PageResult, upright: np.ndarray, debug_dir: str) -> None:
+    from nianbao.debug_draw import save_page
+
+    d = Path(debug_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    save_page(d / f"page{res.info.number:03d}_layout.png", upright, grids=res.grids, text_lines=res.text_lines)
+    dump = {"page": res.info.model_dump(), "timings": res.timings, "grids": [g.model_dump() for g in res.grids],
+            "text_lines": res.text_lines, "rows": [r.model_dump() for r in res.rows]}
+    import json
+
+    (d / f"page{res.info.number:03d}_layout.json").write_text(json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- document
+def read_scanned_pages(
+    path_or_images: str | Path | Sequence[np.ndarray] | Sequence,
+    settings=None,
+    pages: Iterable[int] | None = None,
+    engine: OcrEngine | None = None,
+) -> Document:
+    """Read scanned pages into a Document.
+
+    ``path_or_images``: a PDF/image path (its scan and drawn pages are read; PDF pages with a
+    text layer are skipped unless ``pages`` names them), or a list of BGR images or
+    ``ingest.PageImage`` objects (dpi 300 assumed for bare images)."""
+    if settings is None:
+        from nianbao.settings import Settings
+
+        settings = Settings()
+    engine = engine or get_engine(settings.ocr)
+    from nianbao.ingest import PageImage, iter_page_images, sniff_format
+
+    want = set(pages) if pages is not None else None
+    if isinstance(path_or_images, (str, Path)):
+        path = str(path_or_images)
+        fmt = sniff_format(path)
+        kinds = None if want is not None else {"scan", "render", "image"}
+        source = (p for p in iter_page_images(path, settings, kinds=kinds) if want is None or p.number in want)
+        doc = Document(path=path, format="pdf-scan" if fmt == "pdf" else "image")
+    else:
+        seq = list(path_or_images)
+        source = (p if isinstance(p, PageImage) else PageImage(i + 1, p, 300.0, "image") for i, p in enumerate(seq))
+        source = (p for p in source if want is None or p.number in want)
+        doc = Document(path="<images>", format="image")
+    n_tables = 0
+    for p in source:
+        res = read_page(p.image, p.number, p.dpi, settings, engine, table_offset=n_tables)
+        n_tables += len(res.grids)
+        doc.rows.extend(res.rows)
+        doc.pages.append(res.info)
+        log.debug("page %d: %s", p.number, res.timings)
+    return doc
