@@ -230,6 +230,19 @@ def check(
         raise typer.Exit(2) from None
 
 
+@app.command()
+def bench(
+    folder: Annotated[Path, typer.Argument(help="Fixtures folder: NNN.pdf + NNN.truth.csv (+ manifest.json), e.g. fixtures/samples.")],
+    csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write per-cell results to this CSV.")] = None,
+    peer: Annotated[bool, typer.Option("--peer", help="Also run the img2table peer on the same files (extra 'peer').")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N reports.")] = None,
+) -> None:
+    """Score the parser on fixtures with exact truth: accuracy, silent errors, speed, memory."""
+    from nianbao.bench import bench as run_bench
+
+    raise typer.Exit(run_bench(folder, csv_out=str(csv_out) if csv_out else None, peer=peer, limit=limit))
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

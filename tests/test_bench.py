@@ -1,0 +1,177 @@
+"""nianbao.bench: scoring exactly as shared score.py, on synthetic predictions (no parser run)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nianbao import bench
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "fixtures" / "samples"
+SUMMARY_RE = re.compile(r"^accuracy=\d\.\d{4} silent_errors=\d+ missing=\d+ wrong=\d+ cells=\d+ reports=\d+ "
+                        r"s_per_page=\d+\.\d\d peak_rss_mb=\d+$")
+
+
+@pytest.mark.parametrize("truth,text,pred,conf,expect", [
+    ("5", "5", "5", 0.99, ("correct", False)),
+    ("5", "5", "5.0", None, ("correct", False)),
+    ("1234", "1,234", "1,234", 0.5, ("correct", False)),
+    ("", "", "", 0.0, ("correct", False)),
+    ("", "—", "0", 0.95, ("correct", False)),  # a printed dash may be read as 0
+    ("", "/", "", 0.0, ("correct", False)),
+    ("", "无", "0", 0.9, ("correct", False)),
+    ("", "", "0", 0.95, ("wrong", True)),  # a blank is not a 0
+    ("", "—", "3", 0.5, ("wrong", False)),
+    ("7", "7", "", 0.0, ("missing", False)),
+    ("7", "7", None, None, ("missing", False)),
+    ("7", "7", "1", 0.9, ("wrong", True)),
+    ("7", "7", "1", 0.89, ("wrong", False)),
+    ("328.65", "328.65 万元", "328.65", 0.97, ("correct", False)),
+    ("-8", "-8", "8", 0.95, ("wrong", True)),
+])
+def test_classify(truth, text, pred, conf, expect):
+    assert bench.classify(truth, text, pred, conf) == expect
+
+
+def _truth():
+    return {("applications", "new_received", "total"): ("3", "3"),
+            ("applications", "carried_over", "total"): ("0", "0"),
+            ("active_disclosure", "art20_1.regulations", "made_this_year"): ("", "/"),
+            ("active_disclosure", "art20_9.procurement", "amount"): ("12.5", "12.5万元"),
+            ("reviews_litigation", "count", "review_total"): ("2", "2")}
+
+
+def test_score_rows_counts_and_duplicates():
+    rows = [
+        {"table": "applications", "row": "new_received", "col": "total", "value": "3", "confidence": "0.99"},
+        {"table": "applications", "row": "new_received", "col": "total", "value": "4", "confidence": "0.99"},  # dup
+        {"table": "applications", "row": "carried_over", "col": "total", "value": "1", "confidence": "0.95"},
+        {"table": "active_disclosure", "row": "art20_1.regulations", "col": "made_this_year", "value": "0", "confidence": "1"},
+        {"table": "reviews_litigation", "row": "count", "col": "review_total", "value": "", "confidence": "0"},
+        {"table": "applications", "row": "bogus", "col": "total", "value": "1", "confidence": "1"},
+    ]
+    sc = bench.score_rows("x", _truth(), rows)
+    assert (sc.cells, sc.correct, sc.wrong, sc.missing, sc.silent, sc.dup, sc.extra) == (5, 2, 1, 2, 1, 1, 1)
+    failed = bench.score_rows("x", _truth(), None)
+    assert failed.missing == 4 and failed.correct == 1  # the dash cell is empty in truth and in output
+
+
+def test_agrees_with_shared_score_py(tmp_path):
+    """Same numbers as /work/shared/score.py (the project's scorer) on a messy prediction."""
+    cands = [ROOT.parent / "shared" / "score.py", ROOT / "shared" / "score.py", Path("/work/shared/score.py")]
+    path = next((p for p in cands if p.exists()), None)
+    if path is None:
+        pytest.skip("shared/score.py not beside the checkout")
+    spec = importlib.util.spec_from_file_location("shared_score", path)
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    truth = SAMPLES / "004.truth.csv"
+    with open(truth, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pred = []
+    for i, r in enumerate(rows):  # every 7th wrong, every 5th dropped, dashes read as 0, random confidence
+        v = r["value"]
+        if i % 7 == 0:
+            v = str(int(float(v or 0)) + 1)
+        elif i % 5 == 0:
+            v = ""
+        elif v == "" and r["text"] in ("—", "/"):
+            v = "0"
+        pred.append({"table": r["table"], "row": r["row"], "col": r["col"], "value": v, "text": r["text"],
+                     "confidence": f"{(i * 37 % 100) / 100:.2f}"})
+    pred_path = tmp_path / "004.csv"
+    with open(pred_path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["table", "row", "col", "value", "text", "confidence"])
+        w.writeheader()
+        w.writerows(pred)
+    ref = score.score_pair(str(truth), str(pred_path))
+    mine = bench.score_rows("004", bench.read_truth(truth), pred)
+    for k in ("cells", "correct", "wrong", "missing", "silent", "extra", "dup"):
+        assert getattr(mine, k) == ref[k], k
+
+
+def _truth_predictor(wrong_every: int = 0, conf: float = 0.97, failed_checks=None):
+    """A fake parser that reads the truth file beside the PDF (optionally spoiling cells)."""
+    def parse(pdf: Path):
+        with open(pdf.with_name(pdf.stem + ".truth.csv"), encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        out = []
+        for i, r in enumerate(rows):
+            v = r["value"]
+            if wrong_every and i % wrong_every == 0 and v != "":
+                v = str(float(v) + 1)
+            out.append(dict(r, value=v, confidence=str(conf), page="1"))
+        return out, list(bench.TABLE_IDS), list(failed_checks or []), 4
+    return parse
+
+
+def test_run_with_fake_predictor_and_rules():
+    items, _ = bench.find_items(SAMPLES)
+    assert len(items) >= 10
+    scores = bench.run(items, _truth_predictor())
+    t = bench.totals(scores)
+    assert t["accuracy"] == 1.0 and t["wrong"] == t["missing"] == t["silent_errors"] == 0
+    assert t["tables_found"] == t["tables_expected"]
+    rules = bench.rule_summary(scores)
+    assert rules["reports_with_broken_rule"] >= 1 and rules["all_found"] == 0 and rules["false_alarms"] == 0
+
+    def with_checks(pdf: Path):
+        rows, found, _, pages = _truth_predictor()(pdf)
+        m = next(it.manifest for it in items if it.pdf == pdf)
+        return rows, found, list(bench.expected_failed(m)), pages
+
+    rules = bench.rule_summary(bench.run(items, with_checks))
+    assert rules["all_found"] == rules["reports_with_broken_rule"] and rules["false_alarm_reports"] == 0
+
+
+def test_run_spoiled_predictions_silent_and_calibration():
+    items, _ = bench.find_items(SAMPLES, limit=3)
+    scores = bench.run(items, _truth_predictor(wrong_every=10, conf=0.95))
+    t = bench.totals(scores)
+    assert t["wrong"] > 0 and t["silent_errors"] == t["wrong"] and t["missing"] == 0
+    cal = bench.calibration(scores)
+    top = next(b for b in cal if b["bucket"].startswith("[0.95"))
+    assert top["cells"] == t["cells"] and top["wrong"] == t["wrong"]
+    assert abs(top["accuracy"] - t["accuracy"]) < 1e-12
+
+
+def test_parse_that_raises_counts_missing_and_is_listed():
+    items, _ = bench.find_items(SAMPLES, limit=2)
+
+    def boom(pdf):
+        raise RuntimeError("cannot read")
+
+    scores = bench.run(items, boom)
+    t = bench.totals(scores)
+    assert len(t["errors"]) == 2 and "RuntimeError: cannot read" in t["errors"][0][1]
+    assert t["wrong"] == 0 and t["missing"] + t["correct"] == t["cells"]
+
+
+def test_bench_output_and_csv(tmp_path, capsys):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for name in ("000", "001"):
+        for suffix in (".pdf", ".truth.csv"):
+            shutil.copy(SAMPLES / (name + suffix), folder / (name + suffix))
+    out_csv = tmp_path / "cells.csv"
+    rc = bench.bench(folder, csv_out=str(out_csv), parse=_truth_predictor(wrong_every=50))
+    assert rc == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert SUMMARY_RE.match(lines[-1]), lines[-1]
+    assert "reports=2" in lines[-1]
+    with open(out_csv, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and set(bench.CELL_CSV_COLUMNS) == set(rows[0])
+    assert {r["status"] for r in rows} <= {"correct", "wrong", "missing"}
+
+
+def test_percentile():
+    assert bench.percentile([1, 2, 3, 4, 5], 0.5) == 3
+    assert bench.percentile([1.0], 0.95) == 1.0
+    assert bench.percentile([], 0.95) == 0.0
