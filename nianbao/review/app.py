@@ -154,12 +154,17 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
 
     # -- pages -----------------------------------------------------------------------------
     @router.get("/", name="review_queue")
-    def queue_page(request: Request):
+    def queue_page(request: Request, limit: int = 300):
+        """The queue: counts per report, and the first ``limit`` cells (``?limit=0``: all)."""
         q = store.queue()
+        by_report: dict[str, list[QueueItem]] = {}
+        for it in q:
+            by_report.setdefault(it.rid, []).append(it)
+        states = store.states()
         per = []
-        for st in store.states():
+        for st in states:
             rid = st.rid
-            mine = [it for it in q if it.rid == rid]
+            mine = by_report.get(rid, [])
             per.append({"rid": rid, "source": st.machine.source.path, "agency": st.machine.agency, "year": st.machine.year,
                         "template": st.machine.template_version, "queued": len(mine),
                         "open": sum(it.status == "open" for it in mine),
@@ -167,14 +172,15 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
                         "accepted": sum(it.status == "accepted" for it in mine),
                         "rules": rule_counts(st), "version": st.version,
                         "cells": sum(len(t.cells) for t in st.machine.tables if t.found)})
-        rows = []
-        for it in q:
-            st = store.state(it.rid)
-            rows.append({"item": it, "labels": labels(st.template, it.key), "url": cell_url(request, it.rid, it.key)})
-        first_open = next((r["url"] for r in rows if r["item"].status == "open"), None)
+        tmpl = {st.rid: st.template for st in states}
+        shown = q if limit <= 0 else q[:limit]
+        rows = [{"item": it, "labels": labels(tmpl.get(it.rid), it.key), "url": cell_url(request, it.rid, it.key)}
+                for it in shown]
+        first = next((it for it in q if it.status == "open"), None)
         return templates.TemplateResponse(request, "queue.html", {
-            "base": base(request), "reports": per, "rows": rows, "threshold": store.threshold,
-            "first_open": first_open, "open": sum(r["item"].status == "open" for r in rows)})
+            "base": base(request), "reports": per, "rows": rows, "threshold": store.threshold, "total": len(q),
+            "first_open": cell_url(request, first.rid, first.key) if first else None,
+            "open": sum(it.status == "open" for it in q)})
 
     @router.get("/cell/{rid}/{table}/{row}/{col}", name="review_cell")
     def cell_page(request: Request, rid: str, table: str, row: str, col: str):

@@ -61,6 +61,8 @@ class ReportState:
     checks: list[CheckResult]  # rules re-run on the corrected view
     template: Template | None
     in_force: dict[CellKey, Correction] = field(default_factory=dict)
+    stamp: tuple = ()  # mtime/size of the result and its log when this state was built
+    items: list[QueueItem] | None = None  # this report's queue, computed once
 
     @property
     def version(self) -> int:
@@ -138,6 +140,7 @@ class ReviewStore:
                 rid, n = f"{base}-{n}", n + 1
             self.paths[rid] = p.resolve()
         self._cache: dict[str, tuple[tuple, ReportState]] = {}
+        self._queue: tuple[tuple, list[QueueItem]] | None = None
         self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
@@ -158,6 +161,7 @@ class ReviewStore:
         machine = hit[1].machine if hit and hit[0][:2] == stamp[:2] else Report.model_validate_json(path.read_text("utf-8"))
         events = load_corrections(path)
         state = self._build(rid, path, machine, events)
+        state.stamp = stamp
         with self._lock:
             self._cache[rid] = (stamp, state)
         return state
@@ -213,9 +217,24 @@ class ReviewStore:
 
     def queue(self) -> list[QueueItem]:
         """All reports' queues in one list, lowest machine confidence first; cells the parser
-        could not place on a page (no crop to show) after all located ones."""
+        could not place on a page (no crop to show) after all located ones. Cached until a
+        result or a log changes."""
         states = self.states()
-        items = [it for st in states for it in self.queue_for(st)]
+        stamp = tuple((st.rid, st.stamp) for st in states)
+        with self._lock:
+            if self._queue is not None and self._queue[0] == stamp:
+                return self._queue[1]
+        queue = self._make_queue(states)
+        with self._lock:
+            self._queue = (stamp, queue)
+        return queue
+
+    def _make_queue(self, states: list[ReportState]) -> list[QueueItem]:
+        items = []
+        for st in states:
+            if st.items is None:  # once per state: a change rebuilds only its own report's items
+                st.items = self.queue_for(st)
+            items.extend(st.items)
         order = {st.rid: i for i, st in enumerate(states)}
         # stable sort keeps table/row/col order within a report for equal confidences
         return sorted(items, key=lambda it: (it.page is None, round(it.confidence, 4), order[it.rid]))
