@@ -19,11 +19,24 @@ _TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_str
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font-descriptor chatter on every page
 
 _RADICALS = re.compile(r"[\u2e80-\u2fdf]")
+# CJK Radicals Supplement forms without a Unicode decomposition, as PDF fonts emit them
+_SUPPLEMENT = dict(zip("⺠⻄⻅⻆⻈⻉⻋⻐⻓⻔⻘⻙⻚⻛⻜⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻱⺟⻳",
+                       "民西见角讠贝车钅长门青韦页风飞饣马骨鬼鱼鸟卤麦黄黾齐齿龙龜母龟"))
 
 
 def fix_radicals(text: str) -> str:
-    """PDF producers (Chromium, Word) often emit Kangxi radicals (⽣ U+2F63) for ideographs (生)."""
-    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    """PDF producers (Chromium, Word) often emit radicals (⽣ U+2F63, ⻔ U+2ED4) for the
+    ideographs they look like (生, 门)."""
+    return _RADICALS.sub(lambda m: _SUPPLEMENT.get(m.group(0)) or unicodedata.normalize("NFKC", m.group(0)), text)
+
+
+def _join_words(line: list[dict]) -> str:
+    """Words of one line; a visible gap (a table cell boundary without ruling) becomes a space."""
+    out = line[0]["text"]
+    for prev, w in zip(line, line[1:]):
+        height = max(1.0, w["bottom"] - w["top"])
+        out += (" " if w["x0"] - prev["x1"] > 0.6 * height else "") + w["text"]
+    return out
 
 
 def _inside(word: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -74,7 +87,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                     lines.append([w])
             for ln in lines:
                 ln.sort(key=lambda w: w["x0"])
-                text = fix_radicals("".join(w["text"] for w in ln))
+                text = fix_radicals(_join_words(ln))
                 box = (min(w["x0"] for w in ln) * scale, min(w["top"] for w in ln) * scale,
                        max(w["x1"] for w in ln) * scale, max(w["bottom"] for w in ln) * scale)
                 placed.append((ln[0]["top"], Row(kind="text", cells=[TextCell(text=text, bbox=box)], page=pno)))
@@ -84,12 +97,20 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
 
 
 def text_layer_quality(path: str, max_pages: int = 50) -> list[bool]:
-    """Per page: does it carry a usable (CJK, not cid-garbled) text layer?"""
+    """Per page: does it carry a usable (CJK, not garbled) text layer? Read with pdfium, which
+    is far faster than parsing every page with pdfminer just to look."""
+    import pypdfium2 as pdfium
+
     usable = []
-    with pdfplumber.open(path) as pdf:
-        for page in pdf.pages[:max_pages]:
-            chars = page.chars
-            text = "".join(c["text"] for c in chars)
-            cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-            usable.append(len(text) >= 20 and cjk >= 10 and text.count("(cid:") < 5)
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for i in range(min(len(pdf), max_pages)):
+            tp = pdf[i].get_textpage()
+            text = tp.get_text_range()
+            tp.close()
+            cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u2e80" <= ch <= "\u2fdf")
+            bad = text.count("\ufffd") + text.count("(cid:")
+            usable.append(cjk >= 10 and bad <= max(5, cjk // 20))
+    finally:
+        pdf.close()
     return usable
