@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import re
 import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -415,7 +414,6 @@ def run_batch(
     console = console or Console(stderr=True)
     settings = settings or Settings()
     settings_json = settings.model_dump_json()
-    threshold = settings.confidence.silent_threshold
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     workers = max(1, workers or default_workers(settings))
@@ -598,6 +596,3 @@ def print_summary(summary: BatchSummary, console: Any = None) -> None:
     if summary.interrupted:
         console.print("[yellow]the run was interrupted; the same command resumes it[/]")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: nianbao batch INPUT... --out DIR")

@@ -15,7 +15,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from nianbao.batch import DEFAULT_PARSER, atomic_write_text, process_file
