@@ -94,12 +94,44 @@ def _cluster(values: list[tuple[float, float]], tol: float) -> list[float]:
     return [sum(p * w for p, w in g) / max(1e-6, sum(w for _, w in g)) for g in groups]
 
 
+def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, max_gap: float,
+                    seal: np.ndarray | None, horizontal: bool) -> list[tuple[float, float, float, float]]:
+    """Join pieces of one ruling line broken by a gap: short gaps always, longer ones (up to
+    ``max_gap``) where seal ink lies in the gap, the usual reason a line is missing there
+    (removing the red ink takes the black line under it along)."""
+    segs = sorted(segs, key=lambda s: (round(s[0] / max(1.0, tol)), s[1]))
+    out: list[list[float]] = []
+    for pos, a, b, t in sorted(segs, key=lambda s: s[1]):
+        joined = False
+        for o in out:
+            if abs(o[0] - pos) > tol or a < o[2] - 1:
+                continue
+            gap = a - o[2]
+            ok = gap <= max(6.0, tol)
+            if not ok and seal is not None and gap <= max_gap:
+                p0 = int(round((o[0] + pos) / 2))
+                g0, g1 = int(o[2]), int(a) + 1
+                r = int(max(2, tol))
+                region = seal[max(0, p0 - r):p0 + r + 1, g0:g1] if horizontal else seal[g0:g1, max(0, p0 - r):p0 + r + 1]
+                ok = region.size > 0 and (region > 0).any(axis=0 if horizontal else 1).mean() >= 0.3
+            if ok:
+                o[2] = max(o[2], b)
+                o[3] = max(o[3], t)
+                joined = True
+                break
+        if not joined:
+            out.append([pos, a, b, t])
+    return [tuple(o) for o in out]  # type: ignore[misc]
+
+
 def detect_grids(
     ink: np.ndarray,
     min_line_length_frac: float = 0.03,
     min_table_width_frac: float = 0.2,
+    seal_mask: np.ndarray | None = None,
 ) -> list[Grid]:
-    """Table grids on a binarised, upright page (ink = 255), top to bottom."""
+    """Table grids on a binarised, upright page (ink = 255), top to bottom. ``seal_mask``
+    (255 where red seal ink was removed) lets lines broken under a seal be rejoined."""
     H, W = ink.shape[:2]
     char_h = estimate_char_height(ink)
     ink = _long_components(ink, char_h)
@@ -113,17 +145,32 @@ def detect_grids(
     tol = max(4.0, W * 0.004)
     # keep vertical segments that join two horizontal lines (cell walls, not text strokes)
     vsegs_all = [s for s in _segments(vmask, False) if s[3] <= max(8, W * 0.006)]
+    seal = None
+    if seal_mask is not None and seal_mask.any():
+        seal = cv2.dilate(seal_mask, np.ones((5, 5), np.uint8))
+    vsegs_all = _join_collinear(vsegs_all, tol, 3 * char_h, seal, horizontal=False)
+    hsegs = _join_collinear(hsegs, tol, 3 * char_h, seal, horizontal=True)
     hs = np.array([(y, x0, x1) for y, x0, x1, _ in hsegs])
 
-    def touches(x: float, y: float) -> bool:
-        near = (np.abs(hs[:, 0] - y) <= tol * 1.5) & (hs[:, 1] - tol <= x) & (hs[:, 2] + tol >= x)
-        return bool(near.any())
+    def walls(seg):
+        """The part of a vertical piece between the first and last horizontal line it meets
+        (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't."""
+        x, y0, y1, t = seg
+        hit = (hs[:, 1] - tol <= x) & (hs[:, 2] + tol >= x) & (hs[:, 0] >= y0 - tol * 1.5) & (hs[:, 0] <= y1 + tol * 1.5)
+        ys = hs[hit, 0]
+        if ys.size < 2 or ys.max() - ys.min() < 4:
+            return None
+        return (x, float(max(y0, ys.min())), float(min(y1, ys.max())), t)
 
-    vsegs = [s for s in vsegs_all if touches(s[0], s[1]) and touches(s[0], s[2])]
+    vsegs = [w for w in (walls(s) for s in vsegs_all) if w is not None]
     # rebuild a clean line mask from the accepted segments, then group into tables
     clean_v = np.zeros_like(vmask)
     for x, y0, y1, t in vsegs:
         cv2.line(clean_v, (int(round(x)), int(y0)), (int(round(x)), int(y1)), 255, max(1, int(round(t))))
+    clean_h = hmask.copy()
+    for y, x0, x1, t in hsegs:
+        cv2.line(clean_h, (int(x0), int(round(y))), (int(x1), int(round(y))), 255, max(1, int(round(t))))
+    hmask = clean_h
     hv = cv2.bitwise_or(hmask, clean_v)
     both = cv2.dilate(hv, np.ones((5, 5), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)

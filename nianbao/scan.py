@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout import Grid, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, remove_red, to_gray
+from nianbao.layout import Grid, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import Document, PageInfo, Row, TextCell
@@ -154,11 +154,14 @@ def read_page(
         rotation, skew = o.rotation, o.skew
     upright = apply_upright(image, rotation, skew) if (rotation or skew) else image
     t["orient"] = time.perf_counter()
-    clean = remove_red(upright)
+    seal = red_mask(upright)
+    clean = upright.copy() if seal.any() else upright
+    if seal.any():
+        clean[seal > 0] = 255
     gray = to_gray(clean)
     ink = binarize(gray)
     char_h = estimate_char_height(ink)
-    grids = detect_grids(ink, lay.min_line_length_frac)
+    grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal)
     t["grids"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     # drop specks (scan noise) so blank cells stay blank
