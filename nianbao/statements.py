@@ -31,6 +31,7 @@ _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 _APPROX_BEFORE = re.compile(r"(约|近|超过|逾|达|累计)$")
 _NOT_APPLICATION = re.compile(r"举报|投诉|信访|12345|热线|提案|建议|留言|咨询|诉求|许可|申请人|来电")
 _RECEIVE = re.compile(r"受理|收到|接收|接到|新收|共收|收悉|共有|申请数")
+_HEADING = re.compile(r"^(#+|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十\d]+[章节部分条]|\d+[.、．])")
 _NEGATION = re.compile(r"(未|没有|无)(收到|受理|接到|发生|出现|有)")
 
 APPLICATION_GROUPS = {
@@ -108,7 +109,10 @@ def classify(phrase: str, context: str, unit: str) -> Topic | None:
     elif "规范性文件" in p and "规章" not in p:
         doc_type = "normative_documents"
     if doc_type and not money:
-        verb = _doc_verb(p) or _doc_verb(context)
+        verb = _doc_verb(p)
+        rest = re.sub(r"行政|规章|规范性文件|的|和|及|、", "", p)
+        if verb is None and not rest:  # "…规章13件，行政规范性文件60件": the verb said before
+            verb = _doc_verb(context)
         return Topic(f"art20_1.{doc_type}.{verb}") if verb else None
     if unit == "件" and not money:
         return _application_topic(p, context)
@@ -119,7 +123,8 @@ def _doc_verb(text: str) -> str | None:
     """The last verb that says what was counted of 规章/规范性文件, by its wording."""
     best, pos = None, -1
     for pattern, verb in ((r"制发|制定|新制作|出台|印发", "issued"), (r"废止", "repealed"),
-                          (r"现行有效", "in_force"), (r"新公开", "published_new")):
+                          (r"现行有效", "in_force"), (r"新公开", "published_new"),
+                          (r"(?<!新)(?<!不予)(?<!部分)公开", "published")):
         for m in re.finditer(pattern, text):
             if m.start() > pos:
                 best, pos = verb, m.start()
@@ -153,6 +158,31 @@ def _application_topic(p: str, context: str) -> Topic | None:
     return None
 
 
+# (template version, verb of the sentence) -> the 第二十条第（一）项 column it names, then the
+# columns a looser reading could mean (a figure equal to one of those is ambiguous, not wrong)
+ART20_1_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("2019", "issued"): ("made_this_year",),
+    ("2019", "published_new"): ("published_this_year",),
+    ("2019", "published"): ("published_this_year", "made_this_year", "published_total"),
+    ("2021", "issued"): ("issued_this_year",),
+    ("2021", "repealed"): ("repealed_this_year",),
+    ("2021", "in_force"): ("in_force",),
+    ("2021", "published_new"): ("issued_this_year", "in_force"),
+    ("2021", "published"): ("issued_this_year", "in_force"),
+}
+
+
+def topic_alternatives(topic: str, report: Report) -> list[str]:
+    """Cells a looser reading of the wording could mean ("主动公开规章13件": this year's or the
+    total?); a figure that equals one of them is ambiguous, not a disagreement."""
+    if not topic.startswith("art20_1."):
+        return []
+    _, doc_type, verb = topic.split(".")
+    present = {".".join(c.key) for c in report.cells()}
+    cols = ART20_1_COLUMNS.get((report.template_version or "", verb), ())[1:]
+    return [k for k in (f"active_disclosure.art20_1.{doc_type}.{c}" for c in cols) if k in present]
+
+
 def topic_cells(topic: str, report: Report) -> list[str] | None:
     """Canonical cells ("table.row.col") whose sum the topic states, for this report's template;
     None when the report's template has no such cell (e.g. 现行有效 in the 2019 tables)."""
@@ -179,10 +209,8 @@ def topic_cells(topic: str, report: Report) -> list[str] | None:
         return keep([f"applications.{r}.{c}" for r in rows for c in cols])
     if topic.startswith("art20_1."):
         _, doc_type, verb = topic.split(".")
-        col = {("2019", "issued"): "made_this_year", ("2019", "published_new"): "published_this_year",
-               ("2021", "issued"): "issued_this_year", ("2021", "repealed"): "repealed_this_year",
-               ("2021", "in_force"): "in_force"}.get((version or "", verb))
-        return keep([f"active_disclosure.art20_1.{doc_type}.{col}"]) if col else None
+        cols = ART20_1_COLUMNS.get((version or "", verb))
+        return keep([f"active_disclosure.art20_1.{doc_type}.{cols[0]}"]) if cols else None
     if topic.startswith("art20_"):
         return keep([f"active_disclosure.{topic}"])
     return None
@@ -197,8 +225,9 @@ def _quantity(num: str) -> float | int | None:
     return cn_number(num)
 
 
-def _statements_in_sentence(sentence: str, page: int | None, index: int) -> list[Statement]:
-    out: list[Statement] = []
+def _statements_in_sentence(sentence: str) -> list[tuple[Statement, int]]:
+    """Statements of one sentence, each with the offset of its number in the sentence."""
+    out: list[tuple[Statement, int]] = []
     last_end = 0
     last_topic: str | None = None
     for m in _QUANTITY.finditer(sentence):
@@ -223,8 +252,8 @@ def _statements_in_sentence(sentence: str, page: int | None, index: int) -> list
         if topic is None and not arabic:
             last_end = m.end()
             continue  # a Chinese numeral in unrecognised wording ("一件事一次办"): not a figure
-        st = Statement(quantity=qty, unit=unit, sentence=sentence.strip(), phrase=phrase, page=page,
-                       row_index=index, topic=topic.id if topic else None)
+        st = Statement(quantity=qty, unit=unit, sentence=sentence.strip(), phrase=phrase,
+                       topic=topic.id if topic else None)
         if approx:
             st.note = "approximate figure (多/余/约): not compared"
         if topic is None and unit in ("条", "件") and re.search(r"信息|发布|公开", phrase) \
@@ -233,16 +262,18 @@ def _statements_in_sentence(sentence: str, page: int | None, index: int) -> list
             st.status = "no_counterpart"
         elif topic is not None and "." in topic.id and not topic.id.startswith("active_disclosure.items"):
             last_topic = topic.id
-        out.append(st)
+        out.append((st, m.start()))
         last_end = m.end()
-    out.extend(_negated_statements(sentence, page, index, bool(out)))
+    out.extend(_negated_statements(sentence))
     return out
 
 
-def _negated_statements(sentence: str, page: int | None, index: int, has_figures: bool) -> list[Statement]:
+def _negated_statements(sentence: str) -> list[tuple[Statement, int]]:
     """"未收到政府信息公开申请", "未发生…行政复议、行政诉讼…": stated as none (0)."""
     out = []
-    for clause in re.split(r"[，,；;。]", sentence):
+    pos = 0
+    for clause in re.split(r"(?<=[，,；;。])", sentence):
+        offset, pos = pos, pos + len(clause)
         if re.search(r"\d", clause) or not _NEGATION.search(clause):
             continue
         neg = _NEGATION.search(clause)
@@ -255,8 +286,8 @@ def _negated_statements(sentence: str, page: int | None, index: int, has_figures
         if not topics and "申请" in tail and not _NOT_APPLICATION.search(tail) and re.search(r"收到|受理|接到", tail):
             topics.append("applications.new_received")
         for t in topics:
-            out.append(Statement(quantity=0, unit="件", sentence=sentence.strip(), phrase=tail, page=page,
-                                 row_index=index, topic=t, note="stated as none (未…)"))
+            out.append((Statement(quantity=0, unit="件", sentence=sentence.strip(), phrase=tail.rstrip("，,；;。"),
+                                  topic=t, note="stated as none (未…)"), offset + neg.start()))
     return out
 
 
@@ -273,23 +304,65 @@ def _normalised_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(chars), where
 
 
+def _paragraphs(doc: Document, min_wrapped: int = 12) -> list[list[int]]:
+    """Indexes of text rows that form one paragraph: a line that does not end a sentence and
+    is long enough to have been wrapped continues on the next text row (PDF text layers and
+    OCR give one row per printed line)."""
+    paras: list[list[int]] = []
+    prev: int | None = None
+    for i, row in enumerate(doc.rows):
+        if row.kind != "text" or not row.text.strip():
+            prev = None
+            continue
+        if _HEADING.match(row.text.strip()) and not re.search(r"[，,。；;]", row.text) and len(row.text.strip()) <= 40:
+            paras.append([i])
+            prev = None  # a heading stands alone
+            continue
+        if prev is not None:
+            p = doc.rows[prev]
+            t = p.text.strip()
+            same_flow = p.page is None or row.page is None or row.page - p.page in (0, 1)
+            if same_flow and len(t) >= min_wrapped and not re.search(r"[。！？!?；;：:]$", t):
+                paras[-1].append(i)
+                prev = i
+                continue
+        paras.append([i])
+        prev = i
+    return paras
+
+
 def extract_statements(doc: Document) -> list[Statement]:
     """Every "number + unit" figure of the document's text rows, with its sentence (as
-    printed) and page. Matching runs on NFKC text without spaces."""
+    printed, joined across wrapped lines), the page and row of its number. Matching runs on
+    NFKC text without spaces."""
     out: list[Statement] = []
-    for i, row in enumerate(doc.rows):
-        if row.kind != "text":
-            continue
-        raw = row.text
-        text, where = _normalised_with_map(raw)
+    for para in _paragraphs(doc):
+        text = ""
+        src: list[tuple[int, int]] = []  # (row index, character index in that row's text)
+        for ri in para:
+            t, where = _normalised_with_map(doc.rows[ri].text)
+            text += t
+            src += [(ri, w) for w in where]
         if not text or not re.search(r"\d|[零〇一二两三四五六七八九十]|未|没有|无", text):
             continue
         for sm in _SENTENCE.finditer(text):
-            printed = raw[where[sm.start()]: where[sm.end() - 1] + 1].strip()
-            for st in _statements_in_sentence(sm.group(0), row.page, i):
+            printed = _printed(doc, src[sm.start()], src[sm.end() - 1])
+            for st, offset in _statements_in_sentence(sm.group(0)):
+                ri = src[min(sm.start() + offset, len(src) - 1)][0]
                 st.sentence = printed
+                st.row_index = ri
+                st.page = doc.rows[ri].page
                 out.append(st)
     return out
+
+
+def _printed(doc: Document, start: tuple[int, int], end: tuple[int, int]) -> str:
+    """The text as printed from ``start`` to ``end`` (row, character), across rows."""
+    (r0, c0), (r1, c1) = start, end
+    if r0 == r1:
+        return doc.rows[r0].text[c0:c1 + 1].strip()
+    parts = [doc.rows[r0].text[c0:]] + [doc.rows[r].text for r in range(r0 + 1, r1)] + [doc.rows[r1].text[:c1 + 1]]
+    return "".join(p.strip() for p in parts)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -340,6 +413,14 @@ def compare_statements(report: Report, statements: list[Statement], settings: Co
         else:
             table_value = sum(c.value for c in operands)  # type: ignore[misc]
             ok = _equal(float(st.quantity), float(table_value), False)
+        if not ok:
+            alt = [k for k in topic_alternatives(st.topic, report)
+                   if cells[k].kind in NUMERIC and cells[k].value is not None
+                   and _equal(float(st.quantity), float(cells[k].value), money)]
+            if alt:
+                st.status = "not_assessable"
+                st.note = f"wording ambiguous: equals {alt[0]}, not {keys[0]}"
+                continue
         if ok:
             st.status = "agrees"
             for k, c in zip(keys, operands):

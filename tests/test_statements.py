@@ -46,7 +46,7 @@ def test_pairs_and_inherited_wording():
         ("reviews.review_total", 0), ("reviews.suit_total", 0),
         ("art20_1.regulations.issued", 2), ("art20_1.normative_documents.issued", 5),
         ("art20_1.normative_documents.repealed", 1),
-        (None, 13), (None, 60),  # 主动公开: which column is not said; extracted, never guessed
+        ("art20_1.regulations.published", 13), ("art20_1.normative_documents.published", 60),
         ("applications.new_received", 10), ("applications.disclosed", 6), ("applications.partially_disclosed", 1),
         ("applications.withheld", 2), ("applications.carried_over", 1),
     ]
@@ -115,7 +115,7 @@ def test_agreement_raises_confidence_and_unrecognised_text_changes_nothing():
     cells = {(A, r, c): "1" for r in ("new_received", "disclosed", "result_total") for c in ("natural_person", "total")}
     cells[(A, "new_received", "total")] = "l"  # a look-alike: read as 1, less sure
     plain = parse_text(report_text(cells=cells))
-    said = parse_text(report_text(cells=cells, body=["本年度受理政府信息公开申请1件。", "主动公开规章13件，行政规范性文件60件。"]))
+    said = parse_text(report_text(cells=cells, body=["本年度受理政府信息公开申请1件。", "清理规章13件，行政规范性文件60件。"]))
     before = plain.table(A).cell("new_received", "total")
     after = said.table(A).cell("new_received", "total")
     assert before.value == after.value == 1 and after.text == "l"
@@ -129,14 +129,29 @@ def test_agreement_raises_confidence_and_unrecognised_text_changes_nothing():
 def test_2021_wording_decides_the_column():
     cells = {(AD, "art20_1.regulations", "issued_this_year"): "1", (AD, "art20_1.regulations", "in_force"): "4",
              (AD, "art20_1.normative_documents", "in_force"): "20"}
-    body = ["本年制发规章1件，现行有效行政规范性文件21件。", "新公开规范性文件3件。"]
+    body = ["本年制发规章1件，现行有效行政规范性文件21件。", "主动公开行政规范性文件20件。"]
     report = parse_text(report_text(year=2022, version="2021", cells=cells, body=body))
     assert report.template_version == "2021"
     st = {s.topic: s for s in report.statements}
     assert st["art20_1.regulations.issued"].status == "agrees"
     assert st["art20_1.normative_documents.in_force"].status == "disagrees"
-    assert st["art20_1.normative_documents.published_new"].status == "no_counterpart"  # 2019 column only
+    # 主动公开 does not say which column: 20 is not this year's 0 but is the 现行有效 20 → ambiguous, no finding
+    published = st["art20_1.normative_documents.published"]
+    assert published.status == "not_assessable" and "ambiguous" in published.note
     assert [f.subject for f in report.findings] == ["art20_1.normative_documents.in_force"]
+
+
+def test_2019_published_wording():
+    cells = {(AD, "art20_1.regulations", "made_this_year"): "2", (AD, "art20_1.regulations", "published_this_year"): "1",
+             (AD, "art20_1.normative_documents", "published_this_year"): "4"}
+    body = ["本年度主动公开规章2件，规范性文件5件。", "新制作规章2件。"]
+    report = parse_text(report_text(cells=cells, body=body))
+    st = [(s.topic, s.quantity, s.status) for s in report.statements]
+    assert st == [("art20_1.regulations.published", 2, "not_assessable"),  # = 新制作 2, not 新公开 1: ambiguous
+                  ("art20_1.normative_documents.published", 5, "disagrees"),
+                  ("art20_1.regulations.issued", 2, "agrees")]
+    assert [(f.subject, [e.cell for e in f.sources if e.cell]) for f in report.findings] == [
+        ("art20_1.normative_documents.published", ["active_disclosure.art20_1.normative_documents.published_this_year"])]
 
 
 # --------------------------------------------------------------------------- what a cell means
