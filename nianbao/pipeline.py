@@ -102,6 +102,8 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
     from nianbao.statements import check_text
 
     report.metadata = report_metadata(doc)
+    if report.agency is None and isinstance(report.metadata.agency.value, str):
+        report.agency = report.metadata.agency.value  # no title: the signature line names it
     check_text(report, doc, settings.confidence)  # body-text figures against the tables (findings)
     from nianbao.suggestions import suggest_splits
 
