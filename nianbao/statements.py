@@ -58,10 +58,6 @@ def cn_number(text: str) -> int | None:
     return total + (digit or 0)
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
-
-
 # --------------------------------------------------------------------------- meaning
 
 
