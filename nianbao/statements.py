@@ -81,6 +81,8 @@ def classify(phrase: str, context: str, unit: str) -> Topic | None:
     if "复议" in p and re.search(r"诉讼|起诉", p):
         if "复议后" in p:
             return Topic("reviews.suit_after_review_total")
+        if re.search(r"均为?|都是|分别为?$", p) and not re.search(r"共|合计|总", p):
+            return Topic("reviews.each")  # "行政复议、行政诉讼均为 0 件": each of them
         return None  # "行政复议、行政诉讼共 N 件": a sum the tables do not print
     if "复议" in p and not money:
         return Topic("reviews.review_total")
@@ -147,7 +149,7 @@ def _application_topic(p: str, context: str) -> Topic | None:
         return Topic("applications.unable")
     if "不予处理" in p:
         return Topic("applications.rejected")
-    if "办结" in p and "申请" in p:
+    if re.search(r"办结|办理完毕|答复完毕", p) and not re.search(r"上年|结转", p):
         return Topic("applications.result_total")
     if "申请" in p and _RECEIVE.search(p) and "结转" not in p:
         return Topic("applications.new_received")
@@ -168,15 +170,21 @@ ART20_1_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def topic_alternatives(topic: str, report: Report) -> list[str]:
-    """Cells a looser reading of the wording could mean ("主动公开规章13件": this year's or the
-    total?); a figure that equals one of them is ambiguous, not a disagreement."""
+def topic_alternatives(topic: str, report: Report) -> list[list[str]]:
+    """Cells (summed) that a looser reading of the wording could mean: "主动公开规章13件" (this
+    year's, or the total?), "共受理申请10件" (new ones, or new plus carried over?). A figure
+    equal to one of them is ambiguous, not a disagreement."""
+    present = {".".join(c.key) for c in report.cells()}
+    if topic.startswith("applications.new_received"):
+        col = topic.split(".")[2] if topic.count(".") == 2 else "total"
+        cols = list(ORG_COLUMNS) if col == "orgs" else [col]
+        alt = [f"applications.{r}.{c}" for r in ("new_received", "carried_over") for c in cols]
+        return [alt] if all(k in present for k in alt) else []
     if not topic.startswith("art20_1."):
         return []
     _, doc_type, verb = topic.split(".")
-    present = {".".join(c.key) for c in report.cells()}
     cols = ART20_1_COLUMNS.get((report.template_version or "", verb), ())[1:]
-    return [k for k in (f"active_disclosure.art20_1.{doc_type}.{c}" for c in cols) if k in present]
+    return [[k] for k in (f"active_disclosure.art20_1.{doc_type}.{c}" for c in cols) if k in present]
 
 
 def topic_cells(topic: str, report: Report) -> list[str] | None:
@@ -221,11 +229,12 @@ def _quantity(num: str) -> float | int | None:
     return cn_number(num)
 
 
-def _statements_in_sentence(sentence: str) -> list[tuple[Statement, int]]:
-    """Statements of one sentence, each with the offset of its number in the sentence."""
+def _statements_in_sentence(sentence: str, prev_topic: str | None = None) -> list[tuple[Statement, int]]:
+    """Statements of one sentence, each with the offset of its number in the sentence.
+    ``prev_topic``: the last application topic of the previous sentence, for "其中，自然人…"."""
     out: list[tuple[Statement, int]] = []
     last_end = 0
-    last_topic: str | None = None
+    last_topic: str | None = prev_topic if re.match(r"其中", sentence) else None
     for m in _QUANTITY.finditer(sentence):
         num, unit = m.group("num"), m.group("unit")
         arabic = num[0].isdigit()
@@ -258,6 +267,10 @@ def _statements_in_sentence(sentence: str) -> list[tuple[Statement, int]]:
             st.status = "no_counterpart"
         elif topic is not None and "." in topic.id and not topic.id.startswith("active_disclosure.items"):
             last_topic = topic.id
+        if st.topic == "reviews.each":
+            st.topic = "reviews.review_total"
+            out.append((st, m.start()))
+            st = st.model_copy(update={"topic": "reviews.suit_total"})
         out.append((st, m.start()))
         last_end = m.end()
     out.extend(_negated_statements(sentence))
@@ -341,9 +354,13 @@ def extract_statements(doc: Document) -> list[Statement]:
             src += [(ri, w) for w in where]
         if not text or not re.search(r"\d|[零〇一二两三四五六七八九十]|未|没有|无", text):
             continue
+        prev_topic: str | None = None
         for sm in _SENTENCE.finditer(text):
             printed = _printed(doc, src[sm.start()], src[sm.end() - 1])
-            for st, offset in _statements_in_sentence(sm.group(0)):
+            found = _statements_in_sentence(sm.group(0), prev_topic)
+            app_topics = {st.topic for st, _ in found if st.topic and st.topic.startswith("applications.")}
+            prev_topic = app_topics.pop() if len(app_topics) == 1 else None  # "其中…" refers to it
+            for st, offset in found:
                 ri = src[min(sm.start() + offset, len(src) - 1)][0]
                 st.sentence = printed
                 st.row_index = ri
@@ -410,12 +427,12 @@ def compare_statements(report: Report, statements: list[Statement], settings: Co
             table_value = sum(c.value for c in operands)  # type: ignore[misc]
             ok = _equal(float(st.quantity), float(table_value), False)
         if not ok:
-            alt = [k for k in topic_alternatives(st.topic, report)
-                   if cells[k].kind in NUMERIC and cells[k].value is not None
-                   and _equal(float(st.quantity), float(cells[k].value), money)]
+            alt = [ks for ks in topic_alternatives(st.topic, report)
+                   if all(cells[k].kind in NUMERIC and cells[k].value is not None for k in ks)
+                   and _equal(float(st.quantity), float(sum(cells[k].value for k in ks)), money)]
             if alt:
                 st.status = "not_assessable"
-                st.note = f"wording ambiguous: equals {alt[0]}, not {keys[0]}"
+                st.note = f"wording ambiguous: equals {' + '.join(alt[0])}, not {' + '.join(keys)}"
                 continue
         if ok:
             st.status = "agrees"

@@ -221,3 +221,30 @@ def test_seeds_have_no_text_vs_table_findings(seeds_dir, prefix):
     r = parse_file(next(seeds_dir.glob(f"{prefix}_*.txt")))
     assert r.findings == []
     assert not [s for s in r.statements if s.status == "disagrees"]
+
+
+def test_more_wordings():
+    sts = _statements("本年度共收到政府信息公开申请12件，上年结转2件，办结13件，结转下年度1件。其中，自然人申请10件，法人或其他组织申请2件。",
+                      "因政府信息公开工作被申请行政复议、提起行政诉讼均为0件。", "行政复议、行政诉讼共3件。")
+    assert [(s.topic, s.quantity) for s in sts] == [
+        ("applications.new_received", 12), ("applications.carried_over", 2), ("applications.result_total", 13),
+        ("applications.carried_forward", 1), (None, 10), (None, 2),  # "其中" after four figures: of which?
+        ("reviews.review_total", 0), ("reviews.suit_total", 0),
+        (None, 3)]  # a sum of both that no cell holds
+    sts = _statements("本年度共收到政府信息公开申请12件。其中，自然人申请10件，法人或其他组织申请2件。")
+    assert [(s.topic, s.quantity) for s in sts] == [
+        ("applications.new_received", 12), ("applications.new_received.natural_person", 10),
+        ("applications.new_received.orgs", 2)]
+
+
+def test_received_including_carried_over_is_ambiguous_not_a_finding():
+    cells = {(A, "new_received", "natural_person"): "3", (A, "new_received", "total"): "3",
+             (A, "carried_over", "natural_person"): "1", (A, "carried_over", "total"): "1",
+             (A, "disclosed", "natural_person"): "4", (A, "disclosed", "total"): "4",
+             (A, "result_total", "natural_person"): "4", (A, "result_total", "total"): "4"}
+    report = parse_text(report_text(cells=cells, body=["全年共受理政府信息公开申请4件（含上年结转1件），其中自然人4件。"]))
+    st = [(s.topic, s.quantity, s.status) for s in report.statements]
+    assert st == [("applications.new_received", 4, "not_assessable"), (None, 1, "unrecognised"),
+                  ("applications.new_received.natural_person", 4, "not_assessable")]
+    assert "carried_over" in report.statements[0].note
+    assert report.findings == []
