@@ -85,11 +85,11 @@ def _shot(pg, name: str, tmp: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"review-{name}.png"
     pg.screenshot(path=str(path), full_page=False)
-    if docs:  # keep the committed pictures small: 64-colour palette
+    if docs:  # keep the committed pictures small: 128-colour palette
         from PIL import Image
 
         with Image.open(path) as im:
-            small = im.convert("RGB").quantize(colors=64)
+            small = im.convert("RGB").quantize(colors=128)
         small.save(path, optimize=True)
 
 
@@ -117,6 +117,7 @@ def test_keyboard_correction_end_to_end(server, page, tmp_path):
     pg.wait_for_url(lambda url: "new_received/natural_person" not in url)
     flash = pg.locator("#flash")
     flash.wait_for(state="visible")
+    pg.wait_for_function("!document.getElementById('crop') || document.getElementById('crop').complete")
     text = flash.inner_text()
     assert "Corrected applications.new_received.natural_person: 17 → 12" in text
     assert "now holds" in text and "12 + 1 = 11 + 2" in text and "0 broken" in text
@@ -218,11 +219,14 @@ def test_scanned_sample_correction_in_browser(page, tmp_path):
         pg.wait_for_function("document.getElementById('crop').naturalWidth > 0")
         rules = pg.inner_text("#rules")
         assert "broken" in rules and "39 + 7" in rules
+        _shot(pg, "scan-cell", tmp_path)
         pg.keyboard.type("89")
         pg.keyboard.press("Enter")
         pg.locator("#flash").wait_for(state="visible")
         flash = pg.inner_text("#flash")
         assert "39 → 89" in flash and flash.count("now holds") == 2
+        pg.wait_for_function("!document.getElementById('crop') || document.getElementById('crop').complete")
+        _shot(pg, "scan-after-correction", tmp_path)
         (ev,) = load_corrections(result)
         assert (ev.action, ev.old_value, ev.new_value, ev.machine_value) == ("correct", 39, 89, 39)
         with urllib.request.urlopen(f"{base}/review/export/{result.stem}.csv") as r:

@@ -26,8 +26,26 @@ LONG_HEADER = ["table", "row", "col", "value", "text", "confidence", "page", "x0
 UserFn = Callable[[Request], "str | None"]
 
 
+# The printed group headers above template columns (SPEC §2), for display only: the template
+# labels of these columns repeat across groups (结果维持 three times in 四、).
+COLUMN_GROUPS = {
+    "applications": [("", "法人或其他组织 · ", ("commercial_enterprise", "research_institution", "social_welfare_org",
+                                                "legal_service_org", "other_org"))],
+    "reviews_litigation": [("review_", "行政复议 · ", ()), ("direct_suit_", "行政诉讼 · 未经复议直接起诉 · ", ()),
+                           ("suit_after_review_", "行政诉讼 · 复议后起诉 · ", ())],
+}
+
+
+def _group(table: str, col: str) -> str:
+    for prefix, group, ids in COLUMN_GROUPS.get(table, []):
+        if (ids and col in ids) or (prefix and col.startswith(prefix)):
+            return group
+    return ""
+
+
 def labels(template: Template | None, key: tuple[str, str, str]) -> dict[str, str]:
-    """Chinese labels of a cell's table, row and column from the template."""
+    """Chinese labels of a cell's table, row and column from the template (the column with its
+    printed group header; a one-row table's row named by the table)."""
     out = {"table": key[0], "row": "", "col": "", "item": ""}
     if template is None:
         return out
@@ -39,10 +57,10 @@ def labels(template: Template | None, key: tuple[str, str, str]) -> dict[str, st
     found = spec.find_row(key[1])
     if found:
         item, row = found
-        out["row"] = row.label
+        out["row"] = row.label or spec.title
         out["item"] = item.label if item.id else ""
         col = next((c for c in item.columns if c.id == key[2]), None)
-        out["col"] = col.label if col else ""
+        out["col"] = _group(key[0], key[2]) + col.label if col else ""
     return out
 
 

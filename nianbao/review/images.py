@@ -76,25 +76,38 @@ def _ink(img: np.ndarray) -> np.ndarray:
 
 def _table_top(bw: np.ndarray, x0: int, x1: int, first_row_top: int, row_h: float) -> int:
     """Top of the header above the first data row on this page: walk up the horizontal ruling
-    lines that span the table while they follow each other closely; without ruling lines, allow
-    a few text lines of header."""
+    lines that span the table, as long as vertical rulings join each line to the one below
+    (a heading or a gap between two tables has none); without ruling lines, allow a few text
+    lines of header."""
     if first_row_top <= 0 or x1 - x0 < 10:
         return max(0, first_row_top)
     lo = max(0, int(first_row_top - 12 * row_h))
-    band = bw[lo:first_row_top, x0:x1]
+    hi = min(bw.shape[0], first_row_top + int(row_h / 2))
+    band = bw[lo:hi, x0:x1]
     if band.size == 0:
         return first_row_top
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, (x1 - x0) // 3), 1))
-    lines = cv2.morphologyEx(band, cv2.MORPH_OPEN, kernel)
-    ys = np.where(lines.sum(axis=1) / 255 > 0.5 * (x1 - x0))[0]
+    horiz = cv2.morphologyEx(band, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, (x1 - x0) // 3), 1)))
+    vert = cv2.morphologyEx(band, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(row_h * 0.6)))))
+    ys = np.where(horiz.sum(axis=1) / 255 > 0.5 * (x1 - x0))[0]
     if len(ys) == 0:
         return max(0, int(first_row_top - 3 * row_h))
-    top = first_row_top
-    for y in sorted((lo + int(y) for y in ys), reverse=True):
-        if top - y > 7 * row_h:
+    # merge the rows of one thick line; the line nearest the first data row's top is its border
+    lines: list[int] = []
+    for y in ys:
+        if lines and y - lines[-1] <= 3:
+            lines[-1] = int(y)
+        else:
+            lines.append(int(y))
+    below = [y for y in lines if y <= first_row_top - lo + 3]
+    if not below:
+        return max(0, int(first_row_top - 3 * row_h))
+    top = below[-1]
+    for y in reversed(below[:-1]):
+        seg = vert[y + 3:top - 2]
+        if seg.shape[0] < 3 or not (seg.sum(axis=0) / 255 >= 0.85 * seg.shape[0]).any():
             break
         top = y
-    return max(0, top - 2)
+    return max(0, lo + top - 3)
 
 
 def _label_left(bw: np.ndarray, y0: int, y1: int, values_left: int) -> int:
