@@ -206,3 +206,15 @@ def test_batch_export_applies_review_corrections(client, result, tmp_path):
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     row = next(x for x in rows if (x["table"], x["row"], x["col"]) == ("applications", "new_received", "natural_person"))
     assert float(row["value"]) == 12 and row["corrected"].lower() in ("true", "1")
+
+
+def test_cross_site_writes_are_refused(client, result):
+    evil = {"Origin": "http://evil.example"}
+    assert client.post(CELL, json={"action": "accept", "version": 0}, headers=evil).status_code == 403
+    assert client.post(CELL, content=b'{"action":"accept","version":0}',
+                       headers={"Content-Type": "text/plain"}).status_code == 422  # no CORS-free form posts
+    assert load_corrections(result) == []
+    same = {"Origin": "http://testserver"}
+    assert client.post(CELL, json={"action": "accept", "version": 0}, headers=same).status_code == 200
+    guarded = TestClient(create_app([result], allowed_hosts=["127.0.0.1", "localhost"]), base_url="http://rebound.example")
+    assert guarded.get("/review/").status_code == 400

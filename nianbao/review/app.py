@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -97,6 +99,16 @@ def default_user(request: Request) -> str:
         return user
     name = getattr(user, "username", None) or getattr(user, "name", None) or getattr(user, "display_name", None)
     return name if isinstance(name, str) and name else default_reviewer()
+
+
+def same_origin(request: Request) -> None:
+    """Writes only from pages of this server: a browser names the page's origin on a POST, and
+    a page of another site (CSRF) names its own."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(403, "cross-origin write refused")
+    if origin == "null":
+        raise HTTPException(403, "cross-origin write refused")
 
 
 def create_review_router(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,
@@ -304,7 +316,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             "by": latest.who if latest else None, "at": latest.at if latest else None,
             "action": latest.action if latest else None, "cell": cell_payload(request, st, exc.key)})
 
-    @router.post("/api/cell/{rid}/{table}/{row}/{col}")
+    @router.post("/api/cell/{rid}/{table}/{row}/{col}", dependencies=[Depends(same_origin)])
     def api_act(request: Request, rid: str, table: str, row: str, col: str, body: dict = Body(...)):
         """Body: {"action": "accept"|"correct", "value": "12" (correct), "version": <log version seen>}."""
         state_of(rid)
@@ -330,7 +342,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             return conflict(request, rid, exc)
         return done(request, event, before, after, key)
 
-    @router.post("/api/undo/{rid}")
+    @router.post("/api/undo/{rid}", dependencies=[Depends(same_origin)])
     def api_undo(request: Request, rid: str, body: dict = Body(...)):
         """Body: {"event": <id>} or {"key": [table,row,col]}; "version" optional: only the change
         still in force on its cell can be undone, so a stale undo gets 409 either way."""
@@ -375,9 +387,14 @@ def long_rows(st: ReportState) -> list[dict]:
 
 
 def create_app(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,
-               user: UserFn | None = None) -> FastAPI:
-    """A stand-alone app with the review router at ``/review`` (what ``nianbao review`` serves)."""
+               user: UserFn | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """A stand-alone app with the review router at ``/review`` (what ``nianbao review`` serves).
+    ``allowed_hosts``: Host header names to answer (DNS-rebinding guard), e.g. the loopback names."""
     app = FastAPI(title="nianbao review", docs_url=None, redoc_url=None, openapi_url=None)
+    if allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     router = create_review_router(source, threshold, user)
     app.include_router(router, prefix="/review")
     app.state.review_store = router.review_store  # type: ignore[attr-defined]
