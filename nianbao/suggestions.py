@@ -16,7 +16,7 @@ import re
 
 from nianbao.assembly import Match, TableAssembler, _trim_values, align_rows, candidates_in, locate_regions
 from nianbao.checks import CellKey, Equation, evaluate, expand_rules, numeric_values
-from nianbao.models import CheckStatus, Document, Report, Template
+from nianbao.models import CellKind, CheckStatus, Document, Report, Template
 from nianbao.numbers import normalize_text, parse_cell
 from nianbao.settings import Settings
 
@@ -58,11 +58,23 @@ def row_alternatives(texts: list[str], n: int) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _matches(doc: Document, template: Template, settings: Settings) -> list[tuple[str, Match]]:
+def _tables_to_look_at(report: Report) -> set[str]:
+    """Tables with a broken rule or a row whose value count was off (cheap test first: the
+    row alignment below is the costly part)."""
+    tables = {r.cells[0].split(".", 1)[0] for r in report.checks if r.status == CheckStatus.failed and r.cells}
+    for c in report.cells():
+        if c.kind == CellKind.derived or any(x.startswith("row printed") or "dropped" in x for x in c.reasons):
+            tables.add(c.table)
+    return tables
+
+
+def _matches(doc: Document, template: Template, settings: Settings, tables: set[str]) -> list[tuple[str, Match]]:
     """The printed row behind each canonical row, found the way assembly finds it."""
     regions = locate_regions(doc)
     out = []
     for spec in template.tables:
+        if spec.id not in tables:
+            continue
         ta = TableAssembler(doc, template, spec, settings.assembly)
         cands, _ = candidates_in(doc, *regions[spec.id])
         if spec.id == "reviews_litigation":
@@ -77,11 +89,14 @@ def suggest_splits(report: Report, doc: Document, template: Template, settings: 
     """Add split/join alternatives that make a row's rules hold to the cells they change
     (``Cell.suggestions``); returns how many rows got one. Values are never changed."""
     settings = settings or Settings()
+    tables = _tables_to_look_at(report)
+    if not tables:
+        return 0
     values = numeric_values(report)
     equations = expand_rules(template, set(values))
     cells = {c.key: c for c in report.cells()}
     rows_done = 0
-    for table_id, mt in _matches(doc, template, settings):
+    for table_id, mt in _matches(doc, template, settings, tables):
         row_id = mt.trow.row_id
         cols = mt.trow.item.columns
         vals, _ = _trim_values(mt.cand.values, len(cols))
