@@ -198,7 +198,7 @@ def serve(
 @app.command()
 def review(
     path: Annotated[Path, typer.Argument(help="A result JSON, a batch output folder, or an input file (parsed first, JSON kept in --work-dir).")],
-    threshold: Annotated[float, typer.Option(help="Queue cells below this confidence (and cells of broken rules).")] = 0.9,
+    threshold: Annotated[Optional[float], typer.Option(help="Queue cells below this confidence (and cells of broken rules); default: settings confidence.silent_threshold (0.9).")] = None,
     port: Annotated[int, typer.Option(help="Port.")] = 8765,
     host: Annotated[str, typer.Option(help="Address to bind (local only by default).")] = "127.0.0.1",
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,

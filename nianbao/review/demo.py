@@ -108,7 +108,7 @@ def make_demo(out_dir: str | Path, name: str = "demo") -> Path:
     # scan look: blur, grain, a hair of rotation
     img = img.filter(ImageFilter.GaussianBlur(0.6))
     rng = np.random.default_rng(7)
-    arr = np.asarray(img, dtype=np.int16) + rng.normal(0, 9, (H, W)).astype(np.int16)
+    arr = np.asarray(img, dtype=np.int16) + rng.normal(0, 5, (H, W)).astype(np.int16)
     page = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).convert("RGB")
     png = out / f"{name}.png"
     page.save(png)

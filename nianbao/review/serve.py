@@ -69,10 +69,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def serve(path: str | Path, threshold: float = 0.9, host: str = "127.0.0.1", port: int = 8765,
+def serve(path: str | Path, threshold: float | None = None, host: str = "127.0.0.1", port: int = 8765,
           open_browser: bool = True, work_dir: str | Path | None = None, settings: Settings | None = None) -> None:
-    """Serve the review page for ``path`` until interrupted; open the browser unless told not to."""
+    """Serve the review page for ``path`` until interrupted; open the browser unless told not to.
+    ``threshold`` defaults to ``settings.confidence.silent_threshold``."""
     import uvicorn
+
+    settings = settings or Settings()
+    if threshold is None:
+        threshold = settings.confidence.silent_threshold
 
     from nianbao.review.app import create_app
 
