@@ -55,6 +55,8 @@ class Candidate:
     label: str
     values: list[TextCell]
     context: str = ""  # label text of neighbouring label-only rows (split labels, vertical headers)
+    grid_start: int | None = None  # grid column where values begin, when cells carry grid columns
+    grid_width: int | None = None  # number of value columns of the printed grid
 
 
 def value_like(text: str) -> bool:
@@ -68,9 +70,45 @@ def value_like(text: str) -> bool:
     return pv.kind == CellKind.unreadable and not _CJK.search(text) and len(t) <= 12
 
 
-def split_row(row: Row) -> tuple[str, list[TextCell]]:
-    """Label text and value cells of a row: values are the cells after the last label cell."""
+@dataclass(frozen=True)
+class GridLayout:
+    """Where a printed grid's value columns are: from ``value_start`` to ``width`` (grid columns)."""
+
+    value_start: int
+    width: int
+
+
+def grid_layouts(rows: list[Row]) -> dict[int, GridLayout]:
+    """For each grid (``table_index``) whose cells carry grid columns: the column where values
+    begin, voted over its rows (the first value-like cell of each row)."""
+    votes: dict[int, dict[int, int]] = {}
+    widths: dict[int, int] = {}
+    for row in rows:
+        if row.table_index is None or not row.exact_cells or any(c.col is None for c in row.cells):
+            continue
+        widths[row.table_index] = max(widths.get(row.table_index, 0), max(c.col + c.colspan for c in row.cells))
+        first = next((c.col for c in row.cells if value_like(c.text)), None)
+        if first is not None:
+            v = votes.setdefault(row.table_index, {})
+            v[first] = v.get(first, 0) + 1
+    layouts = {}
+    for t, v in votes.items():
+        start = max(v, key=v.get)
+        if v[start] >= 0.8 * sum(v.values()):  # a ragged grid (text exports) gives no layout
+            layouts[t] = GridLayout(start, widths[t])
+    return layouts
+
+
+def split_row(row: Row, layout: GridLayout | None = None) -> tuple[str, list[TextCell]]:
+    """Label text and value cells of a row. In a grid whose value columns are known, a cell's
+    column decides (so OCR garble in a value cell stays a value cell); otherwise values are
+    the cells after the last label cell."""
     cells = list(row.cells)
+    if layout is not None and row.exact_cells and all(c.col is not None for c in cells):
+        label_cells = [c for c in cells if c.col < layout.value_start]  # type: ignore[operator]
+        values = [c for c in cells if c.col >= layout.value_start]  # type: ignore[operator]
+        if any(value_like(c.text) for c in values):
+            return " ".join(c.text for c in label_cells if c.text.strip()), values
     if row.kind == "text" and len(cells) == 1:
         m = _SPACED_VALUES.match(" ".join(cells[0].text.split()))
         if m:  # "规章 0 0 0" written as one line
@@ -159,13 +197,17 @@ def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate],
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
+    layouts = grid_layouts(doc.rows[start:end])
     for i in range(start, end):
         row = doc.rows[i]
-        label, values = split_row(row)
+        layout = layouts.get(row.table_index) if row.table_index is not None else None
+        label, values = split_row(row, layout)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
             values = []  # the rest of the label of the row above, cut by a page break
         if values and (row.kind == "table" or len(values) >= 2):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
+            if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
+                c.grid_start, c.grid_width = layout.value_start, layout.width - layout.value_start
             cands.append(c)
             pending_context = []
         elif row.kind == "table" and label:
@@ -333,12 +375,29 @@ def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, 
 class RowAssignment:
     match: Match
     columns: list[ColumnSpec]
-    values: list[TextCell]
+    values: list[TextCell | None]  # None: a grid column with no printed cell (placed by geometry)
     header_unit: dict[str, str | None]
+    by_geometry: bool = False
 
     @property
     def exact(self) -> bool:
-        return len(self.values) == len(self.columns)
+        """Every column has a printed cell that reads as a value, blank or dash."""
+        return len(self.values) == len(self.columns) and all(
+            v is not None and parse_cell(v.text, signed=True).kind not in (CellKind.text, CellKind.unreadable)
+            for v in self.values)
+
+
+def _place_by_grid(cand: Candidate, n: int) -> list[TextCell | None] | None:
+    """Values placed by their grid column when the grid has exactly the template's columns."""
+    if cand.grid_width != n or cand.grid_start is None:
+        return None
+    slots: list[TextCell | None] = [None] * n
+    for v in cand.values:
+        j = (v.col or 0) - cand.grid_start
+        if not 0 <= j < n or slots[j] is not None:
+            return None
+        slots[j] = v
+    return slots
 
 
 def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
@@ -391,9 +450,13 @@ class TableAssembler:
         assignments = []
         for mt in matches:
             cols = mt.trow.item.columns
+            units = {c.id: _header_unit(self.doc, mt.cand, c) for c in cols if c.money}
+            slots = _place_by_grid(mt.cand, len(cols))
+            if slots is not None:
+                assignments.append(RowAssignment(mt, cols, slots, units, by_geometry=True))
+                continue
             vals, notes = _trim_values(mt.cand.values, len(cols))
             mt.reasons.extend(notes)
-            units = {c.id: _header_unit(self.doc, mt.cand, c) for c in cols if c.money}
             assignments.append(RowAssignment(mt, cols, vals, units))
         cells = self._cells(assignments)
         pages = sorted({c.page for c in cells if c.page is not None})
@@ -426,7 +489,39 @@ class TableAssembler:
                 cells = [Cell(table=self.spec.id, row=t.row_id, col=c.id, kind=CellKind.missing,
                               reasons=["row not found in the document"]) for c in t.item.columns]
             out.extend(cells)
+        if assignments:
+            self._derive_unread(out, equations)
         return out
+
+    def _derive_unread(self, cells: list[Cell], equations: list[Equation]) -> None:
+        """Fill cells that were not read (garbled, no printed cell, row not found) when a rule
+        with every other operand read determines them; they are marked derived, never certain.
+        Printed blanks and dashes are statements and stay as they are."""
+        by_key = {c.key: c for c in cells}
+        unread = {CellKind.text, CellKind.unreadable, CellKind.missing}
+        values = {k: (c.value if c.kind in (CellKind.number, CellKind.zero, CellKind.derived) else None)
+                  for k, c in by_key.items()}
+        changed = True
+        while changed:
+            changed = False
+            for e in equations:
+                unknown = [k for k in e.keys if values.get(k) is None]
+                if len(unknown) != 1 or by_key.get(unknown[0]) is None or by_key[unknown[0]].kind not in unread:
+                    continue
+                u = unknown[0]
+                ls = sum(values[k] for k in e.lhs if k != u)  # type: ignore[misc]
+                rs = sum(values[k] for k in e.rhs if k != u)  # type: ignore[misc]
+                v = rs - ls if u in e.lhs else ls - rs
+                if v < 0:
+                    continue
+                v = int(v) if float(v).is_integer() else round(v, 6)
+                cell = by_key[u]
+                cell.value, cell.kind = v, CellKind.derived
+                cell.read_confidence = 0.55
+                cell.placement_confidence = cell.placement_confidence or 0.8
+                cell.reasons.append(f"not read; derived from rule {e.rule.id} ({e.subject}): {e.rule.text}")
+                values[u] = v
+                changed = True
 
     def _row_cells(self, a: RowAssignment, values: list[TextCell | None], extra: list[str] | None = None,
                    placement: float | None = None) -> list[Cell]:
@@ -441,10 +536,17 @@ class TableAssembler:
     def _resolve(self, a: RowAssignment, by_row: dict[str, list[Cell]], equations: list[Equation]) -> list[Cell]:
         """A row with fewer or more values than columns: try every placement, keep those the
         consistency rules accept, derive a gap only when a rule determines it."""
-        n, k = len(a.columns), len(a.values)
+        n, k = len(a.columns), len([v for v in a.values if v is not None])
         row_id = a.match.trow.row_id
-        note = f"row printed {k} values for {n} columns"
-        options = _alignments(k, n, self.settings.max_count_mismatch)
+        garbled = [v for v in a.values if v is not None and parse_cell(v.text).kind in (CellKind.text, CellKind.unreadable)]
+        if a.by_geometry or k == n:
+            note = "; ".join(
+                ([f"{n - k} of {n} grid cells of the row have no printed cell"] if k < n else [])
+                + ([f"{len(garbled)} cell(s) do not read as numbers"] if garbled else []))
+            options = [("fixed", ())]
+        else:
+            note = f"row printed {k} values for {n} columns"
+            options = _alignments(k, n, self.settings.max_count_mismatch)
         if not options:
             vals: list[TextCell | None] = list(a.values[:n]) + [None] * max(0, n - k)
             return self._row_cells(a, vals, [note + "; too far off to resolve, values placed in order"], 0.3)
@@ -455,7 +557,9 @@ class TableAssembler:
         touching = [e for e in equations if any(key[1] == row_id for key in e.keys)]
         scored = []
         for kind, pos in options:
-            if kind == "gap":
+            if kind == "fixed":
+                vals = list(a.values)
+            elif kind == "gap":
                 it = iter(a.values)
                 vals = [None if j in pos else next(it) for j in range(n)]
             else:
@@ -473,7 +577,9 @@ class TableAssembler:
         best = [s for s in scored if s[0] == top]
         outcomes = {tuple(self._outcome(s[3], s[4], row_id, a.columns)) for s in best}
         fit, kind, pos, vals, derived = best[0]
-        if len(outcomes) == 1:
+        if kind == "fixed":
+            detail, placement = note, a.match.placement
+        elif len(outcomes) == 1:
             detail = (f"{note}; every placement the consistency rules accept gives the same values"
                       if len(best) > 1 else f"{note}; placement chosen by the consistency rules")
             placement = min(a.match.placement, 0.85)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from nianbao.models import CellKind, CheckResult, CheckStatus, Report, RuleSpec, Template
 
 CellKey = tuple[str, str, str]  # (table, row, col)
-NUMERIC_KINDS = {CellKind.number, CellKind.zero, CellKind.derived}
+NUMERIC_KINDS = {CellKind.number, CellKind.zero}  # a derived value cannot confirm the rule it came from
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""Assembly from grids: value columns by grid geometry, garbled cells, derivation, alignment."""
+
+from __future__ import annotations
+
+from nianbao.assembly import align_rows, Candidate, TemplateRow
+from nianbao.labels import LabelMatcher
+from nianbao.models import CellKind, Document, Row, SourceInfo, TextCell, load_template
+from nianbao.pipeline import parse_document
+from nianbao.settings import AssemblySettings, Settings
+
+T19 = load_template("2019")
+APP = T19.table("applications").items[0]
+
+
+def _grid_rows(values: dict[str, list[str]]) -> list[Row]:
+    """Applications matrix as a scan grid would give it: label in grid cols 0-1, values 2-8."""
+    rows = [
+        Row(kind="text", cells=[TextCell(text="三、收到和处理政府信息公开申请情况")]),
+        Row(kind="table", table_index=0, exact_cells=True, cells=[
+            TextCell(text="（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", col=0, colspan=2),
+            TextCell(text="申请人情况", col=2, colspan=7)]),
+    ]
+    for r in APP.rows:
+        if r.optional:
+            continue
+        vals = values.get(r.id, ["0"] * 7)
+        cells = [TextCell(text=r.label, col=0, colspan=2)]
+        cells += [TextCell(text=v, col=2 + j, confidence=0.98) for j, v in enumerate(vals) if v is not None]
+        rows.append(Row(kind="table", table_index=0, exact_cells=True, cells=cells))
+    return rows
+
+
+def _parse(rows: list[Row]):
+    doc = Document(path="grid", format="image", rows=rows)
+    return parse_document(doc, Settings(), SourceInfo(path="grid", sha256="", size=0, format="image"))
+
+
+def test_garbled_value_cell_stays_in_its_grid_column():
+    """OCR garble ("天") in a value cell must not shift the row's numbers into other columns."""
+    values = {"new_received": ["3", "1", "0", "0", "0", "0", "4"], "disclosed": ["3", "1", "0", "0", "0", "0", "4"],
+              "result_total": ["3", "天", "0", "0", "0", "0", "4"]}
+    app = _parse(_grid_rows(values)).table("applications")
+    assert app.cell("result_total", "natural_person").value == 3
+    assert app.cell("result_total", "total").value == 4
+    garbled = app.cell("result_total", "commercial_enterprise")
+    assert garbled.text == "天"
+    assert garbled.kind == CellKind.derived and garbled.value == 1  # 4 - 3, and the column rule agrees
+    assert garbled.confidence < 0.9
+
+
+def test_grid_cell_missing_from_a_row_is_derived_not_shifted():
+    values = {"new_received": ["2", "0", "0", "0", "0", "0", "2"], "disclosed": ["2", "0", "0", "0", "0", "0", "2"],
+              "result_total": ["2", "0", "0", None, "0", "0", "2"]}
+    app = _parse(_grid_rows(values)).table("applications")
+    row = {c.col: c for c in app.cells if c.row == "result_total"}
+    assert row["natural_person"].value == 2 and row["total"].value == 2
+    assert row["social_welfare_org"].kind == CellKind.derived and row["social_welfare_org"].value == 0
+    assert row["social_welfare_org"].confidence < 0.9
+
+
+def test_printed_blank_is_never_filled_in():
+    values = {"withheld_third_party": ["", "0", "0", "0", "0", "0", "0"]}
+    report = _parse(_grid_rows(values))
+    cell = report.table("applications").cell("withheld_third_party", "natural_person")
+    assert cell.kind == CellKind.blank and cell.value is None
+    assert any(c.status.value == "not_assessable" for c in report.checks if "withheld_third_party" in c.subject)
+
+
+def test_rows_without_labels_are_placed_between_anchors():
+    cands = []
+    labels = ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "", "（二）部分公开"]
+    for i, lab in enumerate(labels):
+        cands.append(Candidate(i, Row(kind="table", cells=[]), lab, [TextCell(text="0")] * 7))
+    trows = [TemplateRow(APP, r) for r in APP.rows]
+    matcher = LabelMatcher([n for t in trows for n in t.spec.names])
+    matches = align_rows(cands, trows, matcher, AssemblySettings())
+    assert [m.trow.row_id for m in matches] == ["new_received", "carried_over", "disclosed", "partially_disclosed"]
+    assert matches[2].placement < 0.9 and "placed by position" in matches[2].reasons[0]
+
+
+def test_ocr_garbled_labels_align_in_order():
+    labels = ["一、才 卜年新收 政 政府信息公开申请数量", "二、」 上年结转政 (府信息公开申请数量", "(一) 子 以公开", "1 B分公开(区分处理的, -情形,不计其他情形)"]
+    cands = [Candidate(i, Row(kind="table", cells=[]), lab, [TextCell(text="0")] * 7) for i, lab in enumerate(labels)]
+    trows = [TemplateRow(APP, r) for r in APP.rows]
+    matcher = LabelMatcher([n for t in trows for n in t.spec.names])
+    ids = [m.trow.row_id for m in align_rows(cands, trows, matcher, AssemblySettings())]
+    assert ids == ["new_received", "carried_over", "disclosed", "partially_disclosed"]
