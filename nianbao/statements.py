@@ -76,6 +76,8 @@ def classify(phrase: str, context: str, unit: str) -> Topic | None:
     "受理申请 10 件", or "行政规范性文件 60 件" after "制发规章 13 件")."""
     p = phrase
     money = unit in ("万元", "元")
+    if re.search(r"复议|诉讼|起诉", p) and re.search(r"维持|纠正|败诉|胜诉|撤销|审结|结果|决定书", p):
+        return None  # one result column of 复议/诉讼, not the totals: not read from prose
     if re.search(r"未经复议|直接起诉", p) and not money:
         return Topic("reviews.direct_suit_total")
     if "复议" in p and re.search(r"诉讼|起诉", p):

@@ -225,12 +225,14 @@ def test_seeds_have_no_text_vs_table_findings(seeds_dir, prefix):
 
 def test_more_wordings():
     sts = _statements("本年度共收到政府信息公开申请12件，上年结转2件，办结13件，结转下年度1件。其中，自然人申请10件，法人或其他组织申请2件。",
-                      "因政府信息公开工作被申请行政复议、提起行政诉讼均为0件。", "行政复议、行政诉讼共3件。")
+                      "因政府信息公开工作被申请行政复议、提起行政诉讼均为0件。", "行政复议、行政诉讼共3件。",
+                      "行政复议结果维持2件，行政诉讼败诉1件。")
     assert [(s.topic, s.quantity) for s in sts] == [
         ("applications.new_received", 12), ("applications.carried_over", 2), ("applications.result_total", 13),
         ("applications.carried_forward", 1), (None, 10), (None, 2),  # "其中" after four figures: of which?
         ("reviews.review_total", 0), ("reviews.suit_total", 0),
-        (None, 3)]  # a sum of both that no cell holds
+        (None, 3),  # a sum of both that no cell holds
+        (None, 2), (None, 1)]  # result columns: not read from prose
     sts = _statements("本年度共收到政府信息公开申请12件。其中，自然人申请10件，法人或其他组织申请2件。")
     assert [(s.topic, s.quantity) for s in sts] == [
         ("applications.new_received", 12), ("applications.new_received.natural_person", 10),
