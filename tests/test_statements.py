@@ -250,3 +250,31 @@ def test_received_including_carried_over_is_ambiguous_not_a_finding():
                   ("applications.new_received.natural_person", 4, "not_assessable")]
     assert "carried_over" in report.statements[0].note
     assert report.findings == []
+
+
+@pytest.mark.slow
+def test_fixture_samples_born_digital_claims():
+    """The generated samples state figures in their text (manifest "statements"): those about
+    applications and 复议 are found and agree when the manifest says they are consistent."""
+    import json
+    from pathlib import Path
+
+    from nianbao.pipeline import parse_file
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
+    if not (root / "manifest.json").exists():
+        pytest.skip("fixture samples not present")
+    manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+    checked = 0
+    for entry in manifest["reports"]:
+        if entry["kind"] != "born_digital":
+            continue
+        report = parse_file(root / entry["file"])
+        for claim in (c for s in entry["statements"] for c in s["claims"]):
+            if claim["cell"].startswith("active_disclosure"):
+                continue  # 主动公开 wording: compared with 本年新公开 (2019), see statements.ART20_1_COLUMNS
+            hits = [s for s in report.statements if claim["cell"] in s.cells and s.quantity == claim["stated"]]
+            assert hits, claim
+            assert hits[0].status == ("agrees" if claim["consistent"] else "disagrees"), (claim, hits[0])
+            checked += 1
+    assert checked >= 4
