@@ -150,9 +150,9 @@ class ReviewStore:
         ls = log.stat() if log.exists() else None
         return (st.st_mtime_ns, st.st_size, ls.st_mtime_ns if ls else 0, ls.st_size if ls else 0)
 
-    def state(self, rid: str) -> ReportState:
+    def state(self, rid: str, path: Path | None = None) -> ReportState:
         """The current state of report ``rid`` (cached until the JSON or its log changes)."""
-        path = self.paths[rid]
+        path = path or self.paths[rid]
         stamp = self._stamp(path)
         with self._lock:
             hit = self._cache.get(rid)
@@ -208,11 +208,11 @@ class ReviewStore:
     def states(self) -> list[ReportState]:
         """Every report that reads as a Report (a broken or foreign JSON file is skipped)."""
         out = []
-        for rid in list(self.paths):
+        for rid, path in dict(self.paths).items():  # one snapshot (a subclass may list a folder live)
             try:
-                out.append(self.state(rid))
+                out.append(self.state(rid, path))
             except (ValidationError, ValueError, OSError) as exc:
-                log.warning("review: skipping %s: %s", self.paths.get(rid), str(exc).splitlines()[0])
+                log.warning("review: skipping %s: %s", path, str(exc).splitlines()[0])
         return out
 
     def queue(self) -> list[QueueItem]:
