@@ -218,3 +218,17 @@ def test_cross_site_writes_are_refused(client, result):
     assert client.post(CELL, json={"action": "accept", "version": 0}, headers=same).status_code == 200
     guarded = TestClient(create_app([result], allowed_hosts=["127.0.0.1", "localhost"]), base_url="http://rebound.example")
     assert guarded.get("/review/").status_code == 400
+
+
+def test_result_names_with_any_characters(result):
+    odd = result.with_name("某县 2021#1.json")
+    result.rename(odd)
+    client = TestClient(create_app([odd.parent]))
+    item = client.get("/review/api/queue").json()[0]
+    assert client.get(item["url"]).status_code == 200
+    api = item["url"].replace("/review/cell/", "/review/api/cell/")
+    ev = client.post(api, json={"action": "correct", "value": "12", "version": 0}).json()["event"]
+    rid = item["url"].split("/")[3]
+    assert client.post(f"/review/api/undo/{rid}", json={"event": ev["id"]}).status_code == 200
+    html = client.get("/review/").text
+    assert f'/review/log/{rid}"' in html and len(load_corrections(odd)) == 2

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -64,6 +64,11 @@ def labels(template: Template | None, key: tuple[str, str, str]) -> dict[str, st
         col = next((c for c in item.columns if c.id == key[2]), None)
         out["col"] = _group(key[0], key[2]) + col.label if col else ""
     return out
+
+
+def _q(part: str) -> str:
+    """One URL path segment (result names may hold any character)."""
+    return quote(part, safe="")
 
 
 def _num(v: Any) -> str:
@@ -140,7 +145,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         return request.url_for("review_queue").path.rstrip("/")
 
     def cell_url(request: Request, rid: str, key: tuple[str, str, str]) -> str:
-        return f"{base(request)}/cell/{rid}/{key[0]}/{key[1]}/{key[2]}"
+        return f"{base(request)}/cell/{_q(rid)}/{key[0]}/{_q(key[1])}/{key[2]}"
 
     def neighbours(request: Request, rid: str, key: tuple[str, str, str]) -> dict:
         q = store.queue()
@@ -173,9 +178,9 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             "rules": [_check_json(c) for c in st.checks if ref in c.cells],
             "machine_rules": [_check_json(c) for c in st.machine.checks if ref in c.cells],
             "version": st.version,
-            "crop": f"{base(request)}/img/{st.rid}/crop/{key[0]}/{key[1]}/{key[2]}.png" if mc.bbox and mc.page else None,
-            "page_url": f"{base(request)}/page/{st.rid}/{mc.page}#{ref}" if mc.page else None,
-            "pages": [{"n": p.number, "url": f"{base(request)}/page/{st.rid}/{p.number}"} for p in st.machine.pages],
+            "crop": f"{base(request)}/img/{_q(st.rid)}/crop/{key[0]}/{_q(key[1])}/{key[2]}.png" if mc.bbox and mc.page else None,
+            "page_url": f"{base(request)}/page/{_q(st.rid)}/{mc.page}#{ref}" if mc.page else None,
+            "pages": [{"n": p.number, "url": f"{base(request)}/page/{_q(st.rid)}/{p.number}"} for p in st.machine.pages],
         }
 
     def rule_counts(st: ReportState) -> dict[str, int]:
@@ -243,7 +248,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         pages = [p.number for p in st.machine.pages]
         return templates.TemplateResponse(request, "page.html", {
             "base": base(request), "rid": rid, "page": page, "pages": pages, "cells": cells, "threshold": store.threshold,
-            "img": f"{base(request)}/img/{rid}/page/{page}.png", "ratio": 100 * info.height / info.width,
+            "img": f"{base(request)}/img/{_q(rid)}/page/{page}.png", "ratio": 100 * info.height / info.width,
             "source": st.machine.source.path})
 
     @router.get("/log/{rid}", name="review_log")

@@ -75,7 +75,7 @@
     sessionStorage.setItem(FLASH, JSON.stringify({text: text, rule_changes: res.body.rule_changes, rules_total: res.body.rules_total}));
     if (verb === "undo") {
       var c = res.body.cell;
-      go(D.base + "/cell/" + c.rid + "/" + c.key.join("/"));
+      go(D.base + "/cell/" + encodeURIComponent(c.rid) + "/" + c.key.join("/"));
     } else {
       go(res.body.nav.next_open);
     }
@@ -96,7 +96,7 @@
     var s = stack();
     var last = s.pop();
     var url, body;
-    if (last) { url = D.base + "/api/undo/" + last.rid; body = {event: last.id}; }
+    if (last) { url = D.base + "/api/undo/" + encodeURIComponent(last.rid); body = {event: last.id}; }
     else if (D.page === "cell" && D.in_force) { url = D.undo; body = {event: D.in_force, version: D.version}; }
     else { say("nothing to undo"); return; }
     busy = true;
