@@ -232,3 +232,13 @@ def test_result_names_with_any_characters(result):
     assert client.post(f"/review/api/undo/{rid}", json={"event": ev["id"]}).status_code == 200
     html = client.get("/review/").text
     assert f'/review/log/{rid}"' in html and len(load_corrections(odd)) == 2
+
+
+def test_moved_source_says_so(result, tmp_path):
+    report = Report.model_validate_json(result.read_text("utf-8"))
+    report.source.path = str(tmp_path / "gone.png")
+    result.write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    client = TestClient(create_app([result]))
+    html = client.get("/review/cell/demo/applications/new_received/natural_person").text
+    assert "No page picture" in html and "gone.png" in html
+    assert client.get("/review/img/demo/crop/applications/new_received/natural_person.png").status_code == 404

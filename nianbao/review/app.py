@@ -169,6 +169,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         ev = st.in_force.get(key)
         ref = cell_ref(key)
         history = [e for e in st.events if (e.table, e.row, e.col) == key]
+        has_pictures = Path(st.machine.source.path).exists()
         return {
             "rid": st.rid, "key": list(key), "labels": labels(st.template, key),
             "machine": mc.model_dump(mode="json"), "value": fc.value, "confidence": fc.confidence,
@@ -178,7 +179,9 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             "rules": [_check_json(c) for c in st.checks if ref in c.cells],
             "machine_rules": [_check_json(c) for c in st.machine.checks if ref in c.cells],
             "version": st.version,
-            "crop": f"{base(request)}/img/{_q(st.rid)}/crop/{key[0]}/{_q(key[1])}/{key[2]}.png" if mc.bbox and mc.page else None,
+            "crop": f"{base(request)}/img/{_q(st.rid)}/crop/{key[0]}/{_q(key[1])}/{key[2]}.png"
+                    if mc.bbox and mc.page and has_pictures else None,
+            "no_pictures": None if has_pictures else f"the source file {st.machine.source.path} is not here",
             "page_url": f"{base(request)}/page/{_q(st.rid)}/{mc.page}#{ref}" if mc.page else None,
             "pages": [{"n": p.number, "url": f"{base(request)}/page/{_q(st.rid)}/{p.number}"} for p in st.machine.pages],
         }
