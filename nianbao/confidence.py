@@ -1,18 +1,22 @@
 """Per-cell confidence: how sure the reading is × how sure the placement is, then adjusted
-by the consistency rules.
+by the consistency rules (SPEC §3: the rules are a parity check over the matrix).
 
-    base       = read_confidence × placement_confidence
-    confidence = base × failed_rule_factor                 if a rule touching the cell fails
-               = max(base, confirmed_floor)                if ≥ 2 rules touching the cell hold,
-                                                            every operand of them was read (not
-                                                            derived) and base ≥ 0.5 (SPEC §3:
-                                                            a row and a column rule that hold
-                                                            confirm the cell by arithmetic)
-               = min(base, derived_confidence)             if the value was derived by the rules
-               = base                                      otherwise
-    blank/dash cells keep base (they are statements, not numbers); missing cells get 0.
+    base = read_confidence × placement_confidence
+    confidence =
+      base × failed_rule_factor           a rule touching the cell fails (the cell is suspect)
+      min(base, derived_confidence)       the value was derived from the rules, not read
+      max(base, confirmed_floor)          ≥ 2 rules touching the cell hold with every operand read
+                                          as a number, base ≥ min_base_to_confirm and the row's
+                                          placement was sure (≥ 0.9)
+      max(base, single_rule_floor)        the one rule touching it holds likewise
+      min(base, unconfirmed_ocr_cap)      an OCR'd number no rule checks (第二十条 tables)
+      base                                otherwise (text-layer readings, blanks, dashes)
+    missing cells get 0.
 
-The factors live in ``Settings.confidence``; calibration figures come from ``nianbao bench``.
+A misread digit breaks its row rule and its column rule, so a cell whose rules all hold is
+confirmed whatever the OCR score said; a cell no rule checks can only be as sure as the OCR,
+whose raw scores run high on wrong reads, hence the cap. The factors live in
+``Settings.confidence``; ``nianbao bench`` prints the calibration table that they were set from.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
         for k in eq.keys:
             by_key[k].append((eq, res))
     kinds = {c.key: c.kind for c in report.cells()}
+    scanned_pages = {p.number for p in report.pages if p.source == "scan"}
     for cell in report.cells():
         if cell.kind == CellKind.missing:
             cell.confidence = 0.0
@@ -52,15 +57,21 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
                     cell.reasons.append(msg)
         elif cell.kind == CellKind.derived:
             conf = min(base, settings.derived_confidence)
-        elif (
-            cell.kind in (CellKind.number, CellKind.zero)
-            and len(passed) >= 2
-            and base >= 0.5
-            and all(kinds.get(k) in (CellKind.number, CellKind.zero) for eq, _ in passed for k in eq.keys)
-        ):
-            conf = max(base, settings.confirmed_floor)
-            if base < settings.confirmed_floor:
-                cell.reasons.append(f"confirmed by {len(passed)} consistency rules")
+        elif cell.kind in (CellKind.number, CellKind.zero):
+            confirming = [eq for eq, _ in passed
+                          if all(kinds.get(k) in (CellKind.number, CellKind.zero) for k in eq.keys)]
+            floor = (settings.confirmed_floor if len(confirming) >= 2
+                     else settings.single_rule_floor if len(confirming) == 1 else None)
+            # arithmetic confirms a value, not where it was placed: rows placed by position or
+            # resolved by the rules themselves are not lifted
+            if floor is not None and base >= settings.min_base_to_confirm and cell.placement_confidence >= 0.9:
+                conf = max(base, floor)
+                if base < floor:
+                    cell.reasons.append(f"confirmed by {len(confirming)} consistency rule(s)")
+            elif cell.page in scanned_pages and not touching:
+                conf = min(base, settings.unconfirmed_ocr_cap)
+            else:
+                conf = base
         else:
             conf = base
         cell.confidence = round(min(1.0, max(0.0, conf)), 4)

@@ -42,7 +42,10 @@ class ConfidenceSettings(BaseModel):
     failed_rule_factor: float = 0.5  # multiply confidence of cells in a broken rule
     derived_confidence: float = 0.55  # cells whose value was inferred from the rules
     lookalike_factor: float = 0.85  # O→0, l→1 substitutions
-    confirmed_floor: float = 0.95  # read cells confirmed by both their row and column rule
+    confirmed_floor: float = 0.97  # read cells confirmed by two rules (their row and their column)
+    single_rule_floor: float = 0.92  # read cells confirmed by the one rule they are in (reviews groups)
+    unconfirmed_ocr_cap: float = 0.95  # OCR'd numbers no rule can confirm (第二十条 tables)
+    min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by arithmetic
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error
     text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
 
