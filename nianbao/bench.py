@@ -344,8 +344,9 @@ def print_reports(console, scores: list[ReportScore], manifest_by_name: dict[str
 
     tab = Table(title=title, show_lines=False)
     for col in ("report", "kind", "ver", "pages", "cells", "accuracy", "wrong", "missing", "silent", "tables",
-                "rules exp/found", "s/page", "note"):
-        tab.add_column(col, justify="right" if col not in ("report", "kind", "note") else "left")
+                "rules exp/found", "s/page"):
+        tab.add_column(col, justify="right" if col not in ("report", "kind") else "left")
+    tab.add_column("note", no_wrap=True, overflow="ellipsis", max_width=48)
     for s in scores:
         m = manifest_by_name.get(s.name) or {}
         exp = set(s.expected_failed or [])
