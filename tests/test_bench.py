@@ -175,3 +175,46 @@ def test_percentile():
     assert bench.percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert bench.percentile([1.0], 0.95) == 1.0
     assert bench.percentile([], 0.95) == 0.0
+
+
+def test_peer_not_available_is_reported(tmp_path, capsys, monkeypatch):
+    from nianbao import peer
+
+    monkeypatch.setattr(peer, "available", lambda: (False, "img2table is not installed (test)"))
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for suffix in (".pdf", ".truth.csv"):
+        shutil.copy(SAMPLES / ("000" + suffix), folder / ("000" + suffix))
+    assert bench.bench(folder, peer=True, parse=_truth_predictor()) == 0
+    out = capsys.readouterr().out
+    assert "peer (img2table) not run: img2table is not installed (test)" in out
+    assert SUMMARY_RE.match(out.strip().splitlines()[-1])
+
+
+def test_peer_tables_to_document_merges_spans():
+    """img2table repeats a merged cell at every grid position it covers: one cell with a colspan,
+    a rowspan printed in its first row only."""
+    from types import SimpleNamespace as NS
+
+    from nianbao import peer
+
+    def cell(v, x1, y1, x2, y2):
+        return NS(value=v, bbox=NS(x1=x1, y1=y1, x2=x2, y2=y2))
+
+    note = cell("勾稽关系", 0, 0, 30, 20)
+    head = cell("申请人情况", 30, 0, 90, 10)
+    grp = cell("三、本年度办理结果", 0, 20, 10, 60)
+    table = NS(content={
+        0: [note, note, head, head, head],
+        1: [note, note, cell("自然人", 30, 10, 50, 20), cell("商业企业", 50, 10, 70, 20), cell("总计", 70, 10, 90, 20)],
+        2: [grp, cell("（一）予以公开", 10, 20, 30, 40), cell("3", 30, 20, 50, 40), cell("", 50, 20, 70, 40), cell("3", 70, 20, 90, 40)],
+        3: [grp, cell("（二）部分公开", 10, 40, 30, 60), cell("1", 30, 40, 50, 60), cell("0", 50, 40, 70, 60), cell("1", 70, 40, 90, 60)],
+    })
+    doc = peer.tables_to_document("x.pdf", {0: [table]}, {0: (100, 200)})
+    rows = doc.rows
+    assert [(c.text, c.col, c.colspan) for c in rows[0].cells] == [("勾稽关系", 0, 2), ("申请人情况", 2, 3)]
+    assert [c.text for c in rows[1].cells] == ["", "自然人", "商业企业", "总计"]
+    assert [c.text for c in rows[2].cells] == ["三、本年度办理结果", "（一）予以公开", "3", "", "3"]
+    assert [c.text for c in rows[3].cells][:2] == ["", "（二）部分公开"]
+    assert all(r.page == 1 and r.kind == "table" and r.table_index == 0 for r in rows)
+    assert doc.pages[0].width == 100 and doc.pages[0].dpi == peer.RENDER_DPI
