@@ -290,12 +290,18 @@ def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | N
 
         raise EngineUnavailableError('the Ray executor needs the "ray" extra: pip install "nianbao[ray]"') from e
 
+    from nianbao.errors import EngineUnavailableError
+
     started = False
     if not ray.is_initialized():
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        except Exception as e:
+            where = f"join the Ray cluster at {address}" if address else "start Ray locally"
+            raise EngineUnavailableError(f"cannot {where}: {e}") from e
         started = True
     try:
         remote = ray.remote(num_cpus=1, max_retries=1)(process_file)

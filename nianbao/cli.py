@@ -155,8 +155,12 @@ def batch(
     """Parse many reports into a folder; re-running skips finished files (by sha256). Exit 0 when all parsed, 2 when some failed."""
     from nianbao.batch import print_summary, run_batch
 
-    summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
-                        parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
+    try:
+        summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
+                            parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
+    except NianbaoError as exc:  # e.g. Ray asked for but not installed / not reachable
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(exc.exit_code) from None
     print_summary(summary, err)
     raise typer.Exit(130 if summary.interrupted else (2 if summary.failed else 0))
 
@@ -171,7 +175,14 @@ def export(
     """Export a result folder as one data set, reviewer corrections applied (column 'corrected')."""
     from nianbao.dataset import export as do_export
 
-    n = do_export(result_dir, format.value, out, wide=wide)
+    try:
+        n = do_export(result_dir, format.value, out, wide=wide)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(2) from None
+    except ImportError as exc:
+        err.print(f"[red]error[/red]: {format.value} export needs the export extra (pip install 'nianbao[export]'): {exc}")
+        raise typer.Exit(4) from None
     err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}")
 
 

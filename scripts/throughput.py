@@ -43,6 +43,7 @@ def measure(files: list[Path], executor: str, workers: int) -> dict:
         "seconds": round(s.seconds, 2), "pages_per_s": round(s.pages_parsed / s.seconds, 3) if s.seconds else 0.0,
         "files_per_s": round(s.done / s.seconds, 3) if s.seconds else 0.0,
         "ray_init_s": None if ray_init is None else round(ray_init, 1),
+        "errors": [f"{e['path']}: {e['error_type']}: {e['reason']}" for e in s.errors],
     }
 
 
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"= {row['pages_per_s']:.3f} pages/s, {row['files_per_s']:.3f} files/s"
                   + (f" (ray.init {row['ray_init_s']} s, not counted)" if row["ray_init_s"] is not None else ""),
                   flush=True)
+            for e in row["errors"]:
+                print(f"  failed: {e}", flush=True)
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "loadavg": load,
                "inputs": [str(f) for f in files]}
