@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import re
 import signal
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -294,6 +295,8 @@ def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | N
 
     started = False
     if not ray.is_initialized():
+        if address:
+            _check_reachable(address)
         try:
             if address:
                 ray.init(address=address, log_to_driver=False)
@@ -333,6 +336,21 @@ def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | N
     finally:
         if started:
             ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, not minutes, when a Ray ``host:port`` address does not answer
+    (``ray.init`` keeps retrying an unreachable head for a long time)."""
+    from nianbao.errors import EngineUnavailableError
+
+    hostport = address.removeprefix("ray://")
+    host, sep, port = hostport.rpartition(":")
+    if address == "auto" or not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise EngineUnavailableError(f"cannot reach the Ray cluster at {address}: {e.strerror or e}") from e
 
 
 # ---------------------------------------------------------------- the batch

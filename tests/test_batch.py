@@ -156,3 +156,16 @@ def test_ray_executor_gives_the_same_results(inputs: Path, tmp_path: Path) -> No
         assert (again.done, again.skipped, again.failed) == (0, 3, 1)  # the same resume rule under Ray
     finally:
         ray.shutdown()
+
+
+def test_unreachable_ray_cluster_is_a_clear_error_not_a_hang(inputs: Path, tmp_path: Path) -> None:
+    import socket
+
+    from nianbao.errors import EngineUnavailableError
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(EngineUnavailableError, match="Ray"):
+        run_batch([inputs / "000_16485cd5df1f3c2d.txt"], tmp_path / "out", executor="ray",
+                  ray_address=f"127.0.0.1:{port}", progress=False)
