@@ -272,8 +272,14 @@ def test_restart_after_kill_9_completes_the_job_exactly_once(tmp_path: Path, see
         server.stop()
     import psutil
 
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
     deadline = time.time() + 10  # the workers die with the server (PR_SET_PDEATHSIG)
-    while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in workers):
+    while any(alive(p) for p in workers):
         assert time.time() < deadline, "worker outlived the killed server"
         time.sleep(0.1)
     interrupted = [p for p in _parses(data) if p["outcome"] is None]
