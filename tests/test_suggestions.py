@@ -45,8 +45,10 @@ def test_two_numbers_read_as_one_get_the_split_reading_as_a_suggestion():
     rows = {(A, "new_received"): ["12", "0", "0", "0", "0", "3"]}  # "1" "2" run together
     report = parse_text(report_text(cells=cells, rows=rows))
     suggested = {c.col: c.suggestions for c in report.cells() if c.suggestions}
-    assert list(suggested) == ["commercial_enterprise"]
+    # the cells the split changes (which ones depends on where assembly put the gap)
+    assert "commercial_enterprise" in suggested and set(suggested) <= {"natural_person", "commercial_enterprise"}
     assert suggested["commercial_enterprise"][0].startswith("2: the printed '12' may be two numbers '1' '2'")
+    assert all("'12' may be two numbers '1' '2'" in x for v in suggested.values() for x in v)
     assert report.table(A).cell("new_received", "commercial_enterprise").value == 12
 
 
