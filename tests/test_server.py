@@ -76,6 +76,20 @@ def test_bearer_token_is_required_when_set(tmp_path: Path, seed: bytes) -> None:
         assert health["status"] == "ok" and health["auth"] is True
 
 
+def test_token_from_file_or_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao.server.auth import load_token
+
+    monkeypatch.setenv("NIANBAO_TOKEN", "from-env")
+    assert load_token() == "from-env"
+    (tmp_path / "token").write_text("from-file\nignored\n")
+    assert load_token(tmp_path / "token") == "from-file"  # the file wins
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(AuthConfigError, match="empty"):
+        load_token(tmp_path / "empty")
+    monkeypatch.delenv("NIANBAO_TOKEN")
+    assert load_token() is None
+
+
 def test_without_a_token_only_localhost(tmp_path: Path) -> None:
     check_bind("127.0.0.1", None)
     check_bind("::1", None)
