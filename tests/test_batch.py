@@ -169,3 +169,38 @@ def test_unreachable_ray_cluster_is_a_clear_error_not_a_hang(inputs: Path, tmp_p
     with pytest.raises(EngineUnavailableError, match="Ray"):
         run_batch([inputs / "000_16485cd5df1f3c2d.txt"], tmp_path / "out", executor="ray",
                   ray_address=f"127.0.0.1:{port}", progress=False)
+
+
+def test_ctrl_c_leaves_whole_files_and_the_same_command_resumes(inputs: Path, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    (tmp_path / "slow_parser.py").write_text(textwrap.dedent("""
+        import time
+        from nianbao.pipeline import parse_file as real
+
+        def parse_file(path, settings=None):
+            time.sleep(0.4)
+            return real(path, settings)
+    """), encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "nianbao.cli", "batch", str(inputs), "--out", str(out), "--workers", "1", "--quiet",
+           "--parser", "slow_parser:parse_file"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not list(out.glob("0*.json")):  # the first result is written
+        assert time.time() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert not list(out.glob(".*.tmp"))
+    first = _results(out)
+    assert 1 <= len(first) < 6
+    for p in out.glob("0*.json"):
+        Report.model_validate_json(p.read_text("utf-8"))
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2, again.stderr  # 2: the corrupt PDF and the non-report still fail
+    assert len(_results(out)) == 6
