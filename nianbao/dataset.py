@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,14 @@ def load_entries(entries: Iterable[Entry]) -> Iterator[Loaded]:
 # ---------------------------------------------------------------- rows
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XLSX; noise from extraction
+
+
+def _clean(s: str | None) -> str | None:
+    """Drop control characters (a PDF text layer may carry them) so every format holds the same text."""
+    return _CONTROL.sub("", s) if s else s
+
+
 def _to_float(s: Any) -> float | None:
     if s is None or s == "":
         return None
@@ -104,7 +113,7 @@ def _to_int(s: Any) -> int | None:
 def _meta(item: Loaded) -> dict[str, Any]:
     r = item.report
     return {
-        "file": item.entry.file, "sha256": r.source.sha256, "agency": r.agency or None, "year": r.year,
+        "file": _clean(item.entry.file), "sha256": r.source.sha256, "agency": _clean(r.agency) or None, "year": r.year,
         "template_version": r.template_version or None, "checks_passed": bool(r.checks_passed),
     }
 
@@ -123,7 +132,7 @@ def long_records(items: Iterable[Loaded]) -> Iterator[dict[str, Any]]:
             yield {
                 **meta,
                 "table": row["table"], "row": row["row"], "col": row["col"],
-                "value": _to_float(row["value"]), "text": row["text"] or "",
+                "value": _to_float(row["value"]), "text": _clean(row["text"]) or "",
                 "unit": (cell.unit if cell else None) or None,
                 "kind": getattr(cell.kind, "value", str(cell.kind)) if cell else "missing",
                 "confidence": float(row["confidence"] or 0.0),
@@ -245,7 +254,7 @@ def _matrix_sheets(wb, items: list[Loaded], threshold: float) -> None:
         ws = wb.create_sheet(table_id)
 
         def styled(value: Any, fill: str | None = None, font: Any = None):
-            c = WriteOnlyCell(ws, value=value)
+            c = WriteOnlyCell(ws, value=_clean(value) if isinstance(value, str) else value)
             if fill:
                 c.fill = fills[fill]
             if font:
@@ -260,12 +269,12 @@ def _matrix_sheets(wb, items: list[Loaded], threshold: float) -> None:
             r = item.report
             table = r.table(table_id)
             cells = {(c.row, c.col): c for c in (table.cells if table else [])}
-            ws.append([styled(item.entry.file, font=bold), r.agency, r.year,
+            ws.append([styled(item.entry.file, font=bold), styled(r.agency), r.year,
                        f"template {r.template_version or '?'}", "checks passed" if r.checks_passed else "checks failed"])
             for label, col_specs, row_specs in _printed_layout(r, table_id, cells):
                 ws.append([styled(label or "", font=bold), *[styled(c.label, font=bold) for c in col_specs]])
                 for row_id, row_label in row_specs:
-                    line = [row_label]
+                    line = [styled(row_label)]
                     for col in col_specs:
                         cell = cells.get((row_id, col.id))
                         if cell is None:

@@ -99,3 +99,21 @@ def test_xlsx_has_printed_matrices_with_low_confidence_highlighted(batch_dir: Pa
     long = read_export(out)
     low = [r for r in long if r["confidence"] < 0.9 and r["kind"] != "missing" and r["table"] == "applications"]
     assert low and LOW_FILL in fills
+
+
+def test_control_characters_from_a_text_layer_do_not_break_xlsx(batch_dir: Path, tmp_path: Path) -> None:
+    from nianbao.models import Report
+
+    d = tmp_path / "results"
+    d.mkdir()
+    for p in sorted(batch_dir.glob("0*-*.json"))[:1]:
+        r = Report.model_validate_json(p.read_text("utf-8"))
+        r.agency = "西坡镇\x0c"
+        r.tables[0].cells[0].text = "1\x0b2"
+        (d / p.name).write_text(r.model_dump_json(), encoding="utf-8")
+    got = {}
+    for fmt in ("csv", "parquet", "xlsx"):
+        export(d, fmt, tmp_path / f"x.{fmt}")
+        got[fmt] = read_export(tmp_path / f"x.{fmt}")
+    assert got["csv"] == got["parquet"] == got["xlsx"]
+    assert got["csv"][0]["agency"] == "西坡镇" and got["csv"][0]["text"] == "12"
