@@ -292,7 +292,7 @@ Parser = Callable[[Path], tuple[list[dict], list[str], list[tuple[str, str]], in
 
 
 def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "nianbao",
-        progress: Callable[[ReportScore], None] | None = None) -> list[ReportScore]:
+        progress: Callable[[ReportScore], None] | None = None, debug: bool = False) -> list[ReportScore]:
     scores = []
     for it in items:
         truth = read_truth(it.truth)
@@ -303,7 +303,7 @@ def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "ni
         except Exception as e:  # a parse that raises: all its cells missing, listed
             rows, found, failed, pages = None, [], [], 0
             err = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-            if "--debug" in sys.argv:
+            if debug:
                 traceback.print_exc()
         secs = time.perf_counter() - t0
         sc = score_rows(it.name, truth, rows, engine)
@@ -402,11 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N reports")
     ap.add_argument("--debug", action="store_true", help="print tracebacks of failed parses")
     a = ap.parse_args(argv)
-    return bench(a.dir, csv_out=a.csv, peer=a.peer, limit=a.limit)
+    return bench(a.dir, csv_out=a.csv, peer=a.peer, limit=a.limit, debug=a.debug)
 
 
 def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, limit: int | None = None,
-          parse: Parser = parse_with_nianbao) -> int:
+          parse: Parser = parse_with_nianbao, debug: bool = False) -> int:
     console = _console()
     items, notes = find_items(folder, limit)
     for n in notes:
@@ -420,7 +420,7 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         console.print(f"{s.engine} {s.name}: accuracy={s.accuracy:.4f} wrong={s.wrong} missing={s.missing} "
                       f"silent={s.silent} pages={s.pages} {s.seconds:.1f}s" + (f" FAILED {s.error}" if s.error else ""))
 
-    scores = run(items, parse, "nianbao", progress)
+    scores = run(items, parse, "nianbao", progress, debug)
     rss = peak_rss_mb()  # before the peer runs
     t = totals(scores)
     print_reports(console, scores, manifest_by_name, f"nianbao on {folder}")
@@ -433,7 +433,7 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         if not ok:
             console.print(f"peer (img2table) not run: {why}")
         else:
-            pscores = run(items, peer_mod.parse_with_peer, "img2table", progress)
+            pscores = run(items, peer_mod.parse_with_peer, "img2table", progress, debug)
             pt = totals(pscores)
             print_reports(console, pscores, manifest_by_name, f"peer: {peer_mod.DESCRIPTION}")
             print_totals(console, pt, rule_summary(pscores), calibration(pscores), peak_rss_mb(), "peer, all reports")
