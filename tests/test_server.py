@@ -311,6 +311,12 @@ def test_restart_after_kill_9_completes_the_job_exactly_once(tmp_path: Path, see
                 == [(c.table, c.row, c.col, c.value) for c in direct.cells()]
         csv_text = httpx.get(f"{server.url}/v1/jobs/{job_id}/results", params={"format": "csv"}, timeout=30).text
         assert csv_text.count("\n") == 1 + sum(len(parse_file(p).cells()) for p in names)
+        from nianbao.dataset import read_export
+
+        for fmt in ("csv", "xlsx"):
+            r = httpx.get(f"{server.url}/v1/jobs/{job_id}/results", params={"format": fmt}, timeout=30)
+            (tmp_path / f"job.{fmt}").write_bytes(r.content)
+        assert read_export(tmp_path / "job.csv") == read_export(tmp_path / "job.xlsx")
         assert len(httpx.get(server.url + "/v1/jobs", timeout=10).json()["jobs"]) == 1
     finally:
         server.stop()
