@@ -29,9 +29,15 @@ import fx_data  # noqa: E402
 import fx_html  # noqa: E402
 
 
-def canonical(version: str) -> list[tuple[str, str, str]]:
+def canonical(version: str, extra_rows: list[str] = ()) -> list[tuple[str, str, str]]:
+    """canonical_keys() of every table; with ``extra_rows``, optional rows the report prints
+    (include_optional order, filtered)."""
     tpl = load_template(version)
-    return [(t.id, r, c) for t in tpl.tables for r, c in t.canonical_keys()]
+    keys = []
+    for t in tpl.tables:
+        base = set(t.canonical_keys())
+        keys += [(t.id, r, c) for r, c in t.canonical_keys(include_optional=True) if (r, c) in base or r in extra_rows]
+    return keys
 
 
 def read_truth(path: Path) -> tuple[list[str], list[dict]]:
@@ -45,7 +51,7 @@ def failing_checks(version: str, values: dict) -> list[tuple[str, str]]:
     tpl = load_template(version)
     failed = []
     for rule in tpl.rules:
-        keys = [k for k in canonical(version) if k[0] == rule.table]
+        keys = [k for k in values if k[0] == rule.table]  # the rows and columns printed
         rows = list(dict.fromkeys(k[1] for k in keys))
         cols = list(dict.fromkeys(k[2] for k in keys))
         for subj in (cols if rule.over == "columns" else rows):
@@ -91,7 +97,8 @@ def test_samples_truth_complete_for_both_versions(manifest):
         header, rows = read_truth(SAMPLES / r["truth"])
         assert header == ["table", "row", "col", "value", "text"]
         keys = [(x["table"], x["row"], x["col"]) for x in rows]
-        assert keys == canonical(r["version"]), r["file"]
+        assert keys == canonical(r["version"], r.get("extra_rows", [])), r["file"]
+        assert set(canonical(r["version"])) <= set(keys)
         assert r["cells"] == len(keys)
         versions[r["version"]] += 1
         for x in rows:  # a value is a number or empty; an empty value is a blank or a dash
@@ -183,7 +190,7 @@ def test_numbers_rules_and_mix_over_many_reports():
     for i in range(n):
         rd = fx_data.make_report(i, random.Random(f"t:{i}"))
         versions[rd.version] += 1
-        assert [k for k in canonical(rd.version) if k not in rd.values] == []
+        assert [k for k in fx_data.truth_keys(rd) if k not in rd.values and k[1] not in rd.unprinted_rows] == []
         failed = failing_checks(rd.version, rd.values)
         if rd.broken_rule is None:
             assert failed == []
@@ -235,4 +242,19 @@ def test_generate_end_to_end_deterministic(tmp_path):
             finally:
                 pa.close(), pb.close()
         _, rows = read_truth(outs[0] / ra["truth"])
-        assert [(x["table"], x["row"], x["col"]) for x in rows] == canonical(ra["version"])
+        assert [(x["table"], x["row"], x["col"]) for x in rows] == canonical(ra["version"], ra["extra_rows"])
+
+
+def test_variants_mixed_other_handling_and_provincial_row():
+    """A 2021 report that keeps the 2019 single （六）其他处理 row: the truth has other_handling and
+    the three 2021 sub-rows empty (SPEC §2.1); a Hubei-style third （一） row is kept as its own row."""
+    rd = fx_data.make_report(5, random.Random("v:5"), {"version": "2021", "mixed_other_handling": True,
+                                                      "other_documents": True, "level": "city_bureau"})
+    assert rd.extra_rows == ["other_handling", "art20_1.other_documents"]
+    assert rd.unprinted_rows == ["other_no_correction", "other_no_fee", "other_other"]
+    keys = fx_data.truth_keys(rd)
+    assert keys == canonical("2021", rd.extra_rows) and len(keys) == 200 + 7 + 3
+    assert all(k not in rd.values for k in keys if k[1] in rd.unprinted_rows)
+    assert failing_checks("2021", rd.values) == [] or rd.broken_rule
+    body, _, _ = fx_html.build_html(rd, fx_html.Layout(random.Random(1)), random.Random(2))
+    assert "（六）其他处理" in body and "逾期不补正" not in body and "其他主动公开文件" in body
