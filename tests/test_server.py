@@ -176,6 +176,66 @@ def test_a_good_zip_and_clear_errors_for_bad_input(tmp_path: Path, seeds_dir: Pa
         assert c.get("/docs").status_code == 200
 
 
+# ---------------------------------------------------------------- the queue itself
+
+
+def _queue(tmp_path: Path, lease: float = 30.0):
+    from nianbao.server.queue import Paths, Queue
+
+    paths = Paths(tmp_path / "q")
+    Queue.init(paths)
+    return paths, Queue(paths, lease_seconds=lease)
+
+
+def _file(name: str, sha: str) -> dict:
+    return {"name": name, "sha256": sha, "size": 1, "suffix": ".txt"}
+
+
+def test_queue_one_parse_per_content_and_leases_that_expire(tmp_path: Path) -> None:
+    from nianbao.server.queue import Queue
+
+    paths, q = _queue(tmp_path, lease=0.3)
+    a, b = "a" * 64, "b" * 64
+    job1, reused = q.create_job([_file("x.txt", a), _file("y.txt", b)])
+    job2, _ = q.create_job([_file("copy-of-x.txt", a)])
+    assert not reused and q.create_job([_file("x.txt", a), _file("y.txt", b)]) == (job1, True)
+
+    w1, w2 = Queue(paths, lease_seconds=0.3), Queue(paths, lease_seconds=0.3)
+    first = w1.claim("w1")
+    assert first["sha256"] == a
+    second = w2.claim("w2")
+    assert second["sha256"] == b  # not a's copy while a is being parsed
+    assert w2.claim("w2") is None
+
+    time.sleep(0.4)  # w1 hangs: its lease runs out and the file goes to another worker
+    again = w2.claim("w2")
+    assert again["id"] == first["id"] and q.heartbeat(first["id"], "w1") is False
+
+    paths.result(a).write_text("{}")
+    w2.complete(again, {"ok": True, "pages": 3, "cells": 1, "low_confidence": 0, "broken_rules": 0})
+    w2.complete(second, {"ok": False, "deterministic": True, "error_type": "NotAReportError", "reason": "no tables"})
+    j1, j2 = q.job(job1), q.job(job2)
+    assert j1["status"] == "done_with_errors" and j2["status"] == "done"
+    assert j2["files"][0]["reused"] == 1  # the copy was completed from a's result, not parsed
+    assert [p["outcome"] for p in q.parses()] == [None, "failed", "done"]  # w1 never finished its parse
+
+    # the same content uploaded later: done at once; a known bad content: failed at once
+    job3, _ = q.create_job([_file("later.txt", a), _file("bad-again.txt", b)])
+    assert [f["status"] for f in q.job(job3)["files"]] == ["done", "failed"]
+    assert w1.claim("w1") is None
+
+
+def test_queue_recover_requeues_running_files(tmp_path: Path) -> None:
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("x.txt", "c" * 64)])
+    claimed = q.claim("w1")
+    assert q.job(job)["status"] == "running"
+    assert q.recover() == 1  # what a restarted server does before starting workers
+    assert q.job(job)["status"] == "queued"
+    again = q.claim("w2")
+    assert again["id"] == claimed["id"] and again["attempts"] == 1  # attempts counted at claim
+
+
 # ---------------------------------------------------------------- live server
 
 
