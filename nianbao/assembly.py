@@ -568,7 +568,10 @@ class TableAssembler:
             for col, tc in zip(a.columns, vals):
                 pv = parse_cell(tc.text, signed=col.signed) if tc is not None else None
                 trial[(self.spec.id, row_id, col.id)] = pv.value if pv else None
-            derived = self._derive(trial, touching, row_id)
+            # only a gap or a cell that did not read as a number; never a printed blank or "/"
+            unread = {(self.spec.id, row_id, col.id) for col, tc in zip(a.columns, vals)
+                      if tc is None or parse_cell(tc.text).kind in (CellKind.text, CellKind.unreadable)}
+            derived = self._derive(trial, touching, row_id, unread)
             trial.update(derived)
             statuses = [evaluate(e, trial)[0] for e in touching]
             fit = sum(s == CheckStatus.passed for s in statuses) - 2 * sum(s == CheckStatus.failed for s in statuses)
@@ -608,7 +611,7 @@ class TableAssembler:
         return out
 
     def _derive(self, values: dict[CellKey, float | int | None], equations: list[Equation],
-                row_id: str) -> dict[CellKey, float | int | None]:
+                row_id: str, derivable: set[CellKey]) -> dict[CellKey, float | int | None]:
         """Fill unknown cells of ``row_id`` that an equation with one unknown determines."""
         derived: dict[CellKey, float | int | None] = {}
         changed = True
@@ -617,7 +620,7 @@ class TableAssembler:
             changed = False
             for e in equations:
                 unknown = [k for k in e.keys if vals.get(k) is None]
-                if len(unknown) != 1 or unknown[0][1] != row_id:
+                if len(unknown) != 1 or unknown[0] not in derivable:
                     continue
                 u = unknown[0]
                 ls = sum(vals[k] for k in e.lhs if k != u)  # type: ignore[misc]

@@ -186,8 +186,6 @@ def test_statement_over_a_dash_cell_is_not_assessable():
     assert report.table(R).cell("count", "review_total").value is None
 
 
-@pytest.mark.xfail(strict=True, reason="assembly._resolve derives a number into a printed '/' cell of a short row "
-                                       "(reported to the lead; fix belongs in nianbao/assembly.py)")
 def test_dash_in_a_short_row_is_never_turned_into_a_number():
     rows = {(A, "new_received"): ["/", "0", "0", "0", "0", "0"]}  # 6 printed cells for 7 columns
     report = parse_text(report_text(spacer=False, rows=rows), exact=True)
