@@ -371,6 +371,7 @@ class BatchSummary:
     broken_rules: int = 0
     seconds: float = 0.0
     pages_per_second: float = 0.0
+    files_per_second: float = 0.0  # text extracts and HTML have no pages
     interrupted: bool = False
     executor: str = "local"
     workers: int = 1
@@ -544,6 +545,7 @@ def run_batch(
         idx.close()
         summary.seconds = round(time.perf_counter() - t_start, 3)
         summary.pages_per_second = round(summary.pages_parsed / summary.seconds, 3) if summary.seconds else 0.0
+        summary.files_per_second = round(summary.done / summary.seconds, 3) if summary.seconds else 0.0
         summary.errors = errors
         atomic_write_text(out / ERRORS_NAME, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors))
         atomic_write_text(out / SUMMARY_NAME, json.dumps(asdict(summary), ensure_ascii=False, indent=1))
@@ -606,7 +608,8 @@ def print_summary(summary: BatchSummary, console: Any = None) -> None:
         ("broken rules", summary.broken_rules),
         ("failures", summary.failed),
         ("time", f"{summary.seconds:.1f} s"),
-        ("throughput", f"{summary.pages_per_second:.2f} pages/s ({summary.executor}, {summary.workers} workers)"),
+        ("throughput", f"{summary.pages_per_second:.2f} pages/s, {summary.files_per_second:.2f} files/s "
+                       f"({summary.executor}, {summary.workers} workers)"),
     ]
     for k, v in rows:
         t.add_row(k, str(v))
