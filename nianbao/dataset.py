@@ -327,6 +327,9 @@ def write_xlsx(items: list[Loaded], path: Path, wide_first: bool, threshold: flo
     for title, rows, schema in (sheets if wide_first else sheets[::-1]):
         _write_sheet(wb, title, rows, schema)
     _matrix_sheets(wb, items, threshold)
+    from nianbao.years import FINDINGS_SCHEMA, findings_table  # text vs tables, year vs year
+
+    _write_sheet(wb, "findings", findings_table([i.report for i in items]), FINDINGS_SCHEMA)
     wb.save(path)
 
 

@@ -87,7 +87,7 @@ def test_xlsx_has_printed_matrices_with_low_confidence_highlighted(batch_dir: Pa
     out = tmp_path / "book.xlsx"
     export(batch_dir, "xlsx", out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["long", "wide", "applications", "reviews_litigation", "active_disclosure"]
+    assert wb.sheetnames == ["long", "wide", "applications", "reviews_litigation", "active_disclosure", "findings"]
     ws = wb["applications"]
     cells = [c for row in ws.iter_rows() for c in row]
     labels = [c.value for c in cells]
