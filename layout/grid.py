@@ -60,7 +60,8 @@ def _long_components(ink: np.ndarray, char_h: float) -> np.ndarray:
         return ink
     w = stats[:, cv2.CC_STAT_WIDTH]
     h = stats[:, cv2.CC_STAT_HEIGHT]
-    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= 1.3 * char_h) & (w <= max(4.0, 0.2 * char_h)))
+    thin = max(4.0, 0.3 * char_h)
+    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= 1.3 * char_h) & (w <= thin))
     keep[0] = False
     return (keep[labels].astype(np.uint8)) * 255
 
@@ -156,11 +157,15 @@ def detect_grids(
         """The part of a vertical piece between the first and last horizontal line it meets
         (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't."""
         x, y0, y1, t = seg
-        hit = (hs[:, 1] - tol <= x) & (hs[:, 2] + tol >= x) & (hs[:, 0] >= y0 - tol * 1.5) & (hs[:, 0] <= y1 + tol * 1.5)
+        near = max(tol * 1.5, 0.5 * char_h)  # broken scans leave gaps where lines cross
+        hit = (hs[:, 1] - near <= x) & (hs[:, 2] + near >= x) & (hs[:, 0] >= y0 - near) & (hs[:, 0] <= y1 + near)
         ys = hs[hit, 0]
         if ys.size < 2 or ys.max() - ys.min() < 4:
             return None
-        return (x, float(max(y0, ys.min())), float(min(y1, ys.max())), t)
+        a, b = float(max(y0, ys.min())), float(min(y1, ys.max()))
+        if b - a < 0.7 * (ys.max() - ys.min()):
+            return None  # a stroke inside a row, not a wall from line to line
+        return (x, a, b, t)
 
     vsegs = [w for w in (walls(s) for s in vsegs_all) if w is not None]
     # rebuild a clean line mask from the accepted segments, then group into tables
@@ -172,11 +177,20 @@ def detect_grids(
         cv2.line(clean_h, (int(x0), int(round(y))), (int(x1), int(round(y))), 255, max(1, int(round(t))))
     hmask = clean_h
     hv = cv2.bitwise_or(hmask, clean_v)
-    both = cv2.dilate(hv, np.ones((5, 5), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    # pieces of one table lie within a gap of each other (broken lines); the table's box is
+    # that of its line pixels, not of the grouping blob
+    k = max(5, int(0.7 * char_h))
+    both = cv2.dilate(hv, np.ones((k, k), np.uint8))
+    n, labels, _, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    boxes: dict[int, list[int]] = {}
+    ys_, xs_ = np.nonzero(hv)
+    lab = labels[ys_, xs_]
+    for i in np.unique(lab):
+        sel = lab == i
+        boxes[int(i)] = [int(xs_[sel].min()), int(ys_[sel].min()), int(xs_[sel].max()) + 1, int(ys_[sel].max()) + 1]
     grids: list[Grid] = []
-    for i in range(1, n):
-        x, y, w, h, _ = stats[i]
+    for i, (x0b, y0b, x1b, y1b) in sorted(boxes.items()):
+        x, y, w, h = x0b, y0b, x1b - x0b, y1b - y0b
         if w < W * min_table_width_frac or h < max(15, H * 0.01):
             continue
         region = (float(x), float(y), float(x + w), float(y + h))

@@ -21,19 +21,27 @@ def red_mask(bgr: np.ndarray, min_saturation: int = 60) -> np.ndarray:
     b, g, r = bgr[..., 0].astype(np.int16), bgr[..., 1].astype(np.int16), bgr[..., 2].astype(np.int16)
     hue_red = (h <= 12) | (h >= 160)
     redder = (r - np.maximum(g, b)) > 40
-    m = hue_red & (s >= min_saturation) & (v >= 90) & redder
-    return m.astype(np.uint8) * 255
+    m = (hue_red & (s >= min_saturation) & (v >= 90) & redder).astype(np.uint8) * 255
+    return m
 
 
-def remove_red(bgr: np.ndarray) -> np.ndarray:
-    """Copy of the page with red seal ink painted white (kept out of lines and OCR crops)."""
+def remove_red(bgr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Copy of the page with red seal ink taken out (kept out of lines and OCR crops).
+
+    Seal pixels are not just painted white: their red channel is kept, rescaled so that
+    seal-on-paper becomes paper white. Red ink lets black print show through darker, so
+    ruling lines and digits under a stamp survive as grey instead of vanishing."""
     if bgr.ndim == 2:
         return bgr
-    m = red_mask(bgr)
-    if not m.any():
+    m = red_mask(bgr) if mask is None else mask
+    sel = m > 0
+    if not sel.any():
         return bgr
     out = bgr.copy()
-    out[m > 0] = 255
+    r = bgr[..., 2][sel].astype(np.float32)
+    ref = max(1.0, float(np.percentile(r, 75)))  # seal over paper: the brightest red
+    v = np.clip(r * (255.0 / ref), 0, 255).astype(np.uint8)
+    out[sel] = v[:, None]
     return out
 
 

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout import Grid, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, to_gray
+from nianbao.layout import Grid, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import Document, PageInfo, Row, TextCell
@@ -155,9 +155,7 @@ def read_page(
     upright = apply_upright(image, rotation, skew) if (rotation or skew) else image
     t["orient"] = time.perf_counter()
     seal = red_mask(upright)
-    clean = upright.copy() if seal.any() else upright
-    if seal.any():
-        clean[seal > 0] = 255
+    clean = remove_red(upright, seal)
     gray = to_gray(clean)
     ink = binarize(gray)
     char_h = estimate_char_height(ink)
@@ -251,14 +249,17 @@ def _plan_text_lines(lines: list[Box], char_h: float, ocr) -> list[str]:
     right = float(np.percentile([b[2] for b in lines], 90))
     width = max(1.0, right - left)
     plan = []
+    prev: Box | None = None
     for b in lines:
         h = max(char_h, b[3] - b[1])
+        wraps_into = prev is not None and prev[2] >= right - 2 * char_h and 0 <= b[1] - prev[3] <= 1.5 * h
         if b[2] - b[0] <= 0.7 * width or b[2] - b[0] <= (ocr.head_chars + 2) * h or b[3] - b[1] >= 1.3 * char_h:
-            plan.append("full")
-        elif b[0] - left >= 1.2 * char_h:
-            plan.append("head")
+            plan.append("full")  # titles, headings, ends of paragraphs
+        elif b[0] - left >= 1.2 * char_h or not wraps_into:
+            plan.append("head")  # a paragraph starts here
         else:
-            plan.append("skip")
+            plan.append("skip")  # the paragraph goes on
+        prev = b
     return plan
 
 

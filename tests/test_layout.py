@@ -1,0 +1,149 @@
+"""Layout on real page images: grids with merged cells, seals, faint/broken lines,
+orientation and deskew, text lines outside tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from nianbao.layout import (
+    apply_upright,
+    detect_grids,
+    detect_orientation,
+    estimate_skew,
+    find_text_lines,
+    ink_mask,
+    red_mask,
+    remove_red,
+    rotate_quadrant,
+    rotate_small,
+)
+
+DATA = Path(__file__).parent / "data" / "scan"
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return cv2.imread(str(DATA / "applications.png"))
+
+
+def _merged(grid):
+    return {(c.row, c.col, c.rowspan, c.colspan) for c in grid.cells if c.rowspan > 1 or c.colspan > 1}
+
+
+EXPECTED_MERGED = {
+    (0, 0, 3, 3), (0, 3, 1, 7), (1, 3, 2, 1), (1, 4, 1, 5), (1, 9, 2, 1),  # header block
+    (3, 0, 1, 3), (4, 0, 1, 3), (25, 0, 1, 3),  # 一、二、四、 rows span the three label columns
+    (5, 0, 20, 1),  # vertical 三、本年度办理结果
+    (7, 1, 8, 1), (15, 1, 3, 1), (18, 1, 5, 1),  # （三）（四）（五）
+    (5, 1, 1, 2), (6, 1, 1, 2), (23, 1, 1, 2), (24, 1, 1, 2),
+}
+
+
+def test_grid_with_merged_cells(page):
+    grids = detect_grids(ink_mask(page))
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.n_rows, g.n_cols) == (26, 10)
+    assert _merged(g) == EXPECTED_MERGED
+    # every grid position is covered by exactly one cell
+    cover = np.zeros((26, 10), int)
+    for c in g.cells:
+        cover[c.row:c.row + c.rowspan, c.col:c.col + c.colspan] += 1
+    assert (cover == 1).all()
+    # boxes in page pixels: the table sits below the heading
+    x0, y0, x1, y1 = g.bbox
+    assert 60 < x0 < 80 and 160 < y0 < 185 and 1160 < x1 < 1180 and 865 < y1 < 885
+
+
+def _stamp(img: np.ndarray, center, radius: int, alpha: float = 0.85) -> np.ndarray:
+    """A red seal (ring, star, strokes) blended over the page like ink on paper."""
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.circle(mask, center, radius, 255, 6)
+    cv2.circle(mask, center, radius - 14, 255, 2)
+    pts = []
+    for k in range(10):
+        r = radius * (0.35 if k % 2 else 0.14)
+        a = -np.pi / 2 + k * np.pi / 5
+        pts.append((int(center[0] + r * np.cos(a)), int(center[1] + r * np.sin(a))))
+    cv2.fillPoly(mask, [np.array(pts)], 255)
+    m = (cv2.GaussianBlur(mask, (3, 3), 0).astype(np.float32) / 255.0 * alpha)[..., None]
+    red = np.array([38, 32, 205], np.float32)
+    out = img.astype(np.float32) * (1 - m) + red * m
+    return out.clip(0, 255).astype(np.uint8)
+
+
+def test_red_seal_over_table_is_removed(page):
+    stamped = _stamp(page, (900, 420), 130)
+    assert red_mask(stamped).sum() > 0
+    g = detect_grids(ink_mask(stamped), seal_mask=red_mask(stamped))
+    assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
+    assert _merged(g[0]) == EXPECTED_MERGED
+    # the seal's ink is gone from what OCR would see
+    cleaned = remove_red(stamped)
+    assert red_mask(cleaned).sum() == 0
+
+
+def test_faint_and_broken_lines(page):
+    img = page.copy()
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    # fade the ruling lines (long dark runs) to light grey and cut gaps into them
+    ink = (gray < 128).astype(np.uint8) * 255
+    h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (60, 1)))
+    v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 20)))
+    lines = cv2.bitwise_or(h, v) > 0
+    img[lines] = 175
+    rng = np.random.default_rng(1)
+    for _ in range(150):
+        x, y = int(rng.integers(70, 1170)), int(rng.integers(170, 880))
+        img[y - 1:y + 2, x:x + 4] = 255  # short breaks in horizontal lines
+        img[y:y + 4, x - 1:x + 2] = 255  # and vertical ones
+    g = detect_grids(ink_mask(img))
+    assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
+
+
+@pytest.mark.parametrize("angle", [2.5, -1.2, 4.0])
+def test_deskew(page, angle):
+    tilted = rotate_small(page, angle)
+    est = estimate_skew(ink_mask(tilted))
+    assert abs(est + angle) < 0.15
+    level = apply_upright(tilted, 0, est)
+    g = detect_grids(ink_mask(level))
+    assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
+
+
+def test_quarter_turn_detected_without_models(page):
+    for rot in (90, 270):
+        turned = rotate_quadrant(page, rot)
+        o = detect_orientation(turned)
+        assert o.rotation in (90, 270)  # text is horizontal again; 0 vs 180 needs a classifier
+        assert detect_orientation(page).rotation == 0
+
+
+def test_upside_down_needs_and_uses_a_reader(page):
+    """The vote on 0 vs 180 with a stand-in classifier that judges crops by ink balance."""
+    upside = rotate_quadrant(page, 180)
+    calls = []
+
+    def classify(crops):
+        calls.append(len(crops))
+        return [(0, 0.99) for _ in crops]  # says "upright" to everything
+
+    o = detect_orientation(upside, classify=classify)
+    assert calls and o.rotation == 0  # the classifier is obeyed
+
+
+def test_text_lines_outside_tables(page):
+    ink = ink_mask(page)
+    grids = detect_grids(ink)
+    lines = find_text_lines(ink, exclude=[g.bbox for g in grids])
+    # title, one sentence, the section heading above the table, the heading below it
+    assert len(lines) == 4
+    assert lines[0][1] < 100 and lines[0][0] > 300  # centred title at the top
+    assert lines[-1][1] > grids[0].bbox[3]
+    truth = json.loads((DATA / "applications.truth.json").read_text(encoding="utf-8"))
+    assert len(truth["values"]) == 23

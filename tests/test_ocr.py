@@ -1,0 +1,98 @@
+"""OCR engines: the default rapidocr engine reads real crops of a rendered report table;
+the optional paddle engine says exactly what is missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from nianbao.errors import EngineUnavailableError
+from nianbao.layout import detect_grids, ink_mask
+from nianbao.ocr import get_engine
+from nianbao.settings import OcrSettings
+
+DATA = Path(__file__).parent / "data" / "scan"
+
+
+@pytest.fixture(scope="module")
+def page():
+    return cv2.imread(str(DATA / "applications.png"))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine(OcrSettings())
+
+
+def test_engine_cached_per_process(engine):
+    assert get_engine(OcrSettings()) is engine
+    assert get_engine() is engine
+
+
+def _tight(gray: np.ndarray, box, pad: int = 3) -> np.ndarray:
+    x0, y0, x1, y1 = (int(v) for v in box)
+    sub = gray[y0 + 3:y1 - 3, x0 + 3:x1 - 3]
+    ys, xs = np.nonzero(sub < 128)
+    return sub[max(0, ys.min() - pad):ys.max() + pad + 1, max(0, xs.min() - pad):xs.max() + pad + 1]
+
+
+def test_numbers_of_a_table_row_read_exactly(page, engine):
+    truth = json.loads((DATA / "applications.truth.json").read_text(encoding="utf-8"))["values"]
+    g = detect_grids(ink_mask(page))[0]
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    crops, want = [], []
+    for r in (3, 4, 14, 25):  # 一、二、（三）5.、四、
+        values = truth[r - 3]
+        for k, c in enumerate(range(3, 10)):
+            crops.append(_tight(gray, g.cell_at(r, c).bbox))
+            want.append(str(values[k]))
+    got = engine.recognize(crops)
+    assert [x.text for x in got] == want
+    assert all(0 < x.confidence <= 1 for x in got)
+    # character boxes lie inside the crop, left to right
+    for x, c in zip(got, crops):
+        assert len(x.chars) == len(x.text)
+        assert all(0 <= ch.x0 < ch.x1 <= c.shape[1] + 8 for ch in x.chars)
+        assert [ch.x0 for ch in x.chars] == sorted(ch.x0 for ch in x.chars)
+
+
+def test_labels_and_alternatives(page, engine):
+    g = detect_grids(ink_mask(page))[0]
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    crop = _tight(gray, g.cell_at(3, 0).bbox)
+    r = engine.recognize([crop])[0]
+    assert r.text == "一、本年新收政府信息公开申请数量"
+    # a squeezed, blurred crop is read less surely and offers runner-up readings
+    blurred = cv2.GaussianBlur(cv2.resize(_tight(gray, g.cell_at(3, 6).bbox), None, fx=0.5, fy=0.5), (3, 3), 0)
+    r2 = engine.recognize([blurred])[0]
+    assert isinstance(r2.alternatives, list)
+    assert all(isinstance(a, str) and 0 <= s <= 1 for a, s in r2.alternatives)
+
+
+def test_detect_and_recognize_title(page, engine):
+    boxes = engine.detect_and_recognize(page[:180])
+    texts = [b.text for b in boxes]
+    assert "某某县人民政府2020年政府信息公开工作年度报告" in texts
+    assert boxes == sorted(boxes, key=lambda b: (b.bbox[1], b.bbox[0]))
+
+
+def test_orientation_classifier(page, engine):
+    line = page[60:100, 320:920]
+    assert engine.classify_orientation([line])[0][0] == 0
+    assert engine.classify_orientation([cv2.rotate(line, cv2.ROTATE_180)])[0][0] == 180
+
+
+def test_paddle_engine_says_what_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setenv("NIANBAO_PADDLE_MODEL_DIR", str(tmp_path / "no-models"))
+    from nianbao.ocr.paddle import PaddleOcrEngine
+
+    with pytest.raises(EngineUnavailableError) as e:
+        PaddleOcrEngine()
+    msg = str(e.value)
+    assert "no-models" in msg and "PP-OCRv5_mobile_det" in msg and "To get it" in msg
+    with pytest.raises(EngineUnavailableError):
+        get_engine(OcrSettings(engine="paddle"))
