@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from nianbao.checks import CellKey, Equation, evaluate, expand_rules
+from nianbao.checks import CellKey, Equation, derive_unknowns, evaluate, expand_rules
 from nianbao.labels import LabelMatcher, normalize_label
 from nianbao.models import (
     Cell,
@@ -501,27 +501,13 @@ class TableAssembler:
         unread = {CellKind.text, CellKind.unreadable, CellKind.missing}
         values = {k: (c.value if c.kind in (CellKind.number, CellKind.zero, CellKind.derived) else None)
                   for k, c in by_key.items()}
-        changed = True
-        while changed:
-            changed = False
-            for e in equations:
-                unknown = [k for k in e.keys if values.get(k) is None]
-                if len(unknown) != 1 or by_key.get(unknown[0]) is None or by_key[unknown[0]].kind not in unread:
-                    continue
-                u = unknown[0]
-                ls = sum(values[k] for k in e.lhs if k != u)  # type: ignore[misc]
-                rs = sum(values[k] for k in e.rhs if k != u)  # type: ignore[misc]
-                v = rs - ls if u in e.lhs else ls - rs
-                if v < 0:
-                    continue
-                v = int(v) if float(v).is_integer() else round(v, 6)
-                cell = by_key[u]
-                cell.value, cell.kind = v, CellKind.derived
-                cell.read_confidence = 0.55
-                cell.placement_confidence = cell.placement_confidence or 0.8
-                cell.reasons.append(f"not read; derived from rule {e.rule.id} ({e.subject}): {e.rule.text}")
-                values[u] = v
-                changed = True
+        derived = derive_unknowns(values, equations, lambda k: k in by_key and by_key[k].kind in unread)
+        for key, v in derived.items():
+            cell = by_key[key]
+            cell.value, cell.kind = v, CellKind.derived
+            cell.read_confidence = 0.55
+            cell.placement_confidence = cell.placement_confidence or 0.8
+            cell.reasons.append("not read; derived from the consistency rules")
 
     def _row_cells(self, a: RowAssignment, values: list[TextCell | None], extra: list[str] | None = None,
                    placement: float | None = None) -> list[Cell]:
@@ -611,28 +597,9 @@ class TableAssembler:
         return out
 
     def _derive(self, values: dict[CellKey, float | int | None], equations: list[Equation],
-                row_id: str, derivable: set[CellKey]) -> dict[CellKey, float | int | None]:
+                row_id: str, derivable: set[CellKey]) -> dict[CellKey, float | int]:
         """Fill unknown cells of ``row_id`` that an equation with one unknown determines."""
-        derived: dict[CellKey, float | int | None] = {}
-        changed = True
-        vals = dict(values)
-        while changed:
-            changed = False
-            for e in equations:
-                unknown = [k for k in e.keys if vals.get(k) is None]
-                if len(unknown) != 1 or unknown[0] not in derivable:
-                    continue
-                u = unknown[0]
-                ls = sum(vals[k] for k in e.lhs if k != u)  # type: ignore[misc]
-                rs = sum(vals[k] for k in e.rhs if k != u)  # type: ignore[misc]
-                v = rs - ls if u in e.lhs else ls - rs
-                if v < 0:
-                    continue
-                v = int(v) if float(v).is_integer() else round(v, 6)
-                vals[u] = v
-                derived[u] = v
-                changed = True
-        return derived
+        return derive_unknowns(values, equations, derivable.__contains__)
 
 
 # ----------------------------------------------------------------------------- entry point

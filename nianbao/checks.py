@@ -3,6 +3,7 @@ into equations over canonical cells and evaluated without ever changing a value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nianbao.models import CellKind, CheckResult, CheckStatus, Report, RuleSpec, Template
@@ -46,7 +47,8 @@ def expand_rules(template: Template, present: set[CellKey]) -> list[Equation]:
     return equations
 
 
-def _fmt(v: float | int | None) -> str:
+def format_number(v: float | int | None) -> str:
+    """A value as written in an equation: 3, 2.5, or ? when there is no number."""
     if v is None:
         return "?"
     if isinstance(v, float) and v.is_integer():
@@ -58,13 +60,38 @@ def evaluate(eq: Equation, values: dict[CellKey, float | int | None]) -> tuple[C
     """Status, both sides and the equation written with its numbers."""
     lv = [values.get(k) for k in eq.lhs]
     rv = [values.get(k) for k in eq.rhs]
-    text = " + ".join(_fmt(v) for v in lv) + " = " + " + ".join(_fmt(v) for v in rv)
+    text = " + ".join(format_number(v) for v in lv) + " = " + " + ".join(format_number(v) for v in rv)
     if any(v is None for v in lv + rv):
         return CheckStatus.not_assessable, None, None, text
     ls, rs = float(sum(lv)), float(sum(rv))  # type: ignore[arg-type]
     if abs(ls - rs) <= 1e-6 * max(1.0, abs(ls), abs(rs)):
         return CheckStatus.passed, ls, rs, text.replace(" = ", " = ")
     return CheckStatus.failed, ls, rs, text.replace(" = ", " ≠ ")
+
+
+def derive_unknowns(values: dict[CellKey, float | int | None], equations: list[Equation],
+                    derivable: Callable[[CellKey], bool]) -> dict[CellKey, float | int]:
+    """Values the equations determine: repeatedly, an equation with exactly one unknown operand
+    that ``derivable`` allows gives it (never a negative count). ``values`` is not changed."""
+    vals = dict(values)
+    derived: dict[CellKey, float | int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for e in equations:
+            unknown = [k for k in e.keys if vals.get(k) is None]
+            if len(unknown) != 1 or not derivable(unknown[0]):
+                continue
+            u = unknown[0]
+            ls = sum(vals[k] for k in e.lhs if k != u)  # type: ignore[misc]
+            rs = sum(vals[k] for k in e.rhs if k != u)  # type: ignore[misc]
+            v = rs - ls if u in e.lhs else ls - rs
+            if v < 0:
+                continue
+            v = int(v) if float(v).is_integer() else round(v, 6)
+            vals[u] = derived[u] = v
+            changed = True
+    return derived
 
 
 def numeric_values(report: Report) -> dict[CellKey, float | int | None]:

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from nianbao.checks import format_number
 from nianbao.models import CellKind, Document, Evidence, Finding, Report, Statement
 from nianbao.settings import ConfidenceSettings
 
@@ -389,12 +390,6 @@ def _equal(a: float, b: float, money: bool) -> bool:
     return abs(a - b) <= (0.005 if money else 1e-9) + 1e-9 * max(abs(a), abs(b))
 
 
-def _fmt(v: float | int | None) -> str:
-    if v is None:
-        return "?"
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)
 
 
 def compare_statements(report: Report, statements: list[Statement], settings: ConfidenceSettings) -> list[Finding]:
@@ -457,9 +452,9 @@ def compare_statements(report: Report, statements: list[Statement], settings: Co
         pages = sorted({c.page for c in operands if c.page})
         where = f" (page {', '.join(map(str, pages))})" if pages else ""
         cell_desc = " + ".join(keys) if len(keys) > 1 else keys[0]
-        message = (f"the text says {st.phrase} {_fmt(st.quantity)} {st.unit}"
+        message = (f"the text says {st.phrase} {format_number(st.quantity)} {st.unit}"
                    + (f" (page {st.page})" if st.page else "")
-                   + f" but the table has {cell_desc} = {_fmt(table_value)}{where}")
+                   + f" but the table has {cell_desc} = {format_number(table_value)}{where}")
         ev = [text_ev] + [Evidence(source="cell", text=c.text, value=c.value, unit=c.unit, page=c.page, cell=k,
                                    report=report.source.path, year=report.year) for k, c in zip(keys, operands)]
         findings[key] = Finding(kind="text_vs_table", message=message, agency=report.agency, year=report.year,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from nianbao.checks import format_number
 from nianbao.metadata import agency_key
 from nianbao.models import CellKind, Evidence, Finding, Report
 
@@ -119,12 +120,6 @@ def group_by_agency(views: list[ReportView]) -> dict[tuple[str, str | None], lis
 # --------------------------------------------------------------------------- checks
 
 
-def _fmt(v: float | int | None) -> str:
-    if v is None:
-        return "?"
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)
 
 
 def _ev(view: ReportView, key: str) -> Evidence:
@@ -157,7 +152,7 @@ def continuity(prev: ReportView, cur: ReportView, agency: str) -> tuple[list[Fin
             held += 1
             return
         findings.append(Finding(kind=kind, agency=agency, year=cur.year, subject=subject,
-                                message=f"{what}: {_fmt(ls)} ≠ {_fmt(rs)}",
+                                message=f"{what}: {format_number(ls)} ≠ {format_number(rs)}",
                                 sources=[_ev(v, k) for v, k, _ in ops]))
 
     for col in APPLICATION_COLUMNS:
@@ -222,7 +217,7 @@ def finding_row(f: Finding) -> dict[str, Any]:
         "kind": f.kind, "agency": f.agency, "year": f.year, "subject": f.subject, "message": f.message,
         "text": " | ".join(e.text for e in texts) or None,
         "text_page": texts[0].page if texts else None,
-        "cells": "; ".join(f"{e.year or ''} {e.cell}={_fmt(e.value)}" + (f" (p.{e.page})" if e.page else "")
+        "cells": "; ".join(f"{e.year or ''} {e.cell}={format_number(e.value)}" + (f" (p.{e.page})" if e.page else "")
                            for e in cells).strip() or None,
         "reports": "; ".join(dict.fromkeys(e.report for e in f.sources if e.report)) or None,
     }
