@@ -81,13 +81,25 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
             runs.append([s, y])
         else:
             y += 1
-    # join pieces of one character line (三, 二, dots): gaps under a third of a character
-    merged: list[list[int]] = [runs[0]]
-    for s, e in runs[1:]:
-        if s - merged[-1][1] < max(2.0, 0.3 * char_h) or (e - s) < 0.25 * char_h and s - merged[-1][1] < 0.5 * char_h:
-            merged[-1][1] = e
-        else:
-            merged.append([s, e])
+    # join pieces of one character line (三, 二, dots, a vertical header's 二/三) but never two
+    # full lines: wrapped labels in cells have line gaps of a pixel or two
+    ref = min(max(e - s for s, e in runs), 1.5 * char_h)
+    merged: list[list[int]] = [list(r) for r in runs]
+    changed = True
+    while changed and len(merged) > 1:
+        changed = False
+        best = None
+        for k in range(len(merged) - 1):
+            a, b = merged[k], merged[k + 1]
+            small = (a[1] - a[0]) < 0.5 * ref or (b[1] - b[0]) < 0.5 * ref
+            gap = b[0] - a[1]
+            if small and b[1] - a[0] <= 1.25 * ref and gap <= 0.5 * ref and (best is None or gap < best[0]):
+                best = (gap, k)
+        if best is not None:
+            k = best[1]
+            merged[k] = [merged[k][0], merged[k + 1][1]]
+            del merged[k + 1]
+            changed = True
     out: list[Box] = []
     for s, e in merged:
         band = sub[s:e]
@@ -204,6 +216,7 @@ def read_page(
             cells[i].texts.append(r)
         else:
             line_recs[i] = r
+    _slash_check(cells, text_ink)
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)
     t["second_look"] = time.perf_counter()
@@ -283,6 +296,41 @@ def _text_cell(cr: CellRead) -> TextCell:
         alts = sorted(alts, key=lambda a: -a[1])[:3]
     return TextCell(text=text, bbox=_rb(cr.bbox), confidence=round(float(conf), 4), col=cr.col,
                     colspan=cr.colspan, alternatives=alts)
+
+
+SLASHLIKE = {"1", "l", "I", "|", "/", "丨", "J", "／", "7"}
+
+
+def _ink_slant(ink: np.ndarray, box: Box) -> float | None:
+    """Angle (degrees) of the ink's main axis from vertical: ~0 for "1", 20-35 for "/"."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    ys, xs = np.nonzero(ink[y0:y1, x0:x1])
+    if ys.size < 8:
+        return None
+    c = np.cov(np.vstack([xs.astype(np.float64), ys.astype(np.float64)]))
+    evals, evecs = np.linalg.eigh(c)
+    vx, vy = evecs[:, int(np.argmax(evals))]
+    if evals.max() < 2.0 * max(1e-6, evals.min()):
+        return None  # not a stroke
+    return float(np.degrees(np.arctan2(abs(vx), abs(vy))))
+
+
+def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
+    """A lone "/" (printed for "not applicable") is read as "1" with a high score; the
+    slant of the ink tells them apart, so the reading follows the shape."""
+    for cr in cells:
+        if len(cr.texts) != 1 or len(cr.line_boxes) != 1:
+            continue
+        r = cr.texts[0]
+        if r.text.strip() not in SLASHLIKE:
+            continue
+        slant = _ink_slant(text_ink, cr.line_boxes[0])
+        if slant is None:
+            continue
+        if slant >= 15 and r.text.strip() != "/":
+            cr.texts[0] = Recognition("/", round(min(0.9, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
+        elif slant < 8 and r.text.strip() == "/":
+            cr.texts[0] = Recognition("/", round(r.confidence * 0.5, 4), [("1", round(r.confidence * 0.4, 4))], r.chars)
 
 
 def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
