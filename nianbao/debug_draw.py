@@ -115,3 +115,29 @@ def save_page(path: str | Path, image: np.ndarray, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), draw_page(image, **kwargs))
     return path
+
+
+def debug_page(path: str | Path, page_number: int, out: str | Path, settings=None,
+               labels: Iterable[Label] = (), dump: bool = True) -> Path:
+    """What ``nianbao debug FILE --page N --out PNG`` shows: the page made upright, its grids,
+    merged cells and text lines, plus optional labels (e.g. canonical id = value, coloured by
+    confidence, from a Report's cells on that page). With ``dump`` a JSON of the stage
+    outputs (orientation, grids, rows, timings) is written beside the PNG."""
+    import json
+
+    from nianbao.ingest import iter_page_images
+    from nianbao.scan import read_page
+
+    page = next((p for p in iter_page_images(path, settings) if p.number == page_number), None)
+    if page is None:
+        from nianbao.errors import InputFileError
+
+        raise InputFileError(str(path), f"no page {page_number} to draw")
+    res = read_page(page.image, page.number, page.dpi, settings, keep_image=True)
+    out = save_page(out, res.image, grids=res.grids, text_lines=res.text_lines, labels=labels)
+    if dump:
+        data = {"page": res.info.model_dump(), "kind": page.kind, "timings": res.timings,
+                "grids": [g.model_dump() for g in res.grids], "text_lines": res.text_lines,
+                "rows": [r.model_dump() for r in res.rows]}
+        out.with_suffix(".json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out

@@ -123,3 +123,15 @@ def test_scanned_sample_report():
     want = _truth_numbers(SAMPLES / "002.truth.csv")
     rows = [r for r in doc.rows if r.kind == "table" and len(r.cells) == 15]
     assert any([c.text for c in r.cells] == want for r in rows)
+
+
+def test_debug_page_png_and_dump(page, tmp_path):
+    from nianbao.debug_draw import Label, debug_page
+
+    src = tmp_path / "top.png"
+    cv2.imwrite(str(src), page[:420])
+    out = debug_page(src, 1, tmp_path / "dbg.png", labels=[Label((648, 253, 707, 280), "new_received.natural_person=3", 0.97)])
+    img = cv2.imread(str(out))
+    assert img.shape[:2] == (420, 1240)
+    dump = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert dump["kind"] == "image" and dump["grids"] and dump["rows"]
