@@ -9,7 +9,8 @@ by the consistency rules (SPEC §3: the rules are a parity check over the matrix
                                           as a number, base ≥ min_base_to_confirm and the row's
                                           placement was sure (≥ 0.9)
       max(base, single_rule_floor)        the one rule touching it holds likewise
-      min(base, unconfirmed_ocr_cap)      an OCR'd number no rule checks (第二十条 tables)
+      min(base, unconfirmed_ocr_cap)      an OCR'd number no rule checks (第二十条 tables);
+                                          lone_stroke_cap if it is a lone "1" (a "/" reads so)
       base                                otherwise (text-layer readings, blanks, dashes)
     missing cells get 0.
 
@@ -25,7 +26,11 @@ from collections import defaultdict
 
 from nianbao.checks import CellKey, Equation
 from nianbao.models import CellKind, CheckResult, CheckStatus, Report
+from nianbao.numbers import normalize_text
 from nianbao.settings import ConfidenceSettings
+
+
+_LONE_STROKES = {"1", "l", "I", "|", "丨"}
 
 
 def score_cells(report: Report, equations: list[Equation], results: list[CheckResult],
@@ -70,6 +75,9 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
                     cell.reasons.append(f"confirmed by {len(confirming)} consistency rule(s)")
             elif cell.page in scanned_pages and not touching:
                 conf = min(base, settings.unconfirmed_ocr_cap)
+                if normalize_text(cell.text) in _LONE_STROKES:
+                    conf = min(conf, settings.lone_stroke_cap)
+                    cell.reasons.append("a lone stroke read as 1 may be a printed '/'")
             else:
                 conf = base
         else:

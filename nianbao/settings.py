@@ -46,6 +46,7 @@ class ConfidenceSettings(BaseModel):
     single_rule_floor: float = 0.92  # read cells confirmed by the one rule they are in (reviews groups)
     unconfirmed_ocr_cap: float = 0.95  # OCR'd numbers no rule can confirm (第二十条 tables)
     min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by arithmetic
+    lone_stroke_cap: float = 0.8  # OCR'd "1" alone in a cell no rule confirms: "/" and "1" look alike
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error
     text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
 
