@@ -174,7 +174,11 @@ def detect_orientation(
     (table text included), which is enough for a vote."""
     from nianbao.layout.text import find_text_lines
 
-    ink = ink_mask(bgr)
+    # all of it is measured on a copy of at most ~1400 px (angles don't need more)
+    h0, w0 = bgr.shape[:2]
+    f = min(1.0, 1400.0 / max(h0, w0))
+    small = cv2.resize(bgr, (max(8, int(w0 * f)), max(8, int(h0 * f))), interpolation=cv2.INTER_AREA) if f < 1 else bgr
+    ink = ink_mask(small)
     sideways, scores = is_sideways(ink)
     rotation = 90 if sideways else 0
     if rotation:
@@ -183,7 +187,8 @@ def detect_orientation(
     if classify is not None or read is not None:
         level_ink = rotate_small(ink, skew, border=0)
         gray = rotate_small(rotate_quadrant(to_gray(bgr), rotation), skew)
-        flip, s2 = is_upside_down(gray, find_text_lines(level_ink), classify, read)
+        boxes = [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in find_text_lines(level_ink)]
+        flip, s2 = is_upside_down(gray, boxes, classify, read)
         scores.update(s2)
         if flip:
             rotation = (rotation + 180) % 360  # a half turn keeps line angles: skew stays
