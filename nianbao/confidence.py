@@ -10,7 +10,8 @@ by the consistency rules (SPEC §3: the rules are a parity check over the matrix
                                           placement was sure (≥ 0.9)
       max(base, single_rule_floor)        the one rule touching it holds likewise
       min(base, unconfirmed_ocr_cap)      an OCR'd number no rule checks (第二十条 tables);
-                                          lone_stroke_cap if it is a lone "1" (a "/" reads so)
+                                          lone_stroke_cap if it is a lone "1" (a "/" reads so),
+                                          signed_ocr_cap in a column that may be negative
       base                                otherwise (text-layer readings, blanks, dashes)
     missing cells get 0.
 
@@ -34,7 +35,7 @@ _LONE_STROKES = {"1", "l", "I", "|", "丨"}
 
 
 def score_cells(report: Report, equations: list[Equation], results: list[CheckResult],
-                settings: ConfidenceSettings) -> None:
+                settings: ConfidenceSettings, signed: set[CellKey] | None = None) -> None:
     """Set ``confidence`` and add rule reasons on every cell of ``report`` (in place)."""
     by_key: dict[CellKey, list[tuple[Equation, CheckResult]]] = defaultdict(list)
     status_of = {(r.rule, r.subject): r for r in results}
@@ -75,6 +76,9 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
                     cell.reasons.append(f"confirmed by {len(confirming)} consistency rule(s)")
             elif cell.page in scanned_pages and not touching:
                 conf = min(base, settings.unconfirmed_ocr_cap)
+                if signed and cell.key in signed:
+                    conf = min(conf, settings.signed_ocr_cap)
+                    cell.reasons.append("a column that may be negative: a faint minus sign is easily lost")
                 if normalize_text(cell.text) in _LONE_STROKES:
                     conf = min(conf, settings.lone_stroke_cap)
                     cell.reasons.append("a lone stroke read as 1 may be a printed '/'")

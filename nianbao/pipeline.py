@@ -97,7 +97,9 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
                     version_evidence=asm.version_evidence, pages=doc.pages, tables=asm.tables)
     equations, results = check_report(report, asm.template)
     report.checks = results
-    score_cells(report, equations, results, settings.confidence)
+    signed = {(t.id, item.row_id(r), c.id) for t in asm.template.tables for item in t.items
+              for r in item.rows for c in item.columns if c.signed}
+    score_cells(report, equations, results, settings.confidence, signed)
     from nianbao.metadata import report_metadata
     from nianbao.statements import check_text
 

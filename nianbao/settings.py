@@ -47,6 +47,7 @@ class ConfidenceSettings(BaseModel):
     unconfirmed_ocr_cap: float = 0.95  # OCR'd numbers no rule can confirm (第二十条 tables)
     min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by arithmetic
     lone_stroke_cap: float = 0.8  # OCR'd "1" alone in a cell no rule confirms: "/" and "1" look alike
+    signed_ocr_cap: float = 0.85  # OCR'd 本年增/减: a lost minus sign reads as a valid number
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error
     text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
 
