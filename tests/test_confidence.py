@@ -1,0 +1,57 @@
+"""Confidence: what arithmetic can confirm, and what an OCR reading alone cannot."""
+
+from __future__ import annotations
+
+from nianbao.models import Document, PageInfo, Row, SourceInfo, TextCell
+from nianbao.pipeline import parse_document
+from nianbao.settings import Settings
+
+AD_2019 = [
+    ("第二十条第（一）项", []), ("信息内容", ["本年新制作数量", "本年新公开数量", "对外公开总数量"]),
+    ("规章", ["1", "0", "3"]), ("规范性文件", ["2", "2", "15"]),
+    ("第二十条第（五）项", []), ("信息内容", ["上一年项目数量", "本年增/减", "处理决定数量"]),
+    ("行政许可", ["12", "5", "40"]), ("其他对外管理服务事项", ["3", "0", "0"]),
+    ("第二十条第（六）项", []), ("信息内容", ["上一年项目数量", "本年增/减", "处理决定数量"]),
+    ("行政处罚", ["7", "0", "9"]), ("行政强制", ["0", "0", "0"]),
+]
+
+
+def _scanned_report(read_conf: float = 0.99):
+    rows = [Row(kind="text", page=1, cells=[TextCell(text="某县某局2020年政府信息公开工作年度报告")])]
+    for k, (label, values) in enumerate(AD_2019):
+        cells = [TextCell(text=label, col=0, bbox=(10, 10 + 20 * k, 90, 28 + 20 * k))]
+        cells += [TextCell(text=v, col=1 + j, confidence=read_conf, bbox=(100 + 50 * j, 10 + 20 * k, 140 + 50 * j, 28 + 20 * k))
+                  for j, v in enumerate(values)]
+        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows,
+                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
+    return parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
+
+
+def test_ocr_number_no_rule_checks_is_capped_below_certainty():
+    ad = _scanned_report().table("active_disclosure")
+    cell = ad.cell("art20_1.normative_documents", "published_total")
+    assert cell.value == 15 and cell.confidence <= Settings().confidence.unconfirmed_ocr_cap
+
+
+def test_ocr_lone_one_may_be_a_slash_and_stays_below_threshold():
+    ad = _scanned_report().table("active_disclosure")
+    cell = ad.cell("art20_1.regulations", "made_this_year")
+    assert cell.value == 1 and cell.confidence < 0.9
+    assert any("'/'" in r for r in cell.reasons)
+
+
+def test_ocr_value_of_a_signed_column_stays_below_threshold():
+    """A lost minus sign ("-5" read "5") must never look certain."""
+    ad = _scanned_report().table("active_disclosure")
+    cell = ad.cell("art20_5.licensing", "change")
+    assert cell.value == 5 and cell.confidence < 0.9
+
+
+def test_text_layer_reading_is_not_capped(tmp_path):
+    from pathlib import Path
+
+    from nianbao.pipeline import parse_file
+
+    report = parse_file(Path(__file__).parent / "data" / "report_2022_city_bureau.pdf")
+    assert report.table("active_disclosure").cell("art20_5.licensing", "decisions").confidence == 1.0
