@@ -61,7 +61,9 @@ def _long_components(ink: np.ndarray, char_h: float) -> np.ndarray:
     w = stats[:, cv2.CC_STAT_WIDTH]
     h = stats[:, cv2.CC_STAT_HEIGHT]
     thin = max(4.0, 0.3 * char_h)
-    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= 1.3 * char_h) & (w <= thin))
+    # thin pieces about a character long: a ruling line cut into short runs by a broken/faint
+    # scan (a lone dash is kept too, but only long, mostly inked joined lines count)
+    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= 0.9 * char_h) & (w <= thin)) | ((w >= 0.8 * char_h) & (h <= thin))
     keep[0] = False
     return (keep[labels].astype(np.uint8)) * 255
 
@@ -96,17 +98,40 @@ def _cluster(values: list[tuple[float, float]], tol: float) -> list[float]:
 
 
 def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, max_gap: float,
-                    seal: np.ndarray | None, horizontal: bool) -> list[tuple[float, float, float, float]]:
+                    seal: np.ndarray | None, horizontal: bool, bridge: float = 0.0,
+                    cross: list[tuple[float, float, float, float]] | None = None,
+                    near: float = 0.0, long_piece: float = 0.0) -> list[tuple[float, float, float, float]]:
     """Join pieces of one ruling line broken by a gap: short gaps always, longer ones (up to
     ``max_gap``) where seal ink lies in the gap, the usual reason a line is missing there
-    (removing the red ink takes the black line under it along)."""
-    segs = sorted(segs, key=lambda s: (round(s[0] / max(1.0, tol)), s[1]))
+    (removing the red ink takes the black line under it along). Gaps up to ``bridge`` (a
+    broken/faint scan) are joined too, unless both ends of the gap stop at a crossing wall
+    from ``cross`` that runs on across the line: that is a merged cell, not a break."""
     out: list[list[float]] = []
+    cross_arr = np.array([(p, a, b) for p, a, b, _ in cross]) if cross else np.zeros((0, 3))
+
+    def wall_at(pos: float, at: float, within: float) -> bool:
+        """A crossing line at ``at`` (± within) that runs on across position ``pos``."""
+        if not len(cross_arr):
+            return False
+        sel = (np.abs(cross_arr[:, 0] - at) <= within) & (cross_arr[:, 1] <= pos + near) & (cross_arr[:, 2] >= pos - near)
+        return bool(sel.any())
+
+    def crossed(pos: float, g0: float, g1: float) -> bool:
+        if not len(cross_arr):
+            return False
+        sel = (cross_arr[:, 0] > g0 + 1) & (cross_arr[:, 0] < g1 - 1) & (cross_arr[:, 1] <= pos + near) & (cross_arr[:, 2] >= pos - near)
+        return bool(sel.any())
+
     for pos, a, b, t in sorted(segs, key=lambda s: s[1]):
         joined = False
+        best = None
         for o in out:
             if abs(o[0] - pos) > tol or a < o[2] - 1:
                 continue
+            if best is None or o[2] > best[2]:
+                best = o
+        if best is not None:
+            o = best
             gap = a - o[2]
             ok = gap <= max(6.0, tol)
             if not ok and seal is not None and gap <= max_gap:
@@ -115,14 +140,27 @@ def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, m
                 r = int(max(2, tol))
                 region = seal[max(0, p0 - r):p0 + r + 1, g0:g1] if horizontal else seal[g0:g1, max(0, p0 - r):p0 + r + 1]
                 ok = region.size > 0 and (region > 0).any(axis=0 if horizontal else 1).mean() >= 0.3
+            if not ok and gap <= bridge:
+                p0 = (o[0] + pos) / 2
+                if gap <= 2 * near and crossed(p0, o[2], a):
+                    ok = True  # a break where a line crosses this one
+                elif wall_at(p0, o[2], near) and wall_at(p0, a, near):
+                    ok = False  # the line stops at two walls: a merged cell (or two tables)
+                elif wall_at(p0, o[2], tol) or wall_at(p0, a, tol):
+                    # a line that stops at a wall goes on past it only for a real line piece,
+                    # not a glyph stroke in the merged cell beyond
+                    ok = min(o[5], b - a) >= long_piece
+                else:
+                    ok = True
             if ok:
                 o[2] = max(o[2], b)
                 o[3] = max(o[3], t)
+                o[4] += b - a
+                o[5] = max(o[5], b - a)
                 joined = True
-                break
         if not joined:
-            out.append([pos, a, b, t])
-    return [tuple(o) for o in out]  # type: ignore[misc]
+            out.append([pos, a, b, t, b - a, b - a])
+    return [tuple(o) for o in out]  # type: ignore[misc]  # (pos, start, end, thickness, inked length, longest piece)
 
 
 def detect_grids(
@@ -136,10 +174,13 @@ def detect_grids(
     H, W = ink.shape[:2]
     char_h = estimate_char_height(ink)
     ink = _long_components(ink, char_h)
-    # a ruling line is longer than a few touching characters; a wall at least a character high
+    # a ruling line is longer than a few touching characters; a wall at least a character high.
+    # Pieces are taken from 0.8 characters on (broken scans cut lines into short runs) and
+    # must reach that length once the pieces of one line are joined
     min_h = max(20, int(W * min_line_length_frac), int(4 * char_h))
     min_v = max(10, int(H * 0.006), int(0.9 * char_h))
-    hmask, vmask = line_masks(ink, min_h, min_v, gap=max(3, W // 400))
+    min_piece = max(12, int(0.8 * char_h))
+    hmask, vmask = line_masks(ink, min(min_h, min_piece), min_v, gap=max(3, W // 400))
     hsegs = [s for s in _segments(hmask, True) if s[3] <= max(8, H * 0.006)]
     if not hsegs:
         return []
@@ -149,8 +190,17 @@ def detect_grids(
     seal = None
     if seal_mask is not None and seal_mask.any():
         seal = cv2.dilate(seal_mask, np.ones((5, 5), np.uint8))
-    vsegs_all = _join_collinear(vsegs_all, tol, 3 * char_h, seal, horizontal=False)
-    hsegs = _join_collinear(hsegs, tol, 3 * char_h, seal, horizontal=True)
+    bridge = max(3 * char_h, 0.08 * W)
+    near = max(tol * 1.5, 0.5 * char_h)
+    vj = _join_collinear(vsegs_all, tol, 3 * char_h, seal, horizontal=False, bridge=bridge, cross=hsegs, near=near,
+                         long_piece=1.5 * char_h)
+    hj = _join_collinear(hsegs, tol, 3 * char_h, seal, horizontal=True, bridge=bridge, cross=vsegs_all, near=near,
+                         long_piece=1.5 * char_h)
+    vsegs_all = [s[:4] for s in vj]
+    # a joined line must be long, mostly inked and hold one long piece (not a row of dashes)
+    hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= 0.5 * (s[2] - s[1]) and s[5] >= 2.5 * char_h]
+    if not hsegs:
+        return []
     hs = np.array([(y, x0, x1) for y, x0, x1, _ in hsegs])
 
     def walls(seg):
@@ -172,9 +222,11 @@ def detect_grids(
     clean_v = np.zeros_like(vmask)
     for x, y0, y1, t in vsegs:
         cv2.line(clean_v, (int(round(x)), int(y0)), (int(round(x)), int(y1)), 255, max(1, int(round(t))))
-    clean_h = hmask.copy()
+    clean_h = np.zeros_like(hmask)
     for y, x0, x1, t in hsegs:
         cv2.line(clean_h, (int(x0), int(round(y))), (int(x1), int(round(y))), 255, max(1, int(round(t))))
+    # the line's own pixels (a slanted line), but only those of accepted lines
+    clean_h = cv2.bitwise_or(clean_h, cv2.bitwise_and(hmask, cv2.dilate(clean_h, np.ones((9, 3), np.uint8))))
     hmask = clean_h
     hv = cv2.bitwise_or(hmask, clean_v)
     # pieces of one table lie within a gap of each other (broken lines); the table's box is

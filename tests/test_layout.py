@@ -106,6 +106,42 @@ def test_faint_and_broken_lines(page):
     assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
 
 
+def _cut_line_bands(img: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Erase bands 3–21 px wide from every ruling line (the same x bands on all horizontal
+    lines, y bands on vertical ones), overlapping into gaps of several character heights."""
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    ink = (gray < 128).astype(np.uint8) * 255
+    hl = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (60, 1)))
+    vl = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 40)))
+    hl = cv2.dilate(hl, np.ones((3, 1), np.uint8))
+    vl = cv2.dilate(vl, np.ones((1, 3), np.uint8))
+    rng = np.random.default_rng(seed)
+    H, W = gray.shape
+    cols, rows = np.zeros(W, bool), np.zeros(H, bool)
+    for arr, n in ((cols, W), (rows, H)):
+        for x0, ln in zip(rng.integers(0, n, int(n * share / 12)), rng.integers(3, 22, int(n * share / 12))):
+            arr[x0:x0 + ln] = True
+    out = img.copy()
+    out[(hl > 0) & cols[None, :]] = 255
+    out[(vl > 0) & rows[:, None]] = 255
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 7, 11])
+def test_wide_gaps_in_ruling_lines_still_give_the_full_grid(page, seed):
+    """Ruling lines cut into short runs (a tenth of every line erased in bands) used to lose
+    their short pieces and walls, so the table fell apart into fragments or vanished."""
+    img = _cut_line_bands(page, 0.1, seed)
+    grids = detect_grids(ink_mask(img))
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.n_rows, g.n_cols) == (26, 10)
+    x0, y0, x1, y1 = g.bbox
+    assert 60 < x0 < 80 and 160 < y0 < 185 and 1160 < x1 < 1180 and 865 < y1 < 885
+    # most cells survive (a wall lost in one row may still merge two cells there)
+    assert len(g.cells) >= 0.75 * 198
+
+
 @pytest.mark.parametrize("angle", [2.5, -1.2, 4.0])
 def test_deskew(page, angle):
     tilted = rotate_small(page, angle)
