@@ -9,15 +9,17 @@ by the consistency rules (SPEC §3: the rules are a parity check over the matrix
                                           as a number, base ≥ min_base_to_confirm and the row's
                                           placement was sure (≥ 0.9)
       max(base, single_rule_floor)        the one rule touching it holds likewise
-      min(base, unconfirmed_ocr_cap)      an OCR'd number no rule checks (第二十条 tables);
+      min(base, unconfirmed_ocr_cap)      an OCR'd number no rule confirms (第二十条 tables, rows
+                                          whose rules are not assessable);
                                           lone_stroke_cap if it is a lone "1" (a "/" reads so),
                                           signed_ocr_cap in a column that may be negative
       base                                otherwise (text-layer readings, blanks, dashes)
     missing cells get 0.
 
 A misread digit breaks its row rule and its column rule, so a cell whose rules all hold is
-confirmed whatever the OCR score said; a cell no rule checks can only be as sure as the OCR,
-whose raw scores run high on wrong reads, hence the cap. The factors live in
+confirmed whatever the OCR score said; a cell no rule confirms can only be as sure as the OCR,
+whose raw scores run high on wrong reads (0.95 on a "—" read as "4"), hence the cap below 0.9:
+on a scan, ≥ 0.9 means "confirmed by arithmetic" (or by the body text, see statements.py). The factors live in
 ``Settings.confidence``; ``nianbao bench`` prints the calibration table that they were set from.
 """
 
@@ -74,7 +76,7 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
                 conf = max(base, floor)
                 if base < floor:
                     cell.reasons.append(f"confirmed by {len(confirming)} consistency rule(s)")
-            elif cell.page in scanned_pages and not touching:
+            elif cell.page in scanned_pages:
                 conf = min(base, settings.unconfirmed_ocr_cap)
                 if signed and cell.key in signed:
                     conf = min(conf, settings.signed_ocr_cap)

@@ -44,7 +44,7 @@ class ConfidenceSettings(BaseModel):
     lookalike_factor: float = 0.85  # O→0, l→1 substitutions
     confirmed_floor: float = 0.97  # read cells confirmed by two rules (their row and their column)
     single_rule_floor: float = 0.92  # read cells confirmed by the one rule they are in (reviews groups)
-    unconfirmed_ocr_cap: float = 0.95  # OCR'd numbers no rule can confirm (第二十条 tables)
+    unconfirmed_ocr_cap: float = 0.89  # OCR'd numbers no rule confirms: raw OCR scores are not calibrated
     min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by arithmetic
     lone_stroke_cap: float = 0.8  # OCR'd "1" alone in a cell no rule confirms: "/" and "1" look alike
     signed_ocr_cap: float = 0.85  # OCR'd 本年增/减: a lost minus sign reads as a valid number
