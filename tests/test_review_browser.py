@@ -205,8 +205,9 @@ def test_scanned_sample_correction_in_browser(page, tmp_path):
     report = Report.model_validate_json(result.read_text("utf-8"))
     cell = report.table("applications").cell("new_received", "natural_person")
     assert cell.value == 89 and cell.page and cell.bbox  # what the parser reads from the scan
-    cell.value, cell.text, cell.confidence, cell.read_confidence = 39, "39", 0.31, 0.31
-    cell.reasons = ["OCR read confidence 0.31 (misreading put in by the test)"]
+    # lower than any cell the parser itself leaves unsure, so it heads the queue
+    cell.value, cell.text, cell.confidence, cell.read_confidence = 39, "39", 0.01, 0.01
+    cell.reasons = ["OCR read confidence 0.01 (misreading put in by the test)"]
     report.checks = run_checks(report, load_template(report.template_version))
     result.write_text(report.model_dump_json(indent=1), encoding="utf-8")
 
