@@ -56,19 +56,9 @@ def ocr_instance():
     from img2table.ocr import RapidOCR as I2TRapid
     from rapidocr import LangRec
 
-    from nianbao.ocr.rapid import MODEL_FILES, model_dir
+    from nianbao.ocr.rapid import packaged_model_params
 
-    d = model_dir()
-    params = {
-        "Global.log_level": "error",
-        "Global.model_root_dir": str(d),
-        "Det.model_path": str(d / MODEL_FILES["det"]),
-        "Rec.model_path": str(d / MODEL_FILES["rec"]),
-        "Cls.model_path": str(d / MODEL_FILES["cls"]),
-        "Rec.lang_type": LangRec.CH,
-        "EngineConfig.onnxruntime.intra_op_num_threads": 2,
-        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-    }
+    params = {**packaged_model_params(threads=2), "Rec.lang_type": LangRec.CH}
     return I2TRapid(params=params)
 
 

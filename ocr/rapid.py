@@ -39,6 +39,21 @@ MODEL_FILES = {
 }
 
 
+def packaged_model_params(threads: int = 2) -> dict:
+    """RapidOCR parameters naming the det/rec/cls models shipped inside the wheel by path
+    (any other model config makes rapidocr try to download, which fails offline)."""
+    d = model_dir()
+    return {
+        "Global.log_level": "error",
+        "Global.model_root_dir": str(d),
+        "Det.model_path": str(d / MODEL_FILES["det"]),
+        "Rec.model_path": str(d / MODEL_FILES["rec"]),
+        "Cls.model_path": str(d / MODEL_FILES["cls"]),
+        "EngineConfig.onnxruntime.intra_op_num_threads": int(threads),
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+
+
 class RapidOcrEngine(OcrEngine):
     name = "rapidocr"
 
@@ -53,15 +68,9 @@ class RapidOcrEngine(OcrEngine):
             raise EngineUnavailableError(
                 f"rapidocr models missing in {d}: {', '.join(missing)}; reinstall the wheel: pip install --force-reinstall rapidocr==3.10.0")
         params = {
-            "Global.log_level": "error",
-            "Global.model_root_dir": str(d),
-            "Det.model_path": str(d / MODEL_FILES["det"]),
-            "Rec.model_path": str(d / MODEL_FILES["rec"]),
-            "Cls.model_path": str(d / MODEL_FILES["cls"]),
+            **packaged_model_params(threads),
             "Det.limit_type": "max",
             "Det.limit_side_len": det_max_side,
-            "EngineConfig.onnxruntime.intra_op_num_threads": int(threads),
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "EngineConfig.onnxruntime.use_cuda": bool(use_gpu),
         }
         self._rapid = RapidOCR(params=params)

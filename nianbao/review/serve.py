@@ -58,17 +58,6 @@ def resolve_results(path: str | Path, work_dir: str | Path | None = None, settin
     return [out]
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def serve(path: str | Path, threshold: float | None = None, host: str = "127.0.0.1", port: int = 8765,
           open_browser: bool = True, work_dir: str | Path | None = None, settings: Settings | None = None) -> None:
     """Serve the review page for ``path`` until interrupted; open the browser unless told not to.
@@ -81,7 +70,9 @@ def serve(path: str | Path, threshold: float | None = None, host: str = "127.0.0
 
     from nianbao.review.app import create_app
 
-    if not _is_loopback(host):
+    from nianbao.server.auth import is_loopback
+
+    if not is_loopback(host):
         raise NianbaoError(f"{host}: nianbao review has no login and serves this machine only; for reviewers on "
                                    "other machines use 'nianbao serve' (bearer token), which mounts this page at /review")
     results = resolve_results(path, work_dir, settings)
