@@ -5,10 +5,10 @@ by the consistency rules (SPEC §3: the rules are a parity check over the matrix
     confidence =
       base × failed_rule_factor           a rule touching the cell fails (the cell is suspect)
       min(base, derived_confidence)       the value was derived from the rules, not read
-      max(base, confirmed_floor)          ≥ 2 rules touching the cell hold with every operand read
+      max(base, confirmed_floor)          every rule touching the cell (≥ 2) holds with every operand read
                                           as a number, base ≥ min_base_to_confirm and the row's
                                           placement was sure (≥ 0.9)
-      max(base, single_rule_floor)        the one rule touching it holds likewise
+      max(base, single_rule_floor)        the one rule touching it (reviews groups) holds likewise
       min(base, unconfirmed_ocr_cap)      an OCR'd number no rule confirms (第二十条 tables, rows
                                           whose rules are not assessable);
                                           lone_stroke_cap if it is a lone "1" (a "/" reads so),
@@ -68,8 +68,11 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
         elif cell.kind in (CellKind.number, CellKind.zero):
             confirming = [eq for eq, _ in passed
                           if all(kinds.get(k) in (CellKind.number, CellKind.zero) for k in eq.keys)]
-            floor = (settings.confirmed_floor if len(confirming) >= 2
-                     else settings.single_rule_floor if len(confirming) == 1 else None)
+            # confirmed only when every rule the cell is in holds (one that cannot be assessed
+            # because another operand was not read confirms nothing)
+            floor = None
+            if confirming and len(confirming) == len(touching):
+                floor = settings.confirmed_floor if len(confirming) >= 2 else settings.single_rule_floor
             # arithmetic confirms a value, not where it was placed: rows placed by position or
             # resolved by the rules themselves are not lifted
             if floor is not None and base >= settings.min_base_to_confirm and cell.placement_confidence >= 0.9:
