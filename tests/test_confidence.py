@@ -55,3 +55,24 @@ def test_text_layer_reading_is_not_capped(tmp_path):
 
     report = parse_file(Path(__file__).parent / "data" / "report_2022_city_bureau.pdf")
     assert report.table("active_disclosure").cell("art20_5.licensing", "decisions").confidence == 1.0
+
+
+def test_row_rule_alone_does_not_confirm_a_scanned_cell_whose_column_rules_are_not_assessable():
+    """Eval report 055: a garbled row (2, 0, …, 2 for 0, 1, …, 1) still satisfied its row rule while
+    the column rules could not be assessed (rows not read); it came out at 1.0. Arithmetic
+    confirms a cell only when every rule it is in holds."""
+    labels = ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "三、本年度办理结果 （一）予以公开",
+              "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（三）不予公开 1.属于国家秘密"]
+    rows = [Row(kind="text", page=1, cells=[TextCell(text="三、收到和处理政府信息公开申请情况")])]
+    for k, label in enumerate(labels):
+        values = ["2", "0", "0", "0", "0", "0", "2"]
+        cells = [TextCell(text=label, col=0, bbox=(10, 100 + 30 * k, 300, 128 + 30 * k))]
+        cells += [TextCell(text=v, col=1 + j, confidence=0.99, bbox=(310 + 40 * j, 100 + 30 * k, 345 + 40 * j, 128 + 30 * k))
+                  for j, v in enumerate(values)]
+        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows,
+                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
+    report = parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
+    cell = report.table("applications").cell("partially_disclosed", "total")
+    assert cell.value == 2
+    assert cell.confidence < 0.9
