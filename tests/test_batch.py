@@ -187,7 +187,9 @@ def test_ctrl_c_leaves_whole_files_and_the_same_command_resumes(inputs: Path, tm
     cmd = [sys.executable, "-m", "nianbao.cli", "batch", str(inputs), "--out", str(out), "--workers", "1", "--quiet",
            "--parser", "slow_parser:parse_file"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # as from a terminal: a runner started in the background (CI) may pass SIGINT on as ignored
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while not list(out.glob("0*.json")):  # the first result is written
         assert time.time() < deadline and proc.poll() is None, proc.communicate()
