@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -30,6 +32,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Report a NianbaoError as one line naming the file and the reason, exit with its code."""
+    try:
+        yield
+    except NianbaoError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(exc.exit_code) from None
 
 
 class OutputFormat(str, Enum):
@@ -106,11 +118,8 @@ def debug(
     """Draw the detected grid, text lines and every cell's canonical id, value and confidence on a page."""
     from nianbao.debug import debug_page
 
-    try:
+    with _one_line_errors():
         written = debug_page(file, page, out)
-    except NianbaoError as exc:
-        err.print(f"[red]error[/red]: {exc}")
-        raise typer.Exit(exc.exit_code) from None
     err.print(f"wrote {written}")
 
 
@@ -155,12 +164,9 @@ def batch(
     """Parse many reports into a folder; re-running skips finished files (by sha256). Exit 0 when all parsed, 2 when some failed."""
     from nianbao.batch import print_summary, run_batch
 
-    try:
+    with _one_line_errors():  # e.g. Ray asked for but not installed / not reachable
         summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
                             parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
-    except NianbaoError as exc:  # e.g. Ray asked for but not installed / not reachable
-        err.print(f"[red]error[/red]: {exc}")
-        raise typer.Exit(exc.exit_code) from None
     print_summary(summary, err)
     raise typer.Exit(130 if summary.interrupted else (2 if summary.failed else 0))
 
@@ -218,11 +224,8 @@ def review(
     """Review low-confidence cells in the browser; corrections go to NAME.corrections.jsonl beside each result."""
     from nianbao.review import serve as serve_review
 
-    try:
+    with _one_line_errors():
         serve_review(path, threshold=threshold, host=host, port=port, open_browser=not no_browser, work_dir=work_dir)
-    except NianbaoError as exc:
-        err.print(f"[red]error[/red]: {exc}")
-        raise typer.Exit(exc.exit_code) from None
 
 
 @app.command()
