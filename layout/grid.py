@@ -1,11 +1,16 @@
 """Table-grid detection with OpenCV morphology.
 
-Ruling lines are taken from the binarised ink (seal ink removed first): a short closing
-bridges broken/faint strokes, an opening with long thin kernels keeps straight runs.
-Horizontal lines give row boundaries, vertical segments that run from one horizontal line
-to another give column boundaries (text strokes never do). Each elementary cell is then
-joined with its neighbour wherever the separating line is missing → merged cells with
-row/col spans. Output is plain data (pydantic) in page pixels.
+Ruling lines are taken from the binarised ink (seal ink removed first): components that can
+be line pieces (long, or thin dashes of a broken line) are kept, an opening with thin kernels
+keeps straight runs, and collinear pieces are joined across gaps. Horizontal lines give row
+boundaries, vertical pieces that meet horizontal lines give column boundaries. Pieces of one
+table that an erased band split apart are joined again.
+
+Which cell sides are there is then decided per side, from the thin straight ink along it
+(dashes count, glyphs don't): a boundary that is never there, or beside one cell only without
+meeting any line, is text that lined up and is dropped; cells are grown as rectangles where a
+side is missing → merged cells with row/col spans that never flood past a broken wall.
+Output is plain data (pydantic) in page pixels.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ class Grid(BaseModel):
         return None
 
 
-def _long_components(ink: np.ndarray, char_h: float) -> np.ndarray:
+def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float = 0.3) -> np.ndarray:
     """Keep only ink components that can be ruling lines: long ones (a table's lines are one
     big component; broken pieces are still long) and thin tall pieces (a wall broken off at
     both ends). Characters never reach that size, so their strokes can't become lines."""
@@ -63,7 +68,8 @@ def _long_components(ink: np.ndarray, char_h: float) -> np.ndarray:
     thin = max(4.0, 0.3 * char_h)
     # thin pieces about a character long: a ruling line cut into short runs by a broken/faint
     # scan (a lone dash is kept too, but only long, mostly inked joined lines count)
-    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= 0.9 * char_h) & (w <= thin)) | ((w >= 0.8 * char_h) & (h <= thin))
+    piece = min_piece_frac * char_h
+    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= piece) & (w <= thin)) | ((w >= piece) & (h <= thin))
     keep[0] = False
     return (keep[labels].astype(np.uint8)) * 255
 
@@ -168,18 +174,25 @@ def detect_grids(
     min_line_length_frac: float = 0.03,
     min_table_width_frac: float = 0.2,
     seal_mask: np.ndarray | None = None,
+    min_piece_frac: float = 0.3,
+    wall_cover: float = 0.3,
 ) -> list[Grid]:
     """Table grids on a binarised, upright page (ink = 255), top to bottom. ``seal_mask``
-    (255 where red seal ink was removed) lets lines broken under a seal be rejoined."""
+    (255 where red seal ink was removed) lets lines broken under a seal be rejoined.
+
+    Line pieces from ``min_piece_frac`` of a character height on count (a broken scan cuts
+    lines into dashes); a wall or line between two cells is there when its dashes cover
+    ``wall_cover`` of its length (see ``_grid_in_region``)."""
     H, W = ink.shape[:2]
     char_h = estimate_char_height(ink)
-    ink = _long_components(ink, char_h)
+    raw_ink = ink
+    ink = _long_components(ink, char_h, min_piece_frac)
     # a ruling line is longer than a few touching characters; a wall at least a character high.
-    # Pieces are taken from 0.8 characters on (broken scans cut lines into short runs) and
-    # must reach that length once the pieces of one line are joined
+    # Pieces are taken from min_piece_frac characters on (broken scans cut lines into short
+    # runs) and must reach that length once the pieces of one line are joined
     min_h = max(20, int(W * min_line_length_frac), int(4 * char_h))
-    min_v = max(10, int(H * 0.006), int(0.9 * char_h))
-    min_piece = max(12, int(0.8 * char_h))
+    min_v = max(10, int(H * 0.006), int(min_piece_frac * char_h))
+    min_piece = max(12, int(min_piece_frac * char_h))
     hmask, vmask = line_masks(ink, min(min_h, min_piece), min_v, gap=max(3, W // 400))
     hsegs = [s for s in _segments(hmask, True) if s[3] <= max(8, H * 0.006)]
     if not hsegs:
@@ -198,7 +211,7 @@ def detect_grids(
                          long_piece=1.5 * char_h)
     vsegs_all = [s[:4] for s in vj]
     # a joined line must be long, mostly inked and hold one long piece (not a row of dashes)
-    hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= 0.5 * (s[2] - s[1]) and s[5] >= 2.5 * char_h]
+    hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= wall_cover * (s[2] - s[1]) and s[4] >= 2.5 * char_h]
     if not hsegs:
         return []
     hs = np.array([(y, x0, x1) for y, x0, x1, _ in hsegs])
@@ -207,10 +220,17 @@ def detect_grids(
         """The part of a vertical piece between the first and last horizontal line it meets
         (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't."""
         x, y0, y1, t = seg
-        near = max(tol * 1.5, 0.5 * char_h)  # broken scans leave gaps where lines cross
+        near = max(tol * 1.5, 0.8 * char_h)  # broken scans leave gaps where lines cross
         hit = (hs[:, 1] - near <= x) & (hs[:, 2] + near >= x) & (hs[:, 0] >= y0 - near) & (hs[:, 0] <= y1 + near)
         ys = hs[hit, 0]
-        if ys.size < 2 or ys.max() - ys.min() < 4:
+        if ys.size and ys.max() - ys.min() < 4:
+            # a piece of a wall broken into dashes meets one line only: it must touch it (a
+            # glyph near a line keeps a margin); whether its column is a wall is decided by
+            # the whole column (it must meet lines at crossings, see _grid_in_region)
+            touch = max(3.0, tol)
+            y = float(ys.mean())
+            return (x, y0, y1, t) if min(abs(y - y0), abs(y - y1)) <= touch else None
+        if ys.size < 2:
             return None
         a, b = float(max(y0, ys.min())), float(min(y1, ys.max()))
         if b - a < 0.7 * (ys.max() - ys.min()):
@@ -241,19 +261,49 @@ def detect_grids(
         sel = lab == i
         boxes[int(i)] = [int(xs_[sel].min()), int(ys_[sel].min()), int(xs_[sel].max()) + 1, int(ys_[sel].max()) + 1]
     grids: list[Grid] = []
-    for i, (x0b, y0b, x1b, y1b) in sorted(boxes.items()):
+    for i, (x0b, y0b, x1b, y1b) in enumerate(_merge_adjacent(list(boxes.values()), char_h, W)):
         x, y, w, h = x0b, y0b, x1b - x0b, y1b - y0b
         if w < W * min_table_width_frac or h < max(15, H * 0.01):
             continue
         region = (float(x), float(y), float(x + w), float(y + h))
-        g = _grid_in_region(region, hsegs, vsegs, hmask, clean_v, tol)
+        g = _grid_in_region(region, hsegs, vsegs, raw_ink, char_h, tol, seal, wall_cover)
         if g is not None:
             grids.append(g)
     grids.sort(key=lambda g: g.bbox[1])
     return grids
 
 
-def _grid_in_region(region, hsegs, vsegs, hmask, vmask, tol) -> Grid | None:
+def _wall_evidence(ink: np.ndarray, rows: list[float], cols: list[float], char_h: float, band: int,
+                   line_width: float, horizontal: bool) -> np.ndarray:
+    """Ink that can be a piece of a ruling line between the given boundaries: the crossing
+    lines are cut out along their boundaries (so a wall's dash does not join the line it
+    meets), then only components thin across the direction are kept. Glyphs are wide in
+    both directions and drop out, so text in a merged cell never reads as a wall, while a
+    wall broken into short dashes still does."""
+    ev = ink.copy()
+    if horizontal:
+        for x in cols:
+            xi = int(round(x))
+            ev[:, max(0, xi - band - 1):xi + band + 2] = 0
+    else:
+        for y in rows:
+            yi = int(round(y))
+            ev[max(0, yi - band - 1):yi + band + 2, :] = 0
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ev, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    thin = max(3.0, 1.5 * line_width + 2.0)  # a glyph is wider than a ruling line
+    length, across = (w, h) if horizontal else (h, w)
+    min_len = max(3, int(0.25 * char_h))
+    # a line piece touching a seal's rim or a glyph is part of a big component: keep those too,
+    # then only their straight runs along the direction
+    keep = ((across <= thin) & (length >= min_len)) | (np.maximum(w, h) >= 2 * char_h)
+    keep[0] = False
+    ev = keep[labels].astype(np.uint8) * 255
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1) if horizontal else (1, min_len))
+    return cv2.morphologyEx(ev, cv2.MORPH_OPEN, kernel)
+
+
+def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cover: float = 0.3) -> Grid | None:
     rx0, ry0, rx1, ry1 = region
     inside_h = [s for s in hsegs if ry0 - 3 <= s[0] <= ry1 + 3 and s[1] >= rx0 - 3 and s[2] <= rx1 + 3]
     inside_v = [s for s in vsegs if rx0 - 3 <= s[0] <= rx1 + 3 and s[1] >= ry0 - 3 and s[2] <= ry1 + 3]
@@ -278,66 +328,140 @@ def _grid_in_region(region, hsegs, vsegs, hmask, vmask, tol) -> Grid | None:
         return None
     lw = float(np.median([s[3] for s in inside_h])) if inside_h else 2.0
     band = int(max(2, round(lw / 2 + 2)))
+    # evidence of each wall and line piece, on the region's crop only
+    ox, oy = int(max(0, cols[0] - 2 * band)), int(max(0, rows[0] - 2 * band))
+    crop = ink[oy:int(rows[-1] + 2 * band) + 1, ox:int(cols[-1] + 2 * band) + 1]
+    # under a seal the line's ink went with the red, and what is left of the seal's rim is no
+    # line: no evidence either way there, so a boundary seen elsewhere is taken to go on under
+    # it (but a seal alone makes no boundary)
+    under = seal[oy:oy + crop.shape[0], ox:ox + crop.shape[1]] if seal is not None else np.zeros_like(crop)
+    crop = cv2.bitwise_and(crop, cv2.bitwise_not(under))
+    rows_c, cols_c = [r - oy for r in rows], [c - ox for c in cols]
+    vmask = _wall_evidence(crop, rows_c, cols_c, char_h, band, lw, horizontal=False)
+    hmask = _wall_evidence(crop, rows_c, cols_c, char_h, band, lw, horizontal=True)
 
-    def v_present(j: int, r: int) -> bool:
-        x = int(round(cols[j]))
-        y0, y1 = int(rows[r] + band + 1), int(rows[r + 1] - band - 1)
+    def v_present(j: int, r: int, sealed: bool = True) -> bool:
+        x = int(round(cols_c[j]))
+        y0, y1 = int(rows_c[r] + band + 1), int(rows_c[r + 1] - band - 1)
         if y1 <= y0:
             return True
-        strip = vmask[y0:y1, max(0, x - band - 2):x + band + 3]
-        return strip.size > 0 and (strip.max(axis=1) > 0).mean() >= 0.5
+        xs = slice(max(0, x - band - 2), x + band + 3)
+        on = vmask[y0:y1, xs].max(axis=1, initial=0) > 0
+        if sealed:
+            on |= under[y0:y1, xs].max(axis=1, initial=0) > 0
+        return on.size > 0 and on.mean() >= wall_cover
 
-    def h_present(i: int, c: int) -> bool:
-        y = int(round(rows[i]))
-        x0, x1 = int(cols[c] + band + 1), int(cols[c + 1] - band - 1)
+    def h_present(i: int, c: int, sealed: bool = True) -> bool:
+        y = int(round(rows_c[i]))
+        x0, x1 = int(cols_c[c] + band + 1), int(cols_c[c + 1] - band - 1)
         if x1 <= x0:
             return True
-        strip = hmask[max(0, y - band - 2):y + band + 3, x0:x1]
-        return strip.size > 0 and (strip.max(axis=0) > 0).mean() >= 0.5
+        ys = slice(max(0, y - band - 2), y + band + 3)
+        on = hmask[ys, x0:x1].max(axis=0, initial=0) > 0
+        if sealed:
+            on |= under[ys, x0:x1].max(axis=0, initial=0) > 0
+        return on.size > 0 and on.mean() >= wall_cover
 
-    parent = list(range(nr * nc))
+    reach = max(3, int(0.3 * char_h))
 
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
+    def joined(i: int, j: int, vertical: bool) -> bool:
+        """Unbroken ink runs out of the crossing of row line i and column line j, along the
+        column (vertical) or the row: walls meet lines, a glyph stroke keeps off them."""
+        y, x = int(round(rows_c[i])), int(round(cols_c[j]))
+        if vertical:
+            sides = [crop[y + band + 1:y + band + 1 + reach, max(0, x - band - 1):x + band + 2],
+                     crop[max(0, y - band - reach):y - band, max(0, x - band - 1):x + band + 2]]
+            return any(sd.shape[0] == reach and (sd.max(axis=1) > 0).all() for sd in sides)
+        sides = [crop[max(0, y - band - 1):y + band + 2, x + band + 1:x + band + 1 + reach],
+                 crop[max(0, y - band - 1):y + band + 2, max(0, x - band - reach):x - band]]
+        return any(sd.shape[1] == reach and (sd.max(axis=0) > 0).all() for sd in sides)
 
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    for r in range(nr):
-        for j in range(1, nc):
-            if not v_present(j, r):
-                union(r * nc + j - 1, r * nc + j)
-    for i in range(1, nr):
-        for c in range(nc):
-            if not h_present(i, c):
-                union((i - 1) * nc + c, i * nc + c)
-    comps: dict[int, list[tuple[int, int]]] = {}
-    for r in range(nr):
-        for c in range(nc):
-            comps.setdefault(find(r * nc + c), []).append((r, c))
+    # a boundary with no line piece in any row/column, or that never meets a crossing line,
+    # is strokes of text that lined up, not a ruling line
+    while True:
+        nr, nc = len(rows) - 1, len(cols) - 1
+        seen_c = [nr] + [sum(v_present(j, r, False) for r in range(nr)) for j in range(1, nc)] + [nr]
+        seen_r = [nc] + [sum(h_present(i, c, False) for c in range(nc)) for i in range(1, nr)] + [nc]
+        dead_c = [j for j in range(1, nc) if _lone(seen_c[j], lambda: any(joined(i, j, True) for i in range(nr + 1)))]
+        dead_r = [i for i in range(1, nr) if _lone(seen_r[i], lambda: any(joined(i, j, False) for j in range(nc + 1)))]
+        if not dead_c:  # no cell is narrower than a character: of two such lines, the stronger stays
+            dead_c = _too_close(cols, seen_c, 0.8 * char_h)
+        if not dead_r:
+            dead_r = _too_close(rows, seen_r, 0.5 * char_h)
+        if not dead_c and not dead_r:
+            break
+        for j in reversed(dead_c):
+            del cols[j], cols_c[j]
+        for i in reversed(dead_r):
+            del rows[i], rows_c[i]
+    if nr < 1 or nc < 1 or (nr == 1 and nc == 1):
+        return None
+    wall = np.array([[v_present(j, r) if 0 < j < nc else True for j in range(nc + 1)] for r in range(nr)])
+    line = np.array([[h_present(i, c) if 0 < i < nr else True for c in range(nc)] for i in range(nr + 1)])
+    # cells as rectangles, in reading order: grow right while the wall is missing in every
+    # row of the cell, then down while the line is missing under every column of it. A wall
+    # missing in one row only merges that row's cells, never floods the grid.
     cells: list[GridCell] = []
     taken = np.zeros((nr, nc), bool)
-    for members in sorted(comps.values(), key=lambda m: (min(r for r, _ in m), min(c for _, c in m))):
-        r0, r1 = min(r for r, _ in members), max(r for r, _ in members)
-        c0, c1 = min(c for _, c in members), max(c for _, c in members)
-        if taken[r0:r1 + 1, c0:c1 + 1].any():
-            # non-rectangular merge (a missing line): keep the free part of its members
-            for r, c in members:
-                if not taken[r, c]:
-                    taken[r, c] = True
-                    cells.append(GridCell(row=r, col=c, bbox=(cols[c], rows[r], cols[c + 1], rows[r + 1])))
-            continue
-        taken[r0:r1 + 1, c0:c1 + 1] = True
-        cells.append(GridCell(row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1,
-                              bbox=(cols[c0], rows[r0], cols[c1 + 1], rows[r1 + 1])))
+    for r0 in range(nr):
+        for c0 in range(nc):
+            if taken[r0, c0]:
+                continue
+            c1 = c0
+            while c1 + 1 < nc and not wall[r0, c1 + 1] and not taken[r0, c1 + 1]:
+                c1 += 1
+            r1 = r0
+            while (r1 + 1 < nr and not line[r1 + 1, c0:c1 + 1].any() and not taken[r1 + 1, c0:c1 + 1].any()
+                   and not wall[r1 + 1, c0 + 1:c1 + 1].any()):
+                r1 += 1
+            taken[r0:r1 + 1, c0:c1 + 1] = True
+            cells.append(GridCell(row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1,
+                                  bbox=(cols[c0], rows[r0], cols[c1 + 1], rows[r1 + 1])))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=[round(r, 1) for r in rows],
                 cols=[round(c, 1) for c in cols], cells=cells, line_width=round(lw, 1))
+
+
+def _lone(sides_present: int, meets_a_line) -> bool:
+    """A candidate boundary that is no ruling line: present beside no cell, or beside one cell
+    only without meeting any crossing line there (strokes of text that happen to line up)."""
+    return sides_present == 0 or (sides_present == 1 and not meets_a_line())
+
+
+def _too_close(bounds: list[float], seen: list[int], min_gap: float) -> list[int]:
+    """Interior boundaries closer than ``min_gap`` to a neighbour with more evidence (a "1"
+    beside a wall, a double line): the weaker of each close pair."""
+    out: list[int] = []
+    for k in range(len(bounds) - 1):
+        if bounds[k + 1] - bounds[k] < min_gap:
+            weak = k if seen[k] < seen[k + 1] else k + 1
+            if 0 < weak < len(bounds) - 1 and weak not in out:
+                out.append(weak)
+    return sorted(out)
+
+
+def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[list[int]]:
+    """Join pieces of one table that a band erased across all its lines split apart: boxes
+    side by side over the same rows, or one just under the other over the same columns."""
+    boxes = [list(b) for b in boxes]
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(boxes)):
+            for b in range(a + 1, len(boxes)):
+                A, B = boxes[a], boxes[b]
+                y_over = min(A[3], B[3]) - max(A[1], B[1])
+                x_over = min(A[2], B[2]) - max(A[0], B[0])
+                side = y_over >= 0.5 * min(A[3] - A[1], B[3] - B[1]) and -x_over <= max(2 * char_h, 0.02 * page_w)
+                stacked = x_over >= 0.5 * min(A[2] - A[0], B[2] - B[0]) and -y_over <= 0.8 * char_h
+                if side or stacked:
+                    boxes[a] = [min(A[0], B[0]), min(A[1], B[1]), max(A[2], B[2]), max(A[3], B[3])]
+                    del boxes[b]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(boxes, key=lambda b: (b[1], b[0]))
 
 
 def _dedupe(vals: list[float], tol: float) -> list[float]:

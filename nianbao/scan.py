@@ -171,7 +171,8 @@ def read_page(
     gray = to_gray(clean)
     ink = binarize(gray)
     char_h = estimate_char_height(ink)
-    grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal)
+    grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal, min_piece_frac=lay.min_piece_frac,
+                         wall_cover=lay.wall_cover)
     t["grids"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     # drop specks (scan noise) so blank cells stay blank

@@ -16,6 +16,8 @@ class LayoutSettings(BaseModel):
     render_dpi: int = 200  # dpi for rendering PDF pages that are not one embedded scan
     max_scan_dpi: int = 300  # embedded scans above this are downsampled to it
     min_line_length_frac: float = 0.03  # ruling line min length, as a fraction of page width
+    min_piece_frac: float = 0.3  # shortest dash of a broken ruling line kept, in character heights
+    wall_cover: float = 0.3  # share of a cell side its line's dashes must cover for the side to be there
     deskew_max_angle: float = 5.0  # degrees
     detect_orientation: bool = True
     debug_dir: str | None = None  # where stages write debug images, if set

@@ -183,3 +183,17 @@ def test_text_lines_outside_tables(page):
     assert lines[-1][1] > grids[0].bbox[3]
     truth = json.loads((DATA / "applications.truth.json").read_text(encoding="utf-8"))
     assert len(truth["values"]) == 23
+
+
+def test_walls_broken_into_dashes_in_every_row_keep_the_cells_apart():
+    """A generated scan whose ruling lines are dashes (a fifth of every line erased, gaps
+    up to a character high): the walls between label and value columns used to be judged
+    missing in whole blocks of rows, so labels and the first value columns of eight rows
+    flooded into one merged cell and their numbers were lost."""
+    img = cv2.imread(str(DATA / "dashed_walls.jpg"))
+    grids = detect_grids(ink_mask(img))
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.n_rows, g.n_cols) == (20, 9)
+    # only the group labels (三)(四)(五)(六) and the cut-off label at the top are merged
+    assert _merged(g) == {(0, 0, 1, 2), (1, 0, 8, 1), (9, 0, 3, 1), (12, 0, 5, 1), (17, 0, 3, 1)}
