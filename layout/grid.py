@@ -71,6 +71,18 @@ def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float = 0.3
     piece = min_piece_frac * char_h
     keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= piece) & (w <= thin)) | ((w >= piece) & (h <= thin))
     keep[0] = False
+    # where a dashed wall meets a dashed line their two dashes are one L/T/+ shaped piece:
+    # nearly all of its ink lies in one thin row band and one thin column band (a glyph's
+    # strokes spread over many)
+    band = max(2, int(round(thin)))
+    box = np.ones(band, np.float32)
+    for i in np.nonzero(~keep & (w >= piece) & (h >= piece) & (np.maximum(w, h) >= 1.2 * char_h)
+                        & (np.maximum(w, h) < 3 * char_h))[0]:
+        x, y = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        m = labels[y:y + h[i], x:x + w[i]] == i
+        row_band = np.convolve(m.sum(axis=1), box, mode="valid").max() if h[i] >= band else m.sum()
+        col_band = np.convolve(m.sum(axis=0), box, mode="valid").max() if w[i] >= band else m.sum()
+        keep[i] = row_band + col_band >= 0.9 * stats[i, cv2.CC_STAT_AREA]
     return (keep[labels].astype(np.uint8)) * 255
 
 

@@ -197,3 +197,15 @@ def test_walls_broken_into_dashes_in_every_row_keep_the_cells_apart():
     assert (g.n_rows, g.n_cols) == (20, 9)
     # only the group labels (三)(四)(五)(六) and the cut-off label at the top are merged
     assert _merged(g) == {(0, 0, 1, 2), (1, 0, 8, 1), (9, 0, 3, 1), (12, 0, 5, 1), (17, 0, 3, 1)}
+
+
+def test_dashed_walls_meeting_dashed_lines_still_count_as_lines():
+    """Where a dashed wall meets a dashed line, their two dashes are one L/T-shaped piece of
+    ink, neither thin nor long: such pieces were dropped as glyphs, so the whole left part of
+    this review/litigation table had no lines and only its last five columns were found."""
+    img = cv2.imread(str(DATA / "dashed_reviews.jpg"))
+    grids = detect_grids(ink_mask(img))
+    assert len(grids) == 1
+    g = grids[0]
+    assert (g.n_rows, g.n_cols) == (4, 15)
+    assert _merged(g) == {(0, 0, 2, 5), (0, 5, 1, 10), (1, 5, 1, 5), (1, 10, 1, 5)}
