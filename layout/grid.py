@@ -464,7 +464,9 @@ def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[
                 A, B = boxes[a], boxes[b]
                 y_over = min(A[3], B[3]) - max(A[1], B[1])
                 x_over = min(A[2], B[2]) - max(A[0], B[0])
-                side = y_over >= 0.5 * min(A[3] - A[1], B[3] - B[1]) and -x_over <= max(2 * char_h, 0.02 * page_w)
+                same_rows = y_over >= 0.8 * max(A[3] - A[1], B[3] - B[1])
+                side = (y_over >= 0.5 * min(A[3] - A[1], B[3] - B[1]) and -x_over <= max(2 * char_h, 0.02 * page_w)
+                        or same_rows and -x_over <= max(4 * char_h, 0.1 * page_w))
                 stacked = x_over >= 0.5 * min(A[2] - A[0], B[2] - B[0]) and -y_over <= 0.8 * char_h
                 if side or stacked:
                     boxes[a] = [min(A[0], B[0]), min(A[1], B[1]), max(A[2], B[2]), max(A[3], B[3])]
