@@ -185,7 +185,8 @@ def read_page(
     # what to read
     cells: list[CellRead] = []
     for gi, g in enumerate(grids):
-        m = g.line_width / 2.0 + 2.0
+        # keep clear of the ruling line and of its dashes left beside it by a tilted or broken scan
+        m = g.line_width / 2.0 + max(2.0, 0.12 * char_h)
         for c in g.cells:
             x0, y0, x1, y1 = c.bbox
             inner = (x0 + m, y0 + m, x1 - m, y1 - m)
