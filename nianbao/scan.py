@@ -45,6 +45,7 @@ class CellRead:
     bbox: Box
     line_boxes: list[Box] = field(default_factory=list)
     texts: list[Recognition] = field(default_factory=list)
+    split_of: int | None = None  # index of the merged grid cell this part was cut from
 
 
 @dataclass
@@ -109,6 +110,70 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
         if (band > 0).sum() < max(4, 0.04 * char_h * char_h) and (e - s) < 0.3 * char_h:
             continue  # specks
         out.append((float(x0 + cols[0]), float(y0 + s), float(x0 + cols[-1] + 1), float(y0 + e)))
+    return out
+
+
+def _split_merged(gi: int, g: Grid, c, text_ink: np.ndarray, char_h: float, margin: float, key: int) -> list[CellRead]:
+    """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
+    scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
+    tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number."""
+    if c.colspan == 1 and c.rowspan == 1:
+        return []
+    x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
+    sub = text_ink[y0:y1, x0:x1] > 0
+    half = max(2, int(0.25 * char_h))
+
+    def cuts(bounds: list[float], proj: np.ndarray, origin: int) -> list[int]:
+        out = []
+        for k, b in enumerate(bounds, start=1):
+            p = int(round(b)) - origin
+            if 0 < p - half and p + half < len(proj) and not proj[p - half:p + half].any() \
+                    and proj[:p - half].any() and proj[p + half:].any():
+                out.append(k)
+        return out
+
+    col_cuts = cuts(g.cols[c.col + 1:c.col + c.colspan], sub.any(axis=0), x0)
+    row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], sub.any(axis=1), y0)
+    if not col_cuts and not row_cuts:
+        return []
+    col_edges = [0] + col_cuts + [c.colspan]
+    row_edges = [0] + row_cuts + [c.rowspan]
+    parts: list[CellRead] = []
+    for ra, rb in zip(row_edges, row_edges[1:]):
+        for ca, cb in zip(col_edges, col_edges[1:]):
+            box = (g.cols[c.col + ca], g.rows[c.row + ra], g.cols[c.col + cb], g.rows[c.row + rb])
+            part = CellRead(gi, c.row + ra, c.col + ca, cb - ca, box, split_of=key)
+            inner = (box[0] + margin, box[1] + margin, box[2] - margin, box[3] - margin)
+            if inner[2] > inner[0] and inner[3] > inner[1]:
+                part.line_boxes = _ink_lines(text_ink, inner, char_h)
+            parts.append(part)
+    return parts
+
+
+def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
+    """Keep the parts of a split merged cell when every part read is a number (or blank);
+    otherwise (a label with a gap at a grid line) put the cell back together."""
+    out: list[CellRead] = []
+    groups: dict[int, list[CellRead]] = {}
+    for cr in cells:
+        if cr.split_of is None:
+            out.append(cr)
+        else:
+            groups.setdefault(cr.split_of, []).append(cr)
+    for parts in groups.values():
+        texts = ["".join(r.text for r in p.texts) for p in parts]
+        if all(not t.strip() or (_is_numberish(t) and NUMBER_RE.match(_norm_num(t))) for t in texts):
+            out.extend(parts)
+            continue
+        first = parts[0]
+        whole = CellRead(first.grid, first.row, first.col, max(p.col + p.colspan for p in parts) - first.col,
+                         (min(p.bbox[0] for p in parts), min(p.bbox[1] for p in parts),
+                          max(p.bbox[2] for p in parts), max(p.bbox[3] for p in parts)))
+        for p in parts:
+            whole.line_boxes += p.line_boxes
+            whole.texts += p.texts
+        out.append(whole)
+    out.sort(key=lambda cr: (cr.grid, cr.row, cr.col))
     return out
 
 
@@ -193,7 +258,8 @@ def read_page(
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
             if inner[2] > inner[0] and inner[3] > inner[1]:
                 cr.line_boxes = _ink_lines(text_ink, inner, char_h)
-            cells.append(cr)
+            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells)) if cr.line_boxes else []
+            cells.extend(parts or [cr])
     pad = max(3.0, 0.2 * char_h)
     crops: list[np.ndarray] = []
     owners: list[tuple[str, int]] = []
@@ -218,6 +284,7 @@ def read_page(
             cells[i].texts.append(r)
         else:
             line_recs[i] = r
+    cells = _keep_numeric_splits(cells)
     _slash_check(cells, text_ink)
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)

@@ -135,3 +135,15 @@ def test_debug_page_png_and_dump(page, tmp_path):
     assert img.shape[:2] == (420, 1240)
     dump = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert dump["kind"] == "image" and dump["grids"] and dump["rows"]
+
+
+def test_value_cells_stay_apart_when_the_wall_between_them_is_lost(page, truth):
+    """A broken scan that loses the wall between two value cells (and the line under one)
+    merged them into one grid cell, read as one number ("3" and "0" became "30")."""
+    img = page.copy()
+    img[255:279, 703:712] = 255  # wall 自然人 | 商业企业 in row 一、本年新收
+    img[276:284, 710:782] = 255  # line under 商业企业 between 一、 and 二、
+    rows = _table_rows(read_scanned_pages([img]))
+    for r, values in zip(rows[3:5], truth["values"][:2]):
+        nums = [c.text for c in r.cells if c.col is not None and c.col >= 3]
+        assert nums == [str(v) for v in values]
