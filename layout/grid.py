@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel
 
-from nianbao.layout.lines import line_masks
+from nianbao.layout.lines import line_masks, remove_lines
 from nianbao.layout.text import estimate_char_height
 
 Box = tuple[float, float, float, float]
@@ -188,6 +188,7 @@ def detect_grids(
     seal_mask: np.ndarray | None = None,
     min_piece_frac: float = 0.3,
     wall_cover: float = 0.3,
+    char_h: float | None = None,
 ) -> list[Grid]:
     """Table grids on a binarised, upright page (ink = 255), top to bottom. ``seal_mask``
     (255 where red seal ink was removed) lets lines broken under a seal be rejoined.
@@ -196,7 +197,8 @@ def detect_grids(
     lines into dashes); a wall or line between two cells is there when its dashes cover
     ``wall_cover`` of its length (see ``_grid_in_region``)."""
     H, W = ink.shape[:2]
-    char_h = estimate_char_height(ink)
+    page_level = char_h is None
+    char_h = char_h or estimate_char_height(ink)
     raw_ink = ink
     ink = _long_components(ink, char_h, min_piece_frac)
     # a ruling line is longer than a few touching characters; a wall at least a character high.
@@ -281,8 +283,37 @@ def detect_grids(
         g = _grid_in_region(region, hsegs, vsegs, raw_ink, char_h, tol, seal, wall_cover)
         if g is not None:
             grids.append(g)
+    if page_level:
+        grids = [g2 for g in grids for g2 in _redo_in_table_font(raw_ink, g, char_h, seal_mask, min_line_length_frac,
+                                                                min_table_width_frac, min_piece_frac, wall_cover)]
     grids.sort(key=lambda g: g.bbox[1])
     return grids
+
+
+def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask, *args) -> list[Grid]:
+    """A table set in a smaller font than the page's body text has thinner, shorter dashes
+    than the page's character height lets count: find its grid again on its own crop with
+    the table's character height."""
+    x0, y0, x1, y1 = (int(round(v)) for v in g.bbox)
+    inner = remove_lines(ink[y0:y1, x0:x1], max(20, int(3 * page_char_h)))
+    table_h = estimate_char_height(inner) if inner.size else page_char_h
+    if table_h >= 0.75 * page_char_h:
+        return [g]
+    m = int(2 * page_char_h)
+    ox, oy = max(0, x0 - m), max(0, y0 - m)
+    crop = ink[oy:y1 + m, ox:x1 + m]
+    seal = seal_mask[oy:y1 + m, ox:x1 + m] if seal_mask is not None else None
+    again = detect_grids(crop, args[0], args[1], seal, args[2], args[3], char_h=table_h)
+    if len(again) != 1 or again[0].n_rows < g.n_rows or again[0].n_rows * again[0].n_cols <= g.n_rows * g.n_cols:
+        return [g]
+    return [_shifted(again[0], ox, oy)]
+
+
+def _shifted(g: Grid, dx: float, dy: float) -> Grid:
+    """The grid moved by (dx, dy) pixels: from a crop's coordinates back to the page's."""
+    box = lambda b: (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)  # noqa: E731
+    return Grid(bbox=box(g.bbox), rows=[round(r + dy, 1) for r in g.rows], cols=[round(c + dx, 1) for c in g.cols],
+                cells=[c.model_copy(update={"bbox": box(c.bbox)}) for c in g.cells], line_width=g.line_width)
 
 
 def _wall_evidence(ink: np.ndarray, rows: list[float], cols: list[float], char_h: float, band: int,

@@ -209,3 +209,17 @@ def test_dashed_walls_meeting_dashed_lines_still_count_as_lines():
     g = grids[0]
     assert (g.n_rows, g.n_cols) == (4, 15)
     assert _merged(g) == {(0, 0, 2, 5), (0, 5, 1, 10), (1, 5, 1, 5), (1, 10, 1, 5)}
+
+
+def test_table_in_a_smaller_font_than_the_body_text_keeps_its_short_dashes():
+    """The review table on this page is set smaller than the body text, and its broken lines
+    are dashes shorter than the page's character height lets count: only the walls between
+    five of its fifteen columns were found, and the table was lost."""
+    from nianbao.ingest import iter_page_images
+
+    pdf = Path(__file__).parent.parent / "fixtures" / "samples" / "008.pdf"
+    page = next(p for p in iter_page_images(pdf) if p.number == 4).image
+    level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
+    grids = detect_grids(ink_mask(level))
+    assert len(grids) == 2  # the end of the applications table, then the review table
+    assert (grids[1].n_rows, grids[1].n_cols) == (4, 15)
