@@ -195,7 +195,9 @@ def detect_grids(
 
     Line pieces from ``min_piece_frac`` of a character height on count (a broken scan cuts
     lines into dashes); a wall or line between two cells is there when its dashes cover
-    ``wall_cover`` of its length (see ``_grid_in_region``)."""
+    ``wall_cover`` of its length (see ``_grid_in_region``). ``char_h`` overrides the page's
+    character height; without it, a table set smaller than the body text is detected again
+    in its own font (``_redo_in_table_font``)."""
     H, W = ink.shape[:2]
     page_level = char_h is None
     char_h = char_h or estimate_char_height(ink)
@@ -284,13 +286,15 @@ def detect_grids(
         if g is not None:
             grids.append(g)
     if page_level:
-        grids = [g2 for g in grids for g2 in _redo_in_table_font(raw_ink, g, char_h, seal_mask, min_line_length_frac,
-                                                                min_table_width_frac, min_piece_frac, wall_cover)]
+        settings = dict(min_line_length_frac=min_line_length_frac, min_table_width_frac=min_table_width_frac,
+                        min_piece_frac=min_piece_frac, wall_cover=wall_cover)
+        grids = [_redo_in_table_font(raw_ink, g, char_h, seal_mask, settings) for g in grids]
     grids.sort(key=lambda g: g.bbox[1])
     return grids
 
 
-def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask, *args) -> list[Grid]:
+def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask: np.ndarray | None,
+                        settings: dict) -> Grid:
     """A table set in a smaller font than the page's body text has thinner, shorter dashes
     than the page's character height lets count: find its grid again on its own crop with
     the table's character height."""
@@ -298,15 +302,15 @@ def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask,
     inner = remove_lines(ink[y0:y1, x0:x1], max(20, int(3 * page_char_h)))
     table_h = estimate_char_height(inner) if inner.size else page_char_h
     if table_h >= 0.75 * page_char_h:
-        return [g]
+        return g
     m = int(2 * page_char_h)
     ox, oy = max(0, x0 - m), max(0, y0 - m)
     crop = ink[oy:y1 + m, ox:x1 + m]
     seal = seal_mask[oy:y1 + m, ox:x1 + m] if seal_mask is not None else None
-    again = detect_grids(crop, args[0], args[1], seal, args[2], args[3], char_h=table_h)
+    again = detect_grids(crop, seal_mask=seal, char_h=table_h, **settings)
     if len(again) != 1 or again[0].n_rows < g.n_rows or again[0].n_rows * again[0].n_cols <= g.n_rows * g.n_cols:
-        return [g]
-    return [_shifted(again[0], ox, oy)]
+        return g
+    return _shifted(again[0], ox, oy)
 
 
 def _shifted(g: Grid, dx: float, dy: float) -> Grid:
