@@ -13,7 +13,8 @@ by the consistency rules (SPEC §3: the rules are a parity check over the matrix
                                           whose rules are not assessable);
                                           lone_stroke_cap if it is a lone "1" (a "/" reads so),
                                           signed_ocr_cap in a column that may be negative
-      base                                otherwise (text-layer readings, blanks, dashes)
+      min(base, unconfirmed_ocr_cap)      a blank, dash or text on a scan (a lost number looks blank)
+      base                                otherwise (text-layer readings)
     missing cells get 0.
 
 A misread digit breaks its row rule and its column rule, so a cell whose rules all hold is
@@ -89,6 +90,12 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
                     cell.reasons.append("a lone stroke read as 1 may be a printed '/'")
             else:
                 conf = base
+        elif cell.page in scanned_pages:
+            # an empty cell, a dash or text on a scan: no rule can confirm it, and a faint
+            # number lost by the scan looks just like a printed blank
+            conf = min(base, settings.unconfirmed_ocr_cap)
+            if base > conf:
+                cell.reasons.append("a blank or dash on a scan may be a number the scan lost")
         else:
             conf = base
         cell.confidence = round(min(1.0, max(0.0, conf)), 4)
