@@ -277,7 +277,7 @@ def detect_grids(
         sel = lab == i
         boxes[int(i)] = [int(xs_[sel].min()), int(ys_[sel].min()), int(xs_[sel].max()) + 1, int(ys_[sel].max()) + 1]
     grids: list[Grid] = []
-    for i, (x0b, y0b, x1b, y1b) in enumerate(_merge_adjacent(list(boxes.values()), char_h, W)):
+    for x0b, y0b, x1b, y1b in _merge_adjacent(list(boxes.values()), char_h, W):
         x, y, w, h = x0b, y0b, x1b - x0b, y1b - y0b
         if w < W * min_table_width_frac or h < max(15, H * 0.01):
             continue

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout import Grid, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
+from nianbao.layout import Grid, GridCell, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import Document, PageInfo, Row, TextCell
@@ -113,7 +113,7 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
     return out
 
 
-def _split_merged(gi: int, g: Grid, c, text_ink: np.ndarray, char_h: float, margin: float, key: int) -> list[CellRead]:
+def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int) -> list[CellRead]:
     """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
     tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number."""
