@@ -236,8 +236,8 @@ def detect_grids(
         """The part of a vertical piece between the first and last horizontal line it meets
         (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't."""
         x, y0, y1, t = seg
-        near = max(tol * 1.5, 0.8 * char_h)  # broken scans leave gaps where lines cross
-        hit = (hs[:, 1] - near <= x) & (hs[:, 2] + near >= x) & (hs[:, 0] >= y0 - near) & (hs[:, 0] <= y1 + near)
+        to_line = max(tol * 1.5, 0.8 * char_h)  # broken scans leave gaps where lines cross
+        hit = (hs[:, 1] - to_line <= x) & (hs[:, 2] + to_line >= x) & (hs[:, 0] >= y0 - to_line) & (hs[:, 0] <= y1 + to_line)
         ys = hs[hit, 0]
         if ys.size and ys.max() - ys.min() < 4:
             # a piece of a wall broken into dashes meets one line only: it must touch it (a

@@ -113,6 +113,14 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
     return out
 
 
+def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) -> list[Box]:
+    """Text lines of a cell's ink, ``margin`` pixels inside its ruling lines."""
+    inner = (box[0] + margin, box[1] + margin, box[2] - margin, box[3] - margin)
+    if inner[2] <= inner[0] or inner[3] <= inner[1]:
+        return []
+    return _ink_lines(text_ink, inner, char_h)
+
+
 def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int) -> list[CellRead]:
     """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
@@ -143,9 +151,7 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
         for ca, cb in zip(col_edges, col_edges[1:]):
             box = (g.cols[c.col + ca], g.rows[c.row + ra], g.cols[c.col + cb], g.rows[c.row + rb])
             part = CellRead(gi, c.row + ra, c.col + ca, cb - ca, box, split_of=key)
-            inner = (box[0] + margin, box[1] + margin, box[2] - margin, box[3] - margin)
-            if inner[2] > inner[0] and inner[3] > inner[1]:
-                part.line_boxes = _ink_lines(text_ink, inner, char_h)
+            part.line_boxes = _cell_lines(text_ink, box, margin, char_h)
             parts.append(part)
     return parts
 
@@ -253,11 +259,8 @@ def read_page(
         # keep clear of the ruling line and of its dashes left beside it by a tilted or broken scan
         m = g.line_width / 2.0 + max(2.0, 0.12 * char_h)
         for c in g.cells:
-            x0, y0, x1, y1 = c.bbox
-            inner = (x0 + m, y0 + m, x1 - m, y1 - m)
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
-            if inner[2] > inner[0] and inner[3] > inner[1]:
-                cr.line_boxes = _ink_lines(text_ink, inner, char_h)
+            cr.line_boxes = _cell_lines(text_ink, c.bbox, m, char_h)
             parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells)) if cr.line_boxes else []
             cells.extend(parts or [cr])
     pad = max(3.0, 0.2 * char_h)
