@@ -108,7 +108,10 @@ def is_sideways(ink: np.ndarray) -> tuple[bool, dict]:
     text = remove_lines(small, max(20, int(3 * char_h)))
     l0 = _line_like_length(text, char_h)
     l90 = _line_like_length(np.ascontiguousarray(text.T), char_h)
-    return l90 > 1.3 * l0 + 1, {"lines_0": round(l0), "lines_90": round(l90), "char_h": round(char_h, 1)}
+    # a sparse page (a signature and a date under a seal) gives a few blobs either way: a turn
+    # needs at least a few lines' worth of evidence on top of the ratio
+    sideways = l90 > 1.3 * l0 + 8 * char_h
+    return sideways, {"lines_0": round(l0), "lines_90": round(l90), "char_h": round(char_h, 1)}
 
 
 # read(crops) -> [(text, confidence)] for text-line crops (BGR)
@@ -155,10 +158,16 @@ def is_upside_down(
     sample = crops[:4]
     res = read(sample + [cv2.rotate(c, cv2.ROTATE_180) for c in sample])
     n = len(sample)
-    up = sum(conf * len(t) for t, conf in res[:n])
-    down = sum(conf * len(t) for t, conf in res[n:])
+    up = sum(conf * _turn_sensitive(t) for t, conf in res[:n])
+    down = sum(conf * _turn_sensitive(t) for t, conf in res[n:])
     scores.update({"read_0": round(up, 2), "read_180": round(down, 2)})
     return down > up * 1.2 and down >= 3.0, scores
+
+
+def _turn_sensitive(text: str) -> int:
+    """Characters that read differently upside down: Chinese characters. A row of table
+    numbers ("0 1 0 1", "/") or punctuation reads just as well both ways up."""
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
 def detect_orientation(
@@ -172,7 +181,7 @@ def detect_orientation(
     ``classify``/``read`` tell 0 from 180 (see ``is_upside_down``); without them an
     upside-down page stays as it is. Text lines for that test are found on the whole page
     (table text included), which is enough for a vote."""
-    from nianbao.layout.text import find_text_lines
+    from nianbao.layout.text import estimate_char_height, find_text_lines
 
     # all of it is measured on a copy of at most ~1400 px (angles don't need more)
     h0, w0 = bgr.shape[:2]
@@ -187,7 +196,11 @@ def detect_orientation(
     if classify is not None or read is not None:
         level_ink = rotate_small(ink, skew, border=0)
         gray = rotate_small(rotate_quadrant(to_gray(bgr), rotation), skew)
-        boxes = [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in find_text_lines(level_ink)]
+        # only boxes about one character high are text lines: a table whose ruling lines are
+        # broken is one tall block, and the pieces of its lines are flat slivers
+        char_h = estimate_char_height(level_ink)
+        boxes = [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in find_text_lines(level_ink, char_h=char_h)
+                 if 0.6 * char_h <= y1 - y0 <= 2 * char_h]
         flip, s2 = is_upside_down(gray, boxes, classify, read)
         scores.update(s2)
         if flip:

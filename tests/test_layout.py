@@ -223,3 +223,37 @@ def test_table_in_a_smaller_font_than_the_body_text_keeps_its_short_dashes():
     grids = detect_grids(ink_mask(level))
     assert len(grids) == 2  # the end of the applications table, then the review table
     assert (grids[1].n_rows, grids[1].n_cols) == (4, 15)
+
+
+def test_sparse_signature_page_under_a_seal_is_not_turned_sideways():
+    """A last page with only the agency's name and the date under a red seal: at some page
+    sizes its few blobs smeared longer across than along, and the page was turned by a
+    quarter (its date then unreadable). A turn now needs a few lines' worth of evidence."""
+    from nianbao.layout.orient import is_sideways
+
+    signature = cv2.imread(str(DATA / "signature_under_seal.jpg"))
+    for width in range(985, 997):
+        page = np.full((2339, 1653, 3), 245, np.uint8)
+        page[157:457, 950:1450] = signature
+        small = cv2.resize(page, (width, 1400), interpolation=cv2.INTER_AREA)
+        assert not is_sideways(ink_mask(small))[0], width
+
+
+@pytest.mark.slow
+def test_table_page_with_broken_lines_is_not_turned_upside_down():
+    """A page that is nearly all table, its ruling lines broken: the "text lines" the 0/180
+    vote read were whole table blocks and rows of 0s, which read as well upside down, so
+    the upright page was turned over and its 140 numbers lost. Only about one line high
+    boxes are read now, and only Chinese characters count."""
+    from nianbao.ocr import get_engine
+    from nianbao.settings import Settings
+
+    engine = get_engine(Settings().ocr)
+
+    def read(crops):
+        return [(r.text, r.confidence) for r in engine.recognize(crops)]
+
+    page = cv2.imread(str(DATA / "broken_table_page.jpg"))
+    assert detect_orientation(page, classify=engine.classify_orientation, read=read).rotation == 0
+    upside = rotate_quadrant(page, 180)
+    assert detect_orientation(upside, classify=engine.classify_orientation, read=read).rotation == 180
