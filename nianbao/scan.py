@@ -24,7 +24,8 @@ import numpy as np
 from nianbao.layout import Grid, GridCell, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.text import estimate_char_height
-from nianbao.models import Document, PageInfo, Row, TextCell
+from nianbao.models import CellKind, Document, PageInfo, Row, TextCell
+from nianbao.numbers import parse_cell
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class CellRead:
     line_boxes: list[Box] = field(default_factory=list)
     texts: list[Recognition] = field(default_factory=list)
     split_of: int | None = None  # index of the merged grid cell this part was cut from
+    whole: bool = False  # the merged cell itself, read too in case its parts are put back together
 
 
 @dataclass
@@ -129,14 +131,20 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
         return []
     x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
     sub = text_ink[y0:y1, x0:x1] > 0
+    m = int(round(margin))  # the cell's own ruling lines (or what is left of them) are no text
+    sub[:m], sub[-m:], sub[:, :m], sub[:, -m:] = False, False, False, False
     half = max(2, int(0.25 * char_h))
+    line = int(g.line_width / 2 + 2)  # what a broken scan left of the lost line itself
 
     def cuts(bounds: list[float], proj: np.ndarray, origin: int) -> list[int]:
         out = []
         for k, b in enumerate(bounds, start=1):
             p = int(round(b)) - origin
-            if 0 < p - half and p + half < len(proj) and not proj[p - half:p + half].any() \
-                    and proj[:p - half].any() and proj[p + half:].any():
+            if not (0 < p - half and p + half < len(proj)):
+                continue
+            near = proj[p - half:p + half].copy()
+            near[half - line:half + line + 1] = False
+            if not near.any() and proj[:p - half].any() and proj[p + half:].any():
                 out.append(k)
         return out
 
@@ -156,9 +164,14 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
     return parts
 
 
+VALUE_KINDS = (CellKind.number, CellKind.zero, CellKind.dash, CellKind.blank)
+
+
 def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
-    """Keep the parts of a split merged cell when every part read is a number (or blank);
-    otherwise (a label with a gap at a grid line) put the cell back together."""
+    """Keep the parts of a split merged cell when every part reads as a value (a number,
+    a dash or blank); when a row's walls were all lost, its label and numbers are one merged
+    cell: the label parts on the left go back together and the numbers stay apart.
+    Otherwise (a label with a gap at a grid line) the merged cell is kept whole."""
     out: list[CellRead] = []
     groups: dict[int, list[CellRead]] = {}
     for cr in cells:
@@ -166,21 +179,36 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
             out.append(cr)
         else:
             groups.setdefault(cr.split_of, []).append(cr)
-    for parts in groups.values():
+    for group in groups.values():
+        whole = next(cr for cr in group if cr.whole)
+        parts = sorted((cr for cr in group if not cr.whole), key=lambda p: (p.bbox[1], p.col))
         texts = ["".join(r.text for r in p.texts) for p in parts]
-        if all(not t.strip() or (_is_numberish(t) and NUMBER_RE.match(_norm_num(t))) for t in texts):
+        numeric = [parse_cell(t, signed=True).kind in VALUE_KINDS for t in texts]
+        k = len(parts)
+        while k > 0 and numeric[k - 1]:
+            k -= 1
+        one_row = len({p.bbox[1] for p in parts}) == 1
+        if k == 0:
             out.extend(parts)
-            continue
-        first = parts[0]
-        whole = CellRead(first.grid, first.row, first.col, max(p.col + p.colspan for p in parts) - first.col,
-                         (min(p.bbox[0] for p in parts), min(p.bbox[1] for p in parts),
-                          max(p.bbox[2] for p in parts), max(p.bbox[3] for p in parts)))
-        for p in parts:
-            whole.line_boxes += p.line_boxes
-            whole.texts += p.texts
-        out.append(whole)
+        elif one_row and len(parts) - k >= 2 and any(t.strip() for t in texts[k:]):
+            out.append(_joined(parts[:k]))
+            out.extend(parts[k:])
+        else:
+            out.append(whole)
     out.sort(key=lambda cr: (cr.grid, cr.row, cr.col))
     return out
+
+
+def _joined(parts: list[CellRead]) -> CellRead:
+    """One cell made of split parts again: their box, their lines and readings in order."""
+    first = parts[0]
+    whole = CellRead(first.grid, first.row, first.col, max(p.col + p.colspan for p in parts) - first.col,
+                     (min(p.bbox[0] for p in parts), min(p.bbox[1] for p in parts),
+                      max(p.bbox[2] for p in parts), max(p.bbox[3] for p in parts)))
+    for p in parts:
+        whole.line_boxes += p.line_boxes
+        whole.texts += p.texts
+    return whole
 
 
 def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
@@ -262,7 +290,9 @@ def read_page(
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
             cr.line_boxes = _cell_lines(text_ink, c.bbox, m, char_h)
             parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells)) if cr.line_boxes else []
-            cells.extend(parts or [cr])
+            if parts:
+                cr.split_of, cr.whole = len(cells), True
+            cells.extend(parts + [cr])
     pad = max(3.0, 0.2 * char_h)
     crops: list[np.ndarray] = []
     owners: list[tuple[str, int]] = []

@@ -147,3 +147,15 @@ def test_value_cells_stay_apart_when_the_wall_between_them_is_lost(page, truth):
     for r, values in zip(rows[3:5], truth["values"][:2]):
         nums = [c.text for c in r.cells if c.col is not None and c.col >= 3]
         assert nums == [str(v) for v in values]
+
+
+@pytest.mark.slow
+def test_row_whose_walls_are_all_lost_keeps_its_label_and_numbers_apart():
+    """A one-line row of a scan with a fifth of every ruling line erased lost all its walls:
+    label and seven numbers were one merged cell read as "2.重复申请1000001", the row had no
+    values and its seven cells went missing. The dashes left of a lost wall are not text, and
+    a merged cell that reads as a label followed by numbers is split at the grid's columns."""
+    img = cv2.imread(str(DATA / "row_without_walls.jpg"))
+    doc = read_scanned_pages([img])
+    row = next(r for r in _table_rows(doc) if "重复申请" in r.cells[0].text)
+    assert [c.text for c in row.cells] == ["2.重复申请", "1", "0", "0", "0", "0", "0", "1"]
