@@ -251,6 +251,12 @@ def detect_grids(
         a, b = float(max(y0, ys.min())), float(min(y1, ys.max()))
         if b - a < 0.7 * (ys.max() - ys.min()):
             return None  # a stroke inside a row, not a wall from line to line
+        # a wall running on a character or more past the first or last line: the table is
+        # open there (continued from or onto another page) and its end row has walls only
+        if ys.min() - y0 >= char_h:
+            a = float(y0)
+        if y1 - ys.max() >= char_h:
+            b = float(y1)
         return (x, a, b, t)
 
     vsegs = [w for w in (walls(s) for s in vsegs_all) if w is not None]
@@ -489,7 +495,8 @@ def _too_close(bounds: list[float], seen: list[int], min_gap: float) -> list[int
 
 def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[list[int]]:
     """Join pieces of one table that a band erased across all its lines split apart: boxes
-    side by side over the same rows, or one just under the other over the same columns."""
+    side by side over the same rows, or one just under the other over the same columns, or
+    a lone line a row above or below a table (its border, the row's walls all lost)."""
     boxes = [list(b) for b in boxes]
     merged = True
     while merged:
@@ -503,7 +510,12 @@ def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[
                 side = (y_over >= 0.5 * min(A[3] - A[1], B[3] - B[1]) and -x_over <= max(2 * char_h, 0.02 * page_w)
                         or same_rows and -x_over <= max(4 * char_h, 0.1 * page_w))
                 stacked = x_over >= 0.5 * min(A[2] - A[0], B[2] - B[0]) and -y_over <= 0.8 * char_h
-                if side or stacked:
+                # a lone ruling line over or under a table, a row away: the table's top or
+                # bottom border where every wall of that row was lost
+                flat = [Z for Z in (A, B) if Z[3] - Z[1] <= 0.5 * char_h]
+                border = (len(flat) == 1 and x_over >= 0.8 * (flat[0][2] - flat[0][0])
+                          and -y_over <= 3 * char_h)
+                if side or stacked or border:
                     boxes[a] = [min(A[0], B[0]), min(A[1], B[1]), max(A[2], B[2]), max(A[3], B[3])]
                     del boxes[b]
                     merged = True

@@ -257,3 +257,22 @@ def test_table_page_with_broken_lines_is_not_turned_upside_down():
     assert detect_orientation(page, classify=engine.classify_orientation, read=read).rotation == 0
     upside = rotate_quadrant(page, 180)
     assert detect_orientation(upside, classify=engine.classify_orientation, read=read).rotation == 180
+
+
+def test_last_row_whose_walls_are_all_lost_keeps_the_tables_bottom_line():
+    """Every wall of the review table's value row was erased: the bottom line stood alone a
+    row under the rest of the table, was dropped as too small to be a table, and the grid
+    ended halfway through the row of numbers (15 values lost)."""
+    img = cv2.imread(str(DATA / "open_bottom_row.jpg"))
+    grids = detect_grids(ink_mask(img))
+    assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
+    assert abs(grids[0].rows[-1] - 588) <= 4  # the bottom line under the numbers
+
+
+def test_table_continued_from_the_previous_page_keeps_its_open_first_row():
+    """The applications table goes on from the page before: its first row has walls but no
+    top line, and the walls were cut at the first line, so the row (seven numbers) was lost."""
+    img = cv2.imread(str(DATA / "row_without_walls.jpg"))
+    grids = detect_grids(ink_mask(img))
+    assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (16, 10)
+    assert grids[0].rows[1] - grids[0].rows[0] > 100  # the open row, up to the walls' top
