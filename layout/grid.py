@@ -251,13 +251,20 @@ def detect_grids(
         a, b = float(max(y0, ys.min())), float(min(y1, ys.max()))
         if b - a < 0.7 * (ys.max() - ys.min()):
             return None  # a stroke inside a row, not a wall from line to line
-        # a wall running on a character or more past the first or last line: the table is
-        # open there (continued from or onto another page) and its end row has walls only
-        if ys.min() - y0 >= char_h:
+        # a wall running on, mostly inked, a character or more past the first or last line:
+        # the table is open there (continued from or onto another page), its end row has
+        # walls only (a wall joined across a gap to a glyph stroke below is not inked there)
+        if ys.min() - y0 >= char_h and inked(x, y0, ys.min()) >= 0.7:
             a = float(y0)
-        if y1 - ys.max() >= char_h:
+        if y1 - ys.max() >= char_h and inked(x, ys.max(), y1) >= 0.7:
             b = float(y1)
         return (x, a, b, t)
+
+    def inked(x: float, y0: float, y1: float) -> float:
+        """Share of the rows from y0 to y1 with vertical line ink at x."""
+        xi, r = int(round(x)), int(max(2, tol / 2))
+        col = vmask[int(y0):int(y1) + 1, max(0, xi - r):xi + r + 1]
+        return float((col.max(axis=1) > 0).mean()) if col.size else 0.0
 
     vsegs = [w for w in (walls(s) for s in vsegs_all) if w is not None]
     # rebuild a clean line mask from the accepted segments, then group into tables
@@ -510,10 +517,10 @@ def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[
                 side = (y_over >= 0.5 * min(A[3] - A[1], B[3] - B[1]) and -x_over <= max(2 * char_h, 0.02 * page_w)
                         or same_rows and -x_over <= max(4 * char_h, 0.1 * page_w))
                 stacked = x_over >= 0.5 * min(A[2] - A[0], B[2] - B[0]) and -y_over <= 0.8 * char_h
-                # a lone ruling line over or under a table, a row away: the table's top or
-                # bottom border where every wall of that row was lost
+                # a lone ruling line as wide as a table, a row over or under it: the table's
+                # top or bottom border where every wall of that row was lost
                 flat = [Z for Z in (A, B) if Z[3] - Z[1] <= 0.5 * char_h]
-                border = (len(flat) == 1 and x_over >= 0.8 * (flat[0][2] - flat[0][0])
+                border = (len(flat) == 1 and x_over >= 0.8 * max(A[2] - A[0], B[2] - B[0])
                           and -y_over <= 3 * char_h)
                 if side or stacked or border:
                     boxes[a] = [min(A[0], B[0]), min(A[1], B[1]), max(A[2], B[2]), max(A[3], B[3])]
