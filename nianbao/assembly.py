@@ -66,7 +66,8 @@ def value_like(text: str) -> bool:
         return False
     pv = parse_cell(text, signed=True)
     if pv.kind in (CellKind.number, CellKind.zero, CellKind.dash):
-        return not _CJK.search(text.replace("万元", "").replace("元", "").replace("无", ""))
+        # "无" and "一" (how OCR reads a printed "—") are dashes, not labels
+        return not _CJK.search(text.replace("万元", "").replace("元", "").replace("无", "").replace("一", ""))
     return pv.kind == CellKind.unreadable and not _CJK.search(text) and len(t) <= 12
 
 

@@ -85,3 +85,33 @@ def test_ocr_garbled_labels_align_in_order():
     matcher = LabelMatcher([n for t in trows for n in t.spec.names])
     ids = [m.trow.row_id for m in align_rows(cands, trows, matcher, AssemblySettings())]
     assert ids == ["new_received", "carried_over", "disclosed", "partially_disclosed"]
+
+
+def test_dash_read_as_yi_keeps_its_row():
+    """OCR reads a printed "—" as the character "一": the 规章 row's three dashes made it a
+    label-only row, so the 规范性文件 numbers below were placed on 规章 and 规范性文件
+    itself went missing."""
+    def grid_row(*texts: str) -> Row:
+        return Row(kind="table", table_index=0, exact_cells=True,
+                   cells=[TextCell(text=t, col=j, confidence=0.98) for j, t in enumerate(texts)])
+
+    rows = [
+        Row(kind="text", cells=[TextCell(text="二、主动公开政府信息情况")]),
+        Row(kind="table", table_index=0, exact_cells=True, cells=[TextCell(text="第二十条第（一）项", col=0, colspan=4)]),
+        grid_row("信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"),
+        grid_row("规章", "一", "一", "一"),
+        grid_row("规范性文件", "0", "0", "7"),
+        Row(kind="table", table_index=0, exact_cells=True, cells=[TextCell(text="第二十条第（五）项", col=0, colspan=4)]),
+        grid_row("信息内容", "上一年项目数量", "本年增/减", "处理决定数量"),
+        grid_row("行政许可", "5", "0", "33"),
+        grid_row("其他对外管理服务事项", "3", "9", "11"),
+        Row(kind="table", table_index=0, exact_cells=True, cells=[TextCell(text="第二十条第（六）项", col=0, colspan=4)]),
+        grid_row("信息内容", "上一年项目数量", "本年增/减", "处理决定数量"),
+        grid_row("行政处罚", "6", "一", "0"),
+        grid_row("行政强制", "5", "15", "0"),
+    ]
+    active = _parse(rows).table("active_disclosure")
+    assert [active.cell("art20_1.regulations", c).kind for c in ("made_this_year", "published_this_year", "published_total")] \
+        == [CellKind.dash] * 3
+    assert [active.cell("art20_1.normative_documents", c).value
+            for c in ("made_this_year", "published_this_year", "published_total")] == [0, 0, 7]
