@@ -458,6 +458,19 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
         return None
     wall = np.array([[v_present(j, r) if 0 < j < nc else True for j in range(nc + 1)] for r in range(nr)])
     line = np.array([[h_present(i, c) if 0 < i < nr else True for c in range(nc)] for i in range(nr + 1)])
+    # a column whose wall was lost in every row: a clear vertical gap with text on both sides
+    # in two rows or more, inside a wide column
+    text = cv2.bitwise_and(crop, cv2.bitwise_not(cv2.bitwise_or(vmask, hmask)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    dots = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < 0.35 * char_h
+    dots[0] = False  # what a faint lost wall leaves: dots, not glyphs
+    text[dots[labels]] = 0
+    for j, x, present in reversed(_gap_columns(text, rows_c, cols_c, char_h, band)):
+        cols.insert(j + 1, x + ox)
+        cols_c.insert(j + 1, x)
+        wall = np.insert(wall, j + 1, present, axis=1)
+        line = np.insert(line, j + 1, line[:, j], axis=1)
+        nc += 1
     # cells as rectangles, in reading order: grow right while the wall is missing in every
     # row of the cell, then down while the line is missing under every column of it. A wall
     # missing in one row only merges that row's cells, never floods the grid.
@@ -480,6 +493,59 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=[round(r, 1) for r in rows],
                 cols=[round(c, 1) for c in cols], cells=cells, line_width=round(lw, 1))
+
+
+def _gap_columns(text: np.ndarray, rows: list[float], cols: list[float], char_h: float,
+                 band: int) -> list[tuple[int, float, list[bool]]]:
+    """Columns whose ruling line was lost in every row, found from the text: inside a column
+    at least twice the typical width, an x where two rows or more hold two blocks of text
+    with one clear gap between them, a character or more and much wider than any other gap
+    in the row (two numbers, two header labels side by side in one cell). The wall is there in the rows with that gap or with no text across x,
+    missing where text runs across (a label merged over both columns).
+    Returns (column index, x, wall present per row), left to right."""
+    widths = np.diff(cols)
+    if len(widths) < 2:
+        return []
+    typical = float(np.median(widths))
+    min_gap = max(3, int(round(char_h)))
+    out: list[tuple[int, float, list[bool]]] = []
+    for j in range(len(cols) - 1):
+        if widths[j] < 2 * typical or widths[j] < 4 * char_h:
+            continue
+        x0, x1 = int(cols[j]) + band + 2, int(cols[j + 1]) - band - 1
+        profiles = []
+        for r in range(len(rows) - 1):
+            y0, y1 = int(rows[r]) + band + 2, int(rows[r + 1]) - band - 1
+            profiles.append((text[y0:y1, x0:x1] > 0).any(axis=0) if y1 > y0 and x1 > x0 else np.zeros(0, bool))
+        votes = np.zeros(max(0, x1 - x0), int)
+        for prof in profiles:
+            if prof.size == 0 or not prof.any():
+                continue
+            ink_at = np.flatnonzero(prof)
+            steps = np.diff(ink_at)
+            if steps.size == 0:
+                continue
+            # two blocks of text and one clear gap between them, much wider than any other
+            # (a label's glyphs have many gaps of about the same size)
+            g = int(steps.argmax())
+            wide = steps[g]
+            others = np.delete(steps, g)
+            if wide < max(min_gap, 0.15 * prof.size) or (others.size and others.max() > wide / 3):
+                continue
+            votes[ink_at[g] + 1:ink_at[g + 1]] += 1
+        if votes.size == 0 or votes.max() < 2:
+            continue
+        best = np.flatnonzero(votes == votes.max())
+        # the middle of the widest run of best votes
+        runs = np.split(best, np.flatnonzero(np.diff(best) > 1) + 1)
+        run = max(runs, key=len)
+        x = float(x0 + (run[0] + run[-1]) / 2.0)
+        if x - cols[j] < 1.5 * char_h or cols[j + 1] - x < 1.5 * char_h:
+            continue
+        xi = int(round(x)) - x0
+        present = [prof.size == 0 or not prof[max(0, xi - 1):xi + 2].any() for prof in profiles]
+        out.append((j, x, present))
+    return out
 
 
 def _lone(sides_present: int, meets_a_line) -> bool:

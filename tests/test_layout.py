@@ -286,3 +286,15 @@ def test_section_heading_under_a_table_is_not_taken_for_an_open_row():
     grids = detect_grids(ink)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (17, 4)
     assert abs(grids[0].rows[-1] - 842) <= 4  # the table's bottom line, above the heading
+
+
+def test_column_whose_wall_was_lost_in_every_row_is_found_from_the_gap_in_its_text():
+    """The wall between 结果维持 and 结果纠正 of the review table was too faint to survive in
+    any row: the grid had 14 columns, "13" and "1" were one cell read as "131" and the whole
+    row of 15 numbers was shifted. Two rows (the header and the numbers) show two blocks of
+    text with one clear gap at the same place: that is the lost column."""
+    ink = cv2.imread(str(DATA / "lost_column_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
+    grids = detect_grids(ink)
+    assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
+    g = grids[0]
+    assert all(g.cell_at(3, c).colspan == 1 for c in range(15))  # the row of numbers, one per column
