@@ -243,7 +243,9 @@ def detect_grids(
             # a piece of a wall broken into dashes meets one line only: it must touch it (a
             # glyph near a line keeps a margin); whether its column is a wall is decided by
             # the whole column (it must meet lines at crossings, see _grid_in_region)
-            touch = max(3.0, tol)
+            # (or come near it and be longer than any glyph stroke: a long dash of a wall
+            # broken at both ends)
+            touch = max(3.0, tol) if y1 - y0 < 1.5 * char_h else to_line
             y = float(ys.mean())
             return (x, y0, y1, t) if min(abs(y - y0), abs(y - y1)) <= touch else None
         if ys.size < 2:

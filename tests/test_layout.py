@@ -298,3 +298,14 @@ def test_column_whose_wall_was_lost_in_every_row_is_found_from_the_gap_in_its_te
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     g = grids[0]
     assert all(g.cell_at(3, c).colspan == 1 for c in range(15))  # the row of numbers, one per column
+
+
+def test_wall_broken_at_both_ends_into_one_long_dash_still_counts():
+    """Between 总计 and 结果维持 the wall of the header row was one long dash that met neither
+    line (gaps at both ends): it was taken for a glyph stroke, the column was lost and the
+    review row's 15 numbers could not be placed. A thin piece longer than any glyph stroke
+    that comes near a line is a wall."""
+    ink = cv2.imread(str(DATA / "long_dash_wall_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
+    grids = detect_grids(ink)
+    assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
+    assert all(grids[0].cell_at(2, c).colspan == 1 for c in range(15))  # 结果维持 … 总计, one per column
