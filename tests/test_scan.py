@@ -159,3 +159,17 @@ def test_row_whose_walls_are_all_lost_keeps_its_label_and_numbers_apart():
     doc = read_scanned_pages([img])
     row = next(r for r in _table_rows(doc) if "重复申请" in r.cells[0].text)
     assert [c.text for c in row.cells] == ["2.重复申请", "1", "0", "0", "0", "0", "0", "1"]
+
+
+@pytest.mark.slow
+def test_cells_under_a_red_seal_read_without_the_seals_residue():
+    """Seal ink was turned into a pale grey, and its rim was too pale to count as red: the
+    binarised page kept the seal's outline, characters and star as specks, and the cells
+    under it read "BO", "NO3", "e0号" instead of 0. Seal over paper now turns to the
+    paper's tone (the red channel tells it from black print under the stamp)."""
+    from nianbao.ingest import iter_page_images
+
+    page = next(p for p in iter_page_images(SAMPLES / "010.pdf") if p.number == 3).image
+    rows = _table_rows(read_scanned_pages([page]))
+    publication = next(r for r in rows if any("出版物" in c.text for c in r.cells))
+    assert [c.text for c in publication.cells[-7:]] == ["0"] * 7
