@@ -189,17 +189,17 @@ def detect_grids(
     min_piece_frac: float = 0.3,
     wall_cover: float = 0.3,
     char_h: float | None = None,
+    table_font: bool = True,
 ) -> list[Grid]:
     """Table grids on a binarised, upright page (ink = 255), top to bottom. ``seal_mask``
     (255 where red seal ink was removed) lets lines broken under a seal be rejoined.
 
     Line pieces from ``min_piece_frac`` of a character height on count (a broken scan cuts
     lines into dashes); a wall or line between two cells is there when its dashes cover
-    ``wall_cover`` of its length (see ``_grid_in_region``). ``char_h`` overrides the page's
-    character height; without it, a table set smaller than the body text is detected again
-    in its own font (``_redo_in_table_font``)."""
+    ``wall_cover`` of its length (see ``_grid_in_region``). ``char_h`` is the page's
+    character height (estimated when not given); with ``table_font``, a table set smaller
+    than the body text is detected again in its own font (``_redo_in_table_font``)."""
     H, W = ink.shape[:2]
-    page_level = char_h is None
     char_h = char_h or estimate_char_height(ink)
     raw_ink = ink
     ink = _long_components(ink, char_h, min_piece_frac)
@@ -300,7 +300,7 @@ def detect_grids(
         g = _grid_in_region(region, hsegs, vsegs, raw_ink, char_h, tol, seal, wall_cover)
         if g is not None:
             grids.append(g)
-    if page_level:
+    if table_font:
         settings = dict(min_line_length_frac=min_line_length_frac, min_table_width_frac=min_table_width_frac,
                         min_piece_frac=min_piece_frac, wall_cover=wall_cover)
         grids = [_redo_in_table_font(raw_ink, g, char_h, seal_mask, settings) for g in grids]
@@ -322,7 +322,7 @@ def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask:
     ox, oy = max(0, x0 - m), max(0, y0 - m)
     crop = ink[oy:y1 + m, ox:x1 + m]
     seal = seal_mask[oy:y1 + m, ox:x1 + m] if seal_mask is not None else None
-    again = detect_grids(crop, seal_mask=seal, char_h=table_h, **settings)
+    again = detect_grids(crop, seal_mask=seal, char_h=table_h, table_font=False, **settings)
     if len(again) != 1 or again[0].n_rows < g.n_rows or again[0].n_rows * again[0].n_cols <= g.n_rows * g.n_cols:
         return g
     return _shifted(again[0], ox, oy)

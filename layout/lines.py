@@ -11,11 +11,9 @@ def line_masks(ink: np.ndarray, min_h_len: int, min_v_len: int, gap: int = 3) ->
 
     A short closing first bridges small breaks (broken/faint scans), then an opening with a
     long thin kernel keeps only straight runs at least ``min_*_len`` pixels long."""
-    k_close_h = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
-    k_close_v = cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap))
-    h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, k_close_h)
+    h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))) if gap > 1 else ink
     h = cv2.morphologyEx(h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, min_h_len), 1)))
-    v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, k_close_v)
+    v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap))) if gap > 1 else ink
     v = cv2.morphologyEx(v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, min_v_len))))
     return h, v
 

@@ -271,7 +271,7 @@ def read_page(
     ink = binarize(gray)
     char_h = estimate_char_height(ink)
     grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal, min_piece_frac=lay.min_piece_frac,
-                         wall_cover=lay.wall_cover)
+                         wall_cover=lay.wall_cover, char_h=char_h)
     t["grids"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     # drop specks (scan noise) so blank cells stay blank
