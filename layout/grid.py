@@ -190,6 +190,7 @@ def detect_grids(
     wall_cover: float = 0.3,
     char_h: float | None = None,
     table_font: bool = True,
+    glyph_h: float | None = None,
 ) -> list[Grid]:
     """Table grids on a binarised, upright page (ink = 255), top to bottom. ``seal_mask``
     (255 where red seal ink was removed) lets lines broken under a seal be rejoined.
@@ -198,9 +199,12 @@ def detect_grids(
     lines into dashes); a wall or line between two cells is there when its dashes cover
     ``wall_cover`` of its length (see ``_grid_in_region``). ``char_h`` is the page's
     character height (estimated when not given); with ``table_font``, a table set smaller
-    than the body text is detected again in its own font (``_redo_in_table_font``)."""
+    than the body text is detected again in its own font (``_redo_in_table_font``).
+    ``glyph_h`` is the tallest text on the page (a table's headings may be set larger than
+    its cells): no glyph stroke is longer; ``char_h`` when not given."""
     H, W = ink.shape[:2]
     char_h = char_h or estimate_char_height(ink)
+    glyph_h = max(char_h, glyph_h or 0.0)
     raw_ink = ink
     ink = _long_components(ink, char_h, min_piece_frac)
     # a ruling line is longer than a few touching characters; a wall at least a character high.
@@ -245,7 +249,7 @@ def detect_grids(
             # the whole column (it must meet lines at crossings, see _grid_in_region)
             # (or come near it and be longer than any glyph stroke: a long dash of a wall
             # broken at both ends)
-            touch = max(3.0, tol) if y1 - y0 < 1.5 * char_h else to_line
+            touch = max(3.0, tol) if y1 - y0 < 1.5 * glyph_h else to_line
             y = float(ys.mean())
             return (x, y0, y1, t) if min(abs(y - y0), abs(y - y1)) <= touch else None
         if ys.size < 2:
@@ -322,7 +326,7 @@ def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask:
     ox, oy = max(0, x0 - m), max(0, y0 - m)
     crop = ink[oy:y1 + m, ox:x1 + m]
     seal = seal_mask[oy:y1 + m, ox:x1 + m] if seal_mask is not None else None
-    again = detect_grids(crop, seal_mask=seal, char_h=table_h, table_font=False, **settings)
+    again = detect_grids(crop, seal_mask=seal, char_h=table_h, table_font=False, glyph_h=page_char_h, **settings)
     if len(again) != 1 or again[0].n_rows < g.n_rows or again[0].n_rows * again[0].n_cols <= g.n_rows * g.n_cols:
         return g
     return _shifted(again[0], ox, oy)

@@ -309,3 +309,17 @@ def test_wall_broken_at_both_ends_into_one_long_dash_still_counts():
     grids = detect_grids(ink)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     assert all(grids[0].cell_at(2, c).colspan == 1 for c in range(15))  # 结果维持 … 总计, one per column
+
+
+def test_heading_strokes_of_a_small_font_table_are_not_taken_for_long_dashes():
+    """In the second pass over a table set smaller than the body text, the strokes of its
+    heading 第二十条第（一）项 (body-size) were longer than 1.5 of the table's characters
+    and were taken for long dashes of broken walls: four spurious columns. What counts as
+    longer than any glyph is measured against the page's text, not the table's."""
+    from nianbao.ingest import iter_page_images
+
+    pdf = Path(__file__).parent.parent / "fixtures" / "samples" / "004.pdf"
+    page = next(p for p in iter_page_images(pdf) if p.number == 1).image
+    level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
+    grids = detect_grids(ink_mask(level), seal_mask=red_mask(level))
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 4)]
