@@ -506,8 +506,9 @@ def _gap_columns(text: np.ndarray, rows: list[float], cols: list[float], char_h:
     """Columns whose ruling line was lost in every row, found from the text: inside a column
     at least twice the typical width, an x where two rows or more hold two blocks of text
     with one clear gap between them, a character or more and much wider than any other gap
-    in the row (two numbers, two header labels side by side in one cell). The wall is there in the rows with that gap or with no text across x,
-    missing where text runs across (a label merged over both columns).
+    in the row (two numbers, two header labels side by side in one cell). The wall is there
+    in the rows with no text across x, missing where text runs across (a label merged over
+    both columns).
     Returns (column index, x, wall present per row), left to right."""
     widths = np.diff(cols)
     if len(widths) < 2:

@@ -131,7 +131,7 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
         return []
     x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
     sub = text_ink[y0:y1, x0:x1] > 0
-    m = int(round(margin))  # the cell's own ruling lines (or what is left of them) are no text
+    m = max(1, int(round(margin)))  # the cell's own ruling lines (or what is left of them) are no text
     sub[:m], sub[-m:], sub[:, :m], sub[:, -m:] = False, False, False, False
     half = max(2, int(0.25 * char_h))
     line = int(g.line_width / 2 + 2)  # what a broken scan left of the lost line itself
@@ -143,7 +143,7 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
             if not (0 < p - half and p + half < len(proj)):
                 continue
             near = proj[p - half:p + half].copy()
-            near[half - line:half + line + 1] = False
+            near[max(0, half - line):half + line + 1] = False
             if not near.any() and proj[:p - half].any() and proj[p + half:].any():
                 out.append(k)
         return out
