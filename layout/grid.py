@@ -230,6 +230,7 @@ def detect_grids(
     hj = _join_collinear(hsegs, tol, 3 * char_h, seal, horizontal=True, bridge=bridge, cross=vsegs_all, near=near,
                          long_piece=1.5 * char_h)
     vsegs_all = [s[:4] for s in vj]
+    longest_piece = {s[:4]: s[5] for s in vj}
     # a joined line must be long, mostly inked and hold one long piece (not a row of dashes)
     hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= wall_cover * (s[2] - s[1]) and s[4] >= 2.5 * char_h]
     if not hsegs:
@@ -247,9 +248,9 @@ def detect_grids(
             # a piece of a wall broken into dashes meets one line only: it must touch it (a
             # glyph near a line keeps a margin); whether its column is a wall is decided by
             # the whole column (it must meet lines at crossings, see _grid_in_region)
-            # (or come near it and be longer than any glyph stroke: a long dash of a wall
-            # broken at both ends)
-            touch = max(3.0, tol) if y1 - y0 < 1.5 * glyph_h else to_line
+            # (or come near it in one piece longer than any glyph stroke: a long dash of a
+            # wall broken at both ends; not glyph strokes joined across the gaps between them)
+            touch = max(3.0, tol) if longest_piece.get(seg, 0.0) < 1.5 * glyph_h else to_line
             y = float(ys.mean())
             return (x, y0, y1, t) if min(abs(y - y0), abs(y - y1)) <= touch else None
         if ys.size < 2:

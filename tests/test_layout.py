@@ -323,3 +323,14 @@ def test_heading_strokes_of_a_small_font_table_are_not_taken_for_long_dashes():
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
     grids = detect_grids(ink_mask(level), seal_mask=red_mask(level))
     assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 4)]
+
+
+def test_glyph_strokes_joined_over_a_table_are_not_a_long_wall_dash():
+    """Vertical strokes of the paragraph above the review table, joined across the gaps
+    between them, made one long "dash" ending near the table's top line: it was taken for a
+    wall, the table grew up over the paragraph and lost a column. Only one piece longer
+    than any glyph stroke counts as a long dash."""
+    ink = cv2.imread(str(DATA / "paragraph_over_table_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
+    grids = detect_grids(ink)
+    assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
+    assert abs(grids[0].rows[0] - 578) <= 4  # the table's top line, under the paragraph
