@@ -34,6 +34,9 @@ class RowSpec(BaseModel):
     label: str
     aliases: list[str] = Field(default_factory=list)
     optional: bool = False  # only output when the report prints it (other version's rows, provincial rows)
+    # rows of the other version this one adds up (2019's （六）其他处理 = 2021's three sub-rows):
+    # a report prints one or the other, and the rules count what it printed
+    stands_for: list[str] = Field(default_factory=list)
 
     @property
     def names(self) -> list[str]:

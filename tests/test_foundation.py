@@ -240,3 +240,17 @@ def test_cli_schema_prints_json_schema():
 def test_image_less_pdf_fails_with_the_reason():
     with pytest.raises(InputFileError, match="no text layer and no images"):
         parse_file(DATA / "blank_page.pdf")
+
+
+def test_sum_of_results_is_checked_when_the_2019_other_handling_row_stands_for_the_2021_rows(tmp_path):
+    """A 2021 report printing the 2019 single （六）其他处理 row: the three 2021 sub-rows are
+    not printed, and with them in the sum （七）总计 = （一）+…+（六） was never assessable,
+    so an agency's arithmetic error there went unreported."""
+    text = MIXED_2021.replace("（七）总计\t3\t0\t0\t0\t0\t0\t3", "（七）总计\t4\t0\t0\t0\t0\t0\t4")
+    path = tmp_path / "broken_sum.txt"
+    path.write_text(text, "utf-8")
+    report = parse_file(path)
+    status = {(c.rule, c.subject): c.status for c in report.checks}
+    assert status[("applications.result_total", "natural_person")] == CheckStatus.failed
+    assert status[("applications.result_total", "commercial_enterprise")] == CheckStatus.passed
+    assert not any(c.subject == "other_no_fee" for c in report.checks)  # an unprinted row has no rule
