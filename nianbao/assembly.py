@@ -203,6 +203,8 @@ def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate],
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
         label, values = split_row(row, layout)
+        if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
+            label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
             values = []  # the rest of the label of the row above, cut by a page break
         if values and (row.kind == "table" or len(values) >= 2):
@@ -218,6 +220,27 @@ def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate],
             pending_context.append(label)
             pending_context = pending_context[-2:]
     return cands, label_only
+
+
+_VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")
+
+
+def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[str, list[TextCell]]:
+    """A table row a PDF's table finder missed (open at a page top) comes as text lines: its
+    label's first line, a line of numbers only, the label's last line. The numbers are the
+    row's values; the short label-only lines just above and below are its label."""
+    row = doc.rows[i]
+    values = [TextCell(text=v, confidence=row.cells[0].confidence, bbox=row.cells[0].bbox)
+              for v in row.cells[0].text.split()]
+    parts: list[str] = []
+    for j in (i - 1, i + 1):
+        if start <= j < end:
+            other = doc.rows[j]
+            text = " ".join(c.text for c in other.cells).strip()
+            if other.kind == "text" and other.page == row.page and text and len(text) <= 30 \
+                    and not re.search(r"\d", text.lstrip("0123456789.．、")):
+                parts.append(text)
+    return "".join(parts), values
 
 
 _ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nianbao.assembly import align_rows, Candidate, TemplateRow
 from nianbao.labels import LabelMatcher
-from nianbao.models import CellKind, Document, Row, SourceInfo, TextCell, load_template
+from nianbao.models import CellKind, CheckStatus, Document, Row, SourceInfo, TextCell, load_template
 from nianbao.pipeline import parse_document
 from nianbao.settings import AssemblySettings, Settings
 
@@ -115,3 +115,21 @@ def test_dash_read_as_yi_keeps_its_row():
         == [CellKind.dash] * 3
     assert [active.cell("art20_1.normative_documents", c).value
             for c in ("made_this_year", "published_this_year", "published_total")] == [0, 0, 7]
+
+
+def test_row_a_pdf_table_finder_missed_at_a_page_top_is_read_from_its_text_lines():
+    """A born-digital PDF's table continued on the next page with its first row open at the
+    top: the table finder left that row out, it came as three text lines (label start, the
+    numbers, label end) and its seven cells went missing, hiding a broken （七）总计 rule."""
+    from report_text import parse_text, report_text
+
+    text = report_text(cells={("applications", "unable_unclear", "natural_person"): "2",
+                              ("applications", "unable_unclear", "total"): "2"})
+    lines = text.splitlines()
+    k = next(i for i, line in enumerate(lines) if line.startswith("3.补正后申请内容仍不明确"))
+    lines[k:k + 1] = ["3.补正后申请内容仍", "2 0 0 0 0 0 2", "不明确"]
+    report = parse_text("\n".join(lines) + "\n")
+    app = report.table("applications")
+    assert [app.cell("unable_unclear", c).value for c in ("natural_person", "commercial_enterprise", "total")] == [2, 0, 2]
+    failed = {(c.rule, c.subject) for c in report.checks if c.status == CheckStatus.failed}
+    assert ("applications.result_total", "natural_person") in failed  # the 2 is not in （七）总计
