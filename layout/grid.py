@@ -229,8 +229,6 @@ def detect_grids(
                          long_piece=1.5 * char_h)
     hj = _join_collinear(hsegs, tol, 3 * char_h, seal, horizontal=True, bridge=bridge, cross=vsegs_all, near=near,
                          long_piece=1.5 * char_h)
-    vsegs_all = [s[:4] for s in vj]
-    longest_piece = {s[:4]: s[5] for s in vj}
     # a joined line must be long, mostly inked and hold one long piece (not a row of dashes)
     hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= wall_cover * (s[2] - s[1]) and s[4] >= 2.5 * char_h]
     if not hsegs:
@@ -239,8 +237,9 @@ def detect_grids(
 
     def walls(seg):
         """The part of a vertical piece between the first and last horizontal line it meets
-        (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't."""
-        x, y0, y1, t = seg
+        (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't.
+        ``seg`` is a joined piece (x, top, bottom, thickness, inked length, longest piece)."""
+        x, y0, y1, t, _, longest = seg
         to_line = max(tol * 1.5, 0.8 * char_h)  # broken scans leave gaps where lines cross
         hit = (hs[:, 1] - to_line <= x) & (hs[:, 2] + to_line >= x) & (hs[:, 0] >= y0 - to_line) & (hs[:, 0] <= y1 + to_line)
         ys = hs[hit, 0]
@@ -250,7 +249,7 @@ def detect_grids(
             # the whole column (it must meet lines at crossings, see _grid_in_region)
             # (or come near it in one piece longer than any glyph stroke: a long dash of a
             # wall broken at both ends; not glyph strokes joined across the gaps between them)
-            touch = max(3.0, tol) if longest_piece.get(seg, 0.0) < 1.5 * glyph_h else to_line
+            touch = max(3.0, tol) if longest < 1.5 * glyph_h else to_line
             y = float(ys.mean())
             return (x, y0, y1, t) if min(abs(y - y0), abs(y - y1)) <= touch else None
         if ys.size < 2:
@@ -273,7 +272,7 @@ def detect_grids(
         col = vmask[int(y0):int(y1) + 1, max(0, xi - r):xi + r + 1]
         return float((col.max(axis=1) > 0).mean()) if col.size else 0.0
 
-    vsegs = [w for w in (walls(s) for s in vsegs_all) if w is not None]
+    vsegs = [w for w in (walls(s) for s in vj) if w is not None]
     # rebuild a clean line mask from the accepted segments, then group into tables
     clean_v = np.zeros_like(vmask)
     for x, y0, y1, t in vsegs:
