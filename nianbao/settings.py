@@ -63,6 +63,9 @@ class Limits(BaseModel):
     max_zip_members: int = 2000
     max_zip_uncompressed_mb: int = 2000
     max_zip_ratio: int = 200  # uncompressed/compressed size of one member (above 1 MiB)
+    # wall-clock limit for parsing one file (batch workers and server workers): past it the
+    # worker is killed and the file fails with a clear reason; the batch or queue goes on
+    parse_timeout_s: float = 600.0
 
 
 class Settings(BaseSettings):
