@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import Enum
 
 from nianbao.models import CellKind
 
@@ -77,13 +78,53 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
     return ParsedValue(value, kind, unit, factor, notes)
 
 
-def is_value_text(text: str) -> bool:
-    """True when the text of a cell reads as a value (number, dash, blank-like) rather than a label."""
+class ValueClass(str, Enum):
+    """What the text of one table cell is, as far as its characters tell.
+
+    The one answer to "does this text read as a value?" for every stage (scan, assembly,
+    review): a stage picks the classes it accepts, it does not re-derive them.
+    """
+
+    value = "value"  # a number other than 0 (look-alike letters allowed: "1O" is 10)
+    zero = "zero"
+    blank = "blank"  # nothing printed
+    dash = "dash"  # "—", "/", "无", and 一 (how OCR reads a printed "—")
+    garbled = "garbled"  # digits with characters that make no number ("1a2"): a value OCR garbled
+    label = "label"  # words: a row or column label, a heading, a note
+
+
+# the classes a printed value cell can hold (a label is the only thing that is not a value)
+VALUE_CLASSES = frozenset({ValueClass.value, ValueClass.zero, ValueClass.dash, ValueClass.garbled})
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_MAX_GARBLED_LEN = 12  # longer digit-and-letter strings are notes or codes, not a misread cell
+
+
+def classify(text: str) -> ValueClass:
+    """Classify a cell's text by one rule.
+
+    Empty is blank; a dash character is a dash; text that parses as a number (units 元/万元,
+    thousands separators, look-alike letters and signs allowed) is a value or zero, unless it
+    carries Chinese characters other than its unit — then it is a label ("5件以上", "1.重复申请");
+    digits that do not parse, with no Chinese and at most 12 characters, are garbled; anything
+    else is a label.
+    """
     t = normalize_text(text)
     if t == "":
-        return False
+        return ValueClass.blank
     pv = parse_cell(t, signed=True)
-    return pv.kind in (CellKind.number, CellKind.zero, CellKind.dash) and pv.read_factor >= 0.8
+    if pv.kind == CellKind.blank:
+        return ValueClass.blank
+    if _CJK.search(t.replace("万元", "").replace("元", "").replace("无", "").replace("一", "")):
+        return ValueClass.label
+    if pv.kind == CellKind.dash:
+        return ValueClass.dash
+    if pv.kind == CellKind.zero:
+        return ValueClass.zero
+    if pv.kind == CellKind.number:
+        return ValueClass.value
+    if pv.kind == CellKind.unreadable and len(t) <= _MAX_GARBLED_LEN:
+        return ValueClass.garbled
+    return ValueClass.label
 
 
 def to_wan(value: float | int | None, unit: str | None) -> float | None:
