@@ -235,7 +235,7 @@ def check(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the findings as CSV here.")] = None,
 ) -> None:
     """Findings beyond one table: body text vs tables, and continuity across consecutive years."""
-    from nianbao.years import run_check
+    from nianbao.check import run_check
 
     try:
         run_check(path, json_out, csv_out)
