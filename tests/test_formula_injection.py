@@ -113,3 +113,19 @@ def test_formula_cell_text_is_neutralised_in_the_long_csv_and_findings_csv(evil_
     with open(path, encoding="utf-8-sig", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["agency"] == "'" + EVIL_AGENCY and row["message"] == "'+cmd|' /C calc'!A0" and row["year"] == "2022"
+
+
+def test_formula_cell_text_is_neutralised_in_the_review_page_csv(evil_batch: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from nianbao.review import create_app
+
+    report = Report.model_validate_json(next(evil_batch.glob("*-*.json")).read_text("utf-8"))
+    cell = report.cells()[0]
+    cell.text = "=cmd|' /C calc'!A0"
+    result = tmp_path / "r.json"
+    result.write_text(report.model_dump_json(), encoding="utf-8")
+    client = TestClient(create_app([result], user=lambda req: "tester"))
+    body = client.get("/review/export/r.csv").text
+    rows = {(r["table"], r["row"], r["col"]): r for r in csv.DictReader(io.StringIO(body))}
+    assert rows[cell.key]["text"] == "'" + cell.text
