@@ -187,3 +187,24 @@ def test_no_import_cycle_between_dataset_and_years() -> None:
     code = "import sys, nianbao.years, nianbao.results; print('nianbao.dataset' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_a_torn_last_line_of_a_corrections_log_does_not_poison_the_result(batch_dir) -> None:
+    """A kill in the middle of an append leaves half a line: it is ignored, the next event
+    starts on its own line, and the export still has the report and its earlier correction."""
+    from nianbao.corrections import log_path_for
+    from nianbao.dataset import export, read_export
+
+    _, out = batch_dir
+    result = _result_of(out, SEEDS[1])
+    first = Correction(who="alice", action="correct", table="applications", row="new_received",
+                       col="natural_person", old_value=1, new_value=7, machine_value=1)
+    append_correction(result, first)
+    with open(log_path_for(result), "a", encoding="utf-8") as fh:
+        fh.write('{"who": "bob", "action": "corr')
+    assert [e.id for e in load_corrections(result)] == [first.id]
+    second = Correction(who="carol", action="accept", table="applications", row="new_received", col="total")
+    append_correction(result, second)
+    assert [e.id for e in load_corrections(result)] == [first.id, second.id]  # the torn half-line is cut off
+    rows = export(out, "csv", out.parent / "x.csv")
+    assert rows and any(r["corrected"] for r in read_export(out.parent / "x.csv"))
