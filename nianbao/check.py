@@ -13,7 +13,14 @@ from typing import Any
 from nianbao.dataset import read_export
 from nianbao.models import Report
 from nianbao.results import BadResultError, load_results, read_report, result_entries, warn_bad
-from nianbao.years import ReportView, all_findings, finding_row, views_from_export_rows, write_findings_csv, write_findings_json
+from nianbao.years import (
+    ReportView,
+    all_findings,
+    finding_row,
+    views_from_export_rows,
+    write_findings_csv,
+    write_findings_json,
+)
 
 
 def load_views(path: str | Path, on_bad: Callable[[BadResultError], None] = warn_bad) -> list[ReportView]:
@@ -21,7 +28,8 @@ def load_views(path: str | Path, on_bad: Callable[[BadResultError], None] = warn
     left out), a Report JSON file (or a JSON list of Reports), or an export file."""
     p = Path(path)
     if p.is_dir():
-        return [ReportView.from_report(item.report, item.entry.file) for item in load_results(result_entries(p), on_bad)]
+        loaded = load_results(result_entries(p), on_bad)
+        return [ReportView.from_report(item.report, item.entry.file) for item in loaded]
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(p.read_bytes())
@@ -66,7 +74,8 @@ def run_check(path: str | Path, json_out: str | Path | None = None, csv_out: str
                   f"{res.held} cross-year equation(s) hold, {len(res.findings)} broken, "
                   f"{len(res.not_assessable)} not assessable; "
                   f"{sum(1 for f in findings if f.kind == 'text_vs_table')} text-vs-table finding(s)"
-                  + (f"; {unnamed} report(s) without agency or year left out of the cross-year checks" if unnamed else "")
+                  + (f"; {unnamed} report(s) without agency or year left out of the cross-year checks"
+                     if unnamed else "")
                   + (f"; {len(skipped)} result file(s) skipped (do not load)" if skipped else ""))
     for line in res.not_assessable:
         console.print(f"  not assessable: {line}", highlight=False)

@@ -31,7 +31,7 @@ def temp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` to fill a temporary file, fsync it, then rename it over ``path``.
 
     For writers that want a path (openpyxl, pyarrow); on any error the temporary file is
@@ -48,7 +48,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def atomic_write_stream(path: str | Path, write: Callable[[IO[str]], None], *, encoding: str = "utf-8",
+def atomic_write_stream(path: str | Path, write: Callable[[IO[str]], object], *, encoding: str = "utf-8",
                         newline: str | None = None) -> None:
     """Like :func:`atomic_write` for a writer of text to an open file handle (csv, json)."""
 

@@ -138,10 +138,10 @@ class BadResultError(ValueError):
 
 
 def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(x) for x in err.get("loc", ()))
-        return f"{exc.error_count()} error(s), first: {where + ': ' if where else ''}{err.get('msg', exc)}"
+    if isinstance(exc, ValidationError) and exc.errors():
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        return f"{exc.error_count()} error(s), first: {where + ': ' if where else ''}{err['msg']}"
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     text = str(exc).strip().splitlines()

@@ -18,7 +18,6 @@ from nianbao import __version__
 from nianbao.batch import load_index, run_batch
 from nianbao.corrections import Correction, append_correction, load_corrections
 from nianbao.fileio import atomic_write, atomic_write_text, sha256_file
-from nianbao.models import Report
 from nianbao.results import (BadResultError, find_source, is_current, load_results, read_report, result_entries,
                              stale_reason)
 from nianbao.review import ReviewStore, discover_results
