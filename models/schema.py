@@ -165,6 +165,8 @@ class Report(BaseModel):
     statements: list[Statement] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    nianbao_version: str = ""  # the nianbao that parsed it ("" = not recorded, an older result)
+    settings_hash: str = ""  # Settings.results_hash() of the settings it was parsed with
 
     def table(self, table_id: str) -> Table | None:
         for t in self.tables:

@@ -1,16 +1,14 @@
 """Parse many reports into a result folder: resumable by content hash, one bad file never
 stops the run, and nothing is left half-written when interrupted.
 
-Layout of the output folder ``DIR``::
+The folder's layout is described in :mod:`nianbao.results`, which also reads it.
 
-    DIR/<name>-<sha12>.json   one Report JSON per distinct file content (Report.model_dump_json)
-    DIR/index.jsonl           append-only log, one line per finished file (done or failed);
-                              the last line for a path wins; a torn last line is ignored
-    DIR/errors.jsonl          the files that failed in the latest run, with the reason
-    DIR/summary.json          totals of the latest run
-
-A re-run hashes every input: a content whose result file exists is skipped, a changed file
-(new sha256) is parsed again. Failed files are tried again on a re-run (``retry_failed``).
+A re-run hashes every input: a content whose result file exists, loads, and is current (same
+nianbao version and result-changing settings, :func:`nianbao.results.stale_reason`) is skipped;
+a changed file (new sha256), a corrupt result or a stale one is parsed again (the summary says
+how many and why). Failed files are tried again on a re-run (``retry_failed``). Every file gets
+``Settings.limits.parse_timeout_s``: past it its worker is stopped and the file fails with that
+reason; the batch goes on.
 
 Work runs in a process pool (spawn/forkserver; each worker process keeps its OCR engine
 cached across files) or as Ray tasks; in both cases the driver alone writes the folder.
@@ -18,18 +16,21 @@ cached across files) or as Ray tasks; in both cases the driver alone writes the 
 
 from __future__ import annotations
 
+import faulthandler
 import glob
-import hashlib
 import importlib
 import json
 import multiprocessing
 import os
-import re
+import shutil
 import signal
 import socket
+import sys
+import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -37,13 +38,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from nianbao.fileio import atomic_write_text, remove_stale_temps, sha256_file
+from nianbao.results import (ERRORS_NAME, INDEX_NAME, RESERVED_NAMES, SUMMARY_NAME, BadResultError, IndexWriter,
+                             load_index, read_report, result_name, stale_reason)
 from nianbao.settings import Settings
 
+# re-exported for callers that import them from here (the server worker, tests)
+__all__ = ["ERRORS_NAME", "INDEX_NAME", "RESERVED_NAMES", "SUMMARY_NAME", "atomic_write_text", "collect_inputs",
+           "load_index", "print_summary", "process_file", "result_name", "run_batch", "sha256_file"]
+
 DEFAULT_PARSER = "nianbao.pipeline:parse_file"
-INDEX_NAME = "index.jsonl"
-ERRORS_NAME = "errors.jsonl"
-SUMMARY_NAME = "summary.json"
-RESERVED_NAMES = {INDEX_NAME, ERRORS_NAME, SUMMARY_NAME}
 INPUT_SUFFIXES = {
     ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
     ".html", ".htm", ".docx", ".txt", ".md", ".tsv",
@@ -91,37 +95,6 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-def result_name(path: str | Path, sha256: str) -> str:
-    """``<stem>-<sha12>.json``: readable, and two files with one name never collide."""
-    stem = _UNSAFE.sub("_", Path(path).stem).strip("._") or "report"
-    return f"{stem[:80]}-{sha256[:12]}.json"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write under a temporary name in the same folder, fsync, then rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -162,19 +135,65 @@ def _settings(settings_json: str | None) -> Settings:
     return s
 
 
-def process_file(path: str, parser: str = DEFAULT_PARSER, settings_json: str | None = None) -> dict[str, Any]:
+TIMEOUT_HEADER = "Timeout ("  # how faulthandler starts what it writes when its timer fires
+
+
+@contextmanager
+def parse_time_limit(seconds: float | None, marker: str | Path | None = None) -> Iterator[None]:
+    """End this process (exit status 1) when the block runs longer than ``seconds``.
+
+    The watchdog is :func:`faulthandler.dump_traceback_later`: a C thread that needs no GIL,
+    so it stops a parse stuck in native code (OCR, a PDF library) too. Before exiting it writes
+    "Timeout (…)!" and the stack to ``marker`` (else stderr), which tells the driver that the
+    worker died of the time limit, not of a crash (:func:`timed_out`). No limit when
+    ``seconds`` is None or not positive.
+    """
+    if not seconds or seconds <= 0:
+        yield
+        return
+    fh = open(marker, "w", encoding="utf-8") if marker else sys.stderr
+    faulthandler.dump_traceback_later(seconds, exit=True, file=fh)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        if marker:
+            fh.close()
+            Path(marker).unlink(missing_ok=True)
+
+
+def timed_out(marker: str | Path) -> bool:
+    """Did the worker that had ``marker`` die of :func:`parse_time_limit`?"""
+    try:
+        with open(marker, encoding="utf-8", errors="replace") as fh:
+            return fh.read(len(TIMEOUT_HEADER)) == TIMEOUT_HEADER
+    except OSError:
+        return False
+
+
+def timeout_outcome(seconds: float) -> dict[str, Any]:
+    """The failure of a file that ran past the parse time limit (a property of the content)."""
+    return {"ok": False, "error_type": "ParseTimeout", "deterministic": True, "seconds": seconds,
+            "reason": f"parsing took longer than the time limit of {seconds:g} s "
+                      "(settings limits.parse_timeout_s); the worker was stopped"}
+
+
+def process_file(path: str, parser: str = DEFAULT_PARSER, settings_json: str | None = None,
+                 time_limit_s: float | None = None, time_limit_marker: str | None = None) -> dict[str, Any]:
     """Parse one file; never raises. Runs in a worker process (pool, Ray task or server worker).
 
     Returns ``{"ok": True, "report_json", "pages", "cells", ...}`` or
     ``{"ok": False, "error_type", "reason", "deterministic"}``; ``deterministic`` is True for
-    the project's own input errors (the same bytes will fail the same way again).
+    the project's own input errors (the same bytes will fail the same way again). With
+    ``time_limit_s`` the worker process ends itself past that time (:func:`parse_time_limit`).
     """
     from nianbao.errors import NianbaoError
 
     t0 = time.perf_counter()
     try:
         settings = _settings(settings_json)
-        report = _resolve(parser)(path, settings)
+        with parse_time_limit(time_limit_s, time_limit_marker):
+            report = _resolve(parser)(path, settings)
         stats = report_stats(report, settings.confidence.silent_threshold)
         return {"ok": True, "report_json": report.model_dump_json(indent=1), "seconds": time.perf_counter() - t0, **stats}
     except NianbaoError as e:
@@ -206,6 +225,7 @@ def _worker_init(parser: str, settings_json: str | None) -> None:
 class Task:
     path: Path
     sha256: str
+    result: str | None = None  # the result file to (over)write; None: a new name from path and sha256
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -213,59 +233,80 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def run_local(tasks: list[Task], workers: int, parser: str, settings_json: str | None) -> Iterator[tuple[Task, dict]]:
+def run_local(tasks: list[Task], workers: int, parser: str, settings_json: str | None,
+              time_limit_s: float | None = None) -> Iterator[tuple[Task, dict]]:
     """A process pool; yields (task, outcome) as files finish.
 
     Survives worker crashes (a native library dying on a bad file): the files that were in
     flight when the pool broke are run again one at a time, so that only the file that
-    really kills its worker is failed ("WorkerCrashed"); then parallel work resumes.
+    really kills its worker is failed ("WorkerCrashed"); then parallel work resumes. A worker
+    that ends itself at the time limit (:func:`parse_time_limit`) leaves a marker naming its
+    file, which fails as "ParseTimeout" at once; the others in flight are run again.
     """
+    markers = Path(tempfile.mkdtemp(prefix="nianbao-batch-"))
     pending = deque(tasks)
     suspects: deque[Task] = deque()
-    while pending or suspects:
-        solo = bool(suspects)
-        pool = ProcessPoolExecutor(max_workers=1 if solo else workers, mp_context=_mp_context(),
-                                   initializer=_worker_init, initargs=(parser, settings_json))
-        inflight: dict[Future, Task] = {}
-        try:
-            while True:
-                source, limit = (suspects, 1) if solo else (pending, workers * 2)
-                broken = False
-                while source and len(inflight) < limit:
-                    t = source.popleft()
-                    try:
-                        inflight[pool.submit(process_file, str(t.path), parser, settings_json)] = t
-                    except BrokenProcessPool:
-                        source.appendleft(t)
-                        broken = True
+
+    def marker(t: Task) -> Path:
+        return markers / f"{t.sha256}.timeout"
+
+    def submit(pool: ProcessPoolExecutor, t: Task) -> Future:
+        marker(t).unlink(missing_ok=True)
+        return pool.submit(process_file, str(t.path), parser, settings_json, time_limit_s, str(marker(t)))
+
+    try:
+        while pending or suspects:
+            solo = bool(suspects)
+            pool = ProcessPoolExecutor(max_workers=1 if solo else workers, mp_context=_mp_context(),
+                                       initializer=_worker_init, initargs=(parser, settings_json))
+            inflight: dict[Future, Task] = {}
+            try:
+                while True:
+                    source, limit = (suspects, 1) if solo else (pending, workers * 2)
+                    broken = False
+                    while source and len(inflight) < limit:
+                        t = source.popleft()
+                        try:
+                            inflight[submit(pool, t)] = t
+                        except BrokenProcessPool:
+                            source.appendleft(t)
+                            broken = True
+                            break
+                    if not inflight and not broken:
                         break
-                if not inflight and not broken:
-                    break
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED) if inflight else (set(), set())
-                for fut in done:
-                    t = inflight.pop(fut)
-                    try:
-                        outcome = fut.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        if solo:
-                            yield t, {"ok": False, "error_type": "WorkerCrashed", "deterministic": False,
-                                      "reason": "the worker process died while parsing this file"}
-                        else:
-                            suspects.append(t)
-                        continue
-                    yield t, outcome
-                if broken:
-                    suspects.extend(inflight.values())  # in flight when the pool broke: retry alone
-                    inflight.clear()
-                    break
-                if solo and not suspects and not inflight:
-                    break  # every suspect is settled: back to parallel work
-        except BaseException:
-            _kill_pool(pool)
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+                    done, _ = wait(inflight, return_when=FIRST_COMPLETED) if inflight else (set(), set())
+                    for fut in done:
+                        t = inflight.pop(fut)
+                        try:
+                            outcome = fut.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            if timed_out(marker(t)):
+                                yield t, timeout_outcome(time_limit_s or 0.0)
+                            elif solo:
+                                yield t, {"ok": False, "error_type": "WorkerCrashed", "deterministic": False,
+                                          "reason": "the worker process died while parsing this file"}
+                            else:
+                                suspects.append(t)
+                            continue
+                        yield t, outcome
+                    if broken:
+                        for t in inflight.values():  # in flight when the pool broke: retry alone
+                            if timed_out(marker(t)):
+                                yield t, timeout_outcome(time_limit_s or 0.0)
+                            else:
+                                suspects.append(t)
+                        inflight.clear()
+                        break
+                    if solo and not suspects and not inflight:
+                        break  # every suspect is settled: back to parallel work
+            except BaseException:
+                _kill_pool(pool)
+                raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        shutil.rmtree(markers, ignore_errors=True)
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
@@ -278,11 +319,12 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | None,
-            address: str | None = None) -> Iterator[tuple[Task, dict]]:
+            address: str | None = None, time_limit_s: float | None = None) -> Iterator[tuple[Task, dict]]:
     """One Ray task per file (``ray.init()`` locally with ``workers`` CPUs, or join ``address``).
 
     At most ``2 * workers`` tasks are in flight, so results stream back and are written
-    by the driver as they come; Ray retries a task once if its worker process dies.
+    by the driver as they come; Ray retries a task once if its worker process dies (also when
+    it ended itself at the parse time limit, which the failure's reason then names).
     """
     try:
         import ray
@@ -316,15 +358,16 @@ def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | N
             while pending or inflight:
                 while pending and len(inflight) < limit:
                     t = pending.pop()
-                    inflight[remote.remote(str(t.path), parser, settings_json)] = t
+                    inflight[remote.remote(str(t.path), parser, settings_json, time_limit_s)] = t
                 ready, _ = ray.wait(list(inflight), num_returns=1)
                 for ref in ready:
                     t = inflight.pop(ref)
                     try:
                         outcome = ray.get(ref)
-                    except Exception as e:  # worker crashed twice, node lost, ...
+                    except Exception as e:  # worker crashed or timed out twice, node lost, ...
+                        limit = f" (past the parse time limit of {time_limit_s:g} s, or a crash)" if time_limit_s else ""
                         outcome = {"ok": False, "error_type": type(e).__name__, "deterministic": False,
-                                   "reason": f"Ray task failed: {str(e).splitlines()[0] if str(e) else e!r}"[:2000]}
+                                   "reason": f"Ray task failed{limit}: {str(e).splitlines()[0] if str(e) else e!r}"[:2000]}
                     yield t, outcome
         except BaseException:
             for ref in inflight:
@@ -375,49 +418,38 @@ class BatchSummary:
     interrupted: bool = False
     executor: str = "local"
     workers: int = 1
+    # parsed again although a result was there: why -> how many ("parsed with other settings",
+    # "parsed by nianbao 0.0.9, this is 0.1.0", "result file did not load")
+    reparsed: dict[str, int] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
 
 
-def load_index(out_dir: str | Path) -> dict[str, dict]:
-    """The latest index entry per input path (a torn last line is ignored)."""
-    path = Path(out_dir) / INDEX_NAME
-    entries: dict[str, dict] = {}
-    if not path.exists():
-        return entries
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
+def _reusable_results(index: dict[str, dict], out_dir: Path, settings: Settings) -> tuple[dict[str, dict], dict[str, tuple[str, str]]]:
+    """Split the finished entries of the index: the results to keep (by sha256), and the contents
+    to parse again (sha256 -> (result file name, why)): a result file that does not load
+    (corrupt, truncated) or that another nianbao version or other settings wrote. Each result
+    file is read once."""
+    keep: dict[str, dict] = {}
+    redo: dict[str, tuple[str, str]] = {}
+    verdict: dict[str, str | None] = {}
+    for e in index.values():
+        name, sha = e.get("result"), e.get("sha256")
+        if e.get("status") != "done" or not isinstance(name, str) or not isinstance(sha, str):
+            continue
+        if not (out_dir / name).is_file():
+            continue
+        if name not in verdict:
             try:
-                e = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            entries[e["path"]] = e
-    return entries
-
-
-def _done_by_sha(entries: dict[str, dict], out_dir: Path) -> dict[str, dict]:
-    by_sha: dict[str, dict] = {}
-    for e in entries.values():
-        if e.get("status") == "done" and (out_dir / e["result"]).exists():
-            by_sha[e["sha256"]] = e
-    return by_sha
-
-
-class _Index:
-    """Append-only index writer: each entry is one write of one line, fsynced."""
-
-    def __init__(self, out_dir: Path):
-        self.fh = open(out_dir / INDEX_NAME, "a", encoding="utf-8")
-
-    def append(self, entry: dict) -> None:
-        self.fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-
-    def close(self) -> None:
-        self.fh.close()
+                verdict[name] = stale_reason(read_report(out_dir / name), settings)
+            except BadResultError:
+                verdict[name] = "result file did not load"
+        if verdict[name] is None:
+            keep[sha] = e
+        elif sha not in keep:
+            redo[sha] = (name, verdict[name])  # type: ignore[assignment]
+    for sha in keep:
+        redo.pop(sha, None)
+    return keep, redo
 
 
 def run_batch(
@@ -444,16 +476,17 @@ def run_batch(
     workers = max(1, workers or default_workers(settings))
     t_start = time.perf_counter()
     summary = BatchSummary(out_dir=str(out), executor=executor, workers=workers)
-    for stale in out.glob(".*.tmp"):  # left by a run that was killed mid-write
-        stale.unlink(missing_ok=True)
+    remove_stale_temps(out)  # left by a run that was killed mid-write
     stream: Iterator[tuple[Task, dict]] | None = None
+    time_limit = settings.limits.parse_timeout_s
 
     files = collect_inputs(inputs)
     summary.files = len(files)
     index = load_index(out)
-    done_sha = _done_by_sha(index, out)
+    done_sha, redo = _reusable_results(index, out, settings)
+    reparsed: Counter[str] = Counter()
     failed_paths = {p for p, e in index.items() if e.get("status") == "failed"}
-    idx = _Index(out)
+    idx = IndexWriter(out)
     errors: list[dict] = []
     todo: list[Task] = []
     seen_sha: dict[str, Task] = {}
@@ -497,21 +530,25 @@ def run_batch(
             if sha in seen_sha:
                 duplicates.append((t, seen_sha[sha]))
                 continue
+            if sha in redo:  # overwrite the old result: its reviewers' corrections log stays beside it
+                t.result, why = redo[sha]
+                reparsed[why] += 1
             seen_sha[sha] = t
             todo.append(t)
+        summary.reparsed = dict(reparsed)
 
         # 2. parse
         if executor == "ray":
-            stream = run_ray(todo, workers, parser, settings_json, ray_address)
+            stream = run_ray(todo, workers, parser, settings_json, ray_address, time_limit)
         elif executor == "local":
-            stream = run_local(todo, workers, parser, settings_json)
+            stream = run_local(todo, workers, parser, settings_json, time_limit)
         else:
             raise ValueError(f"unknown executor {executor!r}; use local or ray")
         results: dict[str, dict] = {}
         with _progress(console, progress, len(todo)) as bar:
             for task, outcome in stream:
                 if outcome.get("ok"):
-                    name = result_name(task.path, task.sha256)
+                    name = task.result or result_name(task.path, task.sha256)
                     atomic_write_text(out / name, outcome["report_json"])
                     entry = {"path": str(task.path), "sha256": task.sha256, "status": "done", "result": name,
                              **{k: outcome[k] for k in ("pages", "cells", "low_confidence", "broken_rules")},
@@ -607,6 +644,7 @@ def print_summary(summary: BatchSummary, console: Any = None) -> None:
         ("low-confidence cells", summary.low_confidence),
         ("broken rules", summary.broken_rules),
         ("failures", summary.failed),
+        *([("parsed again", "; ".join(f"{n} {why}" for why, n in summary.reparsed.items()))] if summary.reparsed else []),
         ("time", f"{summary.seconds:.1f} s"),
         ("throughput", f"{summary.pages_per_second:.2f} pages/s, {summary.files_per_second:.2f} files/s "
                        f"({summary.executor}, {summary.workers} workers)"),

@@ -103,10 +103,9 @@ def _emit(fh, reports, format: OutputFormat) -> None:
 
 
 def _write(path: Path, reports, format: OutputFormat) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        _emit(fh, reports, format)
-    tmp.replace(path)
+    from nianbao.fileio import atomic_write_stream
+
+    atomic_write_stream(path, lambda fh: _emit(fh, reports, format), newline="")
 
 
 @app.command()
@@ -235,7 +234,7 @@ def check(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the findings as CSV here.")] = None,
 ) -> None:
     """Findings beyond one table: body text vs tables, and continuity across consecutive years."""
-    from nianbao.years import run_check
+    from nianbao.check import run_check
 
     try:
         run_check(path, json_out, csv_out)

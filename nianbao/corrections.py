@@ -51,16 +51,39 @@ def log_path_for(result_path: str | Path) -> Path:
     return p.with_name(p.name.removesuffix(".json") + ".corrections.jsonl")
 
 
-def _read_events(lines) -> list[Correction]:
-    return [Correction.model_validate_json(line) for line in (raw.strip() for raw in lines) if line]
+def _read_events(text: str) -> list[Correction]:
+    """The events of a log. A last line without its newline is a write a kill cut short: it is
+    ignored (and cut off by the next append, :func:`_append_line`). Any other line that does not
+    load raises (a damaged audit log is reported, never silently shortened)."""
+    lines = text.split("\n")
+    torn = lines.pop() if lines else ""  # "" when the text ends with a newline
+    events = [Correction.model_validate_json(line) for line in (raw.strip() for raw in lines) if line]
+    if torn.strip():
+        try:
+            events.append(Correction.model_validate_json(torn))
+        except ValueError:
+            pass
+    return events
+
+
+def _append_line(fh, line: str) -> None:
+    """Append one line at the end of a log open in "a+" mode under its lock; fsynced."""
+    fh.flush()
+    fd = fh.fileno()
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":  # a torn write: never committed, cut it off
+        os.ftruncate(fd, os.pread(fd, size, 0).rfind(b"\n") + 1)
+    fh.seek(0, os.SEEK_END)
+    fh.write(line + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def load_corrections(result_path: str | Path) -> list[Correction]:
     path = log_path_for(result_path)
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as fh:
-        return _read_events(fh)
+    return _read_events(path.read_text(encoding="utf-8"))
 
 
 def default_reviewer() -> str:
@@ -85,12 +108,10 @@ class StaleWriteError(Exception):
 def append_correction(result_path: str | Path, event: Correction) -> None:
     """Append one event under an exclusive lock (several reviewers may share a server)."""
     path = log_path_for(result_path)
-    with path.open("a", encoding="utf-8") as fh:
+    with path.open("a+", encoding="utf-8") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            fh.write(event.model_dump_json() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            _append_line(fh, event.model_dump_json())
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -111,7 +132,7 @@ def append_if_unchanged(
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             fh.seek(0)
-            events = _read_events(fh)
+            events = _read_events(fh.read())
             newer = [e for e in events[base_version:] if (e.table, e.row, e.col) == key]
             if base_version > len(events) or newer:
                 cur = effective_values(events).get(key)
@@ -119,10 +140,7 @@ def append_if_unchanged(
                                       cur.new_value if cur is not None else None)
             event = make_event(events)
             event.base_version = base_version
-            fh.seek(0, os.SEEK_END)
-            fh.write(event.model_dump_json() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            _append_line(fh, event.model_dump_json())
             return event, len(events) + 1
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)

@@ -12,17 +12,18 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from nianbao.batch import INDEX_NAME, RESERVED_NAMES, load_index
-from nianbao.corrections import Correction, apply_corrections, effective_values, load_corrections
+from nianbao.fileio import atomic_write
 from nianbao.models import Report, load_template
 from nianbao.models.template import TEMPLATE_VERSIONS
-from nianbao.output import long_rows
+from nianbao.output import from_csv_safe, csv_safe, long_rows, starts_like_formula
+from nianbao.results import (BadResultError, LoadedResult, ResultEntry, load_result, load_results, result_entries,
+                             warn_bad)
 from nianbao.settings import Settings
+from nianbao.years import FINDINGS_SCHEMA, findings_table
 
 Format = Literal["csv", "parquet", "xlsx"]
 
@@ -48,43 +49,17 @@ CORRECTED_FILL = "C6EFCE"  # value set or accepted by a reviewer
 MISSING_FILL = "EDEDED"  # template cell not found in the document
 
 
-@dataclass
-class Entry:
-    """One report of the data set: the name to show and where its result JSON is."""
-
-    file: str
-    result: Path
-
-
-@dataclass
-class Loaded:
-    entry: Entry
-    report: Report  # with corrections applied
-    corrected: set[tuple[str, str, str]]
-    reviewed: dict[tuple[str, str, str], Correction]  # the correction or acceptance in force per cell
-
-
-def entries_from_dir(result_dir: str | Path) -> list[Entry]:
-    """Reports in a batch folder: the latest finished entry per input path of ``index.jsonl``;
-    without an index, every ``*.json`` result file in the folder."""
-    d = Path(result_dir)
-    if not d.is_dir():
-        raise FileNotFoundError(f"{d}: no such folder")
-    if (d / INDEX_NAME).exists():
-        out = [Entry(p, d / e["result"]) for p, e in load_index(d).items()
-               if e.get("status") == "done" and (d / e["result"]).exists()]
-    else:
-        out = [Entry(p.name, p) for p in d.glob("*.json") if p.name not in RESERVED_NAMES]
-    return sorted(out, key=lambda e: e.file)
+Entry = ResultEntry  # one report of the data set: the name to show and where its result JSON is
+Loaded = LoadedResult  # a result with its corrections applied
+entries_from_dir = result_entries  # the reports of a results folder (nianbao.results)
 
 
 def load_entries(entries: Iterable[Entry]) -> Iterator[Loaded]:
-    """Read each result and replay its corrections log on top."""
+    """Read each result and replay its corrections log on top, one per entry and in order;
+    a result that does not load raises :class:`nianbao.results.BadResultError` (one line
+    naming the file). :func:`export` skips such a file instead (:func:`nianbao.results.load_results`)."""
     for e in entries:
-        report = Report.model_validate_json(e.result.read_text(encoding="utf-8"))
-        events = load_corrections(e.result)
-        report, corrected = apply_corrections(report, events)
-        yield Loaded(e, report, corrected, effective_values(events))
+        yield load_result(e)
 
 
 # ---------------------------------------------------------------- rows
@@ -202,13 +177,14 @@ def _csv_text(v: Any) -> str:
 
 
 def write_csv(rows: Iterable[dict], schema: list[tuple[str, type, bool]], path: Path) -> None:
-    """UTF-8 with a BOM so that Excel shows the Chinese text; empty field = no value."""
+    """UTF-8 with a BOM so that Excel shows the Chinese text; empty field = no value; a text
+    that reads as a formula is neutralised (:func:`nianbao.output.csv_safe`)."""
     names = [n for n, _, _ in schema]
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(names)
         for r in rows:
-            w.writerow([_csv_text(r.get(n)) for n in names])
+            w.writerow([csv_safe(v) if isinstance(v, str) else _csv_text(v) for v in (r.get(n) for n in names)])
 
 
 def _arrow_schema(schema: list[tuple[str, type, bool]]):
@@ -229,6 +205,28 @@ def write_parquet(rows: list[dict], schema: list[tuple[str, type, bool]], path: 
     pq.write_table(table, path)
 
 
+def xlsx_cell(ws, value: Any, fill: Any = None, font: Any = None) -> Any:
+    """What to append to a write-only sheet for ``value``: the value itself, or a cell when it
+    needs a style or is a text a spreadsheet would run as a formula — that one is stored as a
+    string (never a formula) and marked quote-prefixed, so that editing it keeps it text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        value = _clean(value)
+    risky = isinstance(value, str) and starts_like_formula(value)
+    if not (risky or fill or font):
+        return value
+    c = WriteOnlyCell(ws, value=value)
+    if risky:
+        c.data_type = "s"
+        c.quotePrefix = True
+    if fill:
+        c.fill = fill
+    if font:
+        c.font = font
+    return c
+
+
 def _write_sheet(wb, title: str, rows: list[dict], schema: list[tuple[str, type, bool]]) -> None:
     names = [n for n, _, _ in schema]
     chunk = XLSX_ROW_LIMIT - 1
@@ -238,13 +236,12 @@ def _write_sheet(wb, title: str, rows: list[dict], schema: list[tuple[str, type,
         ws.freeze_panes = "A2"
         ws.append(names)
         for r in part:
-            ws.append([r.get(n) for n in names])
+            ws.append([xlsx_cell(ws, r.get(n)) for n in names])
 
 
 def _matrix_sheets(wb, items: list[Loaded], threshold: float) -> None:
     """One sheet per table: each report's matrix as printed (rows × columns of its template),
     low-confidence cells filled, corrected cells filled in another colour."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
     fills = {k: PatternFill("solid", start_color=c, end_color=c)
@@ -254,12 +251,7 @@ def _matrix_sheets(wb, items: list[Loaded], threshold: float) -> None:
         ws = wb.create_sheet(table_id)
 
         def styled(value: Any, fill: str | None = None, font: Any = None):
-            c = WriteOnlyCell(ws, value=_clean(value) if isinstance(value, str) else value)
-            if fill:
-                c.fill = fills[fill]
-            if font:
-                c.font = font
-            return c
+            return xlsx_cell(ws, value, fills[fill] if fill else None, font)
 
         ws.append([styled(f"{table_id}: one block per report, rows and columns as printed in its template"), None,
                    styled("confidence < %.2f" % threshold, "low"), styled("corrected / accepted", "corrected"),
@@ -327,46 +319,48 @@ def write_xlsx(items: list[Loaded], path: Path, wide_first: bool, threshold: flo
     for title, rows, schema in (sheets if wide_first else sheets[::-1]):
         _write_sheet(wb, title, rows, schema)
     _matrix_sheets(wb, items, threshold)
-    from nianbao.years import FINDINGS_SCHEMA, findings_table  # text vs tables, year vs year
-
     _write_sheet(wb, "findings", findings_table([i.report for i in items]), FINDINGS_SCHEMA)
     wb.save(path)
 
 
 def export(result_dir: str | Path | None, fmt: Format, out: str | Path, *, wide: bool = False,
-           entries: list[Entry] | None = None, settings: Settings | None = None) -> int:
+           entries: list[Entry] | None = None, settings: Settings | None = None,
+           on_bad: Callable[[BadResultError], None] = warn_bad) -> int:
     """Write the data set of ``result_dir`` (or of ``entries``) to ``out``; returns the row count.
 
     CSV and Parquet hold the long form, or the wide form with ``wide``; XLSX holds both
-    (``long``, ``wide`` sheets) and a sheet per table with the printed matrices.
+    (``long``, ``wide`` sheets) and a sheet per table with the printed matrices. A result that
+    does not load is left out and handed to ``on_bad`` (default: one warning line naming it).
+    The file is written whole or not at all.
     """
     settings = settings or Settings()
     threshold = settings.confidence.silent_threshold
     if entries is None:
         entries = entries_from_dir(result_dir)  # type: ignore[arg-type]
-    items = list(load_entries(entries))
+    items = list(load_results(entries, on_bad))
+    if fmt not in ("csv", "parquet", "xlsx"):
+        raise ValueError(f"unknown format {fmt!r}; use csv, parquet or xlsx")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
+    n = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal n
         if fmt == "xlsx":
             write_xlsx(items, tmp, wide, threshold)
             n = len(items) if wide else sum(len(i.report.cells()) for i in items)
+            return
+        if wide:
+            rows, schema = wide_records(items, threshold)
         else:
-            if wide:
-                rows, schema = wide_records(items, threshold)
-            else:
-                rows, schema = list(long_records(items)), LONG_SCHEMA
-            if fmt == "csv":
-                write_csv(rows, schema, tmp)
-            elif fmt == "parquet":
-                write_parquet(rows, schema, tmp, {"form": "wide" if wide else "long"})
-            else:
-                raise ValueError(f"unknown format {fmt!r}; use csv, parquet or xlsx")
-            n = len(rows)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+            rows, schema = list(long_records(items)), LONG_SCHEMA
+        if fmt == "csv":
+            write_csv(rows, schema, tmp)
+        else:
+            write_parquet(rows, schema, tmp, {"form": "wide" if wide else "long"})
+        n = len(rows)
+
+    atomic_write(out, write)
     return n
 
 
@@ -411,7 +405,7 @@ def read_export(path: str | Path, wide: bool = False) -> list[dict[str, Any]]:
         wb.close()
     else:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            raw = list(csv.DictReader(fh))
+            raw = [{k: from_csv_safe(v) if isinstance(v, str) else v for k, v in r.items()} for r in csv.DictReader(fh)]
     if not raw:
         return []
     schema = {n: (t, nb) for n, t, nb in (WIDE_META if wide else LONG_SCHEMA)}

@@ -1,13 +1,64 @@
-"""Output formats: the long CSV of SPEC §5 (the contract every downstream tool reads) and JSON."""
+"""Output formats: the long CSV of SPEC §5 (the contract every downstream tool reads) and JSON;
+and the guard every writer of a spreadsheet-bound file uses against formula injection.
+
+Formula injection (OWASP "CSV Injection"): a text that starts with ``= + - @`` (or a tab or
+carriage return) is run as a formula by Excel or LibreOffice when the file is opened — an
+uploaded file named ``=1+2+cmd.txt`` would become a live formula on the reviewer's machine. The
+uploader and the opener are different people, so every text field is neutralised on the way
+out: CSV gets a leading ``'`` (:func:`csv_safe`, undone by :func:`from_csv_safe` when nianbao
+reads its own file back); XLSX cells are written as strings (:func:`nianbao.dataset` sets the
+cell type). Numbers stay numbers: "-3" or "+1,234.5" is not touched.
+"""
 
 from __future__ import annotations
 
 import csv
-from typing import IO
+import re
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
 from nianbao.models import Report
 
 LONG_CSV_COLUMNS = ["table", "row", "col", "value", "text", "confidence", "page", "x0", "y0", "x1", "y1"]
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)%?")
+_ONLY_DASHES = re.compile(r"[-—–\s]*")  # "-", "—", "--": a printed dash cell, nothing to run
+
+
+def starts_like_formula(text: str) -> bool:
+    """``text`` would be taken for a formula by a spreadsheet (a plain number or a dash is not)."""
+    return (text[:1] in FORMULA_TRIGGERS and not _PLAIN_NUMBER.fullmatch(text.strip())
+            and not _ONLY_DASHES.fullmatch(text))
+
+
+def csv_safe(text: str) -> str:
+    """A text field for CSV that no spreadsheet runs: a leading ``'`` before a formula-like text.
+    A text that already starts with quotes before such a text gets one more, so that
+    :func:`from_csv_safe` gives back exactly what was written."""
+    return "'" + text if starts_like_formula(text.lstrip("'")) else text
+
+
+def from_csv_safe(text: str) -> str:
+    """The text :func:`csv_safe` was given."""
+    return text[1:] if text[:1] == "'" and starts_like_formula(text.lstrip("'")) else text
+
+
+def csv_field(v: Any) -> Any:
+    """A value for a CSV writer: text neutralised (:func:`csv_safe`), anything else as is."""
+    return csv_safe(v) if isinstance(v, str) else v
+
+
+class SafeDictWriter(csv.DictWriter):
+    """:class:`csv.DictWriter` whose text fields are neutralised against formula injection."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: csv_field(v) for k, v in rowdict.items()})
+
+    def writerows(self, rowdicts: Iterable[Mapping[str, Any]]) -> None:
+        for r in rowdicts:
+            self.writerow(r)
 
 
 def _num(v: float | int | None) -> str:
@@ -34,8 +85,9 @@ def long_rows(report: Report) -> list[dict[str, str]]:
 
 
 def write_long_csv(reports: list[Report], fh: IO[str]) -> None:
-    """Write the SPEC §5 long CSV (exact header) for one or more reports."""
-    w = csv.DictWriter(fh, fieldnames=LONG_CSV_COLUMNS, lineterminator="\n")
+    """Write the SPEC §5 long CSV (exact header) for one or more reports; a cell text that reads
+    as a formula is neutralised (:func:`csv_safe`)."""
+    w = SafeDictWriter(fh, fieldnames=LONG_CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
     for r in reports:
         w.writerows(long_rows(r))

@@ -110,13 +110,14 @@ def parse_with_peer(path: Path):
     from nianbao.errors import NotAReportError
     from nianbao.models import SourceInfo
     from nianbao.output import long_rows
-    from nianbao.pipeline import file_sha256, parse_document
+    from nianbao.fileio import sha256_file
+    from nianbao.pipeline import parse_document
     from nianbao.settings import Settings
 
     t0 = time.perf_counter()
     tables, sizes = extract(path)
     doc = tables_to_document(str(path), tables, sizes)
-    source = SourceInfo(path=str(path), sha256=file_sha256(str(path)), size=Path(path).stat().st_size,
+    source = SourceInfo(path=str(path), sha256=sha256_file(path), size=Path(path).stat().st_size,
                         format=doc.format, pages=len(doc.pages))
     try:
         report = parse_document(doc, Settings(), source)

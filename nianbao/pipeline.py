@@ -3,27 +3,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
+from nianbao import __version__
 from nianbao.assembly import assemble
 from nianbao.checks import check_report
 from nianbao.confidence import score_cells
+from nianbao.fileio import sha256_file
 from nianbao.errors import EngineUnavailableError, InputFileError, NotAReportError
 from nianbao.metadata import title_metadata
 from nianbao.models import Document, Report, SourceInfo
 from nianbao.ingest import sniff_format
 from nianbao.readers import read_text_file
 from nianbao.settings import Settings
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 _UNSUPPORTED = {
@@ -94,7 +87,8 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
     if not any(t.found for t in asm.tables):
         raise NotAReportError(source.path)
     report = Report(source=source, agency=agency, year=year, template_version=asm.template.version,
-                    version_evidence=asm.version_evidence, pages=doc.pages, tables=asm.tables)
+                    version_evidence=asm.version_evidence, pages=doc.pages, tables=asm.tables,
+                    nianbao_version=__version__, settings_hash=settings.results_hash())
     equations, results = check_report(report, asm.template)
     report.checks = results
     signed = {(t.id, item.row_id(r), c.id) for t in asm.template.tables for item in t.items
@@ -132,7 +126,8 @@ def parse_file(path: str | Path, settings: Settings | None = None) -> Report:
         raise InputFileError(path, f"file is {size / 1e6:.0f} MB, more than the limit of {settings.limits.max_file_mb} MB")
     doc = read_document(path, fmt, settings)
     t_read = time.perf_counter() - t0
-    source = SourceInfo(path=path, sha256=file_sha256(path), size=size, format=doc.format, pages=len(doc.pages))
+    # the absolute path, so that the review finds the input from any working folder
+    source = SourceInfo(path=str(Path(path).resolve()), sha256=sha256_file(path), size=size, format=doc.format, pages=len(doc.pages))
     report = parse_document(doc, settings, source)
     report.timings["read_s"] = round(t_read, 4)
     report.timings["total_s"] = round(time.perf_counter() - t0, 4)

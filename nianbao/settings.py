@@ -6,7 +6,9 @@ Environment variables ``NIANBAO_<FIELD>`` override defaults (e.g. ``NIANBAO_OCR_
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+import json
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +70,11 @@ class Limits(BaseModel):
     parse_timeout_s: float = 600.0
 
 
+# settings that do not change what a parse reads (where debug images go, threads, limits that
+# only refuse or stop work): left out of Settings.results_hash
+RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"layout": {"debug_dir"}, "ocr": {"threads", "use_gpu"}, "limits": True}
+
+
 class Settings(BaseSettings):
     """Every knob of the pipeline, with defaults that work offline on a 2-core CPU."""
 
@@ -78,3 +85,9 @@ class Settings(BaseSettings):
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
     limits: Limits = Field(default_factory=Limits)
+
+    def results_hash(self) -> str:
+        """A short hash of the settings that change results (all but RESULT_NEUTRAL_SETTINGS):
+        recorded in every Report, so a result parsed with other settings is known as such."""
+        data = self.model_dump(mode="json", exclude=RESULT_NEUTRAL_SETTINGS)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,6 +1,7 @@
-"""Checks across years over a set of results (a batch folder of Report JSON files, one Report
-JSON, or a dataset export): one agency's reports grouped by its normalised name (乡镇/街道/
-县区/市/部门 kept apart), then for consecutive years N and N+1
+"""Checks across years over a set of reports (:class:`ReportView`, made from Reports or from the
+rows of a dataset export; :mod:`nianbao.check` loads them from a folder or a file): one
+agency's reports grouped by its normalised name (乡镇/街道/县区/市/部门 kept apart), then for
+consecutive years N and N+1
 
 * ``applications.carried_forward`` of N == ``applications.carried_over`` of N+1, per column;
 * 2021 tables: ``in_force`` of N+1 == ``in_force`` of N + ``issued_this_year`` − ``repealed_this_year``
@@ -12,7 +13,6 @@ that is not a number (blank, "/", missing) makes the equation not assessable, ne
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nianbao.checks import format_number
+from nianbao.fileio import atomic_write_stream, atomic_write_text
 from nianbao.metadata import agency_key
 from nianbao.models import CellKind, Evidence, Finding, Report
+from nianbao.output import SafeDictWriter
 
 NUMERIC = {"number", "zero", "derived"}
 APPLICATION_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
@@ -72,22 +74,6 @@ def views_from_export_rows(rows: Iterable[dict[str, Any]]) -> list[ReportView]:
         v.cells[f"{r['table']}.{r['row']}.{r['col']}"] = CellView(r.get("value"), r.get("kind") or "missing",
                                                                   r.get("text") or "", r.get("page"))
     return list(views.values())
-
-
-def load_views(path: str | Path) -> list[ReportView]:
-    """Reports of a batch folder (corrections applied), a Report JSON file, or an export file."""
-    p = Path(path)
-    if p.is_dir():
-        from nianbao.dataset import entries_from_dir, load_entries
-
-        return [ReportView.from_report(item.report, item.entry.file) for item in load_entries(entries_from_dir(p))]
-    if p.suffix.lower() == ".json":
-        data = json.loads(p.read_text(encoding="utf-8"))
-        items = data if isinstance(data, list) else [data]
-        return [ReportView.from_report(Report.model_validate(d)) for d in items]
-    from nianbao.dataset import read_export
-
-    return views_from_export_rows(read_export(p))
 
 
 # --------------------------------------------------------------------------- grouping
@@ -238,48 +224,17 @@ def findings_table(reports: Iterable[Report | ReportView]) -> list[dict[str, Any
 
 
 def write_findings_json(findings: list[Finding], path: str | Path) -> None:
-    Path(path).write_text(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False, indent=1) + "\n",
-                          encoding="utf-8")
+    atomic_write_text(path, json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False, indent=1) + "\n")
 
 
 def write_findings_csv(findings: list[Finding], path: str | Path) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=[n for n, _, _ in FINDINGS_SCHEMA])
+    """The findings as CSV (UTF-8 with BOM for Excel); agency names and quoted sentences are
+    neutralised against formula injection (:class:`nianbao.output.SafeDictWriter`)."""
+
+    def write(fh) -> None:
+        w = SafeDictWriter(fh, fieldnames=[n for n, _, _ in FINDINGS_SCHEMA])
         w.writeheader()
         for f in findings:
             w.writerow({k: ("" if v is None else v) for k, v in finding_row(f).items()})
 
-
-def run_check(path: str | Path, json_out: str | Path | None = None, csv_out: str | Path | None = None,
-              console: Any = None) -> int:
-    """``nianbao check``: load the results, print every finding as a table, write JSON/CSV.
-    Returns the number of findings."""
-    from rich.console import Console
-    from rich.table import Table as RichTable
-
-    console = console or Console()
-    views = load_views(path)
-    findings, res = all_findings(views)
-    table = RichTable(title=f"{len(findings)} finding(s) in {len(views)} report(s)", show_lines=True)
-    for col in ("kind", "agency", "year", "finding", "evidence"):
-        table.add_column(col, overflow="fold")
-    for f in findings:
-        row = finding_row(f)
-        evidence = "\n".join(x for x in (row["text"] and f"text (p.{row['text_page'] or '?'}): {row['text']}",
-                                         row["cells"]) if x)
-        table.add_row(f.kind, f.agency or "?", str(f.year or "?"), f.message, evidence)
-    if findings:
-        console.print(table)
-    unnamed = sum(1 for v in views if not v.agency or v.year is None)
-    console.print(f"{len(views)} report(s), {res.groups} agency group(s), {res.pairs} consecutive-year pair(s): "
-                  f"{res.held} cross-year equation(s) hold, {len(res.findings)} broken, "
-                  f"{len(res.not_assessable)} not assessable; "
-                  f"{sum(1 for f in findings if f.kind == 'text_vs_table')} text-vs-table finding(s)"
-                  + (f"; {unnamed} report(s) without agency or year left out of the cross-year checks" if unnamed else ""))
-    for line in res.not_assessable:
-        console.print(f"  not assessable: {line}", highlight=False)
-    if json_out:
-        write_findings_json(findings, json_out)
-    if csv_out:
-        write_findings_csv(findings, csv_out)
-    return len(findings)
+    atomic_write_stream(path, write, encoding="utf-8-sig", newline="")

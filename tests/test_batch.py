@@ -206,3 +206,31 @@ def test_ctrl_c_leaves_whole_files_and_the_same_command_resumes(inputs: Path, tm
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2, again.stderr  # 2: the corrupt PDF and the non-report still fail
     assert len(_results(out)) == 6
+
+
+def test_a_file_past_the_parse_time_limit_fails_with_that_reason_and_the_batch_goes_on(
+        inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15.5: a parse that hangs (here: sleeps far past the limit) is stopped at
+    ``limits.parse_timeout_s``; its worker ends, the file fails as ParseTimeout naming the
+    limit, and the other files are parsed. No assertion on how fast anything runs."""
+    from nianbao.settings import Settings
+
+    mod = tmp_path / "hanging_parser.py"
+    mod.write_text(textwrap.dedent("""
+        import time
+        from nianbao.pipeline import parse_file as real
+
+        def parse_file(path, settings=None):
+            if path.endswith("001_0c686d7f689649a3.txt"):
+                time.sleep(3600)  # a parse that never ends
+            return real(path, settings)
+    """), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "out"
+    files = [inputs / "001_0c686d7f689649a3.txt", inputs / "000_16485cd5df1f3c2d.txt", inputs / "002_235ea5f4c50e8f7e.txt"]
+    s = run_batch(files, out, workers=2, progress=False, parser="hanging_parser:parse_file",
+                  settings=Settings(limits={"parse_timeout_s": 8}))
+    assert (s.done, s.failed) == (2, 1)
+    (err,) = [json.loads(line) for line in (out / ERRORS_NAME).read_text("utf-8").splitlines()]
+    assert err["path"].endswith("001_0c686d7f689649a3.txt") and err["error_type"] == "ParseTimeout"
+    assert "time limit of 8 s" in err["reason"]

@@ -10,7 +10,8 @@ from report_text import parse_text, report_text
 from typer.testing import CliRunner
 
 from nianbao.cli import app
-from nianbao.years import ReportView, check_views, findings_table, group_by_agency, load_views
+from nianbao.check import load_views
+from nianbao.years import ReportView, check_views, findings_table, group_by_agency
 
 A, AD = "applications", "active_disclosure"
 

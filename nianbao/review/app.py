@@ -3,7 +3,6 @@ step) over a :class:`ReviewStore`, and a tiny app around it for ``nianbao review
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from nianbao.corrections import Correction, StaleWriteError, default_reviewer, mark_long_rows
 from nianbao.models import CheckResult, CheckStatus, Template
+from nianbao.output import SafeDictWriter  # cell text that reads as a formula is neutralised
 from nianbao.review import images
 from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results, parse_value
 
@@ -296,7 +296,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         st = state_of(rid)
         rows = long_rows(st)
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=[*LONG_HEADER, "review", "machine_value", "reviewed_by"], extrasaction="ignore",
+        w = SafeDictWriter(buf, fieldnames=[*LONG_HEADER, "review", "machine_value", "reviewed_by"], extrasaction="ignore",
                            lineterminator="\n")
         w.writeheader()
         w.writerows(mark_long_rows(rows, st.events))

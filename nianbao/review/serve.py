@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import webbrowser
 from pathlib import Path
 
 from nianbao.errors import InputFileError, NianbaoError
-from nianbao.models import Report
-from nianbao.settings import Settings
-
+from nianbao.fileio import atomic_write_text, sha256_file
+from nianbao.results import BadResultError, is_current, read_report
 from nianbao.review.store import discover_results
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from nianbao.settings import Settings
 
 
 def resolve_results(path: str | Path, work_dir: str | Path | None = None, settings: Settings | None = None) -> list[Path]:
@@ -35,26 +26,26 @@ def resolve_results(path: str | Path, work_dir: str | Path | None = None, settin
             raise InputFileError(str(p), "no result JSON (a parsed Report) found")
         if p.is_file():
             try:
-                Report.model_validate_json(p.read_text("utf-8"))
-            except ValueError as exc:
-                raise InputFileError(str(p), f"not a nianbao result JSON: {str(exc).splitlines()[0]}") from exc
+                read_report(p)
+            except BadResultError as exc:
+                raise InputFileError(str(p), exc.reason) from None
         return found
     out_dir = Path(work_dir) if work_dir else p.parent / "nianbao-review"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{p.stem}.json"
-    digest = _sha256(p)
+    digest = sha256_file(p)
+    settings = settings or Settings()
     if out.exists():
         try:
-            if Report.model_validate_json(out.read_text("utf-8")).source.sha256 == digest:
+            kept = read_report(out)
+            if kept.source.sha256 == digest and is_current(kept, settings):
                 return [out]
-        except ValueError:
-            pass
+        except BadResultError:
+            pass  # parsed again below
     from nianbao.pipeline import parse_file
 
     report = parse_file(p, settings)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(report.model_dump_json(indent=1), encoding="utf-8")
-    tmp.replace(out)
+    atomic_write_text(out, report.model_dump_json(indent=1))
     return [out]
 
 

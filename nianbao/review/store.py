@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from nianbao.corrections import (
     log_path_for,
 )
 from nianbao.models import Cell, CheckResult, CheckStatus, Report, Template, load_template
+from nianbao.results import BadResultError, find_source, is_batch_folder, read_report, result_entries
 
 DEFAULT_TEMPLATE = "2021"
 log = logging.getLogger(__name__)
@@ -96,32 +98,23 @@ class QueueItem:
     page: int | None
 
 
-def _has_batch_index(folder: Path) -> bool:
-    try:
-        from nianbao.batch import INDEX_NAME
-    except ImportError:
-        return False
-    return (folder / INDEX_NAME).exists()
-
-
 def discover_results(paths: list[Path]) -> list[Path]:
-    """Result JSON files among ``paths`` (files or batch output folders). A folder with a batch
-    index gives the results the index names; any other folder every ``*.json`` that validates as
-    a Report (other JSON files, e.g. errors or summaries, are skipped)."""
+    """Result JSON files among ``paths`` (files or results folders). A batch folder gives the
+    latest result per input (:func:`nianbao.results.result_entries`); any other folder every
+    ``*.json`` that loads as a Report — other JSON files (errors, summaries) and broken results
+    are skipped, each named in one warning line."""
     found: list[Path] = []
     for p in paths:
-        if p.is_dir() and _has_batch_index(p):
-            # a `nianbao batch` folder: the latest finished result per input, as `nianbao export` reads it
-            from nianbao.dataset import entries_from_dir
-
-            found.extend(e.result for e in entries_from_dir(p))
+        if p.is_dir() and is_batch_folder(p):
+            found.extend(e.result for e in result_entries(p))
         elif p.is_dir():
-            for f in sorted(p.glob("*.json")):
+            for e in result_entries(p):
                 try:
-                    Report.model_validate_json(f.read_text("utf-8"))
-                except (ValidationError, ValueError, OSError):
+                    read_report(e.result)
+                except BadResultError as bad:
+                    log.warning("review: skipped %s", bad)
                     continue
-                found.append(f)
+                found.append(e.result)
         elif p.suffix.lower() == ".json":
             found.append(p)
     return found
@@ -130,8 +123,11 @@ def discover_results(paths: list[Path]) -> list[Path]:
 class ReviewStore:
     """The reports under review, addressed by a short id (the result file's stem)."""
 
-    def __init__(self, results: list[Path], threshold: float = 0.9):
+    def __init__(self, results: list[Path], threshold: float = 0.9, source_dirs: Iterable[str | Path] = ()):
+        """``source_dirs``: folders where input files may be found by their sha256 when a
+        result's recorded path is not there (the server passes its uploads folder)."""
         self.threshold = threshold
+        self.source_dirs = [Path(d) for d in source_dirs]
         self.paths: dict[str, Path] = {}
         for p in results:
             rid = re.sub(r"[^\w.-]", "_", p.name.removesuffix(".json")) or "report"
@@ -158,13 +154,23 @@ class ReviewStore:
             hit = self._cache.get(rid)
             if hit and hit[0] == stamp:
                 return hit[1]
-        machine = hit[1].machine if hit and hit[0][:2] == stamp[:2] else Report.model_validate_json(path.read_text("utf-8"))
+        machine = hit[1].machine if hit and hit[0][:2] == stamp[:2] else self._read_machine(path)
         events = load_corrections(path)
         state = self._build(rid, path, machine, events)
         state.stamp = stamp
         with self._lock:
             self._cache[rid] = (stamp, state)
         return state
+
+    def _read_machine(self, path: Path) -> Report:
+        """The result as the parser wrote it, its source path pointing at the input file where it
+        is found now (by recorded path or sha256, :func:`nianbao.results.find_source`), so that
+        page pictures show from any working folder; the file on disk is not changed."""
+        machine = read_report(path)
+        found = find_source(machine.source, self.source_dirs, relative_to=(path.parent, path.parent.parent))
+        if found is not None and str(found) != machine.source.path:
+            machine.source.path = str(found)
+        return machine
 
     def _build(self, rid: str, path: Path, machine: Report, events: list[Correction]) -> ReportState:
         template = None
