@@ -40,11 +40,15 @@ REPO = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------- in-process
 
 
+LOCAL = "http://127.0.0.1:8000"  # what a browser or client on this machine names as the Host
+
+
 @contextmanager
-def client(tmp_path: Path, token: str | None = None, **limits) -> TestClient:
-    settings = Settings(limits=Limits(**limits)) if limits else Settings()
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=0, token=token, settings=settings))
-    with TestClient(app) as c:
+def client(tmp_path: Path, token: str | None = None, users=None, settings: Settings | None = None,
+           **limits) -> TestClient:
+    settings = settings or (Settings(limits=Limits(**limits)) if limits else Settings())
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=0, token=token, users=users, settings=settings))
+    with TestClient(app, base_url=LOCAL) as c:
         yield c
 
 
@@ -72,22 +76,24 @@ def test_bearer_token_is_required_when_set(tmp_path: Path, seed: bytes) -> None:
         job = ok.json()["id"]
         assert c.get(f"/v1/jobs/{job}").status_code == 401
         assert c.get(f"/v1/jobs/{job}", headers={"Authorization": "Bearer s3cret-token"}).json()["status"] == "queued"
-        health = c.get("/v1/health").json()  # liveness needs no token
-        assert health["status"] == "ok" and health["auth"] is True
+        assert c.get("/v1/health").json() == {"status": "ok"}  # liveness needs no token, and says no more
+        health = c.get("/v1/health", headers={"Authorization": "Bearer s3cret-token"}).json()
+        assert health["auth"] is True and health["user"] == "default" and "queue" in health
 
 
 def test_token_from_file_or_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nianbao.server.auth import load_token
+    from nianbao.server.auth import load_users
 
     monkeypatch.setenv("NIANBAO_TOKEN", "from-env")
-    assert load_token() == "from-env"
-    (tmp_path / "token").write_text("from-file\nignored\n")
-    assert load_token(tmp_path / "token") == "from-file"  # the file wins
-    (tmp_path / "empty").write_text("\n")
+    assert load_users().authenticate("from-env") == "default"
+    (tmp_path / "token").write_text("from-file\n")
+    users = load_users(tmp_path / "token")  # the file wins
+    assert users.authenticate("from-file") == "default" and users.authenticate("from-env") is None
+    (tmp_path / "empty").write_text("\n# nobody\n")
     with pytest.raises(AuthConfigError, match="empty"):
-        load_token(tmp_path / "empty")
+        load_users(tmp_path / "empty")
     monkeypatch.delenv("NIANBAO_TOKEN")
-    assert load_token() is None
+    assert load_users() is None
 
 
 def test_without_a_token_only_localhost(tmp_path: Path) -> None:
@@ -172,7 +178,7 @@ def test_a_good_zip_and_clear_errors_for_bad_input(tmp_path: Path, seeds_dir: Pa
         assert r.status_code == 422 and "detail" in r.json()
         r = c.get("/v1/jobs/does-not-exist")
         assert r.status_code == 404 and "no job" in r.json()["detail"]
-        assert "/v1/jobs" in c.get("/openapi.json").json()["paths"]
+        assert "/v1/jobs" in c.get("/openapi.json").json()["paths"]  # no auth on this server: open
         assert c.get("/docs").status_code == 200
 
 
