@@ -446,3 +446,64 @@ def test_review_page_is_mounted_over_the_results_folder(tmp_path: Path, seeds_di
         assert c.get("/review/api/queue").status_code == 401  # behind the same token
         queue = c.get("/review/api/queue", headers={"Authorization": "Bearer tok"}).json()
         assert queue and {item["rid"] for item in queue} == {report.source.sha256}
+
+
+# ---------------------------------------------------------------- the per-file time limit (issue 15 #5)
+
+
+def test_heartbeat_does_not_keep_a_hung_parse_lease_forever(tmp_path: Path) -> None:
+    """A hung parse kept its lease forever because the heartbeat renewed it. Past the time
+    limit the heartbeat no longer renews, the file fails with the reason (not run again), and
+    the worker parsing it is named to be killed."""
+    from nianbao.server.queue import Queue
+
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("hang.pdf", "d" * 64), _file("ok.txt", "e" * 64)])
+    w = Queue(paths, lease_seconds=30, parse_timeout_s=0.3)
+    claimed = w.claim("w0:123")
+    assert w.heartbeat(claimed["id"], "w0:123") is True and w.expire_overdue() == []
+    time.sleep(0.4)
+    assert w.heartbeat(claimed["id"], "w0:123") is False
+    assert w.expire_overdue() == ["w0:123"]
+    files = q.job(job)["files"]
+    assert files[0]["status"] == "failed" and files[0]["error_type"] == "ParseTimeout"
+    assert "解析超时" in files[0]["reason"] and "time limit of 0.3 s" in files[0]["reason"]
+    nxt = w.claim("w0:456")
+    assert nxt["name"] == "ok.txt" and w.claim("w0:456") is None  # the queue goes on; hang.pdf is not re-run
+    assert [p["outcome"] for p in q.parses()] == ["timeout", None]
+
+
+def test_a_parse_past_the_time_limit_is_killed_and_the_queue_goes_on(tmp_path: Path, seeds_dir: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that hangs its parser stalled a worker for good. With limits.parse_timeout_s the
+    server kills that worker, fails the file with a clear reason, and the next file is parsed
+    by the fresh worker."""
+    (tmp_path / "hanging_parser.py").write_text(textwrap.dedent("""
+        import time
+        from pathlib import Path
+        from nianbao.pipeline import parse_file as real
+
+        def parse_file(path, settings=None):
+            if b"HANG" in Path(path).read_bytes()[:100]:
+                time.sleep(3600)
+            return real(path, settings)
+    """), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))  # the spawned worker imports the parser from here
+    seed = (seeds_dir / "000_16485cd5df1f3c2d.txt").read_bytes()
+    settings = Settings(limits=Limits(parse_timeout_s=2.0))
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=1, settings=settings,
+                                  parser="hanging_parser:parse_file"))
+    with TestClient(app, base_url=LOCAL) as c:
+        job = c.post("/v1/jobs", files=[("files", ("hang.txt", b"HANG " + seed, "text/plain")),
+                                        ("files", ("ok.txt", seed, "text/plain"))]).json()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            view = c.get(job["url"]).json()
+            if view["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.3)
+        hang, ok = view["files"]
+        assert hang["status"] == "failed" and hang["error"]["type"] == "ParseTimeout", view
+        assert "time limit of 2 s" in hang["error"]["reason"] and "解析超时" in hang["error"]["reason"]
+        assert ok["status"] == "done"
+        assert c.get("/v1/health").json()["workers"]["restarts"] >= 1
