@@ -507,3 +507,37 @@ def test_a_parse_past_the_time_limit_is_killed_and_the_queue_goes_on(tmp_path: P
         assert "time limit of 2 s" in hang["error"]["reason"] and "解析超时" in hang["error"]["reason"]
         assert ok["status"] == "done"
         assert c.get("/v1/health").json()["workers"]["restarts"] >= 1
+
+
+# ---------------------------------------------------------------- restart at any moment (issue 15 #11)
+# (the kill -9 soak itself is tests/test_server_soak.py, in the slow suite)
+
+
+def test_a_dead_workers_file_is_queued_again_at_once(tmp_path: Path) -> None:
+    """A worker killed mid-parse left its file 'running' until the lease ran out; the
+    supervisor now gives it back to the queue as soon as it sees the worker dead."""
+    from nianbao.server.queue import Queue
+
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("x.txt", "f" * 64)])
+    w = Queue(paths, lease_seconds=3600)
+    claimed = w.claim("w0:111")
+    assert w.release_owner("w0:222") == 0  # another worker's death frees nothing of it
+    assert w.release_owner("w0:111") == 1
+    again = w.claim("w0:333")
+    assert again["id"] == claimed["id"] and again["attempts"] == 1  # tries before this one
+
+
+def test_leftovers_of_a_killed_server_or_worker_are_cleared_at_start(tmp_path: Path) -> None:
+    """A worker killed inside a result write leaves ``.<sha>.json.<pid>.tmp``; a server killed
+    inside an upload leaves a half-received file in tmp/. Neither may count as a result or an
+    upload: both are removed when the server starts."""
+    data = tmp_path / "data"
+    for d in ("results", "tmp/tmpabc", "uploads"):
+        (data / d).mkdir(parents=True)
+    half = data / "results" / f".{'a' * 64}.json.4242.tmp"
+    half.write_text('{"source": {"path": "x", "sha')
+    (data / "tmp" / "tmpabc" / "u0").write_bytes(b"%PDF-1.4 half")
+    with client(tmp_path) as c:
+        assert c.get("/v1/health").json()["queue"] == {}
+        assert not half.exists() and not any((data / "tmp").iterdir())
