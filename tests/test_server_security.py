@@ -20,7 +20,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'nianbao[server]'")
 pytest.importorskip("httpx", reason="the server extra is not installed: pip install 'nianbao[server]'")
-from fastapi import APIRouter  # noqa: E402
+from fastapi import APIRouter, WebSocket  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from nianbao.server.app import ServerConfig, create_app  # noqa: E402
@@ -368,3 +368,29 @@ def test_second_server_on_one_data_folder_fails_with_one_line(tmp_path: Path) ->
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert any("another nianbao server" in ln and str(data.resolve()) in ln for ln in lines)
+
+
+def test_a_websocket_route_added_later_is_behind_the_same_guards(tmp_path: Path) -> None:
+    """A page or socket added to the app later (the workbench) gets the login and the
+    cross-site check without doing anything: no token, or another site's page, no socket."""
+    from starlette.testclient import WebSocketDenialResponse
+    from starlette.websockets import WebSocketDisconnect
+
+    refused = (WebSocketDisconnect, WebSocketDenialResponse)
+
+    with client(tmp_path, users=Users.single("tok-0123456789")) as c:
+        @c.app.websocket("/ws")
+        async def ws(socket: WebSocket) -> None:
+            await socket.accept()
+            await socket.send_text(socket.state.user)
+            await socket.close()
+
+        with pytest.raises(refused):
+            with c.websocket_connect("ws://127.0.0.1:8000/ws") as s:
+                s.receive_text()
+        auth = {"Authorization": "Bearer tok-0123456789"}
+        with pytest.raises(refused):
+            with c.websocket_connect("ws://127.0.0.1:8000/ws", headers={**auth, "Origin": "http://evil.example"}) as s:
+                s.receive_text()
+        with c.websocket_connect("ws://127.0.0.1:8000/ws", headers={**auth, "Origin": LOCAL}) as s:
+            assert s.receive_text() == "default"

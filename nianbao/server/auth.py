@@ -257,13 +257,17 @@ class AuthMiddleware:
         return None, None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or self.users is None:
+        if scope["type"] not in ("http", "websocket") or self.users is None:
             await self.app(scope, receive, send)
             return
         user, how = self.identify(scope)
         state = scope.setdefault("state", {})
         if user is not None:
             state["user"], state["auth"] = user, how
+        elif scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
+            return
         elif scope["path"] not in PUBLIC_PATHS:
             accept = _header(scope, b"accept") or ""
             if scope["method"] in ("GET", "HEAD") and "text/html" in accept:

@@ -47,7 +47,8 @@ class CrossOriginWriteGuard:
         self.allowed = {h.lower() for h in allowed_hosts if h != "*"}
 
     def refusal(self, scope: dict) -> str | None:
-        if scope["method"] in SAFE_METHODS:
+        """Why this request is a cross-origin write (a websocket counts as one), or None."""
+        if scope["type"] == "http" and scope["method"] in SAFE_METHODS:
             return None
         origin = _header(scope, b"origin")
         site = (_header(scope, b"sec-fetch-site") or "").lower()
@@ -66,8 +67,12 @@ class CrossOriginWriteGuard:
         return None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
+        if scope["type"] in ("http", "websocket"):
             why = self.refusal(scope)
+            if why and scope["type"] == "websocket":
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1008})
+                return
             if why:
                 await send_json(send, 403, {"detail": why})
                 return
