@@ -12,7 +12,6 @@ Run: ``pytest -m slow tests/test_server_soak.py``."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import signal
@@ -141,8 +140,8 @@ def _soak(tmp_path: Path, seeds_dir: Path, kills: int, monkeypatch: pytest.Monke
             text = seeds[made % len(seeds)] + f"\n附：第{made}份。\n".encode()
             files.append(("files", (f"r{made}.txt", text, "text/plain")))
             made += 1
-        if made > 2:
-            files.append(files[0][:1] + ((f"again{made}.txt", seeds[0] + "\n附：第0份。\n".encode(), "text/plain"),))
+        if made > 2:  # and a content parsed before, under another name: reused, not parsed again
+            files.append(("files", (f"again{made}.txt", seeds[0] + "\n附：第0份。\n".encode(), "text/plain")))
         r = httpx.post(server.url + "/v1/jobs", files=files, timeout=30)
         assert r.status_code in (200, 201), r.text
         job_ids.add(r.json()["id"])
@@ -209,7 +208,6 @@ def _soak(tmp_path: Path, seeds_dir: Path, kills: int, monkeypatch: pytest.Monke
         assert Report.model_validate_json(res.read_text("utf-8")).source.sha256 == res.stem
     assert not list((data / "results").glob(".*.tmp")), "a half-written result was left"
     assert not any((data / "tmp").iterdir())
-    assert json.dumps(log)
 
 
 @pytest.mark.slow

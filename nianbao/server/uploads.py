@@ -133,11 +133,11 @@ async def stream_files(request: Request, tmp: Path, limits: Limits) -> list[Rece
         if len(rec.head) < 8:
             rec.head += chunk[:8 - len(rec.head)]
         rec.size += len(chunk)
-        cap = zip_cap if _zip_named(rec.name, rec.head) else file_cap
+        is_zip = _zip_named(rec.name, rec.head)  # a zip may be as big as the whole request
+        cap = zip_cap if is_zip else file_cap
         if rec.size > cap:
-            what = "request body is over the upload limit" if cap == zip_cap else "is over the file size limit"
-            raise UploadRejected(413, f"{rec.name} {what} of {cap // MB} MB" if cap == file_cap
-                                 else f"{rec.name}: {what} of {cap // MB} MB")
+            raise UploadRejected(413, f"{rec.name} is over the {'upload' if is_zip else 'file size'} limit "
+                                      f"of {cap // MB} MB")
         rec._hash.update(chunk)
         assert rec._fh is not None
         rec._fh.write(chunk)
