@@ -10,6 +10,7 @@ or duplicated. All traffic goes to 127.0.0.1 only.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -541,3 +542,16 @@ def test_leftovers_of_a_killed_server_or_worker_are_cleared_at_start(tmp_path: P
     with client(tmp_path) as c:
         assert c.get("/v1/health").json()["queue"] == {}
         assert not half.exists() and not any((data / "tmp").iterdir())
+
+
+def test_a_result_written_just_before_a_kill_is_not_parsed_again(tmp_path: Path) -> None:
+    """A worker killed after its result file was written (atomically) but before the queue
+    recorded it: the content was parsed a second time. The whole file is adopted instead."""
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("x.txt", "9" * 64)])
+    claimed = q.claim("w0:1")
+    paths.result("9" * 64).write_text(json.dumps({"source": {"pages": 4}}))  # ... and then kill -9
+    assert q.release_owner("w0:1") == 1
+    assert q.claim("w0:2") is None  # nothing left to parse
+    f = q.job(job)["files"][0]
+    assert (f["status"], f["reused"], f["pages"]) == ("done", 1, 4) and f["id"] == claimed["id"]

@@ -289,6 +289,8 @@ class Queue:
                 if row is None:
                     return None
                 res = c.execute("SELECT * FROM results WHERE sha256=?", (row["sha256"],)).fetchone()
+                if res is None:
+                    res = self._adopt_result(c, row["sha256"], now)
                 if res is not None and (res["status"] == "failed" or self.paths.result(row["sha256"]).exists()):
                     self._finish_sha(c, row["sha256"], res["status"], res["error_type"], res["reason"], res["pages"],
                                      now, reused=True)
@@ -303,6 +305,19 @@ class Queue:
                 parse_id = c.execute("INSERT INTO parses(sha256, worker, started_at) VALUES (?,?,?)",
                                      (row["sha256"], worker, now)).lastrowid
                 return {**dict(row), "parse_id": parse_id}
+
+    def _adopt_result(self, c: sqlite3.Connection, sha: str, now: float) -> sqlite3.Row | None:
+        """A result file with no row: its worker was killed after the (atomic) write and before
+        recording it. The file is whole, so it is recorded now instead of parsing again."""
+        path = self.paths.result(sha)
+        if not path.exists():
+            return None
+        try:
+            pages = (json.loads(path.read_text("utf-8")).get("source") or {}).get("pages")
+        except (OSError, ValueError, AttributeError):
+            return None  # not readable after all: parse again (the new result replaces it)
+        c.execute("INSERT INTO results(sha256, status, pages, created_at) VALUES (?,?,?,?)", (sha, "done", pages, now))
+        return c.execute("SELECT * FROM results WHERE sha256=?", (sha,)).fetchone()
 
     def heartbeat(self, file_id: int, worker: str) -> bool:
         """Renew the lease; False if the file is no longer ours (it was taken back) or its parse
