@@ -40,20 +40,25 @@ def read_document(path: str, fmt: str, settings: Settings) -> Document:
 
         return read_html(read_text_file(path), path)
     if fmt == "docx":
+        from nianbao.ingest import check_docx
         from nianbao.readers.docx import read_docx
 
+        check_docx(path, settings.limits)  # the zip-bomb guards, before python-docx expands it
         try:
             return read_docx(path)
         except Exception as exc:  # python-docx raises many types for broken packages
             raise InputFileError(path, f"corrupt Word document ({type(exc).__name__}: {exc})") from None
     if fmt != "pdf":
         return _read_scanned(path, settings, None)
-    from nianbao.ingest import pdf_page_kinds
+    from nianbao.ingest import no_template_sign, pdf_page_kinds
     from nianbao.readers.pdf import read_pdf_text, text_layer_quality
 
     kinds = pdf_page_kinds(path, settings)  # raises for corrupt, encrypted, over the limits
     if all(k == "empty" for k in kinds):
         raise InputFileError(path, "PDF has no text layer and no images (nothing to read)")
+    no_sign = no_template_sign(path, settings.limits.template_sign_pages)
+    if no_sign:  # stop before reading (and OCR-ing) every page
+        raise NotAReportError(path, no_sign)
     try:
         usable = text_layer_quality(path, len(kinds))
     except Exception as exc:

@@ -64,15 +64,31 @@ class Limits(BaseModel):
     max_upload_mb: int = 500
     max_zip_members: int = 2000
     max_zip_uncompressed_mb: int = 2000
-    max_zip_ratio: int = 200  # uncompressed/compressed size of one member (above 1 MiB)
+    max_zip_ratio: int = 200  # uncompressed/compressed size of one member, and of the whole archive (above 1 MiB)
+    # a .docx is a zip read whole into memory by python-docx: its members may expand to this much
+    max_docx_uncompressed_mb: int = 100
     # wall-clock limit for parsing one file (batch workers and server workers): past it the
     # worker is killed and the file fails with a clear reason; the batch or queue goes on
     parse_timeout_s: float = 600.0
+    # a PDF whose first pages all carry a clean text layer with no sign of the template (no CJK,
+    # none of its key words) is refused after looking at this many pages, not after reading all
+    # of them (0: read every file to the end)
+    template_sign_pages: int = 3
+
+
+class ServerSettings(BaseModel):
+    """``nianbao serve``: who may reach it and how long a browser login lasts."""
+
+    # Host header names answered besides the loopback names and the bound address (DNS-rebinding
+    # guard), e.g. ["nianbao.example.gov.cn"]; a server bound to 0.0.0.0 with none answers any name
+    allowed_hosts: list[str] = Field(default_factory=list)
+    session_hours: float = 12.0  # a browser login (session cookie) lasts this long
+    max_public_body_kb: int = 16  # request body a caller without a token may send (the login form)
 
 
 # settings that do not change what a parse reads (where debug images go, threads, limits that
 # only refuse or stop work): left out of Settings.results_hash
-RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"layout": {"debug_dir"}, "ocr": {"threads", "use_gpu"}, "limits": True}
+RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"layout": {"debug_dir"}, "ocr": {"threads", "use_gpu"}, "limits": True, "server": True}
 
 
 class Settings(BaseSettings):
@@ -85,6 +101,7 @@ class Settings(BaseSettings):
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
     limits: Limits = Field(default_factory=Limits)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     def results_hash(self) -> str:
         """A short hash of the settings that change results (all but RESULT_NEUTRAL_SETTINGS):

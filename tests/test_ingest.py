@@ -126,3 +126,131 @@ def test_render_page_with_recorded_rotation(scan_pdf):
     assert turned.shape[:2] == (827, 1169)
     with pytest.raises(InputFileError, match="no page 2"):
         render_page(scan_pdf, 2, 100)
+
+
+# ---------------------------------------------------------------- archives (issue 15 #4)
+
+
+def _zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
+    return buf.getvalue()
+
+
+def test_zip_of_many_small_members_is_refused_by_its_whole_expansion_ratio(tmp_path):
+    """300 members of 1 MiB zeros: no single member is over 1 MiB, so a per-member ratio check
+    let it through (301 MB from a 339 kB zip); the whole archive's ratio refuses it."""
+    from nianbao.ingest import ArchiveRejected, open_archive
+
+    limits = Settings().limits
+    path = tmp_path / "many.zip"
+    path.write_bytes(_zip_bytes({f"r{i:03d}.txt": b"\0" * (1 << 20) for i in range(300)}))
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(ArchiveRejected, match="as a whole") as info:
+        open_archive(path, limits)
+    assert info.value.over_limit and str(path) in str(info.value)
+    # an ordinary zip of a few reports passes and lists its files
+    ok = tmp_path / "ok.zip"
+    ok.write_bytes(_zip_bytes({"a/报告一.txt": "一、总体情况".encode() * 50, "b.txt": b"2023"}))
+    zf, members = open_archive(ok, limits)
+    with zf:
+        assert [m.filename for m in members] == ["a/报告一.txt", "b.txt"]
+
+
+def _docx_with_document_xml(path: Path, xml: bytes) -> None:
+    path.write_bytes(_zip_bytes({
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "word/document.xml": xml}))
+
+
+def test_docx_whose_xml_expands_hugely_is_refused_before_python_docx_opens_it(tmp_path, monkeypatch):
+    """A small .docx whose XML is hundreds of MB of whitespace took python-docx to 898 MB RSS:
+    the .docx goes through the same archive guard first, and python-docx is never called."""
+    import nianbao.readers.docx as docx_reader
+    from nianbao.errors import InputFileError
+    from nianbao.pipeline import parse_file
+
+    path = tmp_path / "bomb.docx"
+    _docx_with_document_xml(path, b"<w:document>" + b" " * (120 << 20) + b"</w:document>")
+    assert sniff_format(path) == "docx" and path.stat().st_size < 1 << 20
+
+    def never(*_a, **_k):
+        raise AssertionError("python-docx opened a refused file")
+
+    monkeypatch.setattr(docx_reader, "read_docx", never)
+    with pytest.raises(InputFileError, match="expands") as info:
+        parse_file(path)
+    assert str(path) in str(info.value)
+    # the whole-archive total for a .docx is its own (smaller) limit, ratio or not
+    import os
+
+    from nianbao.settings import Limits
+
+    plain = tmp_path / "big.docx"
+    _docx_with_document_xml(plain, b"<w:document>" + os.urandom(3 << 20).hex().encode() + b"</w:document>")
+    with pytest.raises(InputFileError, match="more than 2 MB"):
+        parse_file(plain, Settings(limits=Limits(max_docx_uncompressed_mb=2)))
+
+
+# ---------------------------------------------------------------- early stop (issue 15 #5)
+
+
+def _latin_pdf(path: Path, pages: int) -> None:
+    """A PDF with a real text layer of Latin prose on every page (Helvetica, no fonts embedded)."""
+    line = b"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor."
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for _ in range(pages):
+        stream = b"BT /F1 11 Tf 60 780 Td 14 TL " + b" ".join(b"(" + line + b") '" for _ in range(40)) + b" ET"
+        objs.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        content = len(objs)
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                    b"/Resources << /Font << /F1 3 0 R >> >> >>" % content)
+        kids.append(len(objs))
+    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % pages
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def test_latin_text_pdf_is_refused_after_its_first_pages_not_after_ocr_of_all(tmp_path, monkeypatch):
+    """A 150-page Latin-text PDF was OCR'd page by page for 207 s before 'not a report'; its
+    first pages show no sign of the template, so parsing stops there (no OCR at all)."""
+    import nianbao.pipeline as pipeline
+    from nianbao.errors import NotAReportError
+
+    path = tmp_path / "latin.pdf"
+    _latin_pdf(path, 60)
+    assert pdf_page_kinds(path)[:3] == ["text"] * 3
+
+    def no_ocr(*_a, **_k):
+        raise AssertionError("OCR ran on a file whose first pages show no sign of the template")
+
+    monkeypatch.setattr(pipeline, "_read_scanned", no_ocr)
+    with pytest.raises(NotAReportError, match="没有政府信息公开工作年度报告的迹象") as info:
+        pipeline.parse_file(path)
+    assert "no sign of" in str(info.value) and str(path) in str(info.value)
+
+
+def test_early_stop_leaves_chinese_and_scanned_pdfs_alone(tmp_path, scan_pdf):
+    from nianbao.ingest import no_template_sign
+
+    assert no_template_sign(scan_pdf, 3) is None  # no text layer: nothing to judge by
+    for pdf in sorted(SAMPLES.glob("*.pdf"))[:2]:
+        assert no_template_sign(pdf, 3) is None
+    latin = tmp_path / "latin.pdf"
+    _latin_pdf(latin, 2)
+    assert no_template_sign(latin, 0) is None  # switched off
+    assert no_template_sign(latin, 3)

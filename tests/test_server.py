@@ -10,6 +10,7 @@ or duplicated. All traffic goes to 127.0.0.1 only.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -40,11 +41,15 @@ REPO = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------- in-process
 
 
+LOCAL = "http://127.0.0.1:8000"  # what a browser or client on this machine names as the Host
+
+
 @contextmanager
-def client(tmp_path: Path, token: str | None = None, **limits) -> TestClient:
-    settings = Settings(limits=Limits(**limits)) if limits else Settings()
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=0, token=token, settings=settings))
-    with TestClient(app) as c:
+def client(tmp_path: Path, token: str | None = None, users=None, settings: Settings | None = None,
+           **limits) -> TestClient:
+    settings = settings or (Settings(limits=Limits(**limits)) if limits else Settings())
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=0, token=token, users=users, settings=settings))
+    with TestClient(app, base_url=LOCAL) as c:
         yield c
 
 
@@ -72,22 +77,24 @@ def test_bearer_token_is_required_when_set(tmp_path: Path, seed: bytes) -> None:
         job = ok.json()["id"]
         assert c.get(f"/v1/jobs/{job}").status_code == 401
         assert c.get(f"/v1/jobs/{job}", headers={"Authorization": "Bearer s3cret-token"}).json()["status"] == "queued"
-        health = c.get("/v1/health").json()  # liveness needs no token
-        assert health["status"] == "ok" and health["auth"] is True
+        assert c.get("/v1/health").json() == {"status": "ok"}  # liveness needs no token, and says no more
+        health = c.get("/v1/health", headers={"Authorization": "Bearer s3cret-token"}).json()
+        assert health["auth"] is True and health["user"] == "default" and "queue" in health
 
 
 def test_token_from_file_or_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nianbao.server.auth import load_token
+    from nianbao.server.auth import load_users
 
     monkeypatch.setenv("NIANBAO_TOKEN", "from-env")
-    assert load_token() == "from-env"
-    (tmp_path / "token").write_text("from-file\nignored\n")
-    assert load_token(tmp_path / "token") == "from-file"  # the file wins
-    (tmp_path / "empty").write_text("\n")
+    assert load_users().authenticate("from-env") == "default"
+    (tmp_path / "token").write_text("from-file\n")
+    users = load_users(tmp_path / "token")  # the file wins
+    assert users.authenticate("from-file") == "default" and users.authenticate("from-env") is None
+    (tmp_path / "empty").write_text("\n# nobody\n")
     with pytest.raises(AuthConfigError, match="empty"):
-        load_token(tmp_path / "empty")
+        load_users(tmp_path / "empty")
     monkeypatch.delenv("NIANBAO_TOKEN")
-    assert load_token() is None
+    assert load_users() is None
 
 
 def test_without_a_token_only_localhost(tmp_path: Path) -> None:
@@ -172,7 +179,7 @@ def test_a_good_zip_and_clear_errors_for_bad_input(tmp_path: Path, seeds_dir: Pa
         assert r.status_code == 422 and "detail" in r.json()
         r = c.get("/v1/jobs/does-not-exist")
         assert r.status_code == 404 and "no job" in r.json()["detail"]
-        assert "/v1/jobs" in c.get("/openapi.json").json()["paths"]
+        assert "/v1/jobs" in c.get("/openapi.json").json()["paths"]  # no auth on this server: open
         assert c.get("/docs").status_code == 200
 
 
@@ -440,3 +447,111 @@ def test_review_page_is_mounted_over_the_results_folder(tmp_path: Path, seeds_di
         assert c.get("/review/api/queue").status_code == 401  # behind the same token
         queue = c.get("/review/api/queue", headers={"Authorization": "Bearer tok"}).json()
         assert queue and {item["rid"] for item in queue} == {report.source.sha256}
+
+
+# ---------------------------------------------------------------- the per-file time limit (issue 15 #5)
+
+
+def test_heartbeat_does_not_keep_a_hung_parse_lease_forever(tmp_path: Path) -> None:
+    """A hung parse kept its lease forever because the heartbeat renewed it. Past the time
+    limit the heartbeat no longer renews, the file fails with the reason (not run again), and
+    the worker parsing it is named to be killed."""
+    from nianbao.server.queue import Queue
+
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("hang.pdf", "d" * 64), _file("ok.txt", "e" * 64)])
+    w = Queue(paths, lease_seconds=30, parse_timeout_s=0.3)
+    claimed = w.claim("w0:123")
+    assert w.heartbeat(claimed["id"], "w0:123") is True and w.expire_overdue() == []
+    time.sleep(0.4)
+    assert w.heartbeat(claimed["id"], "w0:123") is False
+    assert w.expire_overdue() == ["w0:123"]
+    files = q.job(job)["files"]
+    assert files[0]["status"] == "failed" and files[0]["error_type"] == "ParseTimeout"
+    assert "解析超时" in files[0]["reason"] and "time limit of 0.3 s" in files[0]["reason"]
+    nxt = w.claim("w0:456")
+    assert nxt["name"] == "ok.txt" and w.claim("w0:456") is None  # the queue goes on; hang.pdf is not re-run
+    assert [p["outcome"] for p in q.parses()] == ["timeout", None]
+
+
+def test_a_parse_past_the_time_limit_is_killed_and_the_queue_goes_on(tmp_path: Path, seeds_dir: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that hangs its parser stalled a worker for good. With limits.parse_timeout_s the
+    server kills that worker, fails the file with a clear reason, and the next file is parsed
+    by the fresh worker."""
+    (tmp_path / "hanging_parser.py").write_text(textwrap.dedent("""
+        import time
+        from pathlib import Path
+        from nianbao.pipeline import parse_file as real
+
+        def parse_file(path, settings=None):
+            if b"HANG" in Path(path).read_bytes()[:100]:
+                time.sleep(3600)
+            return real(path, settings)
+    """), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))  # the spawned worker imports the parser from here
+    seed = (seeds_dir / "000_16485cd5df1f3c2d.txt").read_bytes()
+    settings = Settings(limits=Limits(parse_timeout_s=2.0))
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=1, settings=settings,
+                                  parser="hanging_parser:parse_file"))
+    with TestClient(app, base_url=LOCAL) as c:
+        job = c.post("/v1/jobs", files=[("files", ("hang.txt", b"HANG " + seed, "text/plain")),
+                                        ("files", ("ok.txt", seed, "text/plain"))]).json()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            view = c.get(job["url"]).json()
+            if view["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.3)
+        hang, ok = view["files"]
+        assert hang["status"] == "failed" and hang["error"]["type"] == "ParseTimeout", view
+        assert "time limit of 2 s" in hang["error"]["reason"] and "解析超时" in hang["error"]["reason"]
+        assert ok["status"] == "done"
+        assert c.get("/v1/health").json()["workers"]["restarts"] >= 1
+
+
+# ---------------------------------------------------------------- restart at any moment (issue 15 #11)
+# (the kill -9 soak itself is tests/test_server_soak.py, in the slow suite)
+
+
+def test_a_dead_workers_file_is_queued_again_at_once(tmp_path: Path) -> None:
+    """A worker killed mid-parse left its file 'running' until the lease ran out; the
+    supervisor now gives it back to the queue as soon as it sees the worker dead."""
+    from nianbao.server.queue import Queue
+
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("x.txt", "f" * 64)])
+    w = Queue(paths, lease_seconds=3600)
+    claimed = w.claim("w0:111")
+    assert w.release_owner("w0:222") == 0  # another worker's death frees nothing of it
+    assert w.release_owner("w0:111") == 1
+    again = w.claim("w0:333")
+    assert again["id"] == claimed["id"] and again["attempts"] == 1  # tries before this one
+
+
+def test_leftovers_of_a_killed_server_or_worker_are_cleared_at_start(tmp_path: Path) -> None:
+    """A worker killed inside a result write leaves ``.<sha>.json.<pid>.tmp``; a server killed
+    inside an upload leaves a half-received file in tmp/. Neither may count as a result or an
+    upload: both are removed when the server starts."""
+    data = tmp_path / "data"
+    for d in ("results", "tmp/tmpabc", "uploads"):
+        (data / d).mkdir(parents=True)
+    half = data / "results" / f".{'a' * 64}.json.4242.tmp"
+    half.write_text('{"source": {"path": "x", "sha')
+    (data / "tmp" / "tmpabc" / "u0").write_bytes(b"%PDF-1.4 half")
+    with client(tmp_path) as c:
+        assert c.get("/v1/health").json()["queue"] == {}
+        assert not half.exists() and not any((data / "tmp").iterdir())
+
+
+def test_a_result_written_just_before_a_kill_is_not_parsed_again(tmp_path: Path) -> None:
+    """A worker killed after its result file was written (atomically) but before the queue
+    recorded it: the content was parsed a second time. The whole file is adopted instead."""
+    paths, q = _queue(tmp_path)
+    job, _ = q.create_job([_file("x.txt", "9" * 64)])
+    claimed = q.claim("w0:1")
+    paths.result("9" * 64).write_text(json.dumps({"source": {"pages": 4}}))  # ... and then kill -9
+    assert q.release_owner("w0:1") == 1
+    assert q.claim("w0:2") is None  # nothing left to parse
+    f = q.job(job)["files"][0]
+    assert (f["status"], f["reused"], f["pages"]) == ("done", 1, 4) and f["id"] == claimed["id"]

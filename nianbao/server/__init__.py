@@ -20,19 +20,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path = DEFA
     """Run the server until interrupted (uvicorn, one process; ``workers`` parse processes)."""
     import uvicorn
 
-    from nianbao.server.app import ServerConfig, create_app
-    from nianbao.server.auth import check_bind, load_token
+    from nianbao.server.app import ServerConfig, create_app, lock_data_dir
+    from nianbao.server.auth import check_bind, load_users
     from nianbao.settings import Settings
 
-    token = load_token(token_file)
-    check_bind(host, token)  # raises AuthConfigError: no token and not localhost
+    users = load_users(token_file)
+    check_bind(host, users)  # raises AuthConfigError: no token and not localhost
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = ServerConfig(data_dir=Path(data_dir), workers=workers, token=token, settings=Settings(), parser=parser)
+    lock = lock_data_dir(Path(data_dir))  # raises DataDirBusy (one line, no traceback): a second server
+    config = ServerConfig(data_dir=Path(data_dir), workers=workers, users=users, settings=Settings(), parser=parser,
+                          host=host, data_lock=lock)
     app = create_app(config)
     logging.getLogger("nianbao.server").info(
         "data in %s; %d worker(s); auth %s", Path(data_dir).resolve(), workers,
-        "on (bearer token)" if token else "OFF (localhost only)")
+        f"on ({len(users)} user(s))" if users else "OFF (localhost only)")
     uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10)
 
 

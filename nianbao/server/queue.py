@@ -11,7 +11,9 @@ Data folder layout (``--data-dir``)::
 
 A file row goes queued → running (a worker holds a lease it renews by heartbeat) →
 done | failed. A row left running by a server that died is queued again at the next start,
-and a lease that is not renewed expires, so no file is lost. A content is parsed once:
+and a lease that is not renewed expires, so no file is lost. A parse has ``parse_timeout_s``:
+past it the heartbeat no longer renews the lease, the file fails with the reason, and the
+server kills the worker (:meth:`Queue.expire_overdue`). A content is parsed once:
 a worker does not take a file whose sha256 another live worker is parsing, and a file
 whose sha256 already has a result is completed from it without parsing.
 """
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     key TEXT UNIQUE,              -- sha256 of the (name, sha256) list: same upload -> same job
     created_at REAL NOT NULL,
-    n_files INTEGER NOT NULL
+    n_files INTEGER NOT NULL,
+    created_by TEXT               -- the user who uploaded it (NULL on a server without auth)
 );
 CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,9 +80,17 @@ CREATE TABLE IF NOT EXISTS parses (
     worker TEXT NOT NULL,
     started_at REAL NOT NULL,
     finished_at REAL,
-    outcome TEXT                  -- done | failed | NULL while running (or if the worker died)
+    outcome TEXT                  -- done | failed | timeout | NULL while running (or if the worker died)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,          -- sha256 of the cookie value (nianbao.server.auth.Sessions)
+    user TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
 );
 """
+# columns added after a data folder was first made: added in place at the next start
+MIGRATIONS = {"jobs": {"created_by": "TEXT"}}
 
 TERMINAL = ("done", "failed")
 
@@ -144,10 +155,12 @@ def write_tx(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 class Queue:
     """Operations on the queue database; one instance per process or thread."""
 
-    def __init__(self, paths: Paths, lease_seconds: float = 30.0, max_attempts: int = 3):
+    def __init__(self, paths: Paths, lease_seconds: float = 30.0, max_attempts: int = 3,
+                 parse_timeout_s: float | None = None):
         self.paths = paths
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
+        self.parse_timeout_s = parse_timeout_s
         self.con = connect(paths.db)
 
     # ------------------------------------------------------------ setup
@@ -159,6 +172,11 @@ class Queue:
         try:
             con.execute("PRAGMA journal_mode = WAL")
             con.executescript(SCHEMA)
+            for table, columns in MIGRATIONS.items():
+                have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns.items():
+                    if column not in have:
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         finally:
             con.close()
 
@@ -179,7 +197,7 @@ class Queue:
     def job_key(files: list[tuple[str, str]]) -> str:
         return hashlib.sha256(json.dumps(sorted(files), ensure_ascii=False).encode()).hexdigest()
 
-    def create_job(self, files: list[dict[str, Any]]) -> tuple[str, bool]:
+    def create_job(self, files: list[dict[str, Any]], created_by: str | None = None) -> tuple[str, bool]:
         """Insert a job for ``files`` (dicts: name, sha256, size, suffix); returns (id, reused).
 
         The same upload (same names and contents) returns the job made for it before, unless
@@ -199,7 +217,8 @@ class Queue:
                     return old["id"], True
                 c.execute("UPDATE jobs SET key=NULL WHERE id=?", (old["id"],))
             job_id = uuid.uuid4().hex
-            c.execute("INSERT INTO jobs(id, key, created_at, n_files) VALUES (?,?,?,?)", (job_id, key, now, len(files)))
+            c.execute("INSERT INTO jobs(id, key, created_at, n_files, created_by) VALUES (?,?,?,?,?)",
+                      (job_id, key, now, len(files), created_by))
             for i, f in enumerate(files):
                 r = c.execute("SELECT * FROM results WHERE sha256=?", (f["sha256"],)).fetchone()
                 if r is not None and self.paths.result(f["sha256"]).exists() or r is not None and r["status"] == "failed":
@@ -231,7 +250,7 @@ class Queue:
             status = "queued"
         ends = [f["finished_at"] for f in files if f["finished_at"]]
         return {
-            "id": j["id"], "status": status, "created_at": j["created_at"],
+            "id": j["id"], "status": status, "created_at": j["created_at"], "created_by": j["created_by"],
             "finished_at": max(ends) if finished == total and ends else None,
             "progress": {"total": total, **counts, "fraction": round(finished / total, 4) if total else 1.0},
             "files": files,
@@ -270,6 +289,8 @@ class Queue:
                 if row is None:
                     return None
                 res = c.execute("SELECT * FROM results WHERE sha256=?", (row["sha256"],)).fetchone()
+                if res is None:
+                    res = self._adopt_result(c, row["sha256"], now)
                 if res is not None and (res["status"] == "failed" or self.paths.result(row["sha256"]).exists()):
                     self._finish_sha(c, row["sha256"], res["status"], res["error_type"], res["reason"], res["pages"],
                                      now, reused=True)
@@ -285,12 +306,53 @@ class Queue:
                                      (row["sha256"], worker, now)).lastrowid
                 return {**dict(row), "parse_id": parse_id}
 
+    def _adopt_result(self, c: sqlite3.Connection, sha: str, now: float) -> sqlite3.Row | None:
+        """A result file with no row: its worker was killed after the (atomic) write and before
+        recording it. The file is whole, so it is recorded now instead of parsing again."""
+        path = self.paths.result(sha)
+        if not path.exists():
+            return None
+        try:
+            pages = (json.loads(path.read_text("utf-8")).get("source") or {}).get("pages")
+        except (OSError, ValueError, AttributeError):
+            return None  # not readable after all: parse again (the new result replaces it)
+        c.execute("INSERT INTO results(sha256, status, pages, created_at) VALUES (?,?,?,?)", (sha, "done", pages, now))
+        return c.execute("SELECT * FROM results WHERE sha256=?", (sha,)).fetchone()
+
     def heartbeat(self, file_id: int, worker: str) -> bool:
-        """Renew the lease; False if the file is no longer ours (it was taken back)."""
+        """Renew the lease; False if the file is no longer ours (it was taken back) or its parse
+        has run past ``parse_timeout_s`` (a hung parse must not keep its lease forever)."""
+        now = time.time()
+        deadline = now - self.parse_timeout_s if self.parse_timeout_s else float("-inf")
         with write_tx(self.con) as c:
-            n = c.execute("UPDATE files SET lease_until=? WHERE id=? AND lease_owner=? AND status='running'",
-                          (time.time() + self.lease_seconds, file_id, worker)).rowcount
+            n = c.execute("UPDATE files SET lease_until=? WHERE id=? AND lease_owner=? AND status='running' "
+                          "AND started_at >= ?", (now + self.lease_seconds, file_id, worker, deadline)).rowcount
         return n == 1
+
+    def expire_overdue(self) -> list[str]:
+        """Fail every file whose parse has run past ``parse_timeout_s``, with the reason; returns
+        the workers (lease owners) that were parsing them, for the caller to kill."""
+        if not self.parse_timeout_s:
+            return []
+        now = time.time()
+        limit = self.parse_timeout_s
+        reason = (f"解析超时：超过 {limit:g} 秒的时间限制，已停止 / parse stopped: it ran past the time limit of "
+                  f"{limit:g} s (settings limits.parse_timeout_s)")
+        with write_tx(self.con) as c:
+            rows = c.execute("SELECT id, sha256, lease_owner FROM files WHERE status='running' AND started_at < ?",
+                             (now - limit,)).fetchall()
+            for r in rows:
+                c.execute("UPDATE files SET status='failed', error_type='ParseTimeout', reason=?, finished_at=?, "
+                          "lease_owner=NULL, lease_until=NULL WHERE id=?", (reason, now, r["id"]))
+                c.execute("UPDATE parses SET finished_at=?, outcome='timeout' WHERE sha256=? AND worker=? "
+                          "AND outcome IS NULL", (now, r["sha256"], r["lease_owner"]))
+        return sorted({r["lease_owner"] for r in rows if r["lease_owner"]})
+
+    def release_owner(self, worker: str) -> int:
+        """Queue again every file ``worker`` held (it died): no waiting for its lease to run out."""
+        with write_tx(self.con) as c:
+            return c.execute("UPDATE files SET status='queued', lease_owner=NULL, lease_until=NULL "
+                             "WHERE status='running' AND lease_owner=?", (worker,)).rowcount
 
     def _finish_sha(self, c: sqlite3.Connection, sha: str, status: str, etype: str | None, reason: str | None,
                     pages: int | None, now: float, reused: bool) -> None:
