@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
-from nianbao.errors import NianbaoError
+from nianbao import __version__
+from nianbao.errors import NianbaoError, UsageError
+
+if TYPE_CHECKING:
+    from nianbao.models import Report
 
 app = typer.Typer(
     name="nianbao",
@@ -32,6 +36,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from nianbao.models import TEMPLATE_VERSIONS
+
+        typer.echo(f"nianbao {__version__} (templates {', '.join(TEMPLATE_VERSIONS)})")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the nianbao version and the template versions it reads, then exit.")] = False,
+) -> None:
+    """Read the standard tables of 政府信息公开工作年度报告 (scans, PDFs, HTML, Word, text) into verified data."""
 
 
 @contextmanager
@@ -49,17 +69,37 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+# what a file name's ending says about its format
+FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+
+
+def resolve_format(given: str | None, out: Path | None, choices: list[str], default: str) -> str:
+    """The output format: ``--format`` when given, else what ``--out``'s ending says, else
+    ``default``. A ``--format`` that contradicts the ending (Parquet into ``x.csv``) and an
+    ending this command cannot write are refused, so no file holds what its name denies."""
+    implied = FORMAT_BY_SUFFIX.get(out.suffix.lower()) if out is not None and not out.is_dir() else None
+    if given is None:
+        if implied is not None and implied not in choices:
+            raise UsageError(f"--out {out}: this command writes {', '.join(choices)}, not {implied}")
+        return implied or default
+    if implied is not None and implied != given:
+        raise UsageError(f"--out {out} is named {out.suffix} but --format is {given}: "  # type: ignore[union-attr]
+                         f"name the file {out.with_suffix('.' + given).name} or leave out --format")  # type: ignore[union-attr]
+    return given
+
+
 @app.command()
 def parse(
     files: Annotated[list[Path], typer.Argument(help="Report files: PDF (scanned or text), PNG/JPEG/TIFF, HTML, .docx, text extracts.")],
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="json: full Report(s); csv: SPEC §5 long CSV.")] = OutputFormat.json,
+    format_opt: Annotated[Optional[OutputFormat], typer.Option("--format", "-f", help="json: full Report(s); csv: SPEC §5 long CSV (with several files, a last column 'source' names each row's file). Default: from --out's ending, else json.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout (a folder: one file per input).")] = None,
 ) -> None:
     """Parse report files into the canonical tables with a confidence per cell."""
-    from nianbao.output import write_long_csv
     from nianbao.pipeline import parse_file
     from nianbao.settings import Settings
 
+    with _one_line_errors():
+        format = OutputFormat(resolve_format(format_opt.value if format_opt else None, out, [f.value for f in OutputFormat], "json"))
     settings = Settings()
     reports = []
     worst = 0
@@ -83,26 +123,28 @@ def parse(
     if out is not None and out.is_dir():
         for f, report in reports:
             target = out / (f.name + (".csv" if format == OutputFormat.csv else ".json"))
-            _write(target, [report], format)
+            _write(target, [(f, report)], format)
     elif out is not None:
-        _write(out, [r for _, r in reports], format)
+        _write(out, reports, format)
     elif reports:
-        _emit(sys.stdout, [r for _, r in reports], format)
+        _emit(sys.stdout, reports, format)
     raise typer.Exit(worst)
 
 
-def _emit(fh, reports, format: OutputFormat) -> None:
+def _emit(fh, reports: list[tuple[Path, Report]], format: OutputFormat) -> None:
+    """Write parsed reports; a CSV of several files names each row's file (column ``source``)."""
     from nianbao.output import write_long_csv
 
     if format == OutputFormat.csv:
-        write_long_csv(reports, fh)
+        sources = [str(f) for f, _ in reports] if len(reports) > 1 else None
+        write_long_csv([r for _, r in reports], fh, sources=sources)
     elif len(reports) == 1:
-        fh.write(reports[0].model_dump_json(indent=1) + "\n")
+        fh.write(reports[0][1].model_dump_json(indent=1) + "\n")
     else:
-        fh.write("[\n" + ",\n".join(r.model_dump_json(indent=1) for r in reports) + "\n]\n")
+        fh.write("[\n" + ",\n".join(r.model_dump_json(indent=1) for _, r in reports) + "\n]\n")
 
 
-def _write(path: Path, reports, format: OutputFormat) -> None:
+def _write(path: Path, reports: list[tuple[Path, Report]], format: OutputFormat) -> None:
     tmp = path.with_name(path.name + ".part")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         _emit(fh, reports, format)
@@ -111,7 +153,7 @@ def _write(path: Path, reports, format: OutputFormat) -> None:
 
 @app.command()
 def debug(
-    file: Annotated[Path, typer.Argument(help="A report file (scanned or text PDF, image).")],
+    file: Annotated[Path, typer.Argument(help="A report file with pages: a scanned or text PDF, or an image (not HTML, Word or text).")],
     page: Annotated[int, typer.Option("--page", "-p", help="1-based page number.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write.")] = Path("debug.png"),
 ) -> None:
@@ -132,10 +174,13 @@ def schema() -> None:
 
 
 @app.command()
-def template(version: Annotated[str, typer.Argument(help="2019 or 2021")] = "2021") -> None:
+def template(version: Annotated[str, typer.Argument(help="A template version: 2019 or 2021.")] = "2021") -> None:
     """Print the declarative description of a template version (rows, columns, rules)."""
-    from nianbao.models import load_template
+    from nianbao.models import TEMPLATE_VERSIONS, load_template
 
+    if version not in TEMPLATE_VERSIONS:
+        err.print(f"[red]error[/red]: unknown template version {version!r}; known versions: {', '.join(TEMPLATE_VERSIONS)}")
+        raise typer.Exit(1)
     typer.echo(load_template(version).model_dump_json(indent=1))
 
 
@@ -174,20 +219,29 @@ def batch(
 @app.command()
 def export(
     result_dir: Annotated[Path, typer.Argument(help="A folder written by 'nianbao batch' (or of result JSONs).")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, parquet or xlsx (xlsx: long + wide + printed matrices).")] = ExportFormat.csv,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("nianbao-export.csv"),
+    format_opt: Annotated[Optional[ExportFormat], typer.Option("--format", "-f", help="csv, parquet or xlsx (xlsx: long + wide + printed matrices). Default: from --out's ending, else csv.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (default: nianbao-export.FORMAT); its ending must agree with --format.")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="One row per report, a column per cell table.row.col (default: long form).")] = False,
 ) -> None:
     """Export a result folder as one data set, reviewer corrections applied (column 'corrected')."""
+    from nianbao.dataset import entries_from_dir
     from nianbao.dataset import export as do_export
 
+    with _one_line_errors():
+        fmt = resolve_format(format_opt.value if format_opt else None, out, [f.value for f in ExportFormat], "csv")
+    out = out if out is not None else Path(f"nianbao-export.{fmt}")
     try:
-        n = do_export(result_dir, format.value, out, wide=wide)
+        entries = entries_from_dir(result_dir)
+        if not entries:
+            err.print(f"[red]error[/red]: {result_dir}: no parsed reports to export (no finished entry in index.jsonl "
+                      f"and no result JSON); nothing written. Run 'nianbao batch FILES --out {result_dir}' first.")
+            raise typer.Exit(2)
+        n = do_export(None, fmt, out, wide=wide, entries=entries)
     except FileNotFoundError as exc:
         err.print(f"[red]error[/red]: {exc}")
         raise typer.Exit(2) from None
     except ImportError as exc:
-        err.print(f"[red]error[/red]: {format.value} export needs the export extra (pip install 'nianbao[export]'): {exc}")
+        err.print(f"[red]error[/red]: {fmt} export needs the export extra (pip install 'nianbao[export]'): {exc}")
         raise typer.Exit(4) from None
     err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}")
 
