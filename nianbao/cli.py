@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, cast
 
 import typer
 from rich.console import Console
@@ -299,7 +299,7 @@ def export(
             err.print(f"[red]error[/red]: {result_dir}: no parsed reports to export (no finished entry in index.jsonl "
                       f"and no result JSON); nothing written. Run 'nianbao batch FILES --out {result_dir}' first.")
             raise typer.Exit(2)
-        n = do_export(None, fmt, out, wide=wide, entries=entries)
+        n = do_export(None, cast(Literal["csv", "parquet", "xlsx"], fmt), out, wide=wide, entries=entries)
     except FileNotFoundError as exc:
         err.print(f"[red]error[/red]: {exc}")
         raise typer.Exit(2) from None

@@ -67,7 +67,7 @@ def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings 
 
         raw = next(p for p in iter_page_images(path, settings) if p.number == page)
         res = read_page(raw.image, page, raw.dpi, settings, keep_image=True)
-        image, grids, lines = res.image, res.grids, res.text_lines
+        image, grids, lines = raw.image if res.image is None else res.image, res.grids, res.text_lines
     else:
         image = render_page(path, page, info.dpi, info.rotation, info.skew)
     return save_page(out, image, grids=grids, text_lines=lines, labels=cell_labels(report, page))
