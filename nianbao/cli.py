@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional, cast
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from nianbao import __version__
 from nianbao.errors import NianbaoError, UsageError
@@ -37,6 +38,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _error(message: str) -> None:
+    """One error line on stderr; the message is plain text (a file named ``[red]x.pdf`` is
+    printed as it is, never read as console markup)."""
+    err.print(Text.assemble(("error", "red"), ": ", message))
 
 
 def _print_version(value: bool) -> None:
@@ -61,7 +68,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except NianbaoError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        _error(f"{exc}")
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -78,14 +85,16 @@ def resolve_format(given: str | None, out: Path | None, choices: list[str], defa
     """The output format: ``--format`` when given, else what ``--out``'s ending says, else
     ``default``. A ``--format`` that contradicts the ending (Parquet into ``x.csv``) and an
     ending this command cannot write are refused, so no file holds what its name denies."""
-    implied = FORMAT_BY_SUFFIX.get(out.suffix.lower()) if out is not None and not out.is_dir() else None
+    implied = None
+    if out is not None and not out.is_dir():
+        implied = FORMAT_BY_SUFFIX.get(out.suffix.lower())
+        if given is not None and implied is not None and implied != given:
+            raise UsageError(f"--out {out} is named {out.suffix} but --format is {given}: "
+                             f"name the file {out.with_suffix('.' + given).name} or leave out --format")
     if given is None:
         if implied is not None and implied not in choices:
             raise UsageError(f"--out {out}: this command writes {', '.join(choices)}, not {implied}")
         return implied or default
-    if implied is not None and implied != given:
-        raise UsageError(f"--out {out} is named {out.suffix} but --format is {given}: "  # type: ignore[union-attr]
-                         f"name the file {out.with_suffix('.' + given).name} or leave out --format")  # type: ignore[union-attr]
     return given
 
 
@@ -108,11 +117,11 @@ def parse(
         try:
             report = parse_file(f, settings)
         except NianbaoError as exc:
-            err.print(f"[red]error[/red]: {exc}")
+            _error(f"{exc}")
             worst = max(worst, exc.exit_code)
             continue
         except Exception as exc:  # never a traceback for one bad file; the others go on
-            err.print(f"[red]error[/red]: {f}: internal error while parsing ({type(exc).__name__}: {exc})")
+            _error(f"{f}: internal error while parsing ({type(exc).__name__}: {exc})")
             worst = max(worst, 1)
             continue
         reports.append((f, report))
@@ -120,7 +129,7 @@ def parse(
         low = sum(1 for c in report.cells() if c.confidence < settings.confidence.silent_threshold)
         err.print(f"{f}: {report.agency or '?'} {report.year or '?'} template {report.template_version}, "
                   f"{len(report.cells())} cells, {low} below {settings.confidence.silent_threshold}, "
-                  f"{len(failed)} broken rule(s)")
+                  f"{len(failed)} broken rule(s)", markup=False)
     if out is not None and out.is_dir():
         for f, report in reports:
             target = out / (f.name + (".csv" if format == OutputFormat.csv else ".json"))
@@ -163,7 +172,7 @@ def debug(
 
     with _one_line_errors():
         written = debug_page(file, page, out)
-    err.print(f"wrote {written}")
+    err.print(f"wrote {written}", markup=False)
 
 
 @app.command()
@@ -180,7 +189,7 @@ def template(version: Annotated[str, typer.Argument(help="A template version: 20
     from nianbao.models import TEMPLATE_VERSIONS, load_template
 
     if version not in TEMPLATE_VERSIONS:
-        err.print(f"[red]error[/red]: unknown template version {version!r}; known versions: {', '.join(TEMPLATE_VERSIONS)}")
+        _error(f"unknown template version {version!r}; known versions: {', '.join(TEMPLATE_VERSIONS)}")
         raise typer.Exit(1)
     typer.echo(load_template(version).model_dump_json(indent=1))
 
@@ -296,17 +305,17 @@ def export(
     try:
         entries = entries_from_dir(result_dir)
         if not entries:
-            err.print(f"[red]error[/red]: {result_dir}: no parsed reports to export (no finished entry in index.jsonl "
+            _error(f"{result_dir}: no parsed reports to export (no finished entry in index.jsonl "
                       f"and no result JSON); nothing written. Run 'nianbao batch FILES --out {result_dir}' first.")
             raise typer.Exit(2)
         n = do_export(None, cast(Literal["csv", "parquet", "xlsx"], fmt), out, wide=wide, entries=entries)
     except FileNotFoundError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        _error(f"{exc}")
         raise typer.Exit(2) from None
     except ImportError as exc:
-        err.print(f"[red]error[/red]: {fmt} export needs the export extra (pip install 'nianbao[export]'): {exc}")
+        _error(f"{fmt} export needs the export extra (pip install 'nianbao[export]'): {exc}")
         raise typer.Exit(4) from None
-    err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}")
+    err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}", markup=False)
 
 
 @app.command()
@@ -325,7 +334,7 @@ def serve(
     try:
         run_server(host, port, data_dir, workers, token_file, parser)
     except (AuthConfigError, RuntimeError) as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        _error(f"{exc}")
         raise typer.Exit(1) from None
 
 
@@ -357,7 +366,7 @@ def check(
     try:
         run_check(path, json_out, csv_out)
     except (OSError, ValueError) as exc:
-        err.print(f"[red]error[/red]: {path}: {exc}")
+        _error(f"{path}: {exc}")
         raise typer.Exit(2) from None
 
 

@@ -168,3 +168,10 @@ def test_ray_empty_or_missing_token_file_is_refused_in_one_line(tmp_path):
               "--ray-token-file", tmp_path / "missing")
     assert res.exit_code == 1
     assert "--ray-token-file" in res.stderr and "cannot read it" in res.stderr
+
+
+def test_error_lines_print_file_names_as_they_are_not_as_console_markup(tmp_path):
+    odd = tmp_path / "[red]x[bold].pdf"
+    res = run("parse", odd)
+    assert res.exit_code == 2
+    assert "[red]x[bold].pdf: file not found" in res.stderr
