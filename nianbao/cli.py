@@ -12,17 +12,23 @@ With several files the worst code wins, and every other file is still parsed.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, cast
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from nianbao.errors import NianbaoError
+from nianbao import __version__
+from nianbao.errors import NianbaoError, UsageError
+
+if TYPE_CHECKING:
+    from nianbao.models import Report
 
 app = typer.Typer(
     name="nianbao",
@@ -34,13 +40,35 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _error(message: str) -> None:
+    """One error line on stderr; the message is plain text (a file named ``[red]x.pdf`` is
+    printed as it is, never read as console markup)."""
+    err.print(Text.assemble(("error", "red"), ": ", message))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from nianbao.models import TEMPLATE_VERSIONS
+
+        typer.echo(f"nianbao {__version__} (templates {', '.join(TEMPLATE_VERSIONS)})")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the nianbao version and the template versions it reads, then exit.")] = False,
+) -> None:
+    """Read the standard tables of 政府信息公开工作年度报告 (scans, PDFs, HTML, Word, text) into verified data."""
+
+
 @contextmanager
 def _one_line_errors() -> Iterator[None]:
     """Report a NianbaoError as one line naming the file and the reason, exit with its code."""
     try:
         yield
     except NianbaoError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        _error(f"{exc}")
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -49,17 +77,39 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+# what a file name's ending says about its format
+FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+
+
+def resolve_format(given: str | None, out: Path | None, choices: list[str], default: str) -> str:
+    """The output format: ``--format`` when given, else what ``--out``'s ending says, else
+    ``default``. A ``--format`` that contradicts the ending (Parquet into ``x.csv``) and an
+    ending this command cannot write are refused, so no file holds what its name denies."""
+    implied = None
+    if out is not None and not out.is_dir():
+        implied = FORMAT_BY_SUFFIX.get(out.suffix.lower())
+        if given is not None and implied is not None and implied != given:
+            raise UsageError(f"--out {out} is named {out.suffix} but --format is {given}: "
+                             f"name the file {out.with_suffix('.' + given).name} or leave out --format")
+    if given is None:
+        if implied is not None and implied not in choices:
+            raise UsageError(f"--out {out}: this command writes {', '.join(choices)}, not {implied}")
+        return implied or default
+    return given
+
+
 @app.command()
 def parse(
     files: Annotated[list[Path], typer.Argument(help="Report files: PDF (scanned or text), PNG/JPEG/TIFF, HTML, .docx, text extracts.")],
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="json: full Report(s); csv: SPEC §5 long CSV.")] = OutputFormat.json,
+    format_opt: Annotated[Optional[OutputFormat], typer.Option("--format", "-f", help="json: full Report(s); csv: SPEC §5 long CSV (with several files, a last column 'source' names each row's file). Default: from --out's ending, else json.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout (a folder: one file per input).")] = None,
 ) -> None:
     """Parse report files into the canonical tables with a confidence per cell."""
-    from nianbao.output import write_long_csv
     from nianbao.pipeline import parse_file
     from nianbao.settings import Settings
 
+    with _one_line_errors():
+        format = OutputFormat(resolve_format(format_opt.value if format_opt else None, out, [f.value for f in OutputFormat], "json"))
     settings = Settings()
     reports = []
     worst = 0
@@ -67,11 +117,11 @@ def parse(
         try:
             report = parse_file(f, settings)
         except NianbaoError as exc:
-            err.print(f"[red]error[/red]: {exc}")
+            _error(f"{exc}")
             worst = max(worst, exc.exit_code)
             continue
         except Exception as exc:  # never a traceback for one bad file; the others go on
-            err.print(f"[red]error[/red]: {f}: internal error while parsing ({type(exc).__name__}: {exc})")
+            _error(f"{f}: internal error while parsing ({type(exc).__name__}: {exc})")
             worst = max(worst, 1)
             continue
         reports.append((f, report))
@@ -79,30 +129,32 @@ def parse(
         low = sum(1 for c in report.cells() if c.confidence < settings.confidence.silent_threshold)
         err.print(f"{f}: {report.agency or '?'} {report.year or '?'} template {report.template_version}, "
                   f"{len(report.cells())} cells, {low} below {settings.confidence.silent_threshold}, "
-                  f"{len(failed)} broken rule(s)")
+                  f"{len(failed)} broken rule(s)", markup=False)
     if out is not None and out.is_dir():
         for f, report in reports:
             target = out / (f.name + (".csv" if format == OutputFormat.csv else ".json"))
-            _write(target, [report], format)
+            _write(target, [(f, report)], format)
     elif out is not None:
-        _write(out, [r for _, r in reports], format)
+        _write(out, reports, format)
     elif reports:
-        _emit(sys.stdout, [r for _, r in reports], format)
+        _emit(sys.stdout, reports, format)
     raise typer.Exit(worst)
 
 
-def _emit(fh, reports, format: OutputFormat) -> None:
+def _emit(fh, reports: list[tuple[Path, Report]], format: OutputFormat) -> None:
+    """Write parsed reports; a CSV of several files names each row's file (column ``source``)."""
     from nianbao.output import write_long_csv
 
     if format == OutputFormat.csv:
-        write_long_csv(reports, fh)
+        sources = [str(f) for f, _ in reports] if len(reports) > 1 else None
+        write_long_csv([r for _, r in reports], fh, sources=sources)
     elif len(reports) == 1:
-        fh.write(reports[0].model_dump_json(indent=1) + "\n")
+        fh.write(reports[0][1].model_dump_json(indent=1) + "\n")
     else:
-        fh.write("[\n" + ",\n".join(r.model_dump_json(indent=1) for r in reports) + "\n]\n")
+        fh.write("[\n" + ",\n".join(r.model_dump_json(indent=1) for _, r in reports) + "\n]\n")
 
 
-def _write(path: Path, reports, format: OutputFormat) -> None:
+def _write(path: Path, reports: list[tuple[Path, Report]], format: OutputFormat) -> None:
     from nianbao.fileio import atomic_write_stream
 
     atomic_write_stream(path, lambda fh: _emit(fh, reports, format), newline="")
@@ -110,7 +162,7 @@ def _write(path: Path, reports, format: OutputFormat) -> None:
 
 @app.command()
 def debug(
-    file: Annotated[Path, typer.Argument(help="A report file (scanned or text PDF, image).")],
+    file: Annotated[Path, typer.Argument(help="A report file with pages: a scanned or text PDF, or an image (not HTML, Word or text).")],
     page: Annotated[int, typer.Option("--page", "-p", help="1-based page number.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write.")] = Path("debug.png"),
 ) -> None:
@@ -119,7 +171,7 @@ def debug(
 
     with _one_line_errors():
         written = debug_page(file, page, out)
-    err.print(f"wrote {written}")
+    err.print(f"wrote {written}", markup=False)
 
 
 @app.command()
@@ -131,16 +183,69 @@ def schema() -> None:
 
 
 @app.command()
-def template(version: Annotated[str, typer.Argument(help="2019 or 2021")] = "2021") -> None:
+def template(version: Annotated[str, typer.Argument(help="A template version: 2019 or 2021.")] = "2021") -> None:
     """Print the declarative description of a template version (rows, columns, rules)."""
-    from nianbao.models import load_template
+    from nianbao.models import TEMPLATE_VERSIONS, load_template
 
+    if version not in TEMPLATE_VERSIONS:
+        _error(f"unknown template version {version!r}; known versions: {', '.join(TEMPLATE_VERSIONS)}")
+        raise typer.Exit(1)
     typer.echo(load_template(version).model_dump_json(indent=1))
 
 
 class Executor(str, Enum):
     local = "local"
     ray = "ray"
+
+
+RAY_DEFAULT_TOKEN_FILE = Path("~/.ray/auth_token")  # where `ray get-auth-token --generate` and ray.init() put it
+
+
+def ray_token_source(token_file: Path | None, environ: dict[str, str] | None = None) -> str | None:
+    """Give this process the Ray cluster's token the way Ray (>= 2.52) reads it, before Ray is
+    imported; returns where the token comes from (for messages), or None when none is sent.
+
+    Ray clients read ``RAY_AUTH_MODE=token`` and then the token from ``RAY_AUTH_TOKEN``,
+    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``, in that order. ``ray start --head`` turns
+    token authentication on by itself when a token is there, but ``ray.init(address=...)``
+    never does, so a driver on the head's machine (or with a copy of its token) is refused.
+    Here: ``--ray-token-file`` sends that file's token; without it, a token found where Ray
+    looks is sent when ``RAY_AUTH_MODE`` is unset (a cluster without authentication ignores
+    it). ``RAY_AUTH_MODE=disabled`` is left alone."""
+    env = os.environ if environ is None else environ
+    if token_file is not None:
+        _check_token_file(token_file, "--ray-token-file")
+        env.pop("RAY_AUTH_TOKEN", None)  # Ray would prefer it over the file asked for
+        env["RAY_AUTH_TOKEN_PATH"] = str(token_file.expanduser().resolve())
+        env["RAY_AUTH_MODE"] = "token"
+        return str(token_file)
+    mode = env.get("RAY_AUTH_MODE")
+    if mode is not None and mode.lower() != "token":
+        return None
+    if env.get("RAY_AUTH_TOKEN", "").strip():
+        source = "RAY_AUTH_TOKEN"
+    elif env.get("RAY_AUTH_TOKEN_PATH"):
+        source = env["RAY_AUTH_TOKEN_PATH"]
+        _check_token_file(Path(source), "RAY_AUTH_TOKEN_PATH")  # Ray aborts the process on a bad one
+    elif Path(env.get("HOME") or Path.home()).joinpath(".ray", "auth_token").is_file():
+        source = str(RAY_DEFAULT_TOKEN_FILE)
+    elif mode is not None:
+        raise UsageError("RAY_AUTH_MODE=token but no token: set RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH, "
+                         "put the head's token in ~/.ray/auth_token, or give --ray-token-file")
+    else:
+        return None
+    env["RAY_AUTH_MODE"] = "token"
+    return source
+
+
+def _check_token_file(path: Path, what: str) -> None:
+    """A token file must be readable and hold a token (Ray aborts the process otherwise)."""
+    try:
+        text = path.expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{what} {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    if not text.strip():
+        raise UsageError(f"{what} {path}: the file is empty (expected the Ray cluster's token)")
 
 
 class ExportFormat(str, Enum):
@@ -156,16 +261,28 @@ def batch(
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="Parallel workers (default: cores / ocr.threads).")] = None,
     executor: Annotated[Executor, typer.Option("--executor", help="local: process pool; ray: Ray tasks (extra 'ray').")] = Executor.local,
     ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="Join this Ray cluster instead of starting Ray locally.")] = None,
+    ray_token_file: Annotated[Optional[Path], typer.Option("--ray-token-file", help="The cluster's token (a copy of the head's ~/.ray/auth_token); same as RAY_AUTH_MODE=token RAY_AUTH_TOKEN_PATH=FILE. Default: a token where Ray looks for one.")] = None,
     no_retry_failed: Annotated[bool, typer.Option("--no-retry-failed", help="Skip files that failed in an earlier run (same content).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     parser: Annotated[str, typer.Option("--parser", hidden=True)] = "nianbao.pipeline:parse_file",
 ) -> None:
     """Parse many reports into a folder; re-running skips finished files (by sha256). Exit 0 when all parsed, 2 when some failed."""
     from nianbao.batch import print_summary, run_batch
+    from nianbao.errors import EngineUnavailableError
 
     with _one_line_errors():  # e.g. Ray asked for but not installed / not reachable
-        summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
-                            parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
+        token = ray_token_source(ray_token_file) if executor == Executor.ray and ray_address else None
+        try:
+            summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
+                                parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
+        except EngineUnavailableError as exc:
+            if ray_address and "cannot join" in str(exc):
+                hint = (f"the cluster refused the token from {token}; is it the head's ~/.ray/auth_token?" if token else
+                        "if the cluster uses token authentication (Ray >= 2.52, on when the head has a token), "
+                        "give its token: --ray-token-file FILE (a copy of the head's ~/.ray/auth_token) or "
+                        "RAY_AUTH_MODE=token with RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH")
+                raise EngineUnavailableError(f"{exc} ({hint})") from None
+            raise
     print_summary(summary, err)
     raise typer.Exit(130 if summary.interrupted else (2 if summary.failed else 0))
 
@@ -173,22 +290,31 @@ def batch(
 @app.command()
 def export(
     result_dir: Annotated[Path, typer.Argument(help="A folder written by 'nianbao batch' (or of result JSONs).")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, parquet or xlsx (xlsx: long + wide + printed matrices).")] = ExportFormat.csv,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("nianbao-export.csv"),
+    format_opt: Annotated[Optional[ExportFormat], typer.Option("--format", "-f", help="csv, parquet or xlsx (xlsx: long + wide + printed matrices). Default: from --out's ending, else csv.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (default: nianbao-export.FORMAT); its ending must agree with --format.")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="One row per report, a column per cell table.row.col (default: long form).")] = False,
 ) -> None:
     """Export a result folder as one data set, reviewer corrections applied (column 'corrected')."""
+    from nianbao.results import result_entries
     from nianbao.dataset import export as do_export
 
+    with _one_line_errors():
+        fmt = resolve_format(format_opt.value if format_opt else None, out, [f.value for f in ExportFormat], "csv")
+    out = out if out is not None else Path(f"nianbao-export.{fmt}")
     try:
-        n = do_export(result_dir, format.value, out, wide=wide)
+        entries = result_entries(result_dir)
+        if not entries:
+            _error(f"{result_dir}: no parsed reports to export (no finished entry in index.jsonl "
+                      f"and no result JSON); nothing written. Run 'nianbao batch FILES --out {result_dir}' first.")
+            raise typer.Exit(2)
+        n = do_export(None, cast(Literal["csv", "parquet", "xlsx"], fmt), out, wide=wide, entries=entries)
     except FileNotFoundError as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        _error(f"{exc}")
         raise typer.Exit(2) from None
     except ImportError as exc:
-        err.print(f"[red]error[/red]: {format.value} export needs the export extra (pip install 'nianbao[export]'): {exc}")
+        _error(f"{fmt} export needs the export extra (pip install 'nianbao[export]'): {exc}")
         raise typer.Exit(4) from None
-    err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}")
+    err.print(f"wrote {n} {'report' if wide else 'cell'} rows to {out}", markup=False)
 
 
 @app.command()
@@ -207,7 +333,7 @@ def serve(
     try:
         run_server(host, port, data_dir, workers, token_file, parser)
     except (AuthConfigError, RuntimeError) as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        _error(f"{exc}")
         raise typer.Exit(1) from None
 
 
@@ -239,7 +365,7 @@ def check(
     try:
         run_check(path, json_out, csv_out)
     except (OSError, ValueError) as exc:
-        err.print(f"[red]error[/red]: {path}: {exc}")
+        _error(f"{path}: {exc}")
         raise typer.Exit(2) from None
 
 

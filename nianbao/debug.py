@@ -7,11 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from nianbao.debug_draw import Label, save_page
-from nianbao.errors import InputFileError
-from nianbao.ingest import iter_page_images, render_page
+from nianbao.errors import InputFileError, UsageError
+from nianbao.ingest import IMAGE_FORMATS, iter_page_images, pdf_page_kinds, render_page, sniff_format
 from nianbao.models import Report
 from nianbao.pipeline import parse_file
 from nianbao.settings import Settings
+
+# formats read as text (no page pictures): what ``sniff_format`` calls them, in words
+_PAGELESS = {"html": "an HTML page", "docx": "a Word file", "doc": "a Word file", "text": "a text file",
+             "zip": "a zip archive", "unknown": "a file of unknown format"}
 
 
 def cell_labels(report: Report, page: int) -> list[Label]:
@@ -24,21 +28,46 @@ def cell_labels(report: Report, page: int) -> list[Label]:
     return labels
 
 
+def page_count(path: str | Path, settings: Settings) -> int:
+    """Pages of a PDF or image file, read in milliseconds (no parse). Anything without pages
+    (HTML, Word, text) is refused: debug draws the pages of scanned or PDF input."""
+    fmt = sniff_format(path)
+    if fmt == "pdf":
+        return len(pdf_page_kinds(path, settings))
+    if fmt in IMAGE_FORMATS:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as im:  # reads the header only
+                return int(getattr(im, "n_frames", 1))
+        except (OSError, UnidentifiedImageError) as e:
+            raise InputFileError(str(path), f"corrupt or unreadable image ({e})") from e
+    what = _PAGELESS.get(fmt, f"a {fmt} file")
+    raise UsageError(f"{path}: {what} has no pages to draw; debug draws the pages of scanned or PDF input "
+                     "(PDF, PNG, JPEG, TIFF). See its cells with 'nianbao parse' or 'nianbao review'")
+
+
 def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings | None = None,
                report: Report | None = None) -> Path:
-    """Parse ``path`` (unless ``report`` is given) and write the debug picture of ``page``."""
+    """Parse ``path`` (unless ``report`` is given) and write the debug picture of ``page``.
+
+    The page number is checked against the file's page count before the (slow) parse."""
     settings = settings or Settings()
+    pages = page_count(path, settings)
+    if not 1 <= page <= pages:
+        raise UsageError(f"{path}: no page {page}: the file has {pages} page{'s' if pages != 1 else ''} (1–{pages})")
     report = report or parse_file(path, settings)
     info = next((p for p in report.pages if p.number == page), None)
     if info is None:
-        raise InputFileError(str(path), f"no page {page} with page geometry (pages: {[p.number for p in report.pages]})")
+        raise InputFileError(str(path), f"page {page} has nothing to draw (blank or unread); pages read: "
+                             f"{', '.join(str(p.number) for p in report.pages) or 'none'}")
     grids, lines = [], []
     if info.source == "scan":
         from nianbao.scan import read_page
 
         raw = next(p for p in iter_page_images(path, settings) if p.number == page)
         res = read_page(raw.image, page, raw.dpi, settings, keep_image=True)
-        image, grids, lines = res.image, res.grids, res.text_lines
+        image, grids, lines = raw.image if res.image is None else res.image, res.grids, res.text_lines
     else:
         image = render_page(path, page, info.dpi, info.rotation, info.skew)
     return save_page(out, image, grids=grids, text_lines=lines, labels=cell_labels(report, page))

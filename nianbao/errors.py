@@ -35,3 +35,10 @@ class EngineUnavailableError(NianbaoError):
     """An optional engine (PaddleOCR, GPU) was asked for but cannot run here; says what is missing."""
 
     exit_code = 4
+
+
+class UsageError(NianbaoError):
+    """The command was asked for something it cannot do (options that contradict each other,
+    an unknown template version, a page that does not exist); says what would work."""
+
+    exit_code = 1

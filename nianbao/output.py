@@ -84,10 +84,21 @@ def long_rows(report: Report) -> list[dict[str, str]]:
     return rows
 
 
-def write_long_csv(reports: list[Report], fh: IO[str]) -> None:
-    """Write the SPEC §5 long CSV (exact header) for one or more reports; a cell text that reads
-    as a formula is neutralised (:func:`csv_safe`)."""
-    w = SafeDictWriter(fh, fieldnames=LONG_CSV_COLUMNS, lineterminator="\n")
+def write_long_csv(reports: list[Report], fh: IO[str], sources: list[str] | None = None) -> None:
+    """Write the SPEC §5 long CSV (exact header) for one or more reports; a cell text (or
+    source name) that reads as a formula is neutralised (:func:`csv_safe`).
+
+    With ``sources`` (one name per report, e.g. the input paths), a last column ``source``
+    says which file each row is from; SPEC §5's columns stay first and unchanged, so readers
+    of the contract (``shared/score.py`` reads columns by name) still read it."""
+    if sources is not None and len(sources) != len(reports):
+        raise ValueError(f"{len(sources)} sources for {len(reports)} reports")
+    columns = LONG_CSV_COLUMNS + (["source"] if sources is not None else [])
+    w = SafeDictWriter(fh, fieldnames=columns, lineterminator="\n")
     w.writeheader()
-    for r in reports:
-        w.writerows(long_rows(r))
+    for i, r in enumerate(reports):
+        rows = long_rows(r)
+        if sources is not None:
+            for row in rows:
+                row["source"] = sources[i]
+        w.writerows(rows)

@@ -8,6 +8,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from nianbao.models import Document, Row, TextCell
+from nianbao.readers.common import join_cell_lines
 
 
 def read_docx(path: str) -> Document:
@@ -28,8 +29,7 @@ def read_docx(path: str) -> Document:
                         continue
                     seen.add(cell._tc)
                     span = sum(1 for c in row.cells if c._tc is cell._tc)
-                    parts = [p.text.strip() for p in cell.paragraphs if p.text.strip()]
-                    text = "".join(parts) if parts and all(len(p) <= 2 for p in parts) else " ".join(parts)
+                    text = join_cell_lines([p.text.strip() for p in cell.paragraphs if p.text.strip()])
                     cells.append(TextCell(text=text, col=c_idx, colspan=span))
                 if cells:
                     rows.append(Row(kind="table", cells=cells, table_index=table_index, exact_cells=True))

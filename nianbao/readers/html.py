@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from nianbao.models import Document, Row, TextCell
-from nianbao.readers.text import clean_inline
+from nianbao.readers.common import clean_inline, join_cell_lines
 
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "td", "th", "br", "tr", "pre"}
 
@@ -61,11 +63,21 @@ def rows_from_html(html: str) -> list[Row]:
 
 
 def _cell_text(td: Tag) -> str:
-    parts = [s.strip() for s in td.stripped_strings]
-    # vertical header text is one character per line: join without spaces
-    if parts and all(len(p) <= 2 for p in parts):
-        return "".join(parts)
-    return " ".join(parts)
+    return join_cell_lines([s.strip() for s in td.stripped_strings])
+
+
+MAX_COLSPAN = 1000  # the HTML standard's limits; browsers clamp larger values to these
+MAX_ROWSPAN = 65534
+_LEADING_DIGITS = re.compile(r"\s*(\d+)")
+
+
+def _span(td: Tag, name: str, limit: int) -> int:
+    """A cell's colspan/rowspan as browsers read it: leading digits ("2px" is 2), anything else
+    1, clamped to ``limit``; so a hostile page neither crashes the reader nor makes it fill
+    millions of grid slots."""
+    value = td.get(name)
+    m = _LEADING_DIGITS.match(value if isinstance(value, str) else "")
+    return min(limit, max(1, int(m.group(1)))) if m else 1
 
 
 def _table_rows(table: Tag, table_index: int) -> list[Row]:
@@ -78,8 +90,8 @@ def _table_rows(table: Tag, table_index: int) -> list[Row]:
         for td in tr.find_all(["td", "th"], recursive=False):
             while occupied.get((r, c)):
                 c += 1
-            colspan = max(1, int(td.get("colspan", 1) or 1))
-            rowspan = max(1, int(td.get("rowspan", 1) or 1))
+            colspan = _span(td, "colspan", MAX_COLSPAN)
+            rowspan = min(_span(td, "rowspan", MAX_ROWSPAN), len(trs) - r)  # not past the table's last row
             for dr in range(rowspan):
                 for dc in range(colspan):
                     occupied[(r + dr, c + dc)] = True

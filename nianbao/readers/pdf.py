@@ -11,6 +11,7 @@ from typing import Any
 import pdfplumber
 
 from nianbao.models import Document, PageInfo, Row, TextCell
+from nianbao.readers.common import join_cell_lines
 
 _TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
                                    "intersection_tolerance": 4, "snap_tolerance": 3}
@@ -67,8 +68,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                         if cb is None:
                             continue
                         text = fix_radicals(page.crop(cb).extract_text() or "")
-                        lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-                        joined = "".join(lines) if lines and all(len(ln) <= 2 for ln in lines) else " ".join(lines)
+                        joined = join_cell_lines([ln.strip() for ln in text.split("\n") if ln.strip()])
                         col = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[0]))
                         end = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[2]))
                         cells.append(TextCell(text=joined, bbox=tuple(v * scale for v in cb), col=col,

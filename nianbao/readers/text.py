@@ -7,16 +7,10 @@ from __future__ import annotations
 import re
 
 from nianbao.models import Document, Row, TextCell
-
-_INLINE_MARKUP = re.compile(r"</?(?:b|i|u|sup|sub|span|strong|em|br)\b[^>]*>", re.I)
+from nianbao.readers.common import clean_inline
+from nianbao.readers.html import rows_from_html
 _MD_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+(?=\S))")
 _RULE_LINE = re.compile(r"^[\s\-|:=]+$")
-
-
-def clean_inline(text: str) -> str:
-    """Drop inline HTML and Markdown emphasis that extraction tools leave inside cells."""
-    t = _INLINE_MARKUP.sub("", text)
-    return t.replace("**", "").replace("\u3000", " ").strip()
 
 
 def _is_word_cell_export(lines: list[str]) -> bool:
@@ -94,8 +88,6 @@ def _word_rows(lines: list[str]) -> list[Row]:
 
 
 def _read_markdown_with_html(text: str, path: str) -> Document:
-    from nianbao.readers.html import rows_from_html
-
     rows: list[Row] = []
     pos = 0
     for m in re.finditer(r"<table\b.*?</table>", text, re.I | re.S):
