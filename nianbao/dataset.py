@@ -51,7 +51,6 @@ MISSING_FILL = "EDEDED"  # template cell not found in the document
 
 Entry = ResultEntry  # one report of the data set: the name to show and where its result JSON is
 Loaded = LoadedResult  # a result with its corrections applied
-entries_from_dir = result_entries  # the reports of a results folder (nianbao.results)
 
 
 def load_entries(entries: Iterable[Entry]) -> Iterator[Loaded]:
@@ -336,7 +335,7 @@ def export(result_dir: str | Path | None, fmt: Format, out: str | Path, *, wide:
     settings = settings or Settings()
     threshold = settings.confidence.silent_threshold
     if entries is None:
-        entries = entries_from_dir(result_dir)  # type: ignore[arg-type]
+        entries = result_entries(result_dir)  # type: ignore[arg-type]
     items = list(load_results(entries, on_bad))
     if fmt not in ("csv", "parquet", "xlsx"):
         raise ValueError(f"unknown format {fmt!r}; use csv, parquet or xlsx")
