@@ -165,19 +165,20 @@ def _location_part(location: str, word: str) -> str:
     return ""
 
 
-def cells_to_review(machine: Report, threshold: float, events: list[Correction] | None = None) -> int:
-    """Cells a person still has to look at: below ``threshold`` or in a broken rule, not yet
-    accepted or corrected (the review queue's open items of this report)."""
+def cells_to_review(machine: Report, threshold: float, events: list[Correction] | None = None) -> list[tuple[str, str, str]]:
+    """Cells a person still has to look at, lowest confidence first: below ``threshold``, in a
+    broken rule or in a table not found, and not yet accepted or corrected (the review queue's
+    open items of this report)."""
     in_force = effective_values(events or [])
     broken = {r for c in machine.checks if c.status == CheckStatus.failed for r in c.cells}
-    n = 0
+    out = []
     for t in machine.tables:
         for c in t.cells:
             if c.key in in_force:
                 continue
             if not t.found or c.confidence < threshold or f"{c.table}.{c.row}.{c.col}" in broken:
-                n += 1
-    return n
+                out.append(c)
+    return [c.key for c in sorted(out, key=lambda c: c.confidence)]
 
 
 # ---------------------------------------------------------------- the list an office sends out
