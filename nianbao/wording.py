@@ -20,7 +20,7 @@ DEFAULT_TEMPLATE = "2021"
 # columns repeat across groups (结果维持 three times in 四、). Each entry: the header rows above
 # the columns it spans, outermost first, and which columns (ids, or an id prefix) it spans.
 COLUMN_GROUPS: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {
-    "applications": [(("申请人情况", "法人或其他组织"),
+    "applications": [(("法人或其他组织",),
                       ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org",
                        "other_org"), "")],
     "reviews_litigation": [(("行政复议",), (), "review_"),
@@ -45,13 +45,11 @@ def template_of(version: str | None) -> Template:
 
 def column_groups(table: str, col: str) -> tuple[str, ...]:
     """The printed group header rows above a column, outermost first ("行政诉讼", "复议后起诉")."""
-    out: tuple[str, ...] = ()
-    if table in _SPANS_ALL and not col.startswith("_"):
-        out = (_SPANS_ALL[table],)
+    out: tuple[str, ...] = (_SPANS_ALL[table],) if table in _SPANS_ALL else ()
     for groups, ids, prefix in COLUMN_GROUPS.get(table, []):
         if (ids and col in ids) or (prefix and col.startswith(prefix)):
-            return tuple(g for g in groups if g not in out) if out else groups
-    return ()
+            return out + groups
+    return out
 
 
 def table_short(template: Template, table: str) -> str:
