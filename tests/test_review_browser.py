@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
-import socket
-import threading
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,41 +19,19 @@ import pytest
 from nianbao.corrections import load_corrections
 from nianbao.review import create_app
 from nianbao.review.demo import make_demo
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from browser_util import ARGS, CHROMIUM, local_only, serving, shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install 'nianbao[review-test]'")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian chromium missing: apt-get install chromium", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _serving(results: list[Path]):
     """The review app on a free 127.0.0.1 port in a thread; yields the base URL."""
-    import uvicorn
-
     app = create_app(results, threshold=0.9, user=lambda req: req.headers.get("X-User", "browser-tester"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.time() + 15
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        th.join(5)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture()
@@ -72,25 +46,13 @@ def page():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_page(viewport={"width": 1360, "height": 1000}, device_scale_factor=1)
-        # nothing but the local server may be reached
-        pg.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
-                 else route.abort())
+        local_only(pg)
         yield pg
         browser.close()
 
 
 def _shot(pg, name: str, tmp: Path) -> None:
-    docs = os.environ.get("NIANBAO_REVIEW_SCREENSHOTS")
-    out = Path(docs or tmp)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"review-{name}.png"
-    pg.screenshot(path=str(path), full_page=False)
-    if docs:  # keep the committed pictures small: 128-colour palette
-        from PIL import Image
-
-        with Image.open(path) as im:
-            small = im.convert("RGB").quantize(colors=128)
-        small.save(path, optimize=True)
+    shot(pg, f"review-{name}", tmp)
 
 
 def test_keyboard_correction_end_to_end(server, page, tmp_path):
