@@ -123,11 +123,10 @@ def names_for(report: Report) -> Template:
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^OCR read confidence ([\d.]+)"), r"文字识别把握度 \1"),
     (re.compile(r"^row label matched weakly \(([\d.]+)\): (.*)$"), r"行名与模板对得不牢（相似度 \1）：\2"),
-    (re.compile(r"^row label missing; placed by position between matched rows$"), "行名缺失，按上下已认出的行的位置放入"),
-    (re.compile(r"^row label missing; placed by position$"), "行名缺失，只按位置放入"),
-    (re.compile(r"^row label unreadable: (.*); placed by position between matched rows$"),
-     r"行名无法辨认（\1），按上下已认出的行的位置放入"),
-    (re.compile(r"^row label unreadable: (.*); placed by position$"), r"行名无法辨认（\1），只按位置放入"),
+    (re.compile(r"^row label missing$"), "行名缺失"),
+    (re.compile(r"^row label unreadable: ([^;]*)$"), r"行名无法辨认：\1"),
+    (re.compile(r"^placed by position between matched rows$"), "按上下已认出的行的位置放入"),
+    (re.compile(r"^placed by position$"), "只按位置放入"),
     (re.compile(r"^no printed cell for this column$"), "这一列没有印出的格子"),
     (re.compile(r"^row not found in the document$"), "文件中找不到这一行"),
     (re.compile(r"^not read; derived from the consistency rules$"), "没有读出，数值由勾稽关系推算"),
@@ -149,16 +148,37 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^in a broken consistency rule$"), "在一条不成立的勾稽关系中"),
     (re.compile(r"^faint print$"), "字迹淡"),
     (re.compile(r"^look-alike character read as a digit \((.*)\)$"), r"形近字当作数字读（\1）"),
+    (re.compile(r"^(\d+) of (\d+) grid cells of the row have no printed cell$"), r"这一行 \2 个格子中有 \1 个没有印出内容"),
+    (re.compile(r"^(\d+) cell\(s\) do not read as numbers$"), r"\1 个格子读不成数字"),
+    (re.compile(r"^row printed (\d+) values for (\d+) columns$"), r"这一行印了 \1 个数，模板有 \2 列"),
+    (re.compile(r"^too far off to resolve, values placed in order$"), "差得太多无法推断，按顺序放入"),
+    (re.compile(r"^every placement the consistency rules accept gives the same values$"), "勾稽关系认可的各种放法数值相同"),
+    (re.compile(r"^placement chosen by the consistency rules$"), "各数所在的列由勾稽关系选定"),
+    (re.compile(r"^ambiguous: (\d+) placements fit the rules equally, first one used$"),
+     r"有歧义：\1 种放法同样符合勾稽关系，用了第一种"),
+    (re.compile(r"^not a number: (.*)$"), r"读不成数字：\1"),
+    (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
     (re.compile(r"^negative number where the template expects a count$"), "模板要的是件数，却读到负数"),
 ]
 
 
 def reason_zh(reason: str) -> str:
-    """One recorded reason in Chinese (a reason no pattern knows stays as recorded)."""
+    """One recorded reason in Chinese; a compound one ("a; b") part by part; a part no pattern
+    knows stays as recorded."""
     for pattern, zh in _REASON_PATTERNS:
         if pattern.search(reason):
             return pattern.sub(zh, reason)
-    return reason
+    parts = []
+    for part in reason.split("; "):
+        for pattern, zh in _REASON_PATTERNS:
+            if pattern.search(part):
+                part = pattern.sub(zh, part)
+                break
+        parts.append(part)
+    return "；".join(parts)
+
+
+_BREAKS = re.compile(r"^breaks rule (\S+) \((\S+)\): ")
 
 
 def why_unsure(cell: Cell, report: Report | None = None, settings: ConfidenceSettings | None = None,
@@ -171,9 +191,17 @@ def why_unsure(cell: Cell, report: Report | None = None, settings: ConfidenceSet
         derived = _derived_reason(cell, report, s)
         if derived:
             reasons.append(derived)
-    if lang == "zh":
-        return [reason_zh(r) for r in reasons]
-    return reasons
+    if lang != "zh":
+        return reasons
+    template = template_of(report.template_version) if report is not None else None
+    checks = {(c.rule, c.subject): c for c in report.checks} if report is not None else {}
+    out = []
+    for r in reasons:
+        m = _BREAKS.match(r)
+        chk = checks.get((m.group(1), m.group(2))) if m else None
+        out.append(f"所在的勾稽关系不成立：{rule_finding(template, chk)}" if chk is not None and template is not None
+                   else reason_zh(r))
+    return out
 
 
 def _explains_cap(reasons: list[str]) -> bool:
@@ -196,8 +224,8 @@ def _derived_reason(cell: Cell, report: Report | None, s: ConfidenceSettings) ->
         return None
     capped = scanned and cell.read_confidence * cell.placement_confidence > cell.confidence + 1e-6
     if capped and kind in (CellKind.number.value, CellKind.zero.value):
-        return (f"扫描件上识别出的数字，没有一条勾稽关系能核对它，"
-                f"把握度最高只记 {cell.confidence:g}（文字识别的分数本身偏高，上限 {s.unconfirmed_ocr_cap:g}）")
+        return (f"扫描件上识别出的数字，没有一条勾稽关系能核对它，所以把握度最高只记 {s.unconfirmed_ocr_cap:g}"
+                f"（文字识别自己给的分数偏高，不足为凭）")
     if capped:
         return f"扫描件上的空白、横线或文字，可能是扫描丢失的数字（把握度最高记 {s.unconfirmed_ocr_cap:g}）"
     if cell.read_confidence < 1.0 and cell.read_confidence <= cell.placement_confidence:

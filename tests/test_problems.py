@@ -83,3 +83,30 @@ def test_problem_xlsx_one_row_per_problem_and_no_formulas(demo, tmp_path: Path):
     assert len(rows) == 3 and all(r[3] == "勾稽关系不成立" and r[11] == "待处理" for r in rows[1:])
     for row in ws.iter_rows(min_row=2):
         assert row[0].data_type == "s" and row[2].data_type == "s"  # a name starting with = stays text
+
+
+@pytest.mark.parametrize("recorded", [
+    "OCR read confidence 0.46", "row label matched weakly (0.61): '一、本年新收'",
+    "row label missing; placed by position between matched rows", "no printed cell for this column",
+    "row label unreadable: '一、本年'; placed by position; 1 cell(s) do not read as numbers",
+    "row not found in the document", "not read; derived from the consistency rules",
+    "value not printed in its own cell; derived from the consistency rules",
+    "a column that may be negative: a faint minus sign is easily lost", "a lone stroke read as 1 may be a printed '/'",
+    "a blank or dash on a scan may be a number the scan lost", "differs from the body text: 「受理申请 5 件」",
+    "dropped 2 blank cell(s) beyond the 7 columns", "look-alike characters read as digits: 'O1' → '01'",
+    "1 of 7 grid cells of the row have no printed cell; 2 cell(s) do not read as numbers",
+    "row printed 6 values for 7 columns; placement chosen by the consistency rules",
+    "row printed 5 values for 7 columns; ambiguous: 2 placements fit the rules equally, first one used",
+    "not a number: 'W0'", "negative number where the template expects a count",
+    "corrected by clerk at 2026-01-01T00:00:00Z (machine read 17)",
+])
+def test_recorded_reasons_read_in_chinese(recorded):
+    """The reasons the parser records (English, for programmers) read in Chinese for clerks;
+    only the printed text they quote keeps its letters."""
+    import re
+
+    from nianbao.wording import reason_zh
+
+    words = reason_zh(recorded)
+    unquoted = re.sub(r"'[^']*'|「[^」]*」|\d{4}-\d\d-\d\dT[\d:]+Z|clerk", "", words)
+    assert not re.search(r"[A-Za-z]{3,}", unquoted), words

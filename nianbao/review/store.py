@@ -28,7 +28,7 @@ from nianbao.corrections import (
     log_path_for,
 )
 from nianbao.models import Cell, CheckResult, CheckStatus, Report, Template, load_template
-from nianbao.wording import rule_location
+from nianbao.wording import rule_location, why_unsure
 
 DEFAULT_TEMPLATE = "2021"
 log = logging.getLogger(__name__)
@@ -196,7 +196,8 @@ class ReviewStore:
                 if not table.found:
                     why.append("表格未找到：请在页面图上找到这一格，输入数值")
                 elif cell.confidence < self.threshold:
-                    why.append(f"置信度 {cell.confidence:.2f}，低于 {self.threshold:g}")
+                    words = [w for w in why_unsure(cell, state.machine) if not w.startswith("所在的勾稽关系不成立")]
+                    why.append(f"置信度 {cell.confidence:.2f}，低于 {self.threshold:g}" + (f"（{words[0]}）" if words else ""))
                 why += broken.get(cell_ref(cell.key), [])
                 if not why:
                     continue

@@ -74,40 +74,65 @@ class ReportRow:
     reason: str = ""  # why a parse failed
     uploaded_at: float = 0.0
     source_format: str = ""
+    pages: int = 0
 
     @property
     def n_problems(self) -> int:
         return sum(p.status != "resolved" for p in self.problems)
 
 
-class _ReportCache:
-    """Reports read from the results folder, re-read when the result or its review log changes."""
+@dataclass
+class Summary:
+    """What the list needs of one parsed report (kept per result; the Report itself is not)."""
+
+    agency: str
+    region: str
+    level: str
+    year: int | None
+    template: str
+    source_format: str
+    pages: int
+    problems: list[Problem]
+    to_review: list[tuple[str, str, str]]
+
+
+def load_state(path: Path) -> tuple[Report, list[Correction]]:
+    """A stored result and its review log (raises ValueError/OSError when unreadable)."""
+    return Report.model_validate_json(path.read_text("utf-8")), load_corrections(path)
+
+
+class _SummaryCache:
+    """Report summaries by result file, recomputed when the result or its review log changes;
+    holds summaries only, so hundreds of reports cost little memory."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple, Report, list[Correction]]] = {}
+        self._cache: dict[str, tuple[tuple, Summary]] = {}
 
-    def get(self, path: Path) -> tuple[Report, list[Correction]] | None:
+    def get(self, path: Path, threshold: float) -> Summary | None:
         try:
             st = path.stat()
             logp = log_path_for(path)
             ls = logp.stat() if logp.exists() else None
         except OSError:
             return None
-        stamp = (st.st_mtime_ns, st.st_size, ls.st_mtime_ns if ls else 0, ls.st_size if ls else 0)
+        stamp = (st.st_mtime_ns, st.st_size, ls.st_mtime_ns if ls else 0, ls.st_size if ls else 0, threshold)
         with self._lock:
             hit = self._cache.get(str(path))
         if hit and hit[0] == stamp:
-            return hit[1], hit[2]
+            return hit[1]
         try:
-            report = hit[1] if hit and hit[0][:2] == stamp[:2] else Report.model_validate_json(path.read_text("utf-8"))
-            events = load_corrections(path)
+            report, events = load_state(path)
         except (ValueError, OSError) as exc:
             log.warning("workbench: skipping unreadable result %s: %s", path.name, str(exc).splitlines()[0])
             return None
+        agency, region, level = _meta(report)
+        summary = Summary(agency, region, level, report.year, report.template_version or "", report.source.format,
+                          len(report.pages), report_problems(report, events),
+                          cells_to_review(report, threshold, events))
         with self._lock:
-            self._cache[str(path)] = (stamp, report, events)
-        return report, events
+            self._cache[str(path)] = (stamp, summary)
+        return summary
 
 
 def _files(paths: Any) -> list[sqlite3.Row]:
@@ -133,23 +158,21 @@ def _meta(report: Report) -> tuple[str, str, str]:
     return agency, region, level
 
 
-def collect(paths: Any, cache: _ReportCache, threshold: float) -> list[ReportRow]:
+def collect(paths: Any, cache: _SummaryCache, threshold: float) -> list[ReportRow]:
     rows = []
     for f in _files(paths):
         row = ReportRow(sha256=f["sha256"], name=f["name"], status=f["status"], uploaded_at=f["created_at"])
         if f["status"] == "failed":
             row.reason = f["reason"] or f["error_type"] or ""
         elif f["status"] == "done":
-            got = cache.get(paths.result(f["sha256"]))
-            if got is None:
+            sm = cache.get(paths.result(f["sha256"]), threshold)
+            if sm is None:
                 row.status, row.reason = "failed", "结果文件无法读取"
             else:
-                report, events = got
-                row.agency, row.region, row.level = _meta(report)
-                row.year, row.template, row.source_format = report.year, report.template_version or "", report.source.format
-                row.problems = report_problems(report, events)
-                queue = cells_to_review(report, threshold, events)
-                row.to_review, row.first_to_review = len(queue), (queue[0] if queue else None)
+                row.agency, row.region, row.level, row.year = sm.agency, sm.region, sm.level, sm.year
+                row.template, row.source_format, row.pages = sm.template, sm.source_format, sm.pages
+                row.problems = sm.problems
+                row.to_review, row.first_to_review = len(sm.to_review), (sm.to_review[0] if sm.to_review else None)
                 row.status = "problems" if row.n_problems else "review" if row.to_review else "ok"
         rows.append(row)
     return rows
@@ -195,7 +218,7 @@ def create_workbench_router() -> APIRouter:
     """The workbench pages as a router for the server app (mount at the root)."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     setup_i18n(templates)
-    cache = _ReportCache()
+    cache = _SummaryCache()
     router = APIRouter(include_in_schema=False)
 
     def ctx(request: Request) -> tuple[Any, Any]:
@@ -238,10 +261,13 @@ def create_workbench_router() -> APIRouter:
             raise HTTPException(404, "没有这份报告")
         items = []
         report = None
-        got = cache.get(paths.result(sha256)) if row.status not in ("failed", "queued", "running") else None
-        if got is not None:
-            report = got[0]
-            pages_here = report.source.format not in ("html", "docx", "text-tsv", "text-word", "markdown")
+        if row.status not in ("failed", "queued", "running"):
+            try:
+                report, _ = load_state(paths.result(sha256))
+            except (ValueError, OSError):
+                report = None
+        if report is not None:
+            pages_here = bool(report.pages)
             cells = {f"{c.table}.{c.row}.{c.col}": c for c in report.cells()}
             for p in row.problems:
                 first = next((cells[c] for c in p.cells if c in cells and cells[c].bbox and cells[c].page), None)
