@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -156,13 +157,26 @@ def codebook_path(dta: str | Path) -> Path:
     return p.with_name(f"{p.stem}.codebook.csv")
 
 
+def codebook_csv(book: list[Variable]) -> str:
+    """The codebook as CSV text (header :data:`CODEBOOK_COLUMNS`)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CODEBOOK_COLUMNS)
+    for v in book:
+        w.writerow([v.name, v.canonical, v.table, v.row, v.column, v.label, v.unit, v.templates])
+    return buf.getvalue()
+
+
 def write_codebook(book: list[Variable], path: str | Path) -> None:
     """The codebook as UTF-8 CSV with a BOM (so Excel shows the Chinese)."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(CODEBOOK_COLUMNS)
-        for v in book:
-            w.writerow([v.name, v.canonical, v.table, v.row, v.column, v.label, v.unit, v.templates])
+    Path(path).write_text("\ufeff" + codebook_csv(book), encoding="utf-8")
+
+
+def full_codebook() -> list[Variable]:
+    """The codebook of every variable the wide data set can have (both templates)."""
+    from nianbao.dataset import WIDE_META, canonical_columns
+
+    return codebook([n for n, _, _ in WIDE_META] + canonical_columns())
 
 
 def export_dta(result_dir: str | Path | None, out: str | Path, *, entries: list[Entry] | None = None,

@@ -88,6 +88,10 @@ def test_roster_matrix_and_unmatched(wb):
     assert "名单上找不到的报告 (1)" in text and "银川市西夏区文昌路街道" in text.split("名单上找不到的报告")[1]
     bad = wb.post("/roster", files={"file": ("x.pdf", b"%PDF", "application/pdf")})
     assert "名单须为 CSV 或 XLSX 文件" in _text(bad.text)
+    # a page of another site cannot replace the roster (CSRF)
+    evil = wb.post("/roster", files={"file": ("r.csv", "机关\n某局\n".encode(), "text/csv")},
+                   headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "名单中共 4 个机关" in _text(wb.get("/roster").text)
 
 
 def test_problem_xlsx_and_stata_download(wb, tmp_path: Path):

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
@@ -39,6 +39,7 @@ from nianbao.corrections import Correction, load_corrections, log_path_for
 from nianbao.metadata import agency_level, split_region
 from nianbao.models import Report
 from nianbao.problems import Problem, ReportProblems, cells_to_review, report_problems, write_problems_xlsx
+from nianbao.review.app import same_origin  # writes only from this server's own pages
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.roster import RosterError, RosterView, Submitted, read_roster, roster_csv, roster_view
 from nianbao.wording import split_cell_ref
@@ -309,7 +310,7 @@ def create_workbench_router() -> APIRouter:
             view = roster_view(roster, subs)
         return page(request, "roster.html", {"view": view, "roster": roster, "error": error[:300]})
 
-    @router.post("/roster", name="workbench_roster_upload")
+    @router.post("/roster", name="workbench_roster_upload", dependencies=[Depends(same_origin)])
     def roster_upload(request: Request, file: UploadFile = File(...)) -> Response:
         data = file.file.read(MAX_ROSTER_BYTES + 1)
         name = Path((file.filename or "roster.csv").replace("\\", "/")).name
@@ -365,20 +366,11 @@ def create_workbench_router() -> APIRouter:
                             background=BackgroundTask(_rmtree, tmpdir))
 
     @router.get("/dataset.codebook.csv", name="workbench_codebook")
-    def dataset_codebook(request: Request) -> Response:
-        import io
+    def dataset_codebook() -> Response:
+        from nianbao.stata import codebook_csv, full_codebook
 
-        from nianbao.dataset import canonical_columns, WIDE_META
-        from nianbao.stata import CODEBOOK_COLUMNS, codebook
-        import csv
-
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(CODEBOOK_COLUMNS)
-        for v in codebook([n for n, _, _ in WIDE_META] + canonical_columns()):
-            w.writerow([v.name, v.canonical, v.table, v.row, v.column, v.label, v.unit, v.templates])
-        return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": "attachment; filename=\"nianbao.codebook.csv\""})
+        return Response("\ufeff" + codebook_csv(full_codebook()), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="nianbao.codebook.csv"'})
 
     @router.get("/lang/{code}", name="workbench_lang")
     def set_lang(code: str, next: str = "/") -> Response:
