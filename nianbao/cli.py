@@ -252,6 +252,7 @@ class ExportFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
     xlsx = "xlsx"
+    dta = "dta"  # Stata 118, the wide data set with Chinese variable labels + a codebook CSV beside it
 
 
 @app.command()
@@ -290,7 +291,7 @@ def batch(
 @app.command()
 def export(
     result_dir: Annotated[Path, typer.Argument(help="A folder written by 'nianbao batch' (or of result JSONs).")],
-    format_opt: Annotated[Optional[ExportFormat], typer.Option("--format", "-f", help="csv, parquet or xlsx (xlsx: long + wide + printed matrices). Default: from --out's ending, else csv.")] = None,
+    format_opt: Annotated[Optional[ExportFormat], typer.Option("--format", "-f", help="csv, parquet, xlsx (long + wide + printed matrices) or dta (Stata, wide, Chinese labels). Default: from --out's ending, else csv.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (default: nianbao-export.FORMAT); its ending must agree with --format.")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="One row per report, a column per cell table.row.col (default: long form).")] = False,
 ) -> None:
@@ -307,7 +308,12 @@ def export(
             _error(f"{result_dir}: no parsed reports to export (no finished entry in index.jsonl "
                       f"and no result JSON); nothing written. Run 'nianbao batch FILES --out {result_dir}' first.")
             raise typer.Exit(2)
-        n = do_export(None, cast(Literal["csv", "parquet", "xlsx"], fmt), out, wide=wide, entries=entries)
+        if fmt == "dta":
+            from nianbao.stata import export_dta
+
+            n = export_dta(None, out, entries=entries)
+        else:
+            n = do_export(None, cast(Literal["csv", "parquet", "xlsx"], fmt), out, wide=wide, entries=entries)
     except FileNotFoundError as exc:
         _error(f"{exc}")
         raise typer.Exit(2) from None

@@ -263,6 +263,8 @@ def _matrix_sheets(wb, items: list[Loaded], threshold: float) -> None:
             ws.append([styled(item.entry.file, font=bold), styled(r.agency), r.year,
                        f"template {r.template_version or '?'}", "checks passed" if r.checks_passed else "checks failed"])
             for label, col_specs, row_specs in _printed_layout(r, table_id, cells):
+                for heads in group_header_rows(table_id, [c.id for c in col_specs]):
+                    ws.append([None, *[styled(h, font=bold) if h else None for h in heads]])
                 ws.append([styled(label or "", font=bold), *[styled(c.label, font=bold) for c in col_specs]])
                 for row_id, row_label in row_specs:
                     line = [styled(row_label)]
@@ -279,6 +281,25 @@ def _matrix_sheets(wb, items: list[Loaded], threshold: float) -> None:
                         line.append(styled(shown, fill))
                     ws.append(line)
             ws.append([])
+
+
+def group_header_rows(table_id: str, col_ids: list[str]) -> list[list[str | None]]:
+    """The printed group header rows above a matrix's column labels (法人或其他组织; 行政复议 /
+    行政诉讼 · 未经复议直接起诉 / 复议后起诉), one list per header row: each group's name over
+    the first column it spans, None under the rest of its span and where no group is printed."""
+    from nianbao.wording import column_groups
+
+    groups = [column_groups(table_id, c) for c in col_ids]
+    depth = max((len(g) for g in groups), default=0)
+    rows: list[list[str | None]] = []
+    for level in range(depth):
+        row: list[str | None] = []
+        for i, g in enumerate(groups):
+            name = g[level] if level < len(g) else None
+            starts = name and (i == 0 or len(groups[i - 1]) <= level or groups[i - 1][: level + 1] != g[: level + 1])
+            row.append(name if starts else None)
+        rows.append(row)
+    return rows
 
 
 def _printed_layout(report: Report, table_id: str, cells: dict):

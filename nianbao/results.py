@@ -239,13 +239,15 @@ def _has_content(path: Path, source: SourceInfo) -> bool:
 def find_source(source: SourceInfo, search_dirs: Iterable[str | Path] = (),
                 relative_to: Iterable[str | Path] = ()) -> Path | None:
     """The input file a result was read from, checked by sha256: the recorded path (absolute;
-    an old relative one is tried against the working folder and each of ``relative_to``), else a
-    file with that content under ``search_dirs`` (recursive; a name starting with the sha256,
+    an old relative one is tried against the working folder and each of ``relative_to``), a file
+    of the same name in each of ``relative_to`` (a folder of inputs moved with its results), else
+    a file with that content under ``search_dirs`` (recursive; a name starting with the sha256,
     as the server stores uploads, is tried first). None when no such file is here."""
     recorded = Path(source.path)
     tried: list[Path] = [recorded]
     if not recorded.is_absolute():
         tried += [Path(base) / recorded for base in relative_to]
+    tried += [Path(base) / recorded.name for base in relative_to]
     for cand in tried:
         if _has_content(cand, source):
             return cand.resolve()

@@ -63,7 +63,8 @@ def test_queue_lowest_confidence_first_with_counts(client):
 def test_cell_view_shows_labels_reasons_and_broken_rule(client):
     html = client.get("/review/cell/demo/applications/new_received/natural_person").text
     assert "一、本年新收政府信息公开申请数量" in html and "自然人" in html
-    assert "OCR read confidence 0.46" in html
+    assert "文字识别把握度 0.46" in html  # the recorded reason, in Chinese
+    assert "表三 一、本年新收政府信息公开申请数量 行 · 自然人 列" in html  # Chinese names lead
     assert "17 + 1 ≠ 11 + 2" in html  # applications.balance written with its numbers
     assert "crop/applications/new_received/natural_person.png" in html
 
@@ -102,7 +103,7 @@ def test_correct_reruns_rules_and_logs(client, result):
     assert ev.machine_confidence == pytest.approx(0.23) and ev.at
     # the page for the cell now shows the corrected value and the rule holding
     html = client.get("/review/cell/demo/applications/new_received/natural_person").text
-    assert "12 + 1 = 11 + 2" in html and "corrected" in html
+    assert "12 + 1 = 11 + 2" in html and "已更正" in html
     # the queue keeps the cell, marked
     q = client.get("/review/api/queue").json()
     item = next(it for it in q if it["key"] == ["applications", "new_received", "natural_person"])
@@ -187,9 +188,9 @@ def test_cells_of_a_table_not_found_come_after_located_ones(result):
     located = [it for it in q if it["key"][0] == "applications"]
     missing = [it for it in q if it["key"][0] == "reviews_litigation"]
     assert len(missing) == 5 and q[: len(located)] == located
-    assert "table not found" in missing[0]["why"][0]
+    assert "表格未找到" in missing[0]["why"][0]
     html = client.get("/review/cell/demo/reviews_litigation/count/review_total").text
-    assert "did not locate this cell" in html and "/review/page/demo/1" in html
+    assert "程序没有在任何页面上找到这一格" in html and "/review/page/demo/1" in html
     # a value typed in for a cell the parser never found counts in the rules
     r = client.post("/review/api/cell/demo/reviews_litigation/count/review_total",
                     json={"action": "correct", "value": "0", "version": 0})
@@ -240,5 +241,50 @@ def test_moved_source_says_so(result, tmp_path):
     result.write_text(report.model_dump_json(indent=1), encoding="utf-8")
     client = TestClient(create_app([result]))
     html = client.get("/review/cell/demo/applications/new_received/natural_person").text
-    assert "No page picture" in html and "gone.png" in html
+    assert "没有页面图片" in html and "gone.png" in html
     assert client.get("/review/img/demo/crop/applications/new_received/natural_person.png").status_code == 404
+
+
+def test_pictures_found_when_review_runs_from_another_folder(demo_dir, tmp_path, monkeypatch):
+    """A result that names its source relatively (as typed at parse time) still gets its crop
+    when the review starts elsewhere: the source is looked for beside the result and one folder
+    up (a batch folder next to its inputs), and must have the recorded sha256."""
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "out").mkdir()
+    shutil.copy(demo_dir / "demo.png", tmp_path / "inputs" / "demo.png")
+    report = Report.model_validate_json((demo_dir / "demo.json").read_text("utf-8"))
+    report.source.path = "inputs/demo.png"
+    out = tmp_path / "out" / "demo.json"
+    out.write_text(report.model_dump_json(), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    client = TestClient(create_app([out]))
+    html = client.get("/review/cell/demo/applications/new_received/natural_person").text
+    assert 'id="crop"' in html and "没有页面图片" not in html
+    assert client.get("/review/img/demo/crop/applications/new_received/natural_person.png").status_code == 200
+    # a different file under the same name is not taken for the source
+    (tmp_path / "inputs" / "demo.png").write_bytes(b"not the scan")
+    from nianbao.review import images
+
+    assert images.locate_source(report, out) is None
+
+
+def test_crop_header_strip_is_the_cells_own_sub_table(monkeypatch):
+    """A 第二十条 cell's crop takes its header from its own sub-table (本年收费金额 over a fee
+    cell), not from the first sub-table on the page (本年处理决定数量)."""
+    from nianbao.models import Cell, PageInfo, SourceInfo, Table
+    from nianbao.review import images
+
+    page = np.full((1200, 1000, 3), 255, np.uint8)
+    monkeypatch.setattr(images, "report_page_image", lambda report, n, result_path=None: (page, report.pages[0]))
+    seen = []
+    monkeypatch.setattr(images, "_table_top", lambda bw, x0, x1, first_row_top, row_h: seen.append(first_row_top) or first_row_top)
+    cells = [Cell(table="active_disclosure", row="art20_6.penalty", col="decisions", page=1, bbox=(600, 200, 700, 240)),
+             Cell(table="active_disclosure", row="art20_6.coercion", col="decisions", page=1, bbox=(600, 240, 700, 280)),
+             Cell(table="active_disclosure", row="art20_8.fees", col="amount", page=1, bbox=(600, 600, 700, 640))]
+    report = Report(source=SourceInfo(path="x.pdf", sha256="", size=0, format="pdf-scan"),
+                    pages=[PageInfo(number=1, width=1000, height=1200, dpi=150)],
+                    tables=[Table(id="active_disclosure", found=True, cells=cells)])
+    images.cell_crop(report, cells[2])
+    assert seen == [600]  # the fee table's first row, not the 处理决定 table's (200)

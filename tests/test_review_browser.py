@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
-import socket
-import threading
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,41 +19,19 @@ import pytest
 from nianbao.corrections import load_corrections
 from nianbao.review import create_app
 from nianbao.review.demo import make_demo
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from browser_util import ARGS, CHROMIUM, local_only, serving, shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install 'nianbao[review-test]'")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian chromium missing: apt-get install chromium", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _serving(results: list[Path]):
     """The review app on a free 127.0.0.1 port in a thread; yields the base URL."""
-    import uvicorn
-
     app = create_app(results, threshold=0.9, user=lambda req: req.headers.get("X-User", "browser-tester"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.time() + 15
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        th.join(5)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture()
@@ -72,41 +46,29 @@ def page():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_page(viewport={"width": 1360, "height": 1000}, device_scale_factor=1)
-        # nothing but the local server may be reached
-        pg.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
-                 else route.abort())
+        local_only(pg)
         yield pg
         browser.close()
 
 
 def _shot(pg, name: str, tmp: Path) -> None:
-    docs = os.environ.get("NIANBAO_REVIEW_SCREENSHOTS")
-    out = Path(docs or tmp)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"review-{name}.png"
-    pg.screenshot(path=str(path), full_page=False)
-    if docs:  # keep the committed pictures small: 128-colour palette
-        from PIL import Image
-
-        with Image.open(path) as im:
-            small = im.convert("RGB").quantize(colors=128)
-        small.save(path, optimize=True)
+    shot(pg, f"review-{name}", tmp)
 
 
 def test_keyboard_correction_end_to_end(server, page, tmp_path):
     base, result = server
     pg = page
     pg.goto(f"{base}/review/")
-    assert "Review queue" in pg.inner_text("h1")
+    assert "复核队列" in pg.inner_text("h1")
     first = pg.locator("#items tr.item").first
-    assert "new_received · natural_person" in first.inner_text()
+    assert "一、本年新收政府信息公开申请数量 行 · 自然人 列" in first.inner_text()
     _shot(pg, "queue", tmp_path)
 
     # Enter on the queue opens the lowest-confidence open cell: the misread 12 (read 17)
     pg.keyboard.press("Enter")
     pg.wait_for_url("**/cell/demo/applications/new_received/natural_person")
     balance = pg.locator('#rules li[data-rule="applications.balance"]')
-    assert "broken" in balance.inner_text() and "17 + 1 ≠ 11 + 2" in balance.inner_text()
+    assert "不成立" in balance.inner_text() and "17 + 1 ≠ 11 + 2" in balance.inner_text()
     pg.wait_for_function("document.getElementById('crop').naturalWidth > 0")
     assert pg.locator("#value").evaluate("el => el === document.activeElement")
     _shot(pg, "cell", tmp_path)
@@ -119,16 +81,16 @@ def test_keyboard_correction_end_to_end(server, page, tmp_path):
     flash.wait_for(state="visible")
     pg.wait_for_function("!document.getElementById('crop') || document.getElementById('crop').complete")
     text = flash.inner_text()
-    assert "Corrected applications.new_received.natural_person: 17 → 12" in text
-    assert "now holds" in text and "12 + 1 = 11 + 2" in text and "0 broken" in text
+    assert "已更正 表三 一、本年新收政府信息公开申请数量 行 · 自然人 列：17 → 12" in text
+    assert "现在成立" in text and "12 + 1 = 11 + 2" in text and "0 条不成立" in text
     _shot(pg, "after-correction", tmp_path)
 
     # u undoes it: back on the cell, the rule broken again
     pg.keyboard.press("u")
     pg.wait_for_url("**/cell/demo/applications/new_received/natural_person")
     pg.locator("#flash").wait_for(state="visible")
-    assert "now broken" in pg.inner_text("#flash")
-    assert "broken" in pg.locator('#rules li[data-rule="applications.balance"]').inner_text()
+    assert "现在不成立" in pg.inner_text("#flash")
+    assert "不成立" in pg.locator('#rules li[data-rule="applications.balance"]').inner_text()
 
     # correct again, then accept the next cell with a bare Enter
     pg.keyboard.type("12")
@@ -144,7 +106,7 @@ def test_keyboard_correction_end_to_end(server, page, tmp_path):
     pg.keyboard.press("ArrowUp")
     pg.wait_for_url(lambda url: url != here)
     assert pg.url == accepted_url
-    assert "accepted by browser-tester" in pg.inner_text("#value-now")
+    assert "已确认无误，browser-tester" in pg.inner_text("#value-now")
 
     # the page view shows every cell over the scan, coloured, clickable
     pg.keyboard.press("p")
@@ -174,8 +136,8 @@ def test_keyboard_correction_end_to_end(server, page, tmp_path):
     with urllib.request.urlopen(req) as r:
         assert r.status == 200
     pg.keyboard.press("Enter")  # accept the 0 this page still shows
-    pg.wait_for_function("document.getElementById('msg').textContent.includes('Not saved')")
-    assert "other-reviewer" in pg.inner_text("#msg") and "now 1" in pg.inner_text("#msg")
+    pg.wait_for_function("document.getElementById('msg').textContent.includes('未保存')")
+    assert "other-reviewer" in pg.inner_text("#msg") and "现值为 1" in pg.inner_text("#msg")
     assert [e.who for e in load_corrections(result)][-1] == "other-reviewer"
 
     # the export applies and marks the correction
@@ -214,18 +176,18 @@ def test_scanned_sample_correction_in_browser(page, tmp_path):
     with _serving([result]) as base:
         pg = page
         pg.goto(f"{base}/review/")
-        assert "new_received · natural_person" in pg.locator("#items tr.item").first.inner_text()
+        assert "一、本年新收政府信息公开申请数量 行 · 自然人 列" in pg.locator("#items tr.item").first.inner_text()
         pg.keyboard.press("Enter")
         pg.wait_for_url("**/applications/new_received/natural_person")
         pg.wait_for_function("document.getElementById('crop').naturalWidth > 0")
         rules = pg.inner_text("#rules")
-        assert "broken" in rules and "39 + 7" in rules
+        assert "不成立" in rules and "39 + 7" in rules
         _shot(pg, "scan-cell", tmp_path)
         pg.keyboard.type("89")
         pg.keyboard.press("Enter")
         pg.locator("#flash").wait_for(state="visible")
         flash = pg.inner_text("#flash")
-        assert "39 → 89" in flash and flash.count("now holds") == 2
+        assert "39 → 89" in flash and flash.count("现在成立") == 2
         pg.wait_for_function("!document.getElementById('crop') || document.getElementById('crop').complete")
         _shot(pg, "scan-after-correction", tmp_path)
         (ev,) = load_corrections(result)

@@ -19,6 +19,8 @@ from nianbao.corrections import Correction, StaleWriteError, default_reviewer, m
 from nianbao.models import CheckResult, CheckStatus, Template
 from nianbao.output import SafeDictWriter  # cell text that reads as a formula is neutralised
 from nianbao.review import images
+from nianbao.review.i18n import lang_of, lang_response, setup_i18n
+from nianbao.wording import KIND_ZH, RULE_STATUS_ZH, STATUS_ZH, cell_name, rule_finding, why_unsure
 from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results, parse_value
 
 HERE = Path(__file__).parent
@@ -28,42 +30,13 @@ LONG_HEADER = ["table", "row", "col", "value", "text", "confidence", "page", "x0
 UserFn = Callable[[Request], "str | None"]
 
 
-# The printed group headers above template columns (SPEC §2), for display only: the template
-# labels of these columns repeat across groups (结果维持 three times in 四、).
-COLUMN_GROUPS = {
-    "applications": [("", "法人或其他组织 · ", ("commercial_enterprise", "research_institution", "social_welfare_org",
-                                                "legal_service_org", "other_org"))],
-    "reviews_litigation": [("review_", "行政复议 · ", ()), ("direct_suit_", "行政诉讼 · 未经复议直接起诉 · ", ()),
-                           ("suit_after_review_", "行政诉讼 · 复议后起诉 · ", ())],
-}
-
-
-def _group(table: str, col: str) -> str:
-    for prefix, group, ids in COLUMN_GROUPS.get(table, []):
-        if (ids and col in ids) or (prefix and col.startswith(prefix)):
-            return group
-    return ""
-
-
 def labels(template: Template | None, key: tuple[str, str, str]) -> dict[str, str]:
-    """Chinese labels of a cell's table, row and column from the template (the column with its
-    printed group header; a one-row table's row named by the table)."""
-    out = {"table": key[0], "row": "", "col": "", "item": ""}
+    """Chinese names of a cell's table, row and column from the template (the column with its
+    printed group headers), and ``short``: "表三 （七）总计 行 · 自然人 列" (:mod:`nianbao.wording`)."""
     if template is None:
-        return out
-    try:
-        spec = template.table(key[0])
-    except KeyError:
-        return out
-    out["table"] = spec.title
-    found = spec.find_row(key[1])
-    if found:
-        item, row = found
-        out["row"] = row.label or spec.title
-        out["item"] = item.label if item.id else ""
-        col = next((c for c in item.columns if c.id == key[2]), None)
-        out["col"] = _group(key[0], key[2]) + col.label if col else ""
-    return out
+        return {"table": key[0], "row": "", "col": "", "item": "", "short": ".".join(key)}
+    n = cell_name(template, *key)
+    return {"table": n.table, "row": n.row or n.item or n.table, "col": n.col, "item": n.item, "short": n.short}
 
 
 def _q(part: str) -> str:
@@ -79,19 +52,21 @@ def _num(v: Any) -> str:
     return str(v)
 
 
-def _check_json(c: CheckResult) -> dict:
+def _check_json(c: CheckResult, template: Template | None = None) -> dict:
+    """A rule's result; ``finding``: the rule in Chinese words with its numbers, ``status_zh``."""
     return {"rule": c.rule, "subject": c.subject, "status": c.status.value, "description": c.description,
-            "equation": c.equation}
+            "equation": c.equation, "status_zh": RULE_STATUS_ZH.get(c.status.value, c.status.value),
+            "finding": rule_finding(template, c) if template is not None else c.description}
 
 
-def _rule_changes(before: list[CheckResult], after: list[CheckResult]) -> list[dict]:
+def _rule_changes(before: list[CheckResult], after: list[CheckResult], template: Template | None = None) -> list[dict]:
     """Rules whose status changed with the last action, with the equation before and after."""
     old = {(c.rule, c.subject): c for c in before}
     out = []
     for c in after:
         o = old.get((c.rule, c.subject))
         if o is None or o.status != c.status or o.equation != c.equation:
-            out.append({**_check_json(c), "before": o.status.value if o else None,
+            out.append({**_check_json(c, template), "before": o.status.value if o else None,
                         "equation_before": o.equation if o else None})
     return out
 
@@ -131,6 +106,12 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
     who_of = user or default_user
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["num"] = _num
+    setup_i18n(templates)
+
+    def render(request: Request, name: str, data: dict) -> Response:
+        """Every page gets the reader's language (简体中文 unless they switched)."""
+        return templates.TemplateResponse(request, name, {"lang": lang_of(request), **data})
+
     router = APIRouter()
 
     def state_of(rid: str) -> ReportState:
@@ -169,19 +150,22 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         ev = st.in_force.get(key)
         ref = cell_ref(key)
         history = [e for e in st.events if (e.table, e.row, e.col) == key]
-        has_pictures = Path(st.machine.source.path).exists()
+        source = images.locate_source(st.machine, st.path)
+        lang = lang_of(request)
         return {
             "rid": st.rid, "key": list(key), "labels": labels(st.template, key),
             "machine": mc.model_dump(mode="json"), "value": fc.value, "confidence": fc.confidence,
             "status": "open" if ev is None else ("corrected" if ev.action == "correct" else "accepted"),
+            "status_zh": STATUS_ZH["open" if ev is None else ("corrected" if ev.action == "correct" else "accepted")],
+            "why": why_unsure(mc, st.machine, lang=lang),
             "in_force": ev.model_dump() if ev else None,
             "history": [e.model_dump() for e in history],
-            "rules": [_check_json(c) for c in st.checks if ref in c.cells],
-            "machine_rules": [_check_json(c) for c in st.machine.checks if ref in c.cells],
+            "rules": [_check_json(c, st.template) for c in st.checks if ref in c.cells],
+            "machine_rules": [_check_json(c, st.template) for c in st.machine.checks if ref in c.cells],
             "version": st.version,
             "crop": f"{base(request)}/img/{_q(st.rid)}/crop/{key[0]}/{_q(key[1])}/{key[2]}.png"
-                    if mc.bbox and mc.page and has_pictures else None,
-            "no_pictures": None if has_pictures else f"the source file {st.machine.source.path} is not here",
+                    if mc.bbox and mc.page and source else None,
+            "no_pictures": None if source or not st.machine.pages else st.machine.source.path,
             "page_url": f"{base(request)}/page/{_q(st.rid)}/{mc.page}#{ref}" if mc.page else None,
             "pages": [{"n": p.number, "url": f"{base(request)}/page/{_q(st.rid)}/{p.number}"} for p in st.machine.pages],
         }
@@ -215,7 +199,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         rows = [{"item": it, "labels": labels(tmpl.get(it.rid), it.key), "url": cell_url(request, it.rid, it.key)}
                 for it in shown]
         first = next((it for it in q if it.status == "open"), None)
-        return templates.TemplateResponse(request, "queue.html", {
+        return render(request, "queue.html", {
             "base": base(request), "reports": per, "rows": rows, "threshold": store.threshold, "total": len(q),
             "first_open": cell_url(request, first.rid, first.key) if first else None,
             "open": sum(it.status == "open" for it in q)})
@@ -225,10 +209,10 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         st = state_of(rid)
         key = (table, row, col)
         data = cell_payload(request, st, key)
-        return templates.TemplateResponse(request, "cell.html", {
+        return render(request, "cell.html", {
             "base": base(request), "c": data, "nav": neighbours(request, rid, key), "rules_total": rule_counts(st),
-            "broken": [c for c in st.checks if c.status == CheckStatus.failed], "who": who_of(request),
-            "source": st.machine.source.path})
+            "broken": [_check_json(c, st.template) for c in st.checks if c.status == CheckStatus.failed],
+            "who": who_of(request), "source": st.machine.source.path, "kind_zh": KIND_ZH})
 
     @router.get("/page/{rid}/{page}", name="review_page")
     def page_view(request: Request, rid: str, page: int):
@@ -249,7 +233,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
                                        f"width:{100 * (x1 - x0) / info.width:.3f}%;height:{100 * (y1 - y0) / info.height:.3f}%",
                               "labels": labels(st.template, c.key)})
         pages = [p.number for p in st.machine.pages]
-        return templates.TemplateResponse(request, "page.html", {
+        return render(request, "page.html", {
             "base": base(request), "rid": rid, "page": page, "pages": pages, "cells": cells, "threshold": store.threshold,
             "img": f"{base(request)}/img/{_q(rid)}/page/{page}.png", "ratio": 100 * info.height / info.width,
             "source": st.machine.source.path})
@@ -257,16 +241,21 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
     @router.get("/log/{rid}", name="review_log")
     def log_page(request: Request, rid: str):
         st = state_of(rid)
-        return templates.TemplateResponse(request, "log.html", {
+        return render(request, "log.html", {
             "base": base(request), "rid": rid, "events": list(reversed(st.events)), "source": st.machine.source.path,
+            "names": [labels(st.template, (e.table, e.row, e.col))["short"] for e in reversed(st.events)],
             "undone": {e.undoes for e in st.events if e.undoes}})
+
+    @router.get("/lang/{code}", name="review_lang")
+    def set_lang(request: Request, code: str, next: str = ""):
+        return lang_response(code, next, f"{base(request)}/")
 
     # -- pictures, files -------------------------------------------------------------------
     @router.get("/img/{rid}/page/{page}.png", name="review_page_png")
     def page_png(rid: str, page: int, w: int = 1600):
         st = state_of(rid)
         try:
-            img, _ = images.report_page_image(st.machine, page)
+            img, _ = images.report_page_image(st.machine, page, st.path)
         except (LookupError, FileNotFoundError) as exc:
             raise HTTPException(404, str(exc)) from exc
         return Response(images.png(img, max(200, min(w, 4000))), media_type="image/png",
@@ -279,7 +268,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         if cell is None:
             raise HTTPException(404, "no such cell")
         try:
-            crop = images.cell_crop(st.machine, cell)
+            crop = images.cell_crop(st.machine, cell, result_path=st.path)
         except (LookupError, FileNotFoundError) as exc:
             raise HTTPException(404, str(exc)) from exc
         return Response(images.png(crop), media_type="image/png", headers={"Cache-Control": "max-age=3600"})
@@ -340,7 +329,8 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             try:
                 value = parse_value(str(body.get("value", "")))
             except ValueError as exc:
-                raise HTTPException(422, str(exc)) from exc
+                raise HTTPException(422, f"不是数字：{str(body.get('value', ''))[:40]}（可输入 12、1,234、328.65，"
+                                         f"或 - 表示空白）") from exc
         key = (table, row, col)
         try:
             event, before, after = store.act(rid, key, action, value, version, who_of(request))
@@ -370,7 +360,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
 
     def done(request: Request, event: Correction, before: ReportState, after: ReportState, key) -> dict:
         return {"event": event.model_dump(), "version": after.version, "cell": cell_payload(request, after, key),
-                "rule_changes": _rule_changes(before.checks, after.checks), "rules_total": rule_counts(after),
+                "rule_changes": _rule_changes(before.checks, after.checks, after.template), "rules_total": rule_counts(after),
                 "nav": neighbours(request, after.rid, key)}
 
     router.review_store = store  # type: ignore[attr-defined]

@@ -43,14 +43,28 @@ def page_image(path: str, page_number: int, dpi: float, rotation: int = 0, skew:
     return render_page(path, page_number, dpi, rotation=rotation, skew=skew)
 
 
-def report_page_image(report: Report, page_number: int) -> tuple[np.ndarray, PageInfo]:
+def locate_source(report: Report, result_path: Path | None = None) -> Path | None:
+    """The report's source file wherever the review was started from, checked by sha256 (a file
+    of the same name that is not the same content is not used): its recorded path, the same path
+    or name beside the result JSON and one or two folders up (a batch output folder next to its
+    inputs), and a server's ``uploads/<sha256><ext>`` there; None if absent."""
+    from nianbao.results import find_source
+
+    bases: list[Path] = []
+    if result_path is not None:
+        here = result_path.resolve().parent
+        bases = [here, *list(here.parents)[:2]]
+    return find_source(report.source, search_dirs=[b / "uploads" for b in bases], relative_to=bases)
+
+
+def report_page_image(report: Report, page_number: int, result_path: Path | None = None) -> tuple[np.ndarray, PageInfo]:
     """The picture of ``page_number`` of ``report``, resized to the page's recorded pixel size."""
     info = next((p for p in report.pages if p.number == page_number), None)
     if info is None:
         raise LookupError(f"page {page_number} not in report")
-    src = Path(report.source.path)
-    if not src.exists():
-        raise FileNotFoundError(str(src))
+    src = locate_source(report, result_path)
+    if src is None:
+        raise FileNotFoundError(report.source.path)
     img = page_image(str(src), page_number, float(info.dpi), int(info.rotation), float(info.skew))
     h, w = img.shape[:2]
     if info.width and info.height and (abs(w - info.width) > 2 or abs(h - info.height) > 2):
@@ -120,16 +134,26 @@ def _label_left(bw: np.ndarray, y0: int, y1: int, values_left: int) -> int:
     return int(cols[0]) if len(cols) else max(0, values_left - band.shape[1] // 2)
 
 
-def cell_crop(report: Report, cell: Cell, max_width: int = 1400) -> np.ndarray:
+def _same_sub_table(cell: Cell, other: Cell) -> bool:
+    """Whether two cells are in one printed (sub-)table: a 第二十条 item is its own table with
+    its own header row (rows ``art20_6.penalty``), the matrices are one table each."""
+    if "." not in cell.row:
+        return "." not in other.row
+    return other.row.split(".", 1)[0] == cell.row.split(".", 1)[0]
+
+
+def cell_crop(report: Report, cell: Cell, max_width: int = 1400, result_path: Path | None = None) -> np.ndarray:
     """A picture of the cell in context: the table's header strip on this page above the rows
     around the cell, from the label column to the table's right edge; the cell boxed in red and
     its column marked in the header."""
     if cell.page is None or cell.bbox is None:
         raise LookupError("cell has no page location")
-    img, info = report_page_image(report, cell.page)
+    img, info = report_page_image(report, cell.page, result_path)
     H, W = img.shape[:2]
     table = report.table(cell.table)
-    boxes = [c.bbox for c in (table.cells if table else [cell]) if c.page == cell.page and c.bbox]
+    # the header strip is that of the cell's own sub-table: only its cells place the strip
+    boxes = [c.bbox for c in (table.cells if table else [cell])
+             if c.page == cell.page and c.bbox and _same_sub_table(cell, c)] or [cell.bbox]
     arr = np.array(boxes, dtype=float)
     rh = float(np.median(arr[:, 3] - arr[:, 1])) if len(arr) else 30.0
     rh = max(rh, 8.0)

@@ -30,6 +30,7 @@ from nianbao.corrections import (
 )
 from nianbao.models import Cell, CheckResult, CheckStatus, Report, Template, load_template
 from nianbao.results import BadResultError, find_source, is_batch_folder, read_report, result_entries
+from nianbao.wording import rule_location, why_unsure
 
 DEFAULT_TEMPLATE = "2021"
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class QueueItem:
     rid: str
     key: CellKey
     confidence: float  # the machine's confidence (the queue order)
-    why: list[str]  # "low confidence", "rule applications.balance (total) broken"
+    why: list[str]  # in Chinese: "置信度 0.23，低于 0.9", "勾稽关系不成立：表三 总计 列"
     status: str  # "open", "accepted", "corrected"
     machine_value: float | int | None
     value: float | int | None  # in force now
@@ -190,7 +191,8 @@ class ReviewStore:
         for chk in [*state.machine.checks, *state.checks]:
             if chk.status == CheckStatus.failed:
                 for ref in chk.cells:
-                    label = f"rule {chk.rule} ({chk.subject}) broken"
+                    where = rule_location(state.template, chk) if state.template else f"{chk.rule} ({chk.subject})"
+                    label = f"勾稽关系不成立：{where}"
                     if label not in broken.setdefault(ref, []):
                         broken[ref].append(label)
         items = []
@@ -198,9 +200,10 @@ class ReviewStore:
             for cell in table.cells:
                 why = []
                 if not table.found:
-                    why.append("table not found: type the value in from the page view")
+                    why.append("表格未找到：请在页面图上找到这一格，输入数值")
                 elif cell.confidence < self.threshold:
-                    why.append(f"confidence {cell.confidence:.2f} < {self.threshold:g}")
+                    words = [w for w in why_unsure(cell, state.machine) if not w.startswith("所在的勾稽关系不成立")]
+                    why.append(f"置信度 {cell.confidence:.2f}，低于 {self.threshold:g}" + (f"（{words[0]}）" if words else ""))
                 why += broken.get(cell_ref(cell.key), [])
                 if not why:
                     continue

@@ -276,6 +276,9 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     if config.mount_review:
         _mount_review(app, paths, config)
+    from nianbao.server.workbench import create_workbench_router  # the office's pages at / (简体中文)
+
+    app.include_router(create_workbench_router())  # protected by the app's AuthMiddleware like every route
     return app
 
 

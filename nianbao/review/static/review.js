@@ -4,6 +4,9 @@
   var el = document.getElementById("page-data");
   if (!el) return;
   var D = JSON.parse(el.textContent);
+  var L = document.getElementById("i18n");
+  var EN = L ? JSON.parse(L.textContent).lang === "en" : false;
+  function T(zh, en) { return EN ? en : zh; }
   var STACK = "nianbao-review-undo";   // ids of this tab's own events, newest last
   var FLASH = "nianbao-review-flash";
 
@@ -24,16 +27,18 @@
     if (changes.length) {
       html += "<ul class='changes'>";
       changes.forEach(function (r) {
-        var word = {passed: "now holds", failed: "now broken", not_assessable: "not assessable"}[r.status];
-        html += "<li class='rule " + esc(r.status) + "'><b class='badge'>" + esc(word) + "</b> <code>" + esc(r.rule) +
-          "</code> (" + esc(r.subject) + "): " + (r.equation_before ? "<s>" + esc(r.equation_before) + "</s> → " : "") +
-          "<span class='eq'>" + esc(r.equation) + "</span></li>";
+        var word = {passed: T("现在成立", "now holds"), failed: T("现在不成立", "now broken"),
+                    not_assessable: T("无法核对", "not assessable")}[r.status];
+        html += "<li class='rule " + esc(r.status) + "' title='" + esc(r.rule + " (" + r.subject + ")") + "'><b class='badge'>" +
+          esc(word) + "</b> " + esc(r.finding || r.rule) + "<br><small>" +
+          (r.equation_before ? "<s>" + esc(r.equation_before) + "</s> → " : "") + "<span class='eq'>" + esc(r.equation) + "</span></small></li>";
       });
       html += "</ul>";
     } else {
-      html += " <small>(no rule changed status)</small>";
+      html += " <small>" + T("（没有勾稽关系改变状态）", "(no rule changed status)") + "</small>";
     }
-    if (f.rules_total) html += "<small>Report rules: " + f.rules_total.passed + " hold · " + f.rules_total.failed + " broken · " + f.rules_total.not_assessable + " n/a</small>";
+    if (f.rules_total) html += "<small>" + T("本报告勾稽关系：", "Report rules: ") + f.rules_total.passed + T(" 条成立 · ", " hold · ") +
+      f.rules_total.failed + T(" 条不成立 · ", " broken · ") + f.rules_total.not_assessable + T(" 条无法核对", " n/a") + "</small>";
     box.innerHTML = html;
     box.hidden = false;
   }
@@ -56,22 +61,26 @@
       var b = res.body;
       D.version = b.version;
       D.in_force = b.cell && b.cell.in_force ? b.cell.in_force.id : null;
-      say("Not saved: " + (b.by || "someone") + " changed this cell (" + (b.action || "") + ") at " + (b.at || "?") +
-          "; its value is now " + num(b.value) + ". Your change was not saved: Enter now accepts " + num(b.value) + ", or type a number.", "bad");
+      say(T("未保存：" + (b.by || "他人") + " 于 " + (b.at || "?") + " 改动了这一格（" + (b.action || "") + "），现值为 " + num(b.value) +
+            "。您的修改没有保存：现在按 Enter 确认 " + num(b.value) + "，或输入数字更正。",
+            "Not saved: " + (b.by || "someone") + " changed this cell (" + (b.action || "") + ") at " + (b.at || "?") +
+            "; its value is now " + num(b.value) + ". Your change was not saved: Enter now accepts " + num(b.value) + ", or type a number."), "bad");
       var now = document.getElementById("value-now");
-      if (now) now.textContent = num(b.value) + " (changed by " + (b.by || "someone") + ")";
+      if (now) now.textContent = num(b.value) + T("（由 " + (b.by || "他人") + " 改动）", " (changed by " + (b.by || "someone") + ")");
       return;
     }
     if (res.status !== 200) {
-      say((res.body && res.body.detail) || ("error " + res.status), "bad");
+      say((res.body && res.body.detail) || (T("出错 ", "error ") + res.status), "bad");
       return;
     }
     var ev = res.body.event;
     if (verb !== "undo") { var s = stack(); s.push({rid: D.rid, id: ev.id}); setStack(s); }
     var cellName = ev.table + "." + ev.row + "." + ev.col;
-    var text = verb === "accept" ? "Accepted " + cellName + " = " + num(ev.new_value)
-      : verb === "correct" ? "Corrected " + cellName + ": " + num(ev.old_value) + " → " + num(ev.new_value) + " (machine read " + num(ev.machine_value) + ")"
-      : "Undone on " + cellName + ": " + num(ev.old_value) + " → " + num(ev.new_value);
+    var zhName = (res.body.cell && res.body.cell.labels && res.body.cell.labels.short) || cellName;
+    var text = verb === "accept" ? T("已确认 " + zhName + " = " + num(ev.new_value), "Accepted " + cellName + " = " + num(ev.new_value))
+      : verb === "correct" ? T("已更正 " + zhName + "：" + num(ev.old_value) + " → " + num(ev.new_value) + "（机器读数 " + num(ev.machine_value) + "）",
+                               "Corrected " + cellName + ": " + num(ev.old_value) + " → " + num(ev.new_value) + " (machine read " + num(ev.machine_value) + ")")
+      : T("已撤销 " + zhName + "：" + num(ev.old_value) + " → " + num(ev.new_value), "Undone on " + cellName + ": " + num(ev.old_value) + " → " + num(ev.new_value));
     sessionStorage.setItem(FLASH, JSON.stringify({text: text, rule_changes: res.body.rule_changes, rules_total: res.body.rules_total}));
     if (verb === "undo") {
       var c = res.body.cell;
@@ -85,7 +94,7 @@
     if (busy) return;
     var v = raw.trim();
     busy = true;
-    say("saving…");
+    say(T("保存中…", "saving…"));
     var body = v === "" ? {action: "accept", version: D.version} : {action: "correct", value: v, version: D.version};
     post(D.api, body).then(function (r) { handle(r, body.action); }, function (e) { busy = false; say(String(e), "bad"); });
   }
@@ -98,9 +107,9 @@
     var url, body;
     if (last) { url = D.base + "/api/undo/" + encodeURIComponent(last.rid); body = {event: last.id}; }
     else if (D.page === "cell" && D.in_force) { url = D.undo; body = {event: D.in_force, version: D.version}; }
-    else { say("nothing to undo"); return; }
+    else { say(T("没有可撤销的修改", "nothing to undo")); return; }
     busy = true;
-    say("undoing…");
+    say(T("撤销中…", "undoing…"));
     post(url, body).then(function (r) {
       if (r.status === 200 || r.status === 404) setStack(s);
       handle(r, "undo");

@@ -1,0 +1,315 @@
+"""What clerks read, in 简体中文: the names of tables, rows and columns as the template prints
+them, why a cell's confidence is low, what a broken rule or a finding says, and the words for
+statuses. One place for all of it, so the review page, the workbench and the exported problem
+list say the same thing the same way. Canonical ids (``applications.result_total``) stay for
+tooltips and exports; the Chinese names lead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nianbao.models import Cell, CellKind, CheckResult, Finding, Report, Template, load_template
+from nianbao.models.template import TEMPLATE_VERSIONS
+from nianbao.settings import ConfidenceSettings
+
+DEFAULT_TEMPLATE = "2021"
+
+# The printed group headers above template columns (SPEC §2): the template labels of these
+# columns repeat across groups (结果维持 three times in 四、). Each entry: the header rows above
+# the columns it spans, outermost first, and which columns (ids, or an id prefix) it spans.
+COLUMN_GROUPS: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {
+    "applications": [(("法人或其他组织",),
+                      ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org",
+                       "other_org"), "")],
+    "reviews_litigation": [(("行政复议",), (), "review_"),
+                           (("行政诉讼", "未经复议直接起诉"), (), "direct_suit_"),
+                           (("行政诉讼", "复议后起诉"), (), "suit_after_review_")],
+}
+# 申请人情况 spans every applicant column, 自然人 and 总计 too
+_SPANS_ALL = {"applications": "申请人情况"}
+
+STATUS_ZH = {"open": "待复核", "corrected": "已更正", "accepted": "已确认无误"}
+RULE_STATUS_ZH = {"passed": "成立", "failed": "不成立", "not_assessable": "无法核对"}
+KIND_ZH = {"number": "数字", "zero": "零", "blank": "空白", "dash": "横线/斜线/无", "text": "文字",
+           "unreadable": "无法辨认", "missing": "未找到", "derived": "由勾稽关系推算"}
+LEVELS_ZH = ("乡镇", "街道", "县区", "市", "省", "部门")
+_NUMERALS = "一二三四五六七八九十"
+
+
+def template_of(version: str | None) -> Template:
+    """The report's template, or the current one when the version is unknown."""
+    return load_template(version if version in TEMPLATE_VERSIONS else DEFAULT_TEMPLATE)
+
+
+def column_groups(table: str, col: str) -> tuple[str, ...]:
+    """The printed group header rows above a column, outermost first ("行政诉讼", "复议后起诉")."""
+    out: tuple[str, ...] = (_SPANS_ALL[table],) if table in _SPANS_ALL else ()
+    for groups, ids, prefix in COLUMN_GROUPS.get(table, []):
+        if (ids and col in ids) or (prefix and col.startswith(prefix)):
+            return out + groups
+    return out
+
+
+def table_short(template: Template, table: str) -> str:
+    """"表三" for the table titled "三、收到和处理…" (the number it is printed with)."""
+    try:
+        title = template.table(table).title
+    except KeyError:
+        return table
+    m = re.match(rf"^([{_NUMERALS}]+)、", title)
+    return f"表{m.group(1)}" if m else title
+
+
+@dataclass(frozen=True)
+class CellName:
+    """A cell's names: Chinese first, the canonical id beside."""
+
+    table: str  # 三、收到和处理政府信息公开申请情况
+    table_short: str  # 表三
+    item: str  # 第二十条第（六）项 (a 第二十条 sub-table), "" otherwise
+    row: str  # 七、总计 …
+    col: str  # 自然人 / 行政诉讼 · 复议后起诉 · 结果维持
+    ref: str  # applications.result_total.natural_person
+
+    @property
+    def short(self) -> str:
+        """"表三 （七）总计 行 · 自然人 列" — what a clerk reads to find the cell on paper."""
+        parts = [self.table_short]
+        if self.item:
+            parts.append(self.item)
+        head = " ".join(p for p in parts if p)
+        where = []
+        if self.row:
+            where.append(f"{self.row} 行")
+        if self.col:
+            where.append(f"{self.col} 列")
+        return f"{head} {' · '.join(where)}".strip()
+
+
+def cell_name(template: Template | None, table: str, row: str, col: str) -> CellName:
+    """Names of the cell ``table.row.col`` from the template (group headers before a column
+    label that repeats; a one-row table's row named by its sub-table)."""
+    ref = f"{table}.{row}.{col}"
+    tpl = template or template_of(None)
+    try:
+        spec = tpl.table(table)
+    except KeyError:
+        return CellName(table, table, "", row, col, ref)
+    found = spec.find_row(row)
+    if not found:
+        return CellName(spec.title, table_short(tpl, table), "", row.split(".")[-1], col, ref)
+    item, rspec = found
+    column = next((c for c in item.columns if c.id == col), None)
+    groups = [g for g in column_groups(table, col) if g != "申请人情况"]
+    col_label = " · ".join([*groups, column.label]) if column else col
+    row_label = _compact(rspec.label) if rspec.label else ""
+    return CellName(spec.title, table_short(tpl, table), item.label if item.id else "", row_label, col_label, ref)
+
+
+def _compact(label: str) -> str:
+    """A long printed row label cut to what tells it apart ("（二）部分公开（区分处理的…）" → "（二）部分公开")."""
+    label = re.sub(r"（区分处理的[^）]*）", "", label)
+    return label.strip()
+
+
+def names_for(report: Report) -> Template:
+    return template_of(report.template_version)
+
+
+# ---------------------------------------------------------------- why a cell is unsure
+
+_REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^OCR read confidence ([\d.]+)"), r"文字识别把握度 \1"),
+    (re.compile(r"^row label matched weakly \(([\d.]+)\): (.*)$"), r"行名与模板对得不牢（相似度 \1）：\2"),
+    (re.compile(r"^row label missing$"), "行名缺失"),
+    (re.compile(r"^row label unreadable: ([^;]*)$"), r"行名无法辨认：\1"),
+    (re.compile(r"^placed by position between matched rows$"), "按上下已认出的行的位置放入"),
+    (re.compile(r"^placed by position$"), "只按位置放入"),
+    (re.compile(r"^no printed cell for this column$"), "这一列没有印出的格子"),
+    (re.compile(r"^row not found in the document$"), "文件中找不到这一行"),
+    (re.compile(r"^not read; derived from the consistency rules$"), "没有读出，数值由勾稽关系推算"),
+    (re.compile(r"^value not printed in its own cell; derived from the consistency rules$"),
+     "数值没有印在自己的格子里，由勾稽关系推算"),
+    (re.compile(r"^breaks rule (\S+) \((\S+)\): (.*)$"), r"违反勾稽关系 \1（\2）：\3"),
+    (re.compile(r"^confirmed by (\d+) consistency rule\(s\)$"), r"有 \1 条勾稽关系核对无误"),
+    (re.compile(r"^a column that may be negative: a faint minus sign is easily lost$"), "这一列可以是负数：淡的负号容易丢失"),
+    (re.compile(r"^a lone stroke read as 1 may be a printed '/'$"), "单独一竖读成 1，可能印的是“/”"),
+    (re.compile(r"^a blank or dash on a scan may be a number the scan lost$"), "扫描件上的空白或横线，可能是扫描丢失的数字"),
+    (re.compile(r"^agrees with the body text: (.*?)(?: \(page (\d+)\))?$"), r"与正文一致：\1"),
+    (re.compile(r"^differs from the body text: (.*)$"), r"与正文不一致：\1"),
+    (re.compile(r"^dropped (\d+) blank cell\(s\) beyond the (\d+) columns$"), r"去掉了 \2 列之外的 \1 个空格子"),
+    (re.compile(r"^thousands separator removed$"), "去掉了千分位逗号"),
+    (re.compile(r"^look-alike characters read as digits: (.*) → (.*)$"), r"形近字当作数字读：\1 → \2"),
+    (re.compile(r"^single look-alike character read as digit: (.*) → (.*)$"), r"单个形近字当作数字读：\1 → \2"),
+    (re.compile(r"^corrected by (.*?) at (\S+) \(machine read (.*)\)$"), r"已由 \1 于 \2 更正（机器读数 \3）"),
+    (re.compile(r"^accepted by (.*?) at (\S+)$"), r"已由 \1 于 \2 确认无误"),
+    (re.compile(r"^in a broken consistency rule$"), "在一条不成立的勾稽关系中"),
+    (re.compile(r"^faint print$"), "字迹淡"),
+    (re.compile(r"^look-alike character read as a digit \((.*)\)$"), r"形近字当作数字读（\1）"),
+    (re.compile(r"^(\d+) of (\d+) grid cells of the row have no printed cell$"), r"这一行 \2 个格子中有 \1 个没有印出内容"),
+    (re.compile(r"^(\d+) cell\(s\) do not read as numbers$"), r"\1 个格子读不成数字"),
+    (re.compile(r"^row printed (\d+) values for (\d+) columns$"), r"这一行印了 \1 个数，模板有 \2 列"),
+    (re.compile(r"^too far off to resolve, values placed in order$"), "差得太多无法推断，按顺序放入"),
+    (re.compile(r"^every placement the consistency rules accept gives the same values$"), "勾稽关系认可的各种放法数值相同"),
+    (re.compile(r"^placement chosen by the consistency rules$"), "各数所在的列由勾稽关系选定"),
+    (re.compile(r"^ambiguous: (\d+) placements fit the rules equally, first one used$"),
+     r"有歧义：\1 种放法同样符合勾稽关系，用了第一种"),
+    (re.compile(r"^not a number: (.*)$"), r"读不成数字：\1"),
+    (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
+    (re.compile(r"^negative number where the template expects a count$"), "模板要的是件数，却读到负数"),
+]
+
+
+def reason_zh(reason: str) -> str:
+    """One recorded reason in Chinese; a compound one ("a; b") part by part; a part no pattern
+    knows stays as recorded."""
+    for pattern, zh in _REASON_PATTERNS:
+        if pattern.search(reason):
+            return pattern.sub(zh, reason)
+    parts = []
+    for part in reason.split("; "):
+        for pattern, zh in _REASON_PATTERNS:
+            if pattern.search(part):
+                part = pattern.sub(zh, part)
+                break
+        parts.append(part)
+    return "；".join(parts)
+
+
+_BREAKS = re.compile(r"^breaks rule (\S+) \((\S+)\): ")
+
+
+def why_unsure(cell: Cell, report: Report | None = None, settings: ConfidenceSettings | None = None,
+               lang: str = "zh") -> list[str]:
+    """Why this cell's confidence is what it is, in words: its recorded reasons, and where none
+    was recorded a reason derived from its kind and the cap its confidence sits at."""
+    s = settings or ConfidenceSettings()
+    reasons = list(cell.reasons)
+    if not _explains_cap(reasons):
+        derived = _derived_reason(cell, report, s)
+        if derived:
+            reasons.append(derived)
+    if lang != "zh":
+        return reasons
+    template = template_of(report.template_version) if report is not None else None
+    checks = {(c.rule, c.subject): c for c in report.checks} if report is not None else {}
+    out = []
+    for r in reasons:
+        m = _BREAKS.match(r)
+        chk = checks.get((m.group(1), m.group(2))) if m else None
+        out.append(f"所在的勾稽关系不成立：{rule_finding(template, chk)}" if chk is not None and template is not None
+                   else reason_zh(r))
+    return out
+
+
+def _explains_cap(reasons: list[str]) -> bool:
+    """Whether the recorded reasons say why the cell is below 1 (a "confirmed" note does not)."""
+    return any(not r.startswith(("confirmed by", "agrees with the body text", "corrected by", "accepted by"))
+               for r in reasons)
+
+
+def _derived_reason(cell: Cell, report: Report | None, s: ConfidenceSettings) -> str | None:
+    """A reason for a cell the parser recorded none for, from its kind and confidence."""
+    kind = getattr(cell.kind, "value", cell.kind)
+    scanned = bool(report) and any(p.number == cell.page and p.source == "scan" for p in report.pages)  # type: ignore[union-attr]
+    if kind == CellKind.missing.value:
+        return "表格或这一格没有在文件中找到"
+    if kind == CellKind.derived.value:
+        return "没有读出，数值由勾稽关系推算"
+    if kind == CellKind.unreadable.value:
+        return "印出的内容无法辨认为数字"
+    if cell.confidence >= 1.0:
+        return None
+    capped = scanned and cell.read_confidence * cell.placement_confidence > cell.confidence + 1e-6
+    if capped and kind in (CellKind.number.value, CellKind.zero.value):
+        return (f"扫描件上识别出的数字，没有一条勾稽关系能核对它，所以把握度最高只记 {s.unconfirmed_ocr_cap:g}"
+                f"（文字识别自己给的分数偏高，不足为凭）")
+    if capped:
+        return f"扫描件上的空白、横线或文字，可能是扫描丢失的数字（把握度最高记 {s.unconfirmed_ocr_cap:g}）"
+    if cell.read_confidence < 1.0 and cell.read_confidence <= cell.placement_confidence:
+        return f"文字识别把握度 {cell.read_confidence:.2f}"
+    if cell.placement_confidence < 1.0:
+        return f"行列归属把握度 {cell.placement_confidence:.2f}"
+    return None
+
+
+# ---------------------------------------------------------------- rules and findings
+
+
+def _num(v: float | int | None) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return f"{v:g}"
+
+
+def _rule_sides(text: str) -> tuple[str, str]:
+    """"（七）总计等于（一）至（六）各项之和" → ("（七）总计", "（一）至（六）各项之和")."""
+    left, sep, right = text.partition("等于")
+    if not sep:
+        return text, "各项之和"
+    return left.rstrip("，, "), right
+
+
+def rule_location(template: Template, check: CheckResult) -> str:
+    """Where a rule applies: "表三 （七）总计 行 · 自然人 列" (one cell on the left), or the
+    column / row it runs over."""
+    table = check.rule.split(".")[0]
+    spec = next((r for r in template.rules if r.id == check.rule), None)
+    short = table_short(template, table)
+    if spec is None:
+        return short
+    if len(spec.lhs) == 1:
+        row, col = (spec.lhs[0], check.subject) if spec.over == "columns" else (check.subject, spec.lhs[0])
+        return cell_name(template, table, row, col).short
+    if spec.over == "columns":
+        name = cell_name(template, table, spec.lhs[0], check.subject)
+        return f"{short} {name.col} 列"
+    name = cell_name(template, table, check.subject, spec.rhs[0])
+    return f"{short} {name.row} 行"
+
+
+def rule_finding(template: Template, check: CheckResult) -> str:
+    """A broken rule in words: "表三 （七）总计 行 · 自然人 列：印刷 95，（一）至（六）各项之和为 96"."""
+    spec = next((r for r in template.rules if r.id == check.rule), None)
+    where = rule_location(template, check)
+    if spec is None:
+        return f"{where}：{check.description}（{check.equation}）"
+    left, right = _rule_sides(spec.text)
+    if check.lhs is None or check.rhs is None:
+        return f"{where}：{spec.text}，无法核对（有格子没有数字）"
+    if len(spec.lhs) == 1:
+        return f"{where}：印刷 {_num(check.lhs)}，{right}为 {_num(check.rhs)}"
+    return f"{where}：{left}为 {_num(check.lhs)}，{right}为 {_num(check.rhs)}（应当相等）"
+
+
+def finding_zh(template: Template, finding: Finding) -> str:
+    """A disagreement between two sources in words (text vs table; year vs year)."""
+    if finding.kind == "text_vs_table":
+        text = next((e for e in finding.sources if e.source == "text"), None)
+        cells = [e for e in finding.sources if e.source == "cell" and e.cell]
+        names = []
+        total: float = 0
+        for e in cells:
+            t, r, c = (e.cell.split(".", 1)[0], *e.cell.split(".", 1)[1].rsplit(".", 1))  # type: ignore[union-attr]
+            names.append(cell_name(template, t, r, c).short)
+            total += e.value or 0
+        said = f"正文写「{text.text[:60]}」（{_num(text.value)} {text.unit or ''}）" if text else "正文"
+        page = f"（第 {text.page} 页）" if text and text.page else ""
+        return f"{said}{page}，表中 {'＋'.join(names)} 为 {_num(total)}"
+    if finding.kind == "carried_forward":
+        return f"上一年“结转下年度继续办理”与本年“上年结转”不一致：{finding.message.rsplit(':', 1)[-1].strip()}"
+    if finding.kind == "in_force":
+        return f"现行有效件数与上年现行有效＋本年制发－废止不一致：{finding.message.rsplit(':', 1)[-1].strip()}"
+    return finding.message
+
+
+def split_cell_ref(ref: str) -> tuple[str, str, str]:
+    """"active_disclosure.art20_6.coercion.decisions" → (table, row, col): the table is the first
+    part, the column the last, the row whatever lies between (a 第二十条 row has a dot)."""
+    table, rest = ref.split(".", 1)
+    row, col = rest.rsplit(".", 1)
+    return table, row, col
