@@ -38,7 +38,7 @@ def drain(app) -> None:
 def wb(tmp_path_factory):
     data = tmp_path_factory.mktemp("wb") / "data"
     app = create_app(ServerConfig(data_dir=data, workers=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         r = c.post("/v1/jobs", files={"files": ("报告.zip", reports_zip(with_pdf=False), "application/zip")})
         assert r.status_code == 201, r.text
         drain(app)
