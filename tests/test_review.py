@@ -221,6 +221,23 @@ def test_cross_site_writes_are_refused(client, result):
     assert guarded.get("/review/").status_code == 400
 
 
+def test_review_and_server_share_one_guard(result):
+    """``nianbao review`` is guarded by the server's own checks (nianbao.webguard), not a copy:
+    a write a browser marks cross-site is refused, and a loopback address other than 127.0.0.1
+    that the page was started on is answered."""
+    from nianbao.server.guard import CrossOriginWriteGuard as ServerGuard
+    from nianbao.webguard import CrossOriginWriteGuard, trusted_hosts
+
+    app = create_app([result], allowed_hosts=trusted_hosts("127.0.0.2"))
+    assert ServerGuard is CrossOriginWriteGuard
+    assert CrossOriginWriteGuard in [m.cls for m in app.user_middleware]
+    client = TestClient(app, base_url="http://127.0.0.2:8765")
+    assert client.get("/review/").status_code == 200
+    cross = client.post(CELL, json={"action": "accept", "version": 0}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403 and load_corrections(result) == []
+    assert TestClient(app, base_url="http://evil.example").get("/review/").status_code == 400
+
+
 def test_result_names_with_any_characters(result):
     odd = result.with_name("某县 2021#1.json")
     result.rename(odd)

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -22,6 +22,7 @@ from nianbao.review import images
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.wording import KIND_ZH, RULE_STATUS_ZH, STATUS_ZH, cell_name, rule_finding, why_unsure
 from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results, parse_value
+from nianbao.webguard import CrossOriginWriteGuard
 
 HERE = Path(__file__).parent
 STATIC = {"review.js": "text/javascript", "review.css": "text/css"}
@@ -81,22 +82,14 @@ def default_user(request: Request) -> str:
     return name if isinstance(name, str) and name else default_reviewer()
 
 
-def same_origin(request: Request) -> None:
-    """Writes only from pages of this server: a browser names the page's origin on a POST, and
-    a page of another site (CSRF) names its own."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise HTTPException(403, "cross-origin write refused")
-    if origin == "null":
-        raise HTTPException(403, "cross-origin write refused")
-
-
 def create_review_router(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,
                          user: UserFn | None = None) -> APIRouter:
     """The review pages and API as a router; mount it anywhere (``app.include_router(r, prefix="/review")``).
 
     ``source``: a store, or result JSON files / batch output folders. ``user(request)`` names the
     reviewer (e.g. from the bearer token); by default ``request.state.user``, else the OS user.
+    The app that mounts it must refuse cross-origin writes (:class:`nianbao.webguard.CrossOriginWriteGuard`,
+    as :func:`create_app` and ``nianbao serve`` do): the router's POSTs do not check it again.
     """
     if isinstance(source, ReviewStore):
         store = source
@@ -313,7 +306,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             "by": latest.who if latest else None, "at": latest.at if latest else None,
             "action": latest.action if latest else None, "cell": cell_payload(request, st, exc.key)})
 
-    @router.post("/api/cell/{rid}/{table}/{row}/{col}", dependencies=[Depends(same_origin)])
+    @router.post("/api/cell/{rid}/{table}/{row}/{col}")
     def api_act(request: Request, rid: str, table: str, row: str, col: str, body: dict = Body(...)):
         """Body: {"action": "accept"|"correct", "value": "12" (correct), "version": <log version seen>}."""
         state_of(rid)
@@ -340,7 +333,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             return conflict(request, rid, exc)
         return done(request, event, before, after, key)
 
-    @router.post("/api/undo/{rid}", dependencies=[Depends(same_origin)])
+    @router.post("/api/undo/{rid}")
     def api_undo(request: Request, rid: str, body: dict = Body(...)):
         """Body: {"event": <id>} or {"key": [table,row,col]}; "version" optional: only the change
         still in force on its cell can be undone, so a stale undo gets 409 either way."""
@@ -386,19 +379,22 @@ def long_rows(st: ReportState) -> list[dict]:
 
 def create_app(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,
                user: UserFn | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
-    """A stand-alone app with the review router at ``/review`` (what ``nianbao review`` serves).
-    ``allowed_hosts``: Host header names to answer (DNS-rebinding guard), e.g. the loopback names."""
-    app = FastAPI(title="nianbao review", docs_url=None, redoc_url=None, openapi_url=None)
-    if allowed_hosts:
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
+    """A stand-alone app with the review router at ``/review`` (what ``nianbao review`` serves),
+    behind the guards of :mod:`nianbao.webguard` that ``nianbao serve`` uses too: writes only
+    from this server's own pages, and with ``allowed_hosts`` only those Host names are answered
+    (DNS-rebinding guard; ``nianbao review`` passes :func:`nianbao.webguard.trusted_hosts`)."""
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+    app = FastAPI(title="nianbao review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(CrossOriginWriteGuard)
+    if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     router = create_review_router(source, threshold, user)
     app.include_router(router, prefix="/review")
     app.state.review_store = router.review_store  # type: ignore[attr-defined]
 
     @app.get("/", include_in_schema=False)
-    def root():
+    def root() -> RedirectResponse:
         return RedirectResponse("/review/")
 
     return app

@@ -11,6 +11,7 @@ from nianbao.fileio import atomic_write_text, sha256_file
 from nianbao.results import BadResultError, is_current, read_report
 from nianbao.review.store import discover_results
 from nianbao.settings import Settings
+from nianbao.webguard import is_loopback, trusted_hosts
 
 
 def resolve_results(path: str | Path, work_dir: str | Path | None = None, settings: Settings | None = None) -> list[Path]:
@@ -61,13 +62,11 @@ def serve(path: str | Path, threshold: float | None = None, host: str = "127.0.0
 
     from nianbao.review.app import create_app
 
-    from nianbao.server.auth import is_loopback
-
     if not is_loopback(host):
         raise NianbaoError(f"{host}: nianbao review has no login and serves this machine only; for reviewers on "
                                    "other machines use 'nianbao serve' (bearer token), which mounts this page at /review")
     results = resolve_results(path, work_dir, settings)
-    app = create_app(results, threshold, allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1", host])
+    app = create_app(results, threshold, allowed_hosts=trusted_hosts(host))
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/review/"
     print(f"reviewing {len(results)} report(s) at {url}  (Ctrl+C stops)", flush=True)
     if open_browser:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
-import json
 import os
 import re
 import secrets
@@ -34,6 +32,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from nianbao.webguard import header, is_loopback, send_json
 
 TOKEN_ENV = "NIANBAO_TOKEN"
 DEFAULT_USER = "default"
@@ -125,15 +125,6 @@ def load_users(token_file: str | Path | None = None) -> Users | None:
     return Users.single(token) if token else None
 
 
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_bind(host: str, users: Users | str | None) -> None:
     """Refuse to serve other machines without a token."""
     if users is None and not is_loopback(host):
@@ -195,15 +186,8 @@ class Sessions:
 # ---------------------------------------------------------------- the middleware
 
 
-def _header(scope: dict, name: bytes) -> str | None:
-    for k, v in scope.get("headers") or []:
-        if k == name:
-            return v.decode("latin-1")
-    return None
-
-
 def session_id(scope: dict) -> str | None:
-    raw = _header(scope, b"cookie")
+    raw = header(scope, b"cookie")
     if not raw:
         return None
     try:
@@ -211,14 +195,6 @@ def session_id(scope: dict) -> str | None:
     except Exception:  # a malformed Cookie header is no session
         return None
     return morsel.value if morsel and morsel.value else None
-
-
-async def send_json(send: Any, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
-    data = json.dumps(body, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                            *headers]})
-    await send({"type": "http.response.body", "body": data})
 
 
 def local_path(target: str | None, default: str = "/") -> str:
@@ -242,7 +218,7 @@ class AuthMiddleware:
 
     def identify(self, scope: dict) -> tuple[str | None, str | None]:
         """(user, how): how is "token" or "cookie"."""
-        auth = _header(scope, b"authorization")
+        auth = header(scope, b"authorization")
         if auth:
             scheme, _, credentials = auth.partition(" ")
             if scheme.lower() == "bearer" and credentials.strip():
@@ -269,7 +245,7 @@ class AuthMiddleware:
             await send({"type": "websocket.close", "code": 1008})
             return
         elif scope["path"] not in PUBLIC_PATHS:
-            accept = _header(scope, b"accept") or ""
+            accept = header(scope, b"accept") or ""
             if scope["method"] in ("GET", "HEAD") and "text/html" in accept:
                 raw = scope.get("raw_path") or quote(scope["path"]).encode()
                 qs = scope.get("query_string", b"")

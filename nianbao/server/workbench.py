@@ -14,7 +14,9 @@ server's data folder for clerks who collect dozens to hundreds of agencies' repo
 
 It is a router (:func:`create_workbench_router`) that reads the data folder and the settings
 the app put on ``app.state`` (``paths``, ``config``); uploads go to the app's own
-``POST /v1/jobs``. Auth is whatever dependencies the app includes the router with.
+``POST /v1/jobs``. It is behind the app's guards like every route: the user check
+(bearer token or the login's session cookie; a browser without one is sent to ``/login``), the
+Host check and the cross-origin-write check (:mod:`nianbao.webguard`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
@@ -39,7 +41,6 @@ from nianbao.corrections import Correction, load_corrections, log_path_for
 from nianbao.metadata import agency_level, split_region
 from nianbao.models import Report
 from nianbao.problems import Problem, ReportProblems, cells_to_review, report_problems, write_problems_xlsx
-from nianbao.review.app import same_origin  # writes only from this server's own pages
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.roster import RosterError, RosterView, Submitted, read_roster, roster_csv, roster_view
 from nianbao.wording import split_cell_ref
@@ -310,7 +311,7 @@ def create_workbench_router() -> APIRouter:
             view = roster_view(roster, subs)
         return page(request, "roster.html", {"view": view, "roster": roster, "error": error[:300]})
 
-    @router.post("/roster", name="workbench_roster_upload", dependencies=[Depends(same_origin)])
+    @router.post("/roster", name="workbench_roster_upload")  # cross-origin posts: refused by the app's guard
     def roster_upload(request: Request, file: UploadFile = File(...)) -> Response:
         data = file.file.read(MAX_ROSTER_BYTES + 1)
         name = Path((file.filename or "roster.csv").replace("\\", "/")).name
