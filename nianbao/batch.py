@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from nianbao.fileio import atomic_write_text, remove_stale_temps, sha256_file
-from nianbao.results import (ERRORS_NAME, INDEX_NAME, RESERVED_NAMES, SUMMARY_NAME, BadResultError, IndexWriter,
-                             load_index, read_report, result_name, stale_reason)
+from nianbao.results import (ERRORS_NAME, INDEX_NAME, RESERVED_NAMES, SUMMARY_NAME, IndexWriter, load_index,
+                             reparse_reason, result_name)
 from nianbao.settings import Settings
 
 # re-exported for callers that import them from here (the server worker, tests)
@@ -439,10 +439,7 @@ def _reusable_results(index: dict[str, dict], out_dir: Path, settings: Settings)
         if not (out_dir / name).is_file():
             continue
         if name not in verdict:
-            try:
-                verdict[name] = stale_reason(read_report(out_dir / name), settings)
-            except BadResultError:
-                verdict[name] = "result file did not load"
+            verdict[name] = reparse_reason(out_dir / name, settings)
         if verdict[name] is None:
             keep[sha] = e
         elif sha not in keep:

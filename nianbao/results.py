@@ -214,6 +214,20 @@ def is_current(report: Report, settings: Settings) -> bool:
     return stale_reason(report, settings) is None
 
 
+REASON_UNREADABLE = "result file did not load"
+
+
+def reparse_reason(path: str | Path, settings: Settings) -> str | None:
+    """Why the stored result at ``path`` must not be reused but parsed again: it does not load
+    (:data:`REASON_UNREADABLE`), or :func:`stale_reason`; None when it may be reused. The one
+    answer batch (resume) and the server (a content uploaded again) both give."""
+    try:
+        report = read_report(path)
+    except BadResultError:
+        return REASON_UNREADABLE
+    return stale_reason(report, settings)
+
+
 # ---------------------------------------------------------------- the input of a result
 
 

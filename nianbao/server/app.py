@@ -23,6 +23,7 @@ SQLite under the data folder (``nianbao.server.queue``), so they survive a resta
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -107,6 +109,8 @@ def _clear_leftovers(paths: Paths) -> None:
 def _file_view(f: dict[str, Any]) -> dict[str, Any]:
     out = {k: f[k] for k in ("name", "sha256", "size", "status", "pages", "attempts")}
     out["reused"] = bool(f["reused"])
+    if f.get("note"):
+        out["parsed_again"] = f["note"]  # its content had a stored result that was not current
     if f["status"] == "failed":
         out["error"] = {"type": f["error_type"], "reason": f["reason"]}
     if f["status"] == "done":
@@ -171,7 +175,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.include_router(create_login_router(users, sessions, settings.server.session_hours))
 
     def queue() -> Iterator[Queue]:
-        q = Queue(paths, lease_seconds=config.lease_seconds)
+        q = Queue(paths, lease_seconds=config.lease_seconds, settings=settings)
         try:
             yield q
         finally:
@@ -202,15 +206,16 @@ def create_app(config: ServerConfig) -> FastAPI:
         user = getattr(request.state, "user", None)
 
         def enqueue() -> dict[str, Any]:
-            q = Queue(paths, lease_seconds=config.lease_seconds)
+            q = Queue(paths, lease_seconds=config.lease_seconds, settings=settings)
             try:
                 job_id, reused = q.create_job(stored, created_by=user)
                 job = q.job(job_id)
             finally:
                 q.close()
             assert job is not None
+            again = [{"name": f["name"], "reason": f["note"]} for f in job["files"] if f["note"] and not reused]
             return {"id": job_id, "reused": reused, "status": job["status"], "files": len(stored),
-                    "url": f"/v1/jobs/{job_id}"}
+                    "url": f"/v1/jobs/{job_id}", **({"parsed_again": again} if again else {})}
 
         body = await run_in_threadpool(enqueue)
         return JSONResponse(body, status_code=200 if body["reused"] else 201)
@@ -237,33 +242,59 @@ def create_app(config: ServerConfig) -> FastAPI:
     def job_results(job_id: str, format: Literal["json", "csv", "xlsx"] = "json", wide: bool = False,
                     q: Queue = Depends(queue)) -> Any:
         """JSON: every file with its status and (corrections applied) Report. CSV/XLSX: the data
-        set of the finished files (``nianbao.dataset``), once the job is finished."""
-        from nianbao.dataset import Entry, export, load_entries
+        set of the finished files (``nianbao.dataset``), once the job is finished. A stored result
+        that does not load (corrupt, or its corrections log) is left out and named: ``skipped``
+        in JSON (and ``result_error`` on its file), the ``X-Nianbao-Skipped`` header (JSON, names
+        percent-encoded) beside a CSV or XLSX."""
+        from nianbao.dataset import export
+        from nianbao.results import BadResultError, ResultEntry, load_results
 
         job = _job_or_404(q, job_id)
         done = [f for f in job["files"] if f["status"] == "done" and paths.result(f["sha256"]).exists()]
+        bad_by_sha: dict[str, str] = {}  # content -> why its stored result does not load
+
+        def skip(bad: BadResultError) -> None:
+            sha = Path(bad.path).stem
+            if sha not in bad_by_sha:
+                log.warning("job %s: skipped %s", job_id, bad)
+                bad_by_sha[sha] = bad.reason
+
+        def skipped() -> list[dict[str, str]]:
+            return [{"name": f["name"], "reason": bad_by_sha[f["sha256"]]} for f in done if f["sha256"] in bad_by_sha]
+
+        entries = [ResultEntry(f["name"], paths.result(f["sha256"])) for f in done]
         if format == "json":
-            loaded = {f["id"]: item for f, item in zip(done, load_entries(Entry(f["name"], paths.result(f["sha256"]))
-                                                                         for f in done))}
+            once = list({e.result: e for e in entries}.values())  # a content uploaded twice is read once
+            loaded = {item.entry.result.stem: item for item in load_results(once, skip)}
+            done_ids = {f["id"] for f in done}
             reports = []
             for f in job["files"]:
-                item = loaded.get(f["id"])
                 view = _file_view(f)
+                item = loaded.get(f["sha256"]) if f["id"] in done_ids else None
                 if item is not None:
                     view["corrected"] = [".".join(k) for k in sorted(item.corrected)]
                     view["report"] = item.report.model_dump(mode="json")
+                elif f["id"] in done_ids and f["sha256"] in bad_by_sha:
+                    view["result_error"] = bad_by_sha[f["sha256"]]
                 reports.append(view)
-            return {"id": job_id, "status": job["status"], "progress": job["progress"], "reports": reports}
+            return {"id": job_id, "status": job["status"], "progress": job["progress"], "reports": reports,
+                    "skipped": skipped()}
         if job["status"] in ("queued", "running"):
             raise HTTPException(409, f"job {job_id} is {job['status']}; {format} results are ready when it is done")
         fd, tmp = tempfile.mkstemp(suffix=f".{format}", dir=paths.tmp)
         os.close(fd)
-        export(None, format, tmp, wide=wide, entries=[Entry(f["name"], paths.result(f["sha256"])) for f in done],
-               settings=config.settings)
+        try:
+            export(None, format, tmp, wide=wide, entries=entries, settings=config.settings, on_bad=skip)
+        except BaseException:
+            os.unlink(tmp)
+            raise
         media = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
+        headers = {}
+        if bad_by_sha:
+            headers["X-Nianbao-Skipped"] = quote(json.dumps(skipped(), ensure_ascii=False), safe=" :,{}[]\"")
         return FileResponse(tmp, media_type=media, filename=f"nianbao-{job_id}{'-wide' if wide else ''}.{format}",
-                            background=BackgroundTask(os.unlink, tmp))
+                            headers=headers, background=BackgroundTask(os.unlink, tmp))
 
     @app.get("/v1/results/{sha256}")
     def result(sha256: str) -> FileResponse:
@@ -309,3 +340,4 @@ def _mount_review(app: FastAPI, paths: Paths, config: ServerConfig) -> None:
         log.warning("review page not mounted: %s", e)
         return
     app.include_router(router, prefix="/review")  # behind the app's guards like every route
+    app.state.review_store = store

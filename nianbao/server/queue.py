@@ -15,7 +15,10 @@ and a lease that is not renewed expires, so no file is lost. A parse has ``parse
 past it the heartbeat no longer renews the lease, the file fails with the reason, and the
 server kills the worker (:meth:`Queue.expire_overdue`). A content is parsed once:
 a worker does not take a file whose sha256 another live worker is parsing, and a file
-whose sha256 already has a result is completed from it without parsing.
+whose sha256 already has a result is completed from it without parsing — unless that result
+is not current (another nianbao version or other result-changing settings wrote it, or it does
+not load: :func:`nianbao.results.reparse_reason`); then the content is parsed again and the
+file says why (``note``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from nianbao import __version__
+from nianbao.results import reparse_reason
+from nianbao.settings import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -51,6 +58,7 @@ CREATE TABLE IF NOT EXISTS files (
     error_type TEXT,
     reason TEXT,
     reused INTEGER NOT NULL DEFAULT 0,   -- completed from a stored result, not parsed
+    note TEXT,                    -- why a content with a stored result was parsed again
     attempts INTEGER NOT NULL DEFAULT 0,
     lease_owner TEXT,
     lease_until REAL,
@@ -72,7 +80,9 @@ CREATE TABLE IF NOT EXISTS results (
     low_confidence INTEGER,
     broken_rules INTEGER,
     seconds REAL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    nianbao_version TEXT,         -- who gave this outcome: a failure by another version or
+    settings_hash TEXT            -- other settings is tried again (a result file says it itself)
 );
 CREATE TABLE IF NOT EXISTS parses (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -90,7 +100,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 """
 # columns added after a data folder was first made: added in place at the next start
-MIGRATIONS = {"jobs": {"created_by": "TEXT"}}
+MIGRATIONS = {"jobs": {"created_by": "TEXT"}, "files": {"note": "TEXT"},
+              "results": {"nianbao_version": "TEXT", "settings_hash": "TEXT"}}
 
 TERMINAL = ("done", "failed")
 
@@ -130,6 +141,11 @@ class Paths:
             d.mkdir(parents=True, exist_ok=True)
 
 
+def _parsed_again(why: str) -> str:
+    """The note on a file whose content had a stored outcome that was not reused."""
+    return f"parsed again: the stored result is not current ({why})"
+
+
 def connect(db: Path) -> sqlite3.Connection:
     """A connection in autocommit mode; writers open ``BEGIN IMMEDIATE`` themselves."""
     con = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
@@ -153,14 +169,22 @@ def write_tx(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 class Queue:
-    """Operations on the queue database; one instance per process or thread."""
+    """Operations on the queue database; one instance per process or thread.
+
+    ``settings``: the settings the server parses with. With them, a stored outcome is reused
+    only while it is current for this nianbao and these settings, and each outcome recorded
+    says which version and settings gave it; without (tests of the queue alone), any stored
+    outcome is reused."""
 
     def __init__(self, paths: Paths, lease_seconds: float = 30.0, max_attempts: int = 3,
-                 parse_timeout_s: float | None = None):
+                 parse_timeout_s: float | None = None, settings: Settings | None = None):
         self.paths = paths
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.parse_timeout_s = parse_timeout_s
+        self.settings = settings
+        self.settings_hash = settings.results_hash() if settings is not None else None
+        self._verdicts: dict[tuple[str, int, int], str | None] = {}  # result file (path, mtime, size) -> why stale
         self.con = connect(paths.db)
 
     # ------------------------------------------------------------ setup
@@ -191,6 +215,39 @@ class Queue:
     def close(self) -> None:
         self.con.close()
 
+    # ------------------------------------------------------------ is a stored outcome current?
+
+    def _result_file_stale(self, sha: str) -> str | None:
+        """Why the result file of ``sha`` must be parsed again (None: reuse it, or there is none)."""
+        path = self.paths.result(sha)
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        if key not in self._verdicts:
+            assert self.settings is not None
+            self._verdicts[key] = reparse_reason(path, self.settings)
+        return self._verdicts[key]
+
+    def stale_outcome(self, c: sqlite3.Connection, sha: str) -> str | None:
+        """Why the stored outcome of content ``sha`` is not to be reused, or None (it is current,
+        there is none, or the queue has no settings to judge by): a result file that another
+        nianbao or other settings wrote or that does not load; a failure that another nianbao
+        or other settings gave (one recorded before versions were, too)."""
+        if self.settings is None:
+            return None
+        if self.paths.result(sha).exists():
+            return self._result_file_stale(sha)
+        row = c.execute("SELECT status, nianbao_version, settings_hash FROM results WHERE sha256=?", (sha,)).fetchone()
+        if row is None or row["status"] != "failed":
+            return None
+        if row["nianbao_version"] != __version__:
+            return f"failed with nianbao {row['nianbao_version'] or '(unrecorded)'}, this is {__version__}"
+        if row["settings_hash"] != self.settings_hash:
+            return "failed with other settings"
+        return None
+
     # ------------------------------------------------------------ jobs
 
     @staticmethod
@@ -201,11 +258,14 @@ class Queue:
         """Insert a job for ``files`` (dicts: name, sha256, size, suffix); returns (id, reused).
 
         The same upload (same names and contents) returns the job made for it before, unless
-        that job has a file that failed for a reason that may pass on a second try. Files whose
-        content already has a stored result are completed from it at once.
+        that job has a file that failed for a reason that may pass on a second try, or a stored
+        outcome that is not current (:meth:`stale_outcome`). Files whose content already has a
+        current stored result are completed from it at once; one whose stored result is not
+        current is queued with a ``note`` saying why it is parsed again.
         """
         key = self.job_key([(f["name"], f["sha256"]) for f in files])
         now = time.time()
+        stale = {sha: why for sha in {f["sha256"] for f in files} if (why := self.stale_outcome(self.con, sha))}
         with write_tx(self.con) as c:
             old = c.execute("SELECT id FROM jobs WHERE key=?", (key,)).fetchone()
             if old is not None:
@@ -213,7 +273,7 @@ class Queue:
                     "SELECT 1 FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
                     "WHERE f.job_id=? AND f.status='failed' AND (r.status IS NULL OR r.status!='failed') LIMIT 1",
                     (old["id"],)).fetchone()
-                if retry is None:
+                if retry is None and not stale:
                     return old["id"], True
                 c.execute("UPDATE jobs SET key=NULL WHERE id=?", (old["id"],))
             job_id = uuid.uuid4().hex
@@ -221,15 +281,16 @@ class Queue:
                       (job_id, key, now, len(files), created_by))
             for i, f in enumerate(files):
                 r = c.execute("SELECT * FROM results WHERE sha256=?", (f["sha256"],)).fetchone()
-                if r is not None and self.paths.result(f["sha256"]).exists() or r is not None and r["status"] == "failed":
+                note = _parsed_again(stale[f["sha256"]]) if f["sha256"] in stale else None
+                if note is None and r is not None and (self.paths.result(f["sha256"]).exists() or r["status"] == "failed"):
                     status, etype, reason, pages, fin, reused = r["status"], r["error_type"], r["reason"], r["pages"], now, 1
                 else:
                     status, etype, reason, pages, fin, reused = "queued", None, None, None, None, 0
                 c.execute(
                     "INSERT INTO files(job_id, position, name, sha256, size, suffix, status, error_type, reason, "
-                    "reused, pages, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (job_id, i, f["name"], f["sha256"], f["size"], f["suffix"], status, etype, reason, reused, pages,
-                     now, fin))
+                    "reused, note, pages, created_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (job_id, i, f["name"], f["sha256"], f["size"], f["suffix"], status, etype, reason, reused, note,
+                     pages, now, fin))
         return job_id, False
 
     def job(self, job_id: str) -> dict[str, Any] | None:
@@ -237,7 +298,7 @@ class Queue:
         if j is None:
             return None
         files = [dict(r) for r in self.con.execute(
-            "SELECT id, position, name, sha256, size, status, error_type, reason, reused, attempts, pages, "
+            "SELECT id, position, name, sha256, size, status, error_type, reason, reused, note, attempts, pages, "
             "started_at, finished_at FROM files WHERE job_id=? ORDER BY position", (job_id,))]
         counts = {s: sum(1 for f in files if f["status"] == s) for s in ("queued", "running", "done", "failed")}
         total = len(files)
@@ -292,9 +353,14 @@ class Queue:
                 if res is None:
                     res = self._adopt_result(c, row["sha256"], now)
                 if res is not None and (res["status"] == "failed" or self.paths.result(row["sha256"]).exists()):
-                    self._finish_sha(c, row["sha256"], res["status"], res["error_type"], res["reason"], res["pages"],
-                                     now, reused=True)
-                    continue
+                    why = self.stale_outcome(c, row["sha256"])
+                    if why is None:
+                        self._finish_sha(c, row["sha256"], res["status"], res["error_type"], res["reason"],
+                                         res["pages"], now, reused=True)
+                        continue
+                    # e.g. queued before the server was restarted with a new nianbao: parse it again
+                    c.execute("UPDATE files SET note=? WHERE sha256=? AND status='queued'",
+                              (_parsed_again(why), row["sha256"]))
                 if row["attempts"] >= self.max_attempts:
                     c.execute("UPDATE files SET status='failed', error_type='GaveUp', reason=?, finished_at=? WHERE id=?",
                               (f"gave up after {row['attempts']} attempts (a worker died or the server stopped "
@@ -367,17 +433,18 @@ class Queue:
         with write_tx(self.con) as c:
             if outcome.get("ok"):
                 c.execute("INSERT OR REPLACE INTO results(sha256, status, pages, cells, low_confidence, broken_rules, "
-                          "seconds, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                          "seconds, created_at, nianbao_version, settings_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
                           (sha, "done", outcome.get("pages"), outcome.get("cells"), outcome.get("low_confidence"),
-                           outcome.get("broken_rules"), outcome.get("seconds"), now))
+                           outcome.get("broken_rules"), outcome.get("seconds"), now, __version__, self.settings_hash))
                 self._finish_sha(c, sha, "done", None, None, outcome.get("pages"), now, reused=False)
                 # the other files of this content got their result without a parse of their own
                 c.execute("UPDATE files SET reused=1 WHERE sha256=? AND id!=? AND finished_at=?", (sha, claimed["id"], now))
                 result = "done"
             elif outcome.get("deterministic"):
-                c.execute("INSERT OR REPLACE INTO results(sha256, status, error_type, reason, seconds, created_at) "
-                          "VALUES (?,?,?,?,?,?)", (sha, "failed", outcome.get("error_type"), outcome.get("reason"),
-                                                   outcome.get("seconds"), now))
+                c.execute("INSERT OR REPLACE INTO results(sha256, status, error_type, reason, seconds, created_at, "
+                          "nianbao_version, settings_hash) VALUES (?,?,?,?,?,?,?,?)",
+                          (sha, "failed", outcome.get("error_type"), outcome.get("reason"), outcome.get("seconds"), now,
+                           __version__, self.settings_hash))
                 self._finish_sha(c, sha, "failed", outcome.get("error_type"), outcome.get("reason"), None, now,
                                  reused=False)
                 result = "failed"

@@ -21,7 +21,7 @@ import sys
 import threading
 from pathlib import Path
 
-from nianbao.batch import DEFAULT_PARSER, atomic_write_text, process_file
+from nianbao.batch import DEFAULT_PARSER, _settings, atomic_write_text, process_file
 from nianbao.server.queue import Paths, Queue
 
 log = logging.getLogger("nianbao.server")
@@ -47,7 +47,8 @@ def worker_main(data_dir: str, name: str, parent_pid: int, parser: str = DEFAULT
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
     paths = Paths(Path(data_dir))
-    q = Queue(paths, lease_seconds=lease, parse_timeout_s=parse_timeout_s)
+    # with the settings: a stored result another nianbao or other settings wrote is parsed again
+    q = Queue(paths, lease_seconds=lease, parse_timeout_s=parse_timeout_s, settings=_settings(settings_json))
     worker = worker_id(name, os.getpid())
     _warm_up(parser, settings_json)
     while not stopping.is_set():
@@ -79,7 +80,7 @@ def worker_main(data_dir: str, name: str, parent_pid: int, parser: str = DEFAULT
 
 def _warm_up(parser: str, settings_json: str | None) -> None:
     """Import the parser before the first file (its OCR engine then stays loaded in this process)."""
-    from nianbao.batch import _resolve, _settings
+    from nianbao.batch import _resolve
 
     try:
         _resolve(parser)
