@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +18,7 @@ from typing import Any, Literal
 from nianbao.fileio import atomic_write
 from nianbao.models import Report, load_template
 from nianbao.models.template import TEMPLATE_VERSIONS
-from nianbao.output import from_csv_safe, csv_safe, long_rows, starts_like_formula
+from nianbao.output import csv_safe, drop_control_chars, from_csv_safe, keep_as_text, long_rows, starts_like_formula
 from nianbao.results import (BadResultError, LoadedResult, ResultEntry, load_result, load_results, result_entries,
                              warn_bad)
 from nianbao.settings import Settings
@@ -64,14 +63,6 @@ def load_entries(entries: Iterable[Entry]) -> Iterator[Loaded]:
 # ---------------------------------------------------------------- rows
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XLSX; noise from extraction
-
-
-def _clean(s: str | None) -> str | None:
-    """Drop control characters (a PDF text layer may carry them) so every format holds the same text."""
-    return _CONTROL.sub("", s) if s else s
-
-
 def _to_float(s: Any) -> float | None:
     if s is None or s == "":
         return None
@@ -87,7 +78,7 @@ def _to_int(s: Any) -> int | None:
 def _meta(item: Loaded) -> dict[str, Any]:
     r = item.report
     return {
-        "file": _clean(item.entry.file), "sha256": r.source.sha256, "agency": _clean(r.agency) or None, "year": r.year,
+        "file": drop_control_chars(item.entry.file), "sha256": r.source.sha256, "agency": drop_control_chars(r.agency) or None, "year": r.year,
         "template_version": r.template_version or None, "checks_passed": bool(r.checks_passed),
     }
 
@@ -106,7 +97,7 @@ def long_records(items: Iterable[Loaded]) -> Iterator[dict[str, Any]]:
             yield {
                 **meta,
                 "table": row["table"], "row": row["row"], "col": row["col"],
-                "value": _to_float(row["value"]), "text": _clean(row["text"]) or "",
+                "value": _to_float(row["value"]), "text": drop_control_chars(row["text"]) or "",
                 "unit": (cell.unit if cell else None) or None,
                 "kind": getattr(cell.kind, "value", str(cell.kind)) if cell else "missing",
                 "confidence": float(row["confidence"] or 0.0),
@@ -211,14 +202,11 @@ def xlsx_cell(ws, value: Any, fill: Any = None, font: Any = None) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, str):
-        value = _clean(value)
+        value = drop_control_chars(value)
     risky = isinstance(value, str) and starts_like_formula(value)
     if not (risky or fill or font):
         return value
-    c = WriteOnlyCell(ws, value=value)
-    if risky:
-        c.data_type = "s"
-        c.quotePrefix = True
+    c = keep_as_text(WriteOnlyCell(ws, value=value))
     if fill:
         c.fill = fill
     if font:

@@ -6,8 +6,9 @@ carriage return) is run as a formula by Excel or LibreOffice when the file is op
 uploaded file named ``=1+2+cmd.txt`` would become a live formula on the reviewer's machine. The
 uploader and the opener are different people, so every text field is neutralised on the way
 out: CSV gets a leading ``'`` (:func:`csv_safe`, undone by :func:`from_csv_safe` when nianbao
-reads its own file back); XLSX cells are written as strings (:func:`nianbao.dataset` sets the
-cell type). Numbers stay numbers: "-3" or "+1,234.5" is not touched.
+reads its own file back); XLSX cells are written as strings, quote-prefixed
+(:func:`keep_as_text`). :func:`starts_like_formula` is the one rule every CSV and XLSX writer
+of nianbao applies. Numbers stay numbers: "-3" or "+1,234.5" is not touched.
 """
 
 from __future__ import annotations
@@ -31,6 +32,25 @@ def starts_like_formula(text: str) -> bool:
     """``text`` would be taken for a formula by a spreadsheet (a plain number or a dash is not)."""
     return (text[:1] in FORMULA_TRIGGERS and not _PLAIN_NUMBER.fullmatch(text.strip())
             and not _ONLY_DASHES.fullmatch(text))
+
+
+def keep_as_text(cell: Any) -> Any:
+    """An openpyxl cell (normal or write-only) whose text :func:`starts_like_formula`: stored as a
+    string, never a formula (openpyxl takes a text starting with "=" for one), and marked
+    quote-prefixed, so that editing it in the spreadsheet keeps it text. Returns the cell."""
+    if isinstance(cell.value, str) and starts_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XLSX; noise from extraction
+
+
+def drop_control_chars(s: str | None) -> str | None:
+    """``s`` without control characters (a PDF text layer may carry them; XLSX refuses them),
+    so that every format holds the same text."""
+    return _CONTROL.sub("", s) if s else s
 
 
 def csv_safe(text: str) -> str:

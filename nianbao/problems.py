@@ -19,7 +19,9 @@ from typing import Any
 
 from nianbao.checks import run_checks
 from nianbao.corrections import Correction, apply_corrections, effective_values
+from nianbao.fileio import atomic_write
 from nianbao.models import CheckResult, CheckStatus, Report
+from nianbao.output import drop_control_chars, keep_as_text
 from nianbao.wording import (
     cell_name,
     finding_zh,
@@ -212,13 +214,10 @@ def problem_rows(reports: Iterable[ReportProblems]) -> list[dict[str, Any]]:
     return rows
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def write_problems_xlsx(reports: Iterable[ReportProblems], path: str | Path) -> int:
     """The problem list as an XLSX sheet 问题清单 (Chinese headers, one row per problem); text is
-    always written as text (a name starting with "=" stays a name, never a formula). Returns the
-    number of problem rows."""
+    always written as text (a name starting with "=" stays a name, never a formula:
+    :func:`nianbao.output.keep_as_text`). Returns the number of problem rows."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -231,10 +230,9 @@ def write_problems_xlsx(reports: Iterable[ReportProblems], path: str | Path) -> 
         c.font = Font(bold=True)
         c.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
     for r in rows:
-        ws.append([r[k] for k, _ in PROBLEM_COLUMNS])
+        ws.append([drop_control_chars(v) if isinstance(v, str) else v for v in (r[k] for k, _ in PROBLEM_COLUMNS)])
         for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                cell.data_type = "s"  # openpyxl would otherwise store it as a formula
+            keep_as_text(cell)
     widths = {"agency": 24, "file": 18, "kind": 14, "row": 28, "col": 22, "message": 60, "rule": 40, "status": 18,
               "ref": 30}
     for i, (k, _) in enumerate(PROBLEM_COLUMNS):
@@ -244,8 +242,5 @@ def write_problems_xlsx(reports: Iterable[ReportProblems], path: str | Path) -> 
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(p)
+    atomic_write(path, wb.save)
     return len(rows)

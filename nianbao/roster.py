@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.metadata import LEVELS, agency_key
+from nianbao.output import csv_field, from_csv_safe
 
 # header words a roster's columns may be named by (Chinese or English), compared lower-cased
 HEADERS = {
@@ -116,7 +117,7 @@ def _csv_rows(data: bytes, name: str) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    return [[from_csv_safe(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
 def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
@@ -273,8 +274,8 @@ def roster_csv(entries: list[RosterEntry]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["机关", "地区", "层级", "年度"])
-    for e in entries:
-        w.writerow([e.agency, e.region, e.level, e.year or ""])
+    for e in entries:  # names an office uploaded: neutralised against formula injection
+        w.writerow([csv_field(e.agency), csv_field(e.region), csv_field(e.level), e.year or ""])
     return buf.getvalue()
 
 

@@ -24,6 +24,7 @@ from nianbao.dataset import Entry, Loaded, wide_records
 from nianbao.results import load_results, result_entries, warn_bad
 from nianbao.models.template import TEMPLATE_VERSIONS
 from nianbao.models import load_template
+from nianbao.output import csv_field
 from nianbao.settings import Settings
 from nianbao.wording import cell_name, split_cell_ref, template_of
 
@@ -163,8 +164,9 @@ def codebook_csv(book: list[Variable]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CODEBOOK_COLUMNS)
-    for v in book:
-        w.writerow([v.name, v.canonical, v.table, v.row, v.column, v.label, v.unit, v.templates])
+    for v in book:  # labels are the template's printed words: neutralised all the same (csv_field)
+        w.writerow([csv_field(x) for x in (v.name, v.canonical, v.table, v.row, v.column, v.label, v.unit,
+                                           v.templates)])
     return buf.getvalue()
 
 

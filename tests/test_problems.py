@@ -83,6 +83,19 @@ def test_problem_xlsx_one_row_per_problem_and_no_formulas(demo, tmp_path: Path):
     assert len(rows) == 3 and all(r[3] == "勾稽关系不成立" and r[11] == "待处理" for r in rows[1:])
     for row in ws.iter_rows(min_row=2):
         assert row[0].data_type == "s" and row[2].data_type == "s"  # a name starting with = stays text
+        assert row[0].quotePrefix and row[2].quotePrefix  # and stays text when edited (nianbao.output.keep_as_text)
+        assert not row[1].quotePrefix  # the year is a number
+
+
+def test_problem_xlsx_drops_control_characters_instead_of_failing(demo, tmp_path: Path):
+    """A name with a control character (a PDF text layer carries them) is written without it,
+    as the data set's XLSX does; openpyxl would refuse the whole file otherwise."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "p.xlsx"
+    write_problems_xlsx([ReportProblems("a\x07b.pdf", "某\x0b局", 2021, report_problems(demo))], out)
+    row = next(load_workbook(out).active.iter_rows(min_row=2, values_only=True))
+    assert row[0] == "某局" and row[2] == "ab.pdf"
 
 
 @pytest.mark.parametrize("recorded", [

@@ -65,3 +65,17 @@ def test_xlsx_roster_and_ambiguous_tail_stays_unmatched():
 def test_bad_roster_files_say_why(data, name, words):
     with pytest.raises(RosterError, match=words):
         read_roster(data, name)
+
+
+def test_stored_roster_csv_neutralises_formula_names_and_reads_back_the_same():
+    """The office's roster is stored as CSV (nianbao.roster.roster_csv): a name a spreadsheet
+    would run gets the leading quote of every nianbao CSV, and reading the stored file gives
+    the name back unchanged."""
+    from nianbao.roster import roster_csv
+
+    entries = read_roster("机关,地区,层级\n=HYPERLINK(\"x\")局,@地区,部门\n金贵镇,贺兰县,乡镇\n".encode(), "名单.csv")
+    stored = roster_csv(entries)
+    assert '\n"\'=HYPERLINK' in stored and ",'@地区," in stored
+    again = read_roster(stored.encode(), "roster.csv")
+    assert [(e.agency, e.region) for e in again] == [(e.agency, e.region) for e in entries]
+    assert again[0].agency == '=HYPERLINK("x")局'

@@ -38,6 +38,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 
 from nianbao.corrections import Correction, load_corrections, log_path_for
+from nianbao.fileio import atomic_write_text
 from nianbao.metadata import agency_level, split_region
 from nianbao.models import Report
 from nianbao.problems import Problem, ReportProblems, cells_to_review, report_problems, write_problems_xlsx
@@ -321,10 +322,7 @@ def create_workbench_router() -> APIRouter:
             entries = read_roster(data, name)
         except RosterError as exc:
             return RedirectResponse(f"/roster?error={quote(str(exc))}", status_code=303)
-        p = roster_path(request)
-        tmp = p.with_name(f".{p.name}.tmp")
-        tmp.write_text(roster_csv(entries), encoding="utf-8")
-        tmp.replace(p)
+        atomic_write_text(roster_path(request), roster_csv(entries))
         return RedirectResponse("/roster", status_code=303)
 
     @router.get("/problems.xlsx", name="workbench_problems_xlsx")
