@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -45,7 +45,7 @@ from nianbao.settings import Settings
 
 # re-exported for callers that import them from here (the server worker, tests)
 __all__ = ["ERRORS_NAME", "INDEX_NAME", "RESERVED_NAMES", "SUMMARY_NAME", "atomic_write_text", "collect_inputs",
-           "load_index", "print_summary", "process_file", "result_name", "run_batch", "sha256_file"]
+           "load_index", "print_summary", "process_file", "ray_token_source", "result_name", "run_batch", "sha256_file"]
 
 DEFAULT_PARSER = "nianbao.pipeline:parse_file"
 INPUT_SUFFIXES = {
@@ -318,9 +318,81 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
             pass
 
 
+# ---------------------------------------------------------------- Ray
+
+
+RAY_DEFAULT_TOKEN_FILE = Path("~/.ray/auth_token")  # where `ray get-auth-token --generate` and ray.init() put it
+
+
+def ray_token_source(token_file: str | Path | None, environ: MutableMapping[str, str] | None = None) -> str | None:
+    """Give this process the Ray cluster's token the way Ray (>= 2.52) reads it, before Ray is
+    imported; returns where the token comes from (for messages), or None when none is sent.
+
+    Ray clients read ``RAY_AUTH_MODE=token`` and then the token from ``RAY_AUTH_TOKEN``,
+    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``, in that order. ``ray start --head`` turns
+    token authentication on by itself when a token is there, but ``ray.init(address=...)``
+    never does, so a driver on the head's machine (or with a copy of its token) is refused.
+    Here: ``token_file`` (``nianbao batch --ray-token-file``) sends that file's token; without it, a token found where Ray
+    looks is sent when ``RAY_AUTH_MODE`` is unset (a cluster without authentication ignores
+    it). ``RAY_AUTH_MODE=disabled`` is left alone."""
+    env = os.environ if environ is None else environ
+    if token_file is not None:
+        token_file = Path(token_file)
+        _check_token_file(token_file, "--ray-token-file")
+        env.pop("RAY_AUTH_TOKEN", None)  # Ray would prefer it over the file asked for
+        env["RAY_AUTH_TOKEN_PATH"] = str(token_file.expanduser().resolve())
+        env["RAY_AUTH_MODE"] = "token"
+        return str(token_file)
+    mode = env.get("RAY_AUTH_MODE")
+    if mode is not None and mode.lower() != "token":
+        return None
+    if env.get("RAY_AUTH_TOKEN", "").strip():
+        source = "RAY_AUTH_TOKEN"
+    elif env.get("RAY_AUTH_TOKEN_PATH"):
+        source = env["RAY_AUTH_TOKEN_PATH"]
+        _check_token_file(Path(source), "RAY_AUTH_TOKEN_PATH")  # Ray aborts the process on a bad one
+    elif Path(env.get("HOME") or Path.home()).joinpath(".ray", "auth_token").is_file():
+        source = str(RAY_DEFAULT_TOKEN_FILE)
+    elif mode is not None:
+        raise _usage_error("RAY_AUTH_MODE=token but no token: set RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH, "
+                         "put the head's token in ~/.ray/auth_token, or give --ray-token-file")
+    else:
+        return None
+    env["RAY_AUTH_MODE"] = "token"
+    return source
+
+
+def _check_token_file(path: Path, what: str) -> None:
+    """A token file must be readable and hold a token (Ray aborts the process otherwise)."""
+    try:
+        text = path.expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _usage_error(f"{what} {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    if not text.strip():
+        raise _usage_error(f"{what} {path}: the file is empty (expected the Ray cluster's token)")
+
+
+def _usage_error(message: str) -> Exception:
+    from nianbao.errors import UsageError
+
+    return UsageError(message)
+
+
+def _join_refused_hint(token_source: str | None) -> str:
+    """What to do when ``ray.init(address=...)`` is refused: the token sent, or how to send one."""
+    if token_source:
+        return f"the cluster refused the token from {token_source}; is it the head's ~/.ray/auth_token?"
+    return ("if the cluster uses token authentication (Ray >= 2.52, on when the head has a token), give its token: "
+            "--ray-token-file FILE (run_batch(ray_token_file=...); a copy of the head's ~/.ray/auth_token) or "
+            "RAY_AUTH_MODE=token with RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH")
+
+
 def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | None,
-            address: str | None = None, time_limit_s: float | None = None) -> Iterator[tuple[Task, dict]]:
-    """One Ray task per file (``ray.init()`` locally with ``workers`` CPUs, or join ``address``).
+            address: str | None = None, time_limit_s: float | None = None,
+            token_source: str | None = None) -> Iterator[tuple[Task, dict]]:
+    """One Ray task per file (``ray.init()`` locally with ``workers`` CPUs, or join ``address``;
+    the cluster's token is given to Ray by :func:`ray_token_source` first, ``token_source``
+    says where it came from for the message when the cluster refuses it).
 
     At most ``2 * workers`` tasks are in flight, so results stream back and are written
     by the driver as they come; Ray retries a task once if its worker process dies (also when
@@ -345,8 +417,10 @@ def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | N
             else:
                 ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         except Exception as e:
-            where = f"join the Ray cluster at {address}" if address else "start Ray locally"
-            raise EngineUnavailableError(f"cannot {where}: {e}") from e
+            if address:
+                raise EngineUnavailableError(f"cannot join the Ray cluster at {address}: {e} "
+                                             f"({_join_refused_hint(token_source)})") from e
+            raise EngineUnavailableError(f"cannot start Ray locally: {e}") from e
         started = True
     try:
         remote = ray.remote(num_cpus=1, max_retries=1)(process_file)
@@ -456,16 +530,22 @@ def run_batch(
     workers: int | None = None,
     executor: Executor = "local",
     ray_address: str | None = None,
+    ray_token_file: str | Path | None = None,
     settings: Settings | None = None,
     parser: str = DEFAULT_PARSER,
     retry_failed: bool = True,
     progress: bool = True,
     console: Any = None,
 ) -> BatchSummary:
-    """Parse ``inputs`` into ``out_dir``; see the module docstring for the folder layout."""
+    """Parse ``inputs`` into ``out_dir``; see the module docstring for the folder layout.
+
+    ``executor="ray"`` with ``ray_address`` joins that cluster, with its token
+    (``ray_token_file``, else where Ray looks for one: :func:`ray_token_source`); a bad token
+    file is refused (:class:`nianbao.errors.UsageError`) before any input is read."""
     from rich.console import Console
 
     console = console or Console(stderr=True)
+    token_source = ray_token_source(ray_token_file) if executor == "ray" and ray_address else None
     settings = settings or Settings()
     settings_json = settings.model_dump_json()
     out = Path(out_dir)
@@ -536,7 +616,7 @@ def run_batch(
 
         # 2. parse
         if executor == "ray":
-            stream = run_ray(todo, workers, parser, settings_json, ray_address, time_limit)
+            stream = run_ray(todo, workers, parser, settings_json, ray_address, time_limit, token_source)
         elif executor == "local":
             stream = run_local(todo, workers, parser, settings_json, time_limit)
         else:

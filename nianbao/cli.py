@@ -12,7 +12,6 @@ With several files the worst code wins, and every other file is still parsed.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -198,56 +197,6 @@ class Executor(str, Enum):
     ray = "ray"
 
 
-RAY_DEFAULT_TOKEN_FILE = Path("~/.ray/auth_token")  # where `ray get-auth-token --generate` and ray.init() put it
-
-
-def ray_token_source(token_file: Path | None, environ: dict[str, str] | None = None) -> str | None:
-    """Give this process the Ray cluster's token the way Ray (>= 2.52) reads it, before Ray is
-    imported; returns where the token comes from (for messages), or None when none is sent.
-
-    Ray clients read ``RAY_AUTH_MODE=token`` and then the token from ``RAY_AUTH_TOKEN``,
-    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``, in that order. ``ray start --head`` turns
-    token authentication on by itself when a token is there, but ``ray.init(address=...)``
-    never does, so a driver on the head's machine (or with a copy of its token) is refused.
-    Here: ``--ray-token-file`` sends that file's token; without it, a token found where Ray
-    looks is sent when ``RAY_AUTH_MODE`` is unset (a cluster without authentication ignores
-    it). ``RAY_AUTH_MODE=disabled`` is left alone."""
-    env = os.environ if environ is None else environ
-    if token_file is not None:
-        _check_token_file(token_file, "--ray-token-file")
-        env.pop("RAY_AUTH_TOKEN", None)  # Ray would prefer it over the file asked for
-        env["RAY_AUTH_TOKEN_PATH"] = str(token_file.expanduser().resolve())
-        env["RAY_AUTH_MODE"] = "token"
-        return str(token_file)
-    mode = env.get("RAY_AUTH_MODE")
-    if mode is not None and mode.lower() != "token":
-        return None
-    if env.get("RAY_AUTH_TOKEN", "").strip():
-        source = "RAY_AUTH_TOKEN"
-    elif env.get("RAY_AUTH_TOKEN_PATH"):
-        source = env["RAY_AUTH_TOKEN_PATH"]
-        _check_token_file(Path(source), "RAY_AUTH_TOKEN_PATH")  # Ray aborts the process on a bad one
-    elif Path(env.get("HOME") or Path.home()).joinpath(".ray", "auth_token").is_file():
-        source = str(RAY_DEFAULT_TOKEN_FILE)
-    elif mode is not None:
-        raise UsageError("RAY_AUTH_MODE=token but no token: set RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH, "
-                         "put the head's token in ~/.ray/auth_token, or give --ray-token-file")
-    else:
-        return None
-    env["RAY_AUTH_MODE"] = "token"
-    return source
-
-
-def _check_token_file(path: Path, what: str) -> None:
-    """A token file must be readable and hold a token (Ray aborts the process otherwise)."""
-    try:
-        text = path.expanduser().read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{what} {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
-    if not text.strip():
-        raise UsageError(f"{what} {path}: the file is empty (expected the Ray cluster's token)")
-
-
 class ExportFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
@@ -269,21 +218,11 @@ def batch(
 ) -> None:
     """Parse many reports into a folder; re-running skips finished files (by sha256). Exit 0 when all parsed, 2 when some failed."""
     from nianbao.batch import print_summary, run_batch
-    from nianbao.errors import EngineUnavailableError
 
-    with _one_line_errors():  # e.g. Ray asked for but not installed / not reachable
-        token = ray_token_source(ray_token_file) if executor == Executor.ray and ray_address else None
-        try:
-            summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
-                                parser=parser, retry_failed=not no_retry_failed, progress=not quiet, console=err)
-        except EngineUnavailableError as exc:
-            if ray_address and "cannot join" in str(exc):
-                hint = (f"the cluster refused the token from {token}; is it the head's ~/.ray/auth_token?" if token else
-                        "if the cluster uses token authentication (Ray >= 2.52, on when the head has a token), "
-                        "give its token: --ray-token-file FILE (a copy of the head's ~/.ray/auth_token) or "
-                        "RAY_AUTH_MODE=token with RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH")
-                raise EngineUnavailableError(f"{exc} ({hint})") from None
-            raise
+    with _one_line_errors():  # e.g. Ray asked for but not installed / not reachable / no token
+        summary = run_batch(inputs, out, workers=workers, executor=executor.value, ray_address=ray_address,
+                            ray_token_file=ray_token_file, parser=parser, retry_failed=not no_retry_failed,
+                            progress=not quiet, console=err)
     print_summary(summary, err)
     raise typer.Exit(130 if summary.interrupted else (2 if summary.failed else 0))
 

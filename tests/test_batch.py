@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.batch import ERRORS_NAME, INDEX_NAME, SUMMARY_NAME, collect_inputs, load_index, result_name, run_batch
+from nianbao.batch import (ERRORS_NAME, INDEX_NAME, SUMMARY_NAME, collect_inputs, load_index, ray_token_source, result_name,
+                           run_batch)
+from nianbao.errors import EngineUnavailableError, UsageError
 from nianbao.models import Report
 
 # applications.new_received.total and the agency of each seed, as printed in the report
@@ -234,3 +236,60 @@ def test_a_file_past_the_parse_time_limit_fails_with_that_reason_and_the_batch_g
     (err,) = [json.loads(line) for line in (out / ERRORS_NAME).read_text("utf-8").splitlines()]
     assert err["path"].endswith("001_0c686d7f689649a3.txt") and err["error_type"] == "ParseTimeout"
     assert "time limit of 8 s" in err["reason"]
+
+
+# ---------------------------------------------------------------- Ray token authentication
+# (the token goes to Ray from nianbao.batch, so Python callers of run_batch get it as the
+# command does; a real head + node cluster: test_ray_cluster.py, slow)
+
+
+def test_ray_token_file_is_given_to_ray_as_it_documents(tmp_path):
+    token = tmp_path / "cluster.token"
+    token.write_text("abc123\n")
+    env = {"HOME": str(tmp_path), "RAY_AUTH_TOKEN": "stale"}
+    assert ray_token_source(token, env) == str(token)
+    assert env == {"HOME": str(tmp_path), "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token.resolve())}
+
+
+def test_ray_token_at_rays_default_path_turns_token_mode_on(tmp_path):
+    (tmp_path / ".ray").mkdir()
+    (tmp_path / ".ray" / "auth_token").write_text("abc123")
+    env = {"HOME": str(tmp_path)}
+    assert ray_token_source(None, env) == "~/.ray/auth_token"
+    assert env["RAY_AUTH_MODE"] == "token"
+
+
+def test_ray_without_a_token_or_with_auth_disabled_is_left_alone(tmp_path):
+    env = {"HOME": str(tmp_path)}
+    assert ray_token_source(None, env) is None and "RAY_AUTH_MODE" not in env
+    (tmp_path / ".ray").mkdir()
+    (tmp_path / ".ray" / "auth_token").write_text("abc123")
+    env = {"HOME": str(tmp_path), "RAY_AUTH_MODE": "disabled"}
+    assert ray_token_source(None, env) is None and env["RAY_AUTH_MODE"] == "disabled"
+
+
+def test_ray_empty_token_file_is_refused_in_one_line(tmp_path):
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(UsageError, match="empty"):
+        ray_token_source(tmp_path / "empty", {"HOME": str(tmp_path)})
+
+
+def test_run_batch_gives_ray_the_token_file_for_python_callers(tmp_path, monkeypatch):
+    """``run_batch(executor="ray", ray_address=..., ray_token_file=...)`` from Python: the token
+    reaches Ray's environment before Ray is imported (not only through ``nianbao batch``), and a
+    bad token file is refused before any input is read."""
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    token = tmp_path / "cluster.token"
+    token.write_text("abc123\n")
+    empty = tmp_path / "inputs"
+    empty.mkdir()
+    with pytest.raises(EngineUnavailableError, match="cannot reach the Ray cluster"):  # nothing listens there
+        run_batch([empty], tmp_path / "out", executor="ray", ray_address="127.0.0.1:1", ray_token_file=token,
+                  progress=False)
+    assert os.environ["RAY_AUTH_MODE"] == "token" and os.environ["RAY_AUTH_TOKEN_PATH"] == str(token.resolve())
+    with pytest.raises(UsageError, match="cannot read it"):
+        run_batch([empty], tmp_path / "out", executor="ray", ray_address="127.0.0.1:1",
+                  ray_token_file=tmp_path / "missing", progress=False)
+

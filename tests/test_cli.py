@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import nianbao
 from nianbao import debug as debug_module
-from nianbao.cli import app, ray_token_source
+from nianbao.cli import app
 from nianbao.errors import UsageError
 from nianbao.output import LONG_CSV_COLUMNS
 from nianbao.pipeline import parse_file
@@ -132,38 +132,12 @@ def test_export_format_follows_the_out_name(result_dir, tmp_path, monkeypatch):
     assert (tmp_path / "nianbao-export.parquet").read_bytes()[:4] == b"PAR1"
 
 
-# ---- Ray token authentication (the real cluster is in test_ray_cluster.py, slow)
+# ---- Ray token authentication (nianbao.batch.ray_token_source: test_batch.py; a real cluster: test_ray_cluster.py, slow)
 
 
-def test_ray_token_file_is_given_to_ray_as_it_documents(tmp_path):
-    token = tmp_path / "cluster.token"
-    token.write_text("abc123\n")
-    env = {"HOME": str(tmp_path), "RAY_AUTH_TOKEN": "stale"}
-    assert ray_token_source(token, env) == str(token)
-    assert env == {"HOME": str(tmp_path), "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token.resolve())}
-
-
-def test_ray_token_at_rays_default_path_turns_token_mode_on(tmp_path):
-    (tmp_path / ".ray").mkdir()
-    (tmp_path / ".ray" / "auth_token").write_text("abc123")
-    env = {"HOME": str(tmp_path)}
-    assert ray_token_source(None, env) == "~/.ray/auth_token"
-    assert env["RAY_AUTH_MODE"] == "token"
-
-
-def test_ray_without_a_token_or_with_auth_disabled_is_left_alone(tmp_path):
-    env = {"HOME": str(tmp_path)}
-    assert ray_token_source(None, env) is None and "RAY_AUTH_MODE" not in env
-    (tmp_path / ".ray").mkdir()
-    (tmp_path / ".ray" / "auth_token").write_text("abc123")
-    env = {"HOME": str(tmp_path), "RAY_AUTH_MODE": "disabled"}
-    assert ray_token_source(None, env) is None and env["RAY_AUTH_MODE"] == "disabled"
-
-
-def test_ray_empty_or_missing_token_file_is_refused_in_one_line(tmp_path):
-    (tmp_path / "empty").write_text("\n")
-    with pytest.raises(UsageError, match="empty"):
-        ray_token_source(tmp_path / "empty", {"HOME": str(tmp_path)})
+def test_ray_missing_token_file_is_refused_in_one_line(tmp_path):
+    """The token itself is handled by nianbao.batch (tests in test_batch.py); the command says
+    what is wrong with the file in one line."""
     res = run("batch", tmp_path, "--out", tmp_path / "out", "--executor", "ray", "--ray-address", "127.0.0.1:1",
               "--ray-token-file", tmp_path / "missing")
     assert res.exit_code == 1
