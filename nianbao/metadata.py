@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 
 from nianbao.models import Document, MetaField, ReportMetadata
@@ -83,6 +84,24 @@ def agency_key(name: str | None) -> tuple[str, str | None]:
     if n.endswith("街道办"):
         n = n[:-1]
     return n, agency_level(name)
+
+
+MIN_TAIL = 3  # a name shorter than this (normalised) never stands for a longer one
+
+
+def is_tail_of(short: str, long: str) -> bool:
+    """``short`` is how ``long`` may be printed without its place names: the normalised name
+    ``long`` ends with ``short``, which has at least :data:`MIN_TAIL` characters ("金贵镇" of
+    "贺兰县金贵镇"; "局" of anything never). Names as :func:`agency_key` gives them."""
+    return len(short) >= MIN_TAIL and long != short and long.endswith(short)
+
+
+def tail_owner(name: str, names: Iterable[str]) -> str | None:
+    """The one name among ``names`` that ``name`` is the tail of (:func:`is_tail_of`); None when
+    none is, or several are (then which agency is meant is not known: nothing is joined). The
+    rule the cross-year checks group reports by and the roster matches names with."""
+    owners = {n for n in names if is_tail_of(name, n)}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def split_region(name: str) -> tuple[str | None, str]:

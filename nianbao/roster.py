@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nianbao.metadata import LEVELS, agency_key
+from nianbao.metadata import LEVELS, agency_key, is_tail_of
 from nianbao.output import csv_field, from_csv_safe
 
 # header words a roster's columns may be named by (Chinese or English), compared lower-cased
@@ -30,7 +30,6 @@ HEADERS = {
     "year": ("year", "年度", "年份", "报告年度"),
 }
 MAX_ROSTER_ROWS = 20_000
-MIN_TAIL = 3  # a name shorter than this never matches as the tail of a longer one
 
 
 class RosterError(ValueError):
@@ -224,10 +223,9 @@ def _match_one(rep: Submitted, agencies: list[RosterEntry], exact: dict[str, int
     for k in (key, agency_key((rep.region or "") + rep.agency)[0] if rep.region else None):
         if k and k in exact:
             return exact[k]
-    # the tail of exactly one name: 金贵镇 (report) of 贺兰县金贵镇 (roster), or the other way round
-    if len(key) < MIN_TAIL:
-        return None
-    hits = {i for k, i in exact.items() if len(k) >= MIN_TAIL and (k.endswith(key) or key.endswith(k))}
+    # the tail of exactly one agency's name (nianbao.metadata.is_tail_of, the rule the cross-year
+    # checks group by): 金贵镇 (report) of 贺兰县金贵镇 (roster), or the other way round
+    hits = {i for k, i in exact.items() if is_tail_of(key, k) or is_tail_of(k, key)}
     return hits.pop() if len(hits) == 1 else None
 
 

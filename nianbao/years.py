@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from nianbao.checks import format_number
 from nianbao.fileio import atomic_write_stream, atomic_write_text
-from nianbao.metadata import agency_key
+from nianbao.metadata import agency_key, tail_owner
 from nianbao.models import CellKind, Evidence, Finding, Report
 from nianbao.output import SafeDictWriter
 
@@ -81,15 +81,15 @@ def views_from_export_rows(rows: Iterable[dict[str, Any]]) -> list[ReportView]:
 
 def group_by_agency(views: list[ReportView]) -> dict[tuple[str, str | None], list[ReportView]]:
     """Reports by (normalised agency name, level). A name that is the tail of exactly one longer
-    name of the same level ("金贵镇" of "贺兰县金贵镇") joins that agency; reports of one content
+    name of the same level ("金贵镇" of "贺兰县金贵镇", :func:`nianbao.metadata.tail_owner`) joins that agency; reports of one content
     (same sha256) count once."""
     keys = {id(v): agency_key(v.agency) for v in views if v.agency}
     names = {k for k in keys.values() if k[0]}
     alias: dict[tuple[str, str | None], tuple[str, str | None]] = {}
     for name, level in names:
-        longer = [(n, lv) for n, lv in names if lv == level and n != name and n.endswith(name) and len(name) >= 3]
-        if len(longer) == 1:
-            alias[(name, level)] = longer[0]
+        owner = tail_owner(name, (n for n, lv in names if lv == level))
+        if owner is not None:
+            alias[(name, level)] = (owner, level)
     groups: dict[tuple[str, str | None], list[ReportView]] = defaultdict(list)
     seen: set[str] = set()
     for v in views:

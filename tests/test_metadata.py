@@ -57,3 +57,16 @@ def test_seed_metadata(seeds_dir):
     assert m.region.value == "正宁县" and m.region.confidence < 0.5  # only named in the text, not the title
     r = parse_file(next(seeds_dir.glob("001_*.txt")))
     assert (r.metadata.region.value, r.metadata.level.value) == ("南召县", "乡镇")
+
+
+def test_one_tail_rule_for_cross_year_groups_and_the_roster():
+    """"金贵镇" stands for "贺兰县金贵镇" when exactly one longer name ends with it; a name of two
+    characters never does, and a tail two agencies share joins neither — in the cross-year
+    checks (years.group_by_agency) and the roster (roster.match_reports) alike."""
+    from nianbao.metadata import is_tail_of, tail_owner
+
+    assert is_tail_of("金贵镇", "贺兰县金贵镇") and not is_tail_of("贺兰县金贵镇", "金贵镇")
+    assert not is_tail_of("金贵", "贺兰县金贵") and not is_tail_of("金贵镇", "金贵镇")
+    assert tail_owner("金贵镇", ["贺兰县金贵镇", "贺兰县习岗镇"]) == "贺兰县金贵镇"
+    assert tail_owner("金贵镇", ["贺兰县金贵镇", "永宁县金贵镇"]) is None  # two agencies: not joined
+    assert tail_owner("统计局", ["某某市统计局", "金贵镇"]) == "某某市统计局"
