@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -21,9 +22,9 @@ from workbench_inputs import ROSTER_CSV, reports_zip  # noqa: E402
 
 
 def drain(app) -> None:
-    """Parse every queued file the way a server worker does (in this process)."""
+    """Parse every queued file the way a server worker does (in this process, its settings)."""
     paths = app.state.paths
-    q = Queue(paths)
+    q = Queue(paths, settings=app.state.config.settings)
     try:
         while (claimed := q.claim("test")) is not None:
             outcome = process_file(str(paths.upload(claimed["sha256"], claimed["suffix"])), DEFAULT_PARSER, None)
@@ -124,3 +125,61 @@ def test_language_switch_and_safe_redirect(wb):
     finally:
         wb.cookies.delete("nianbao_lang")
     assert "谁还没报" in wb.get("/roster").text
+
+
+# ---------------------------------------------------------------- behind the server's login
+
+
+def test_workbench_behind_the_login_pages_upload_and_roster(tmp_path: Path):
+    """With tokens configured the workbench is behind the server's login like every route:
+    a browser is sent to /login, and after it the list, the upload from the page (POST
+    /v1/jobs with the session cookie) and the roster upload work; the cross-origin check is the
+    server's own (a write with the cookie from another site, or naming no page, is refused)."""
+    from nianbao.server.auth import SESSION_COOKIE, Users
+
+    users = Users.parse("clerk:clerk-token-0123456789\n", "test")
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=0, users=users))
+    page = {"Accept": "text/html,application/xhtml+xml"}
+    same = {"Origin": "http://127.0.0.1:8000"}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        r = c.get("/?q=金贵", headers=page, follow_redirects=False)
+        assert r.status_code == 303  # back to the page as the browser asked for it, after the login
+        assert r.headers["location"] == "/login?next=" + quote("/?q=" + quote("金贵"), safe="")
+        assert c.get("/roster", headers=page, follow_redirects=False).headers["location"].startswith("/login")
+        assert c.post("/v1/jobs", headers=same, files={"files": ("a.zip", b"x", "application/zip")}).status_code == 401
+        assert c.get("/wb/static/workbench.js").status_code == 401
+
+        login = c.post("/login", headers=same, data={"token": "clerk-token-0123456789", "next": "/"},
+                       follow_redirects=False)
+        assert login.status_code == 303 and login.headers["location"] == "/" and c.cookies.get(SESSION_COOKIE)
+        home = c.get("/", headers=page)
+        assert home.status_code == 200 and "工作台" in home.text and "上传" in home.text
+        assert "clerk" in _text(home.text) and 'action="/logout"' in home.text  # who is logged in, and 退出登录
+        assert c.get("/wb/static/workbench.js").status_code == 200
+
+        # the page's upload: XHR with the cookie, the browser names the page's origin
+        up = c.post("/v1/jobs", headers=same,
+                    files={"files": ("报告.zip", reports_zip(with_pdf=False), "application/zip")})
+        assert up.status_code == 201, up.text
+        assert c.get(up.json()["url"]).json()["created_by"] == "clerk"
+        drain(app)
+        assert "贺兰县交通运输局" in _text(c.get("/", headers=page).text)
+
+        r = c.post("/roster", headers=same, files={"file": ("名单.csv", ROSTER_CSV.encode("gbk"), "text/csv")},
+                   follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/roster"
+        assert "名单中共 4 个机关" in _text(c.get("/roster", headers=page).text)
+
+        # the server's cross-origin guard, not a copy: another site, or no page named, with the cookie
+        for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {}):
+            bad = c.post("/roster", headers=headers, files={"file": ("r.csv", "机关\n某局\n".encode(), "text/csv")})
+            assert bad.status_code == 403, headers
+            assert c.post("/v1/jobs", headers=headers,
+                          files={"files": ("a.txt", b"x", "text/plain")}).status_code == 403, headers
+        assert "名单中共 4 个机关" in _text(c.get("/roster", headers=page).text)
+
+        out = c.post("/logout", headers=same, follow_redirects=False)
+        assert out.status_code == 303
+        c.cookies.clear()
+        assert c.get("/", headers=page, follow_redirects=False).status_code == 303
+

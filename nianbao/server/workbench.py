@@ -232,8 +232,10 @@ def create_workbench_router() -> APIRouter:
         return bool(getattr(request.app.state.config, "mount_review", False))
 
     def page(request: Request, name: str, data: dict[str, Any]) -> Response:
+        # the user logged in with the session cookie: their name and 退出登录 (a bearer token has no logout)
+        user = request.state.user if getattr(request.state, "auth", None) == "cookie" else None
         return templates.TemplateResponse(request, name, {"lang": lang_of(request), "review": review_on(request),
-                                                           "nav": name.split(".")[0], **data})
+                                                           "nav": name.split(".")[0], "user": user, **data})
 
     def rows_of(request: Request) -> list[ReportRow]:
         paths, config = ctx(request)

@@ -30,7 +30,7 @@
 
   function poll(id) {
     fetch("/v1/jobs/" + encodeURIComponent(id), {credentials: "same-origin"})
-      .then(function (r) { return r.json(); })
+      .then(function (r) { if (r.status === 401) { toLogin(); throw new Error("login"); } return r.json(); })
       .then(function (job) {
         var p = job.progress || {};
         var finished = (p.done || 0) + (p.failed || 0);
@@ -49,6 +49,10 @@
       }, function () { setTimeout(function () { poll(id); }, 1500); });
   }
 
+  function toLogin() {
+    window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+  }
+
   function upload(files) {
     if (!files || !files.length) return;
     var fd = new FormData();
@@ -64,7 +68,10 @@
     xhr.onload = function () {
       var body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-      if (xhr.status === 200 || xhr.status === 201) {
+      if (xhr.status === 401) {  // the login ran out: log in again, then back to this page
+        show(1, t("登录已过期，正在转到登录页…", "your login has expired; going to the login page…"), "bad");
+        toLogin();
+      } else if (xhr.status === 200 || xhr.status === 201) {
         show(0, t("上传完成，", "uploaded, ") + body.files + t(" 份文件已排队解析…", " file(s) queued…"));
         drop.dataset.job = body.id;
         poll(body.id);
