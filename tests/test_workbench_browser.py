@@ -53,11 +53,17 @@ def _misread(result: Path, key: tuple[str, str, str], delta: int) -> tuple[int, 
     return printed, printed + delta
 
 
+CLERK_TOKEN = "clerk-token-0123456789"
+
+
 @pytest.fixture()
 def app(tmp_path):
+    """The server as an office runs it for several clerks: a token per user, browser login."""
     from nianbao.server.app import ServerConfig, create_app
+    from nianbao.server.auth import Users
 
-    return create_app(ServerConfig(data_dir=tmp_path / "data", workers=1))
+    users = Users.parse(f"clerk:{CLERK_TOKEN}\n", "test")
+    return create_app(ServerConfig(data_dir=tmp_path / "data", workers=1, users=users))
 
 
 @pytest.fixture()
@@ -75,7 +81,14 @@ def page():
 def test_workbench_upload_list_problems_review_xlsx_roster(app, page, tmp_path):
     pg = page
     with serving(app) as base:
+        # behind the server's login: the workbench sends the browser to /login, and back after it
         pg.goto(f"{base}/")
+        assert "/login?next=" in pg.url
+        pg.fill("input[name=token]", CLERK_TOKEN)
+        with pg.expect_navigation():
+            pg.press("input[name=token]", "Enter")
+        assert pg.url == f"{base}/"
+        assert "clerk" in pg.inner_text("header form.logout")
         assert "把报告文件或 zip 压缩包拖到这里上传" in pg.inner_text("#drop")
 
         # drop a zip of 7 files: upload progress, then parse progress, then the list
@@ -169,3 +182,10 @@ def test_workbench_upload_list_problems_review_xlsx_roster(app, page, tmp_path):
         unmatched = pg.inner_text("#unmatched")
         assert "银川市西夏区文昌路街道" in unmatched and "石门区东林街道" in unmatched
         shot(pg, "workbench-roster", tmp_path, full_page=True)
+
+        # 退出登录: the session ends, the pages ask for the login again
+        with pg.expect_navigation():
+            pg.click("header form.logout button")
+        assert "/login" in pg.url
+        pg.goto(f"{base}/roster")
+        assert "/login?next=" in pg.url
