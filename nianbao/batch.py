@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Generator, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -234,7 +234,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
 
 def run_local(tasks: list[Task], workers: int, parser: str, settings_json: str | None,
-              time_limit_s: float | None = None) -> Iterator[tuple[Task, dict]]:
+              time_limit_s: float | None = None) -> Generator[tuple[Task, dict], None, None]:
     """A process pool; yields (task, outcome) as files finish.
 
     Survives worker crashes (a native library dying on a bad file): the files that were in
@@ -389,7 +389,7 @@ def _join_refused_hint(token_source: str | None) -> str:
 
 def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | None,
             address: str | None = None, time_limit_s: float | None = None,
-            token_source: str | None = None) -> Iterator[tuple[Task, dict]]:
+            token_source: str | None = None) -> Generator[tuple[Task, dict], None, None]:
     """One Ray task per file (``ray.init()`` locally with ``workers`` CPUs, or join ``address``;
     the cluster's token is given to Ray by :func:`ray_token_source` first, ``token_source``
     says where it came from for the message when the cluster refuses it).
@@ -439,9 +439,10 @@ def run_ray(tasks: list[Task], workers: int, parser: str, settings_json: str | N
                     try:
                         outcome = ray.get(ref)
                     except Exception as e:  # worker crashed or timed out twice, node lost, ...
-                        limit = f" (past the parse time limit of {time_limit_s:g} s, or a crash)" if time_limit_s else ""
+                        # (not named `limit`: that is the in-flight cap the loop goes on comparing with)
+                        past = f" (past the parse time limit of {time_limit_s:g} s, or a crash)" if time_limit_s else ""
                         outcome = {"ok": False, "error_type": type(e).__name__, "deterministic": False,
-                                   "reason": f"Ray task failed{limit}: {str(e).splitlines()[0] if str(e) else e!r}"[:2000]}
+                                   "reason": f"Ray task failed{past}: {str(e).splitlines()[0] if str(e) else e!r}"[:2000]}
                     yield t, outcome
         except BaseException:
             for ref in inflight:
@@ -554,7 +555,7 @@ def run_batch(
     t_start = time.perf_counter()
     summary = BatchSummary(out_dir=str(out), executor=executor, workers=workers)
     remove_stale_temps(out)  # left by a run that was killed mid-write
-    stream: Iterator[tuple[Task, dict]] | None = None
+    stream: Generator[tuple[Task, dict], None, None] | None = None
     time_limit = settings.limits.parse_timeout_s
 
     files = collect_inputs(inputs)
@@ -599,8 +600,8 @@ def run_batch(
                 add_stats(prev)
                 continue
             if not retry_failed and key in failed_paths and index[key].get("sha256") == sha:
-                e = index[key]
-                errors.append({k: e.get(k) for k in ("path", "sha256", "error_type", "reason", "at")})
+                earlier = index[key]
+                errors.append({k: earlier.get(k) for k in ("path", "sha256", "error_type", "reason", "at")})
                 summary.failed += 1
                 continue
             t = Task(f, sha)

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -195,7 +195,7 @@ def mark_long_rows(rows: list[dict], events: list[Correction]) -> list[dict]:
     out = []
     for row in rows:
         ev = current.get((row["table"], row["row"], row["col"]))
-        extra = {"review": "", "machine_value": "", "reviewed_by": ""}
+        extra: dict[str, Any] = {"review": "", "machine_value": "", "reviewed_by": ""}
         if ev is not None:
             mv = ev.machine_value
             extra = {"review": "corrected" if ev.action == "correct" else "accepted",

@@ -150,21 +150,21 @@ def report_metadata(doc: Document) -> ReportMetadata:
         elif meta.year.value == int(period.group(1)):
             meta.year.confidence = 0.98
             meta.year.evidence += f"; statistics period {period.group(0)}"
-    agency = meta.agency.value
-    if not agency:  # a signature line: "西坡镇人民政府" alone before a date
+    signed = str(meta.agency.value or "")
+    if not signed:  # a signature line: "西坡镇人民政府" alone before a date
         for i, t in enumerate(rows[:-1]):
             if re.fullmatch(r"[\u4e00-\u9fff]{2,30}(?:人民政府|办事处|局|委员会)", t) and _DATE.fullmatch(rows[i + 1]):
                 meta.agency = MetaField(value=t, confidence=0.6, evidence=f"signature: {t} {rows[i + 1]}")
-                agency = t
+                signed = t
                 break
-    if agency:
-        level = agency_level(str(agency))
+    if signed:
+        level = agency_level(signed)
         if level:
             meta.level = MetaField(value=level, confidence=0.9 if meta.agency.confidence >= 0.9 else 0.6,
-                                   evidence=f"name ends {_core(str(agency))[-2:]}")
-        region, _ = split_region(str(agency))
+                                   evidence=f"name ends {_core(signed)[-2:]}")
+        region, _ = split_region(signed)
         if region:
-            meta.region = MetaField(value=region, confidence=0.8, evidence=str(agency))
+            meta.region = MetaField(value=region, confidence=0.8, evidence=signed)
     if meta.region.value is None:
         for t in rows[:60]:
             rm = re.search(r"(?:^|通过|经|由|向|在|和|及|、|，|。|：|《)([\u4e00-\u9fff]{1,4}?(?:县|市|区|旗))人民政府", t)

@@ -93,13 +93,12 @@ def long_rows(report: Report) -> list[dict[str, str]]:
     """One dict per canonical cell of the report's template (missing cells included)."""
     rows = []
     for cell in report.cells():
-        box = cell.bbox or ("", "", "", "")
+        box = [_num(round(v, 1)) for v in cell.bbox] if cell.bbox else ["", "", "", ""]
         rows.append({
             "table": cell.table, "row": cell.row, "col": cell.col, "value": _num(cell.value),
             "text": cell.text, "confidence": f"{cell.confidence:.4f}",
             "page": "" if cell.page is None else str(cell.page),
-            "x0": _num(round(box[0], 1)) if box[0] != "" else "", "y0": _num(round(box[1], 1)) if box[1] != "" else "",
-            "x1": _num(round(box[2], 1)) if box[2] != "" else "", "y1": _num(round(box[3], 1)) if box[3] != "" else "",
+            "x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3],
         })
     return rows
 

@@ -208,11 +208,11 @@ def match_reports(roster: list[RosterEntry], reports: Iterable[Submitted]) -> tu
     matched: dict[int, list[Submitted]] = {}
     unmatched: list[Submitted] = []
     for rep in reports:
-        i = _match_one(rep, agencies, exact)
-        if i is None:
+        hit = _match_one(rep, agencies, exact)
+        if hit is None:
             unmatched.append(rep)
         else:
-            matched.setdefault(i, []).append(rep)
+            matched.setdefault(hit, []).append(rep)
     return matched, unmatched
 
 
@@ -246,10 +246,13 @@ def roster_view(roster: list[RosterEntry], reports: list[Submitted], years: Iter
         i = index[tuple(_keys(e))]
         if e.year is None:
             due[i] = None
-        elif due.get(i, set()) is not None:
-            due.setdefault(i, set()).add(e.year)  # type: ignore[union-attr]
+        elif i not in due:
+            due[i] = {e.year}
+        elif (years_due := due[i]) is not None:
+            years_due.add(e.year)
     dated = [r for r in reports if r.year is not None]
-    all_years = sorted({*years, *(r.year for r in dated), *(e.year for e in roster if e.year)})  # type: ignore[misc]
+    all_years = sorted({*years, *(r.year for r in reports if r.year is not None),
+                        *(e.year for e in roster if e.year is not None)})
     matched, unmatched = match_reports(roster, dated)
     matrix: dict[tuple[int, int], YearCell] = {}
     for i in range(len(agencies)):

@@ -294,7 +294,7 @@ def finding_zh(template: Template, finding: Finding) -> str:
         names = []
         total: float = 0
         for e in cells:
-            t, r, c = (e.cell.split(".", 1)[0], *e.cell.split(".", 1)[1].rsplit(".", 1))  # type: ignore[union-attr]
+            t, r, c = split_cell_ref(e.cell or "")
             names.append(cell_name(template, t, r, c).short)
             total += e.value or 0
         said = f"正文写「{text.text[:60]}」（{_num(text.value)} {text.unit or ''}）" if text else "正文"

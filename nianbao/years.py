@@ -106,8 +106,6 @@ def group_by_agency(views: list[ReportView]) -> dict[tuple[str, str | None], lis
 # --------------------------------------------------------------------------- checks
 
 
-
-
 def _ev(view: ReportView, key: str) -> Evidence:
     c = view.cells.get(key)
     return Evidence(source="cell", cell=key, value=c.value if c else None, text=c.text if c else "",
@@ -127,13 +125,12 @@ def continuity(prev: ReportView, cur: ReportView, agency: str) -> tuple[list[Fin
         ops = lhs + rhs
         if not all(v.cells.get(k) is not None for v, k, _ in ops):
             return  # a cell this template does not have: nothing to compare
-        vals = [(v, k, s, v.cells[k].number) for v, k, s in ops]
-        bad = [f"{v.year} {k} ({v.cells[k].text or v.cells[k].kind})" for v, k, _, x in vals if x is None]
+        bad = [f"{v.year} {k} ({v.cells[k].text or v.cells[k].kind})" for v, k, _ in ops if v.cells[k].number is None]
         if bad:
             not_assessable.append(f"{agency} {subject}: no number in " + ", ".join(bad))
             return
-        ls = sum(s * x for v, k, s, x in vals[: len(lhs)])
-        rs = sum(s * x for v, k, s, x in vals[len(lhs):])
+        terms = [s * (v.cells[k].number or 0) for v, k, s in ops]  # every number is there (checked above)
+        ls, rs = sum(terms[: len(lhs)]), sum(terms[len(lhs):])
         if abs(ls - rs) < 1e-6:
             held += 1
             return

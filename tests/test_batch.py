@@ -160,6 +160,35 @@ def test_ray_executor_gives_the_same_results(inputs: Path, tmp_path: Path) -> No
         ray.shutdown()
 
 
+@pytest.mark.slow  # starting Ray takes 10-30 s on a 2-core machine
+def test_a_crashed_ray_task_fails_that_file_only_and_the_batch_goes_on(inputs: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ray task whose worker dies (twice: Ray retries once) fails its file with the reason; the
+    files after it are still sent (the in-flight cap was overwritten by the failure's text, and
+    the next comparison with it raised TypeError, ending the batch)."""
+    ray = pytest.importorskip("ray", reason="Ray is not installed (optional extra: pip install 'nianbao[ray]')")
+    (tmp_path / "crashing_ray_parser.py").write_text(textwrap.dedent("""
+        import os
+        from nianbao.pipeline import parse_file as real
+
+        def parse_file(path, settings=None):
+            if path.endswith("000_16485cd5df1f3c2d.txt"):
+                os._exit(3)
+            return real(path, settings)
+    """), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    files = sorted(inputs.glob("0*.txt"))[:4]  # the crashing one first, three after it
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        s = run_batch(files, tmp_path / "out", workers=1, executor="ray", progress=False,
+                      parser="crashing_ray_parser:parse_file")
+    finally:
+        ray.shutdown()
+    assert (s.done, s.failed) == (3, 1)
+    assert s.errors[0]["path"].endswith("000_16485cd5df1f3c2d.txt") and "Ray task failed" in s.errors[0]["reason"]
+
+
 def test_unreachable_ray_cluster_is_a_clear_error_not_a_hang(inputs: Path, tmp_path: Path) -> None:
     import socket
 

@@ -97,7 +97,9 @@ def make_demo(out_dir: str | Path, name: str = "demo") -> Path:
         for c_i, col in enumerate(cols):
             box = (xs[c_i], y0, xs[c_i + 1], y0 + ROW_H)
             _centered(d, box, str(printed[c_i]), body)
-            text, value, read_conf, reasons, sugg = str(printed[c_i]), printed[c_i], 0.97, [], []
+            reasons: list[str] = []
+            sugg: list[str] = []
+            text, value, read_conf = str(printed[c_i]), printed[c_i], 0.97
             if (row.id, col) in MISREADS:
                 text, value, read_conf, reasons, sugg = MISREADS[(row.id, col)]
             cells.append(Cell(table="applications", row=row.id, col=col, value=value, text=text,
