@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,7 +54,7 @@ def trusted_hosts(bind_host: str, extra: list[str] | tuple[str, ...] = ()) -> li
     return list(dict.fromkeys(names))
 
 
-def header(scope: dict, name: bytes) -> str | None:
+def header(scope: Mapping[str, Any], name: bytes) -> str | None:
     """The first value of header ``name`` (lower-case bytes) of an ASGI scope, or None."""
     for k, v in scope.get("headers") or []:
         if k == name:

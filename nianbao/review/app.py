@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from nianbao.corrections import Correction, StaleWriteError, default_reviewer, mark_long_rows
 from nianbao.models import CheckResult, CheckStatus, Template
-from nianbao.output import SafeDictWriter  # cell text that reads as a formula is neutralised
+from nianbao.output import LONG_CSV_COLUMNS, SafeDictWriter, long_rows  # cell text that reads as a formula is neutralised
 from nianbao.review import images
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.wording import KIND_ZH, RULE_STATUS_ZH, STATUS_ZH, cell_name, rule_finding, why_unsure
@@ -26,7 +26,6 @@ from nianbao.webguard import CrossOriginWriteGuard
 
 HERE = Path(__file__).parent
 STATIC = {"review.js": "text/javascript", "review.css": "text/css"}
-LONG_HEADER = ["table", "row", "col", "value", "text", "confidence", "page", "x0", "y0", "x1", "y1"]
 
 UserFn = Callable[[Request], "str | None"]
 
@@ -82,7 +81,7 @@ def default_user(request: Request) -> str:
     return name if isinstance(name, str) and name else default_reviewer()
 
 
-def create_review_router(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,
+def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path, threshold: float = 0.9,
                          user: UserFn | None = None) -> APIRouter:
     """The review pages and API as a router; mount it anywhere (``app.include_router(r, prefix="/review")``).
 
@@ -97,6 +96,10 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         paths = [Path(p) for p in ([source] if isinstance(source, (str, Path)) else source)]
         store = ReviewStore(discover_results(paths), threshold)
     who_of = user or default_user
+
+    def reviewer(request: Request) -> str:
+        """Who acts: ``user(request)``, else the OS user."""
+        return who_of(request) or default_reviewer()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["num"] = _num
     setup_i18n(templates)
@@ -205,7 +208,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
         return render(request, "cell.html", {
             "base": base(request), "c": data, "nav": neighbours(request, rid, key), "rules_total": rule_counts(st),
             "broken": [_check_json(c, st.template) for c in st.checks if c.status == CheckStatus.failed],
-            "who": who_of(request), "source": st.machine.source.path, "kind_zh": KIND_ZH})
+            "who": reviewer(request), "source": st.machine.source.path, "kind_zh": KIND_ZH})
 
     @router.get("/page/{rid}/{page}", name="review_page")
     def page_view(request: Request, rid: str, page: int):
@@ -220,8 +223,9 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
                     continue
                 ev = st.in_force.get(c.key)
                 x0, y0, x1, y1 = c.bbox
+                machine = st.machine_cell(c.key)
                 cells.append({"ref": cell_ref(c.key), "url": cell_url(request, rid, c.key), "value": c.value,
-                              "conf": st.machine_cell(c.key).confidence, "status": ev.action if ev else "",
+                              "conf": (machine or c).confidence, "status": ev.action if ev else "",
                               "style": f"left:{100 * x0 / info.width:.3f}%;top:{100 * y0 / info.height:.3f}%;"
                                        f"width:{100 * (x1 - x0) / info.width:.3f}%;height:{100 * (y1 - y0) / info.height:.3f}%",
                               "labels": labels(st.template, c.key)})
@@ -276,9 +280,9 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
     def export_csv(rid: str):
         """Long CSV (SPEC §5 columns) of the corrected report, plus review, machine_value, reviewed_by."""
         st = state_of(rid)
-        rows = long_rows(st)
+        rows = long_rows(st.fixed)  # SPEC §5 rows of the corrected report
         buf = io.StringIO()
-        w = SafeDictWriter(buf, fieldnames=[*LONG_HEADER, "review", "machine_value", "reviewed_by"], extrasaction="ignore",
+        w = SafeDictWriter(buf, fieldnames=[*LONG_CSV_COLUMNS, "review", "machine_value", "reviewed_by"], extrasaction="ignore",
                            lineterminator="\n")
         w.writeheader()
         w.writerows(mark_long_rows(rows, st.events))
@@ -326,7 +330,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
                                          f"或 - 表示空白）") from exc
         key = (table, row, col)
         try:
-            event, before, after = store.act(rid, key, action, value, version, who_of(request))
+            event, before, after = store.act(rid, key, action, value, version, reviewer(request))
         except KeyError as exc:
             raise HTTPException(404, f"no cell {cell_ref(key)}") from exc
         except StaleWriteError as exc:
@@ -344,7 +348,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
             raise HTTPException(422, "version must be an integer") from exc
         key = tuple(body["key"]) if body.get("key") else None
         try:
-            event, before, after = store.undo(rid, body.get("event"), key, version, who_of(request))  # type: ignore[arg-type]
+            event, before, after = store.undo(rid, body.get("event"), key, version, reviewer(request))
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from exc
         except StaleWriteError as exc:
@@ -360,24 +364,7 @@ def create_review_router(source: ReviewStore | list[str | Path] | str | Path, th
     return router
 
 
-def long_rows(st: ReportState) -> list[dict]:
-    """SPEC §5 rows of the corrected report (nianbao.output when present)."""
-    try:
-        from nianbao.output import long_rows as out_rows
-    except ImportError:
-        out_rows = None
-    if out_rows is not None:
-        return out_rows(st.fixed)
-    rows = []
-    for c in st.fixed.cells():
-        x0, y0, x1, y1 = c.bbox or ("", "", "", "")
-        rows.append({"table": c.table, "row": c.row, "col": c.col, "value": "" if c.value is None else c.value,
-                     "text": c.text, "confidence": round(c.confidence, 3), "page": c.page or "",
-                     "x0": x0, "y0": y0, "x1": x1, "y1": y1})
-    return rows
-
-
-def create_app(source: ReviewStore | list[str | Path] | str | Path, threshold: float = 0.9,
+def create_app(source: ReviewStore | Sequence[str | Path] | str | Path, threshold: float = 0.9,
                user: UserFn | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
     """A stand-alone app with the review router at ``/review`` (what ``nianbao review`` serves),
     behind the guards of :mod:`nianbao.webguard` that ``nianbao serve`` uses too: writes only

@@ -27,6 +27,7 @@ import sqlite3
 import sys
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -186,7 +187,7 @@ class Sessions:
 # ---------------------------------------------------------------- the middleware
 
 
-def session_id(scope: dict) -> str | None:
+def session_id(scope: Mapping[str, Any]) -> str | None:
     raw = header(scope, b"cookie")
     if not raw:
         return None
@@ -218,17 +219,20 @@ class AuthMiddleware:
 
     def identify(self, scope: dict) -> tuple[str | None, str | None]:
         """(user, how): how is "token" or "cookie"."""
+        users = self.users
+        if users is None:
+            return None, None
         auth = header(scope, b"authorization")
         if auth:
             scheme, _, credentials = auth.partition(" ")
             if scheme.lower() == "bearer" and credentials.strip():
-                name = self.users.authenticate(credentials.strip())
+                name = users.authenticate(credentials.strip())
                 if name:
                     return name, "token"
         sid = session_id(scope)
         if sid and self.sessions is not None:
             name = self.sessions.user(sid)
-            if name and name in self.users:  # a user taken out of the token file is logged out
+            if name and name in users:  # a user taken out of the token file is logged out
                 return name, "cookie"
         return None, None
 

@@ -263,8 +263,8 @@ def store_files(received: list[Received], tmp: Path, paths: Paths, limits: Limit
                 for j, info in enumerate(members):
                     mpath = tmp / f"u{i}m{j}"
                     try:
-                        with zf.open(info) as src:
-                            msha, msize = _copy_hashed(_Counted(src, info.file_size, info.filename), mpath)
+                        with zf.open(info) as member:
+                            msha, msize = _copy_hashed(_Counted(member, info.file_size, info.filename), mpath)
                     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as e:
                         raise UploadRejected(400, f"cannot extract {info.filename!r} from the zip: {e}") from e
                     check(mpath, clean_member_name(info.filename), msha, msize)

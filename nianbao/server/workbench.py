@@ -284,9 +284,9 @@ def create_workbench_router() -> APIRouter:
                     "review": (f"/review/cell/{sha256}/{key[0]}/{quote(key[1], safe='')}/{key[2]}"
                                if key and review_on(request) else None),
                 })
-        first = row.first_to_review
-        review_url = (f"/review/cell/{sha256}/{first[0]}/{quote(first[1], safe='')}/{first[2]}"
-                      if first and review_on(request) else None)
+        todo = row.first_to_review
+        review_url = (f"/review/cell/{sha256}/{todo[0]}/{quote(todo[1], safe='')}/{todo[2]}"
+                      if todo and review_on(request) else None)
         return page(request, "report.html", {"r": row, "items": items, "report": report, "review_url": review_url,
                                              "status_zh": STATUS_ZH, "status_en": STATUS_EN})
 
