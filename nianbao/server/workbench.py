@@ -37,10 +37,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 
-from nianbao.corrections import Correction, load_corrections, log_path_for
+from nianbao.corrections import Correction, log_path_for
 from nianbao.fileio import atomic_write_text
 from nianbao.metadata import agency_level, split_region
 from nianbao.models import Report
+from nianbao.results import ResultEntry, load_result
 from nianbao.problems import Problem, ReportProblems, cells_to_review, report_problems, write_problems_xlsx
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.roster import RosterError, RosterView, Submitted, read_roster, roster_csv, roster_view
@@ -100,8 +101,11 @@ class Summary:
 
 
 def load_state(path: Path) -> tuple[Report, list[Correction]]:
-    """A stored result and its review log (raises ValueError/OSError when unreadable)."""
-    return Report.model_validate_json(path.read_text("utf-8")), load_corrections(path)
+    """A stored result as the parser wrote it and its review log, read by :mod:`nianbao.results`
+    (raises :class:`nianbao.results.BadResultError`, a ValueError naming the file, when either
+    does not load)."""
+    loaded = load_result(ResultEntry(path.name, path))
+    return loaded.machine, loaded.events
 
 
 class _SummaryCache:
