@@ -67,7 +67,7 @@ class TableSpec(BaseModel):
 
     def canonical_keys(self, include_optional: bool = False) -> list[tuple[str, str]]:
         """(row id, col id) of every cell this table has in the template."""
-        keys = []
+        keys: list[tuple[str, str]] = []
         for item in self.items:
             for row in item.rows:
                 if row.optional and not include_optional:
@@ -114,5 +114,5 @@ def load_template(version: str) -> Template:
     """Load the declarative description of template ``version`` ("2019" or "2021")."""
     if version not in TEMPLATE_VERSIONS:
         raise ValueError(f"unknown template version {version!r}; known: {', '.join(TEMPLATE_VERSIONS)}")
-    text = resources.files("nianbao.models").joinpath("templates", f"{version}.json").read_text("utf-8")
+    text = resources.files("nianbao.models").joinpath("templates").joinpath(f"{version}.json").read_text("utf-8")
     return Template.model_validate(json.loads(text))

@@ -10,13 +10,12 @@ naming the file and the reason.
 
 from __future__ import annotations
 
-import io
 import re
 import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -230,7 +229,7 @@ def _open_pdf(path: Path, settings=None):
 class _PageFacts:
     kind: str
     text_chars: int
-    image: object | None  # the single covering PdfImage, for scan pages
+    image: Any  # the single covering pypdfium2 PdfImage, for scan pages (None for others)
     native_dpi: float | None
 
 

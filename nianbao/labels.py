@@ -51,10 +51,10 @@ class LabelMatcher:
         self._default_idf = math.log(1 + n)
 
     def _weights(self, items: list[str], idf: dict[str, float]) -> Counter[str]:
-        w: Counter[str] = Counter()
+        w: dict[str, float] = {}
         for it in items:
-            w[it] += idf.get(it, self._default_idf)
-        return w
+            w[it] = w.get(it, 0.0) + idf.get(it, self._default_idf)
+        return Counter(w)
 
     def score(self, alias: str, text: str) -> float:
         """How well ``text`` contains ``alias`` (0..1); mostly recall of the alias, a little precision."""

@@ -186,7 +186,7 @@ def topic_alternatives(topic: str, report: Report) -> list[list[str]]:
     if not topic.startswith("art20_1."):
         return []
     _, doc_type, verb = topic.split(".")
-    cols = ART20_1_COLUMNS.get((report.template_version or "", verb), ())[1:]
+    cols = list(ART20_1_COLUMNS.get((report.template_version or "", verb), ())[1:])
     return [[k] for k in (f"active_disclosure.art20_1.{doc_type}.{c}" for c in cols) if k in present]
 
 
@@ -216,8 +216,8 @@ def topic_cells(topic: str, report: Report) -> list[str] | None:
         return keep([f"applications.{r}.{c}" for r in rows for c in cols])
     if topic.startswith("art20_1."):
         _, doc_type, verb = topic.split(".")
-        cols = ART20_1_COLUMNS.get((version or "", verb))
-        return keep([f"active_disclosure.art20_1.{doc_type}.{cols[0]}"]) if cols else None
+        art20_cols = ART20_1_COLUMNS.get((version or "", verb))
+        return keep([f"active_disclosure.art20_1.{doc_type}.{art20_cols[0]}"]) if art20_cols else None
     if topic.startswith("art20_"):
         return keep([f"active_disclosure.{topic}"])
     return None
@@ -286,9 +286,9 @@ def _negated_statements(sentence: str) -> list[tuple[Statement, int]]:
     pos = 0
     for clause in re.split(r"(?<=[，,；;。])", sentence):
         offset, pos = pos, pos + len(clause)
-        if re.search(r"\d", clause) or not _NEGATION.search(clause):
-            continue
         neg = _NEGATION.search(clause)
+        if re.search(r"\d", clause) or neg is None:
+            continue
         tail = clause[neg.start():]
         topics = []
         if "复议" in tail:
@@ -426,7 +426,7 @@ def compare_statements(report: Report, statements: list[Statement], settings: Co
         if not ok:
             alt = [ks for ks in topic_alternatives(st.topic, report)
                    if all(cells[k].kind in NUMERIC and cells[k].value is not None for k in ks)
-                   and _equal(float(st.quantity), float(sum(cells[k].value for k in ks)), money)]
+                   and _equal(float(st.quantity), float(sum(cells[k].value or 0 for k in ks)), money)]
             if alt:
                 st.status = "not_assessable"
                 st.note = f"wording ambiguous: equals {' + '.join(alt[0])}, not {' + '.join(keys)}"

@@ -81,7 +81,7 @@ def _matches(doc: Document, template: Template, settings: Settings, tables: set[
             matches = [Match(c, ta.trows[0], 1.0, 1.0) for c in cands if len(c.values) >= 10][:1]
         else:
             matches = align_rows(cands, ta.trows, ta.matcher, settings.assembly)
-        out += [(spec.id, m) for m in matches]
+        out += [(str(spec.id), m) for m in matches]
     return out
 
 
