@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from nianbao.checks import CellKey, Equation, derive_unknowns, evaluate, expand_rules
+from nianbao.models.rules import CellKey, Equation, derive_unknowns, evaluate, expand_rules
 from nianbao.labels import LabelMatcher, normalize_label
 from nianbao.models import (
     Cell,

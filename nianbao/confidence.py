@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from nianbao.checks import CellKey, Equation
+from nianbao.models.rules import CellKey, Equation
 from nianbao.models import CellKind, CheckResult, CheckStatus, Report
 from nianbao.numbers import normalize_text
 from nianbao.settings import ConfidenceSettings

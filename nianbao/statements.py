@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from nianbao.checks import format_number
+from nianbao.models.rules import format_number
 from nianbao.models import CellKind, Document, Evidence, Finding, Report, Statement
 from nianbao.settings import ConfidenceSettings
 

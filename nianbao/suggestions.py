@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from nianbao.assembly import Match, TableAssembler, _trim_values, align_rows, candidates_in, locate_regions
-from nianbao.checks import CellKey, Equation, evaluate, expand_rules, numeric_values
+from nianbao.checks import numeric_values
+from nianbao.models.rules import CellKey, Equation, evaluate, expand_rules
 from nianbao.models import CellKind, CheckStatus, Document, Report, Template
 from nianbao.numbers import normalize_text, parse_cell
 from nianbao.settings import Settings

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from nianbao.checks import format_number
+from nianbao.models.rules import format_number
 from nianbao.fileio import atomic_write_stream, atomic_write_text
 from nianbao.metadata import agency_key, tail_owner
 from nianbao.models import CellKind, Evidence, Finding, Report

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.checks import check_report, derive_unknowns, evaluate, expand_rules, numeric_values
+from nianbao.checks import check_report, numeric_values
+from nianbao.models.rules import derive_unknowns, evaluate, expand_rules
 from nianbao.models import Cell, CheckStatus, Report, SourceInfo, Table
 from nianbao.models.template import load_template
 from nianbao.numbers import parse_cell
