@@ -250,7 +250,8 @@ def page_orienter(engine: OcrEngine, lay):
 
     def orient(img: np.ndarray) -> tuple[int, float]:
         o = detect_orientation(img, classify=engine.classify_orientation, max_angle=lay.deskew_max_angle,
-                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)])
+                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)],
+                               min_vote_lines=lay.orient_min_vote_lines)
         return o.rotation, o.skew
 
     return orient

@@ -20,6 +20,7 @@ class LayoutSettings(BaseModel):
     wall_cover: float = 0.3  # share of a cell side its line's dashes must cover for the side to be there
     deskew_max_angle: float = 5.0  # degrees
     detect_orientation: bool = True
+    orient_min_vote_lines: int = 5  # fewer text lines than this: labels inside table cells vote on 0°/180° too
     # pages as a camera sees them (nianbao.layout.page): find the page, undo perspective and curl
     photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
     photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi
