@@ -51,6 +51,7 @@ class Curl:
     terms: list[tuple[int, int]]
     dy: np.ndarray  # coefficient per term, pixels
     dx: np.ndarray
+    box: tuple[float, float, float, float] | None = None  # where the evidence lies; the field is held constant outside
     traces_h: list[np.ndarray] = field(default_factory=list)  # (x, y) samples along lines that should be horizontal
     traces_v: list[np.ndarray] = field(default_factory=list)  # (x, y) samples along rules that should be vertical
     scores: dict = field(default_factory=dict)
@@ -60,6 +61,8 @@ class Curl:
         xs = np.arange(0, self.width + step, step, dtype=np.float32)
         ys = np.arange(0, self.height + step, step, dtype=np.float32)
         gx, gy = np.meshgrid(xs, ys)
+        if self.box is not None:  # a polynomial runs wild past its data: margins keep the edge's value
+            gx, gy = np.clip(gx, self.box[0], self.box[2]), np.clip(gy, self.box[1], self.box[3])
         return xs, ys, _poly(self.terms, self.dx, gx, gy, self.width, self.height), _poly(
             self.terms, self.dy, gx, gy, self.width, self.height)
 
@@ -174,6 +177,9 @@ def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
     # weak paper (between the desk's median and Otsu) joined to sure paper: shadowed page parts
     weak_t = float(np.median(lo)) + lay.page_weak_share * (t - float(np.median(lo)))
     weak = (paper >= weak_t).astype(np.uint8) * 255
+    # light streaks of the desk (wood grain, cloth folds) are thin: an opening cuts them off
+    # the page, while a shadowed part of the page is a broad region and stays
+    weak = cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
     mask = None
     for m in (weak, strong):
         n, lab, st, _ = cv2.connectedComponentsWithStats(m, connectivity=4)
@@ -366,7 +372,9 @@ def estimate_curl(upright: np.ndarray, lay) -> Curl | None:
         c, b, a, n = _fit_bend(tv, [terms[i] for i in tx], w, h, False, lay.curl_ridge)
         dx[tx] = c
         scores.update({"dx_rms_before": round(b, 2), "dx_rms_after": round(a, 2), "dx_samples": n})
-    curl = Curl(w, h, terms, dy, dx, th, tv, scores)
+    pts = np.concatenate(th + tv) if (th or tv) else np.zeros((0, 2))
+    box = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())) if len(pts) else None
+    curl = Curl(w, h, terms, dy, dx, box, th, tv, scores)
     shift = curl.max_shift()
     scores["max_shift_px"] = round(shift, 1)
     if shift < lay.curl_min_shift_px:
@@ -437,7 +445,8 @@ def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = N
             width=int(flat.shape[1]), height=int(flat.shape[0]),
             curl_terms=[tuple(t) for t in c.terms] if c is not None else [],
             curl_dy=[float(v) for v in c.dy] if c is not None else [],
-            curl_dx=[float(v) for v in c.dx] if c is not None else [])
+            curl_dx=[float(v) for v in c.dx] if c is not None else [],
+            curl_box=list(c.box) if c is not None and c.box is not None else [])
     return prep
 
 
@@ -453,6 +462,7 @@ def redo_page_warp(source: np.ndarray, warp: PageWarp, rotation: int, skew: floa
     upright = apply_upright(flat, rotation, skew) if (rotation or skew) else flat
     if warp.curl_terms:
         h, w = upright.shape[:2]
-        curl = Curl(w, h, [tuple(t) for t in warp.curl_terms], np.array(warp.curl_dy), np.array(warp.curl_dx))
+        curl = Curl(w, h, [tuple(t) for t in warp.curl_terms], np.array(warp.curl_dy), np.array(warp.curl_dx),
+                    tuple(warp.curl_box) if warp.curl_box else None)
         upright = uncurl(upright, curl)
     return upright

@@ -87,8 +87,8 @@ class PageWarp(BaseModel):
     homography of ``quad`` onto a ``width`` × ``height`` page, then turned upright and
     deskewed (``PageInfo.rotation``/``skew``), then the curl is taken out: the upright page's
     pixel (x, y) is read from (x + dx, y + dy), each a polynomial in u = 2x/W − 1, v = 2y/H − 1
-    (W, H the upright page's size) with the coefficients below (terms u^p·v^q listed in
-    ``curl_terms``; dx terms have q ≥ 1, dy terms p ≥ 1)."""
+    (W, H the upright page's size; x, y held inside ``curl_box``) with the coefficients below
+    (terms u^p·v^q listed in ``curl_terms``; dx terms have q ≥ 1, dy terms p ≥ 1)."""
 
     source_dpi: float
     quad: list[tuple[float, float]]  # page corners in the source image: top-left, top-right, bottom-right, bottom-left
@@ -97,6 +97,7 @@ class PageWarp(BaseModel):
     curl_terms: list[tuple[int, int]] = Field(default_factory=list)  # (p, q) exponents
     curl_dy: list[float] = Field(default_factory=list)  # pixels, one per term
     curl_dx: list[float] = Field(default_factory=list)
+    curl_box: list[float] = Field(default_factory=list)  # x0, y0, x1, y1: outside it dx/dy keep the box edge's value
 
 
 class PageInfo(BaseModel):
