@@ -148,9 +148,99 @@ def _quad_angles_ok(q: np.ndarray, min_deg: float) -> bool:
     return True
 
 
+def _quad_of_region(mask: np.ndarray, trim: float) -> np.ndarray | None:
+    """Four corners (tl, tr, br, bl) of a page-shaped region: its outline's hull cut to four
+    points, each side then re-fitted as a straight line through its outline points."""
+    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not cs:
+        return None
+    contour = max(cs, key=cv2.contourArea)
+    hull = cv2.convexHull(contour)
+    peri = cv2.arcLength(hull, True)
+    approx = None
+    for eps in (0.02, 0.03, 0.05, 0.08):
+        a = cv2.approxPolyDP(hull, eps * peri, True)
+        if len(a) == 4:
+            approx = a.reshape(4, 2).astype(np.float32)
+            break
+        if len(a) < 4:
+            break
+    if approx is None:
+        approx = cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float32)
+    return _order_corners(_refit_sides(contour, _order_corners(approx), trim))
+
+
+def _tone_region(paper: np.ndarray, strong: np.ndarray, t: float, k: int, lay) -> np.ndarray | None:
+    """The page as the largest region of sure paper (Otsu), grown into weak paper (between the
+    desk's median and Otsu) that joins it broadly: a shadowed part of the page."""
+    sh, sw = paper.shape
+    lo = float(np.median(paper[strong == 0]))
+    weak = (paper >= lo + lay.page_weak_share * (t - lo)).astype(np.uint8) * 255
+    # light streaks of the desk (wood grain, cloth folds) are thin: an opening cuts them off
+    # the page, while a shadowed part of the page is a broad region and stays
+    weak = cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
+    for m in (weak, strong):
+        n, lab, st, _ = cv2.connectedComponentsWithStats(m, connectivity=4)
+        if n <= 1:
+            continue
+        best = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA] * (np.bincount(lab[strong > 0], minlength=n)[1:] > 0)))
+        comp = lab == best
+        x, y, w, h = st[best, :4]
+        touches = (x <= 1) + (y <= 1) + (x + w >= sw - 1) + (y + h >= sh - 1)
+        if m is weak and touches >= 3 and comp.mean() > 0.9:
+            continue  # the desk came with it: fall back on sure paper
+        return comp.astype(np.uint8) * 255
+    return None
+
+
+def _edge_region(gray: np.ndarray, lay) -> np.ndarray | None:
+    """The page as what the desk, flooded in from the frame's border up to the edges, does not
+    reach (a pale desk close to the paper's tone, under shadows that beat any global
+    threshold, still shows the paper's edge; edges inside the page do not matter)."""
+    sh, sw = gray.shape
+    edges = cv2.Canny(gray, lay.page_edge_low, lay.page_edge_high)
+    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))  # bridge small breaks
+    free = cv2.bitwise_not(edges)
+    n, lab = cv2.connectedComponents(free, connectivity=4)
+    border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    desk = np.isin(lab, border[border > 0])
+    page = (~desk).astype(np.uint8) * 255
+    n, lab, st, _ = cv2.connectedComponentsWithStats(page, connectivity=4)
+    if n <= 1:
+        return None
+    best = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
+    region = (lab == best).astype(np.uint8) * 255
+    return cv2.erode(region, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))  # the dilated edge's outer half off
+
+
+def _edge_support(grad: np.ndarray, q: np.ndarray) -> float:
+    """How well a quad sits on edges: for each side, the median over points along its middle
+    80 % of the strongest gradient within 2 px across it; the weakest side's figure."""
+    h, w = grad.shape
+    worst = np.inf
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        d = b - a
+        n = np.array([-d[1], d[0]], np.float32) / max(1e-6, float(np.hypot(*d)))
+        ts = np.linspace(0.1, 0.9, 40, dtype=np.float32)[:, None]
+        pts = a + ts * d
+        best = np.zeros(len(pts), np.float32)
+        for off in (-2, -1, 0, 1, 2):
+            pp = np.rint(pts + off * n).astype(int)
+            ok = (pp[:, 0] >= 0) & (pp[:, 0] < w) & (pp[:, 1] >= 0) & (pp[:, 1] < h)
+            v = np.zeros(len(pp), np.float32)
+            v[ok] = grad[pp[ok, 1], pp[ok, 0]]
+            best = np.maximum(best, v)
+        worst = min(worst, float(np.median(best)))
+    return worst
+
+
 def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
     """Corners (4×2, tl/tr/br/bl, source pixels) of the page in a photo, or None when the
-    image is a page to its edges (a flatbed scan) or no page shape is found; and evidence."""
+    image is a page to its edges (a flatbed scan) or no page shape is found; and evidence.
+
+    Two candidates, from the paper's tone (Otsu on brightness minus saturation) and from the
+    region the edges enclose; the one whose sides sit on stronger edges wins."""
     small, f = _thumb(bgr, lay.page_thumb_px)
     sh, sw = small.shape[:2]
     k = max(3, int(round(lay.page_close_frac * max(sh, sw)))) | 1
@@ -174,55 +264,32 @@ def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
     if contrast < lay.page_min_contrast or frac_paper < lay.page_min_area_frac:
         scores["why"] = "no page edge"  # paper to the frame edge: a flatbed page
         return None, scores
-    # weak paper (between the desk's median and Otsu) joined to sure paper: shadowed page parts
-    weak_t = float(np.median(lo)) + lay.page_weak_share * (t - float(np.median(lo)))
-    weak = (paper >= weak_t).astype(np.uint8) * 255
-    # light streaks of the desk (wood grain, cloth folds) are thin: an opening cuts them off
-    # the page, while a shadowed part of the page is a broad region and stays
-    weak = cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
-    mask = None
-    for m in (weak, strong):
-        n, lab, st, _ = cv2.connectedComponentsWithStats(m, connectivity=4)
-        if n <= 1:
-            continue
-        best = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA] * (np.bincount(lab[strong > 0], minlength=n)[1:] > 0)))
-        comp = (lab == best)
-        x, y, w, h = st[best, :4]
-        touches = (x <= 1) + (y <= 1) + (x + w >= sw - 1) + (y + h >= sh - 1)
-        if m is weak and touches >= 3 and comp.mean() > 0.9:
-            continue  # the desk came with it: fall back on sure paper
-        mask = comp.astype(np.uint8) * 255
-        break
-    if mask is None:
-        scores["why"] = "no page region"
-        return None, scores
-    cs, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    contour = max(cs, key=cv2.contourArea)
-    hull = cv2.convexHull(contour)
-    peri = cv2.arcLength(hull, True)
-    approx = None
-    for eps in (0.02, 0.03, 0.05, 0.08):
-        a = cv2.approxPolyDP(hull, eps * peri, True)
-        if len(a) == 4:
-            approx = a.reshape(4, 2).astype(np.float32)
-            break
-        if len(a) < 4:
-            break
-    if approx is None:
-        approx = cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float32)
-    corners = _refit_sides(contour, _order_corners(approx), lay.page_side_trim)
-    corners = _order_corners(corners)
-    area = abs(cv2.contourArea(corners)) / float(sw * sh)
-    scores["area_frac"] = round(area, 3)
-    margin = lay.page_fill_margin_frac * np.array([sw, sh], np.float32)
+    gx = cv2.Sobel(paper, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(paper, cv2.CV_32F, 0, 1, ksize=3)
+    grad = cv2.magnitude(gx, gy)
     frame = np.array([[0, 0], [sw - 1, 0], [sw - 1, sh - 1], [0, sh - 1]], np.float32)
-    if np.all(np.abs(corners - frame) <= margin):
-        scores["why"] = "page fills the frame"
+    margin = lay.page_fill_margin_frac * np.array([sw, sh], np.float32)
+    best, best_support, fills = None, -1.0, False
+    gray = cv2.GaussianBlur(to_gray(closed), (5, 5), 0)
+    for name, region in (("tone", _tone_region(paper, strong, t, k, lay)), ("edges", _edge_region(gray, lay))):
+        q = _quad_of_region(region, lay.page_side_trim) if region is not None else None
+        if q is None:
+            continue
+        if np.all(np.abs(q - frame) <= margin):
+            fills = True
+            continue
+        area = abs(cv2.contourArea(q)) / float(sw * sh)
+        if area < lay.page_min_area_frac or not _quad_angles_ok(q, lay.page_min_corner_deg):
+            continue
+        support = _edge_support(grad, q)
+        scores[f"support_{name}"] = round(support, 1)
+        if support > best_support:
+            best, best_support = q, support
+            scores.update({"quad_from": name, "area_frac": round(area, 3)})
+    if best is None or best_support < lay.page_min_edge_support:
+        scores["why"] = "page fills the frame" if fills else "no page-shaped quad"
         return None, scores
-    if area < lay.page_min_area_frac or not _quad_angles_ok(corners, lay.page_min_corner_deg):
-        scores["why"] = "no page-shaped quad"
-        return None, scores
-    return corners / f, scores
+    return best / f, scores
 
 
 def flat_size(quad: np.ndarray, lay) -> tuple[int, int]:
