@@ -193,13 +193,16 @@ def _tone_region(paper: np.ndarray, strong: np.ndarray, t: float, k: int, lay) -
     return None
 
 
-def _edge_region(gray: np.ndarray, lay) -> np.ndarray | None:
+def _edge_region(gray: np.ndarray, lay, g: int) -> np.ndarray | None:
     """The page as what the desk, flooded in from the frame's border up to the edges, does not
     reach (a pale desk close to the paper's tone, under shadows that beat any global
     threshold, still shows the paper's edge; edges inside the page do not matter)."""
     sh, sw = gray.shape
     edges = cv2.Canny(gray, lay.page_edge_low, lay.page_edge_high)
-    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))  # bridge small breaks
+    # breaks in the paper's edge (where shadow or light leave little step) up to ``g`` pixels
+    # bridged by a dilation, taken back off the page found below
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (g, g))
+    edges = cv2.dilate(edges, kernel)
     free = cv2.bitwise_not(edges)
     n, lab = cv2.connectedComponents(free, connectivity=4)
     border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
@@ -210,7 +213,9 @@ def _edge_region(gray: np.ndarray, lay) -> np.ndarray | None:
         return None
     best = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
     region = (lab == best).astype(np.uint8) * 255
-    return cv2.erode(region, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))  # the dilated edge's outer half off
+    # what the desk did not reach runs over the dilated edge: eroded by as much, the region's
+    # outline returns to the paper's edge
+    return cv2.erode(region, kernel)
 
 
 def _edge_support(grad: np.ndarray, q: np.ndarray) -> float:
@@ -264,14 +269,19 @@ def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
     if contrast < lay.page_min_contrast or frac_paper < lay.page_min_area_frac:
         scores["why"] = "no page edge"  # paper to the frame edge: a flatbed page
         return None, scores
-    gx = cv2.Sobel(paper, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(paper, cv2.CV_32F, 0, 1, ksize=3)
-    grad = cv2.magnitude(gx, gy)
+    gray = cv2.GaussianBlur(to_gray(closed), (5, 5), 0)
+    # the paper's edge is a step in tone (brightness minus saturation) or in grey, whichever is larger
+    grad = np.maximum(*(cv2.magnitude(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3))
+                        for c in (paper, gray)))
     frame = np.array([[0, 0], [sw - 1, 0], [sw - 1, sh - 1], [0, sh - 1]], np.float32)
     margin = lay.page_fill_margin_frac * np.array([sw, sh], np.float32)
     best, best_support, fills = None, -1.0, False
-    gray = cv2.GaussianBlur(to_gray(closed), (5, 5), 0)
-    for name, region in (("tone", _tone_region(paper, strong, t, k, lay)), ("edges", _edge_region(gray, lay))):
+    gap = max(5, int(round(lay.page_edge_gap_frac * max(sh, sw)))) | 1
+    candidates = [("tone", lambda: _tone_region(paper, strong, t, k, lay)),
+                  ("edges", lambda: _edge_region(gray, lay, 5)),  # a clean edge: a close fit
+                  ("edges_bridged", lambda: _edge_region(gray, lay, gap))]  # a broken one: bridged
+    for name, make in candidates:
+        region = make()
         q = _quad_of_region(region, lay.page_side_trim) if region is not None else None
         if q is None:
             continue
