@@ -56,7 +56,7 @@ class Curl:
     traces_v: list[np.ndarray] = field(default_factory=list)  # (x, y) samples along rules that should be vertical
     scores: dict = field(default_factory=dict)
 
-    def field(self, step: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def displacement(self, step: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(xs, ys, dx, dy) on a grid every ``step`` pixels (the displacement field, drawable)."""
         xs = np.arange(0, self.width + step, step, dtype=np.float32)
         ys = np.arange(0, self.height + step, step, dtype=np.float32)
@@ -67,7 +67,7 @@ class Curl:
             self.terms, self.dy, gx, gy, self.width, self.height)
 
     def max_shift(self) -> float:
-        _, _, dx, dy = self.field(32)
+        _, _, dx, dy = self.displacement(32)
         return float(max(np.abs(dx).max(initial=0.0), np.abs(dy).max(initial=0.0)))
 
 
@@ -476,7 +476,7 @@ def uncurl(img: np.ndarray, curl: Curl, step: int = 16) -> np.ndarray:
     h, w = img.shape[:2]
     if not (np.any(curl.dx) or np.any(curl.dy)):
         return img
-    xs, ys, dx, dy = curl.field(step)
+    xs, ys, dx, dy = curl.displacement(step)
     gx, gy = np.meshgrid(xs, ys)
     mx = cv2.resize((gx + dx).astype(np.float32), (len(xs) * step, len(ys) * step), interpolation=cv2.INTER_LINEAR)
     my = cv2.resize((gy + dy).astype(np.float32), (len(xs) * step, len(ys) * step), interpolation=cv2.INTER_LINEAR)

@@ -127,7 +127,7 @@ def draw_page_stage(prep, source: np.ndarray, arrow_step: int = 80, arrow_gain: 
     if curl is not None:
         for t, colour in [(t, (200, 0, 200)) for t in curl.traces_h] + [(t, (200, 160, 0)) for t in curl.traces_v]:
             cv2.polylines(right, [t.reshape(-1, 1, 2).astype(np.int32)], False, colour, 1, cv2.LINE_AA)
-        xs, ys, dx, dy = curl.field(arrow_step)
+        xs, ys, dx, dy = curl.displacement(arrow_step)
         for i, y in enumerate(ys):
             for j, x in enumerate(xs):
                 tip = (int(x + arrow_gain * dx[i, j]), int(y + arrow_gain * dy[i, j]))
