@@ -380,7 +380,8 @@ def trace_lines(gray: np.ndarray, lay) -> tuple[list[np.ndarray], list[np.ndarra
     char_h = estimate_char_height(ink)
     ch = max(4, int(round(char_h)))
     # vertical rules: long vertical runs (a curled rule stays near-vertical over a few characters)
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * ch)))
+    run = max(3, int(round(lay.curl_rule_run_chars * ch)))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run)))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ch)))
     horiz_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(vert, np.ones((3, 3), np.uint8))))
     # characters of a line run together, lines stay apart
@@ -388,15 +389,16 @@ def trace_lines(gray: np.ndarray, lay) -> tuple[list[np.ndarray], list[np.ndarra
     min_len = lay.curl_min_trace_chars * ch
     # a long line may bow by a few percent of its length on top of its own thickness
     bow = lay.curl_max_shift_frac
-    th = _component_traces(band, True, ch, lambda w, h: w >= min_len and h <= 1.8 * ch + bow * w and w >= 4 * h)
+    band_h = lay.curl_band_chars * ch
+    th = _component_traces(band, True, ch, lambda w, h: w >= min_len and h <= band_h + bow * w and w >= 4 * h)
     tv = _component_traces(vert, False, ch, lambda w, h: h >= 2 * min_len and w <= 0.8 * ch + bow * h)
     return [t / f for t in th], [t / f for t in tv], char_h / f, f
 
 
 def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int, height: int, along_x: bool,
-              ridge: float) -> tuple[np.ndarray, float, float, int]:
+              ridge: float, outlier_sigmas: float) -> tuple[np.ndarray, float, float, int]:
     """Least-squares coefficients of the bending of ``traces`` (each with its own free offset),
-    two passes with outliers (residual over 3 robust sigmas) left out. Returns coefficients,
+    two passes with outliers (residual over ``outlier_sigmas`` robust sigmas) left out. Returns coefficients,
     rms across the lines before and after, and the number of samples used."""
     k = len(terms)
     if not traces or k == 0:
@@ -425,7 +427,7 @@ def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int
         off = np.bincount(g, weights=y - a @ coef, minlength=ng) / cnt
         r_all = full - off[g_all]
         sigma = 1.4826 * float(np.median(np.abs(res))) + 1e-6
-        keep = np.abs(r_all) <= max(3 * sigma, 1.0)
+        keep = np.abs(r_all) <= max(outlier_sigmas * sigma, 1.0)
     return coef, before, after, int(keep.sum())
 
 
@@ -442,11 +444,11 @@ def estimate_curl(upright: np.ndarray, lay) -> Curl | None:
     dy = np.zeros(len(terms))
     dx = np.zeros(len(terms))
     if len(th) >= lay.curl_min_traces:
-        c, b, a, n = _fit_bend(th, [terms[i] for i in ty], w, h, True, lay.curl_ridge)
+        c, b, a, n = _fit_bend(th, [terms[i] for i in ty], w, h, True, lay.curl_ridge, lay.curl_outlier_sigmas)
         dy[ty] = c
         scores.update({"dy_rms_before": round(b, 2), "dy_rms_after": round(a, 2), "dy_samples": n})
     if len(tv) >= lay.curl_min_rules:
-        c, b, a, n = _fit_bend(tv, [terms[i] for i in tx], w, h, False, lay.curl_ridge)
+        c, b, a, n = _fit_bend(tv, [terms[i] for i in tx], w, h, False, lay.curl_ridge, lay.curl_outlier_sigmas)
         dx[tx] = c
         scores.update({"dx_rms_before": round(b, 2), "dx_rms_after": round(a, 2), "dx_samples": n})
     pts = np.concatenate(th + tv) if (th or tv) else np.zeros((0, 2))

@@ -40,6 +40,9 @@ class LayoutSettings(BaseModel):
     page_min_corner_deg: float = 50.0  # each corner angle of a page quad lies in [this, 180 - this]
     curl_fit_px: int = 1400  # long side of the copy text lines and rules are traced on
     curl_min_trace_chars: int = 4  # a traced line is at least this many character heights long
+    curl_band_chars: float = 1.8  # a traced text line is at most this many character heights high (plus its bow)
+    curl_rule_run_chars: float = 2.0  # a vertical rule runs straight for at least this many character heights
+    curl_outlier_sigmas: float = 3.0  # trace samples further off the fit than this many robust sigmas are left out
     curl_min_traces: int = 6  # horizontal traces needed to fit the vertical displacement
     curl_min_rules: int = 3  # vertical rules needed to fit the horizontal displacement
     curl_x_degree: int = 3  # polynomial degree along a line
