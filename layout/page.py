@@ -432,8 +432,9 @@ def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int
 
 
 def estimate_curl(upright: np.ndarray, lay) -> Curl | None:
-    """The curl displacement of an upright page from its text lines and rules, or None when
-    there is too little evidence or too little bending to be worth a remap."""
+    """The curl displacement of an upright page from its text lines and rules. None when
+    nothing could be traced; a zero displacement (kept for drawing, the reason in its scores)
+    when the bend is too small to be worth a remap or too large to be believed."""
     gray = to_gray(upright)
     h, w = gray.shape[:2]
     th, tv, char_h, _ = trace_lines(gray, lay)
