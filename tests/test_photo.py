@@ -60,6 +60,17 @@ def test_page_quad_of_a_phone_photo_is_found_and_flattened_to_a4_at_photo_dpi(ph
     assert prep.homography is not None and prep.warp is not None
 
 
+def test_page_on_a_pale_desk_under_shadow_is_found_by_its_edges():
+    """Paper and desk close in tone under a strong shadow: no global threshold splits them,
+    the paper's edge does (the page's own drop shadow may be taken for its lower edge)."""
+    img = cv2.imread(str(DATA / "phone_pale_desk.jpg"))
+    quad, scores = find_page_quad(img, Settings().layout)
+    assert quad is not None, scores
+    assert scores["quad_from"].startswith("edges")
+    corners = np.array(json.loads((DATA / "photos.json").read_text(encoding="utf-8"))["pale_desk_corners"])
+    assert np.abs(quad - corners).max() < 0.03 * max(img.shape[:2])
+
+
 def test_curl_of_a_phone_photo_is_taken_out(photo_page):
     lay = Settings().layout
     prep = prepare_page(photo_page.image, photo_page.dpi, lay)

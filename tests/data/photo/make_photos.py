@@ -97,6 +97,26 @@ def main() -> None:
             "phone_applications.jpg": "phone photo (curl 1.4 %, corners moved up to 3 %, turn up to 3°)",
             "phone_corners": [[round(float(x), 1), round(float(y), 1)] for x, y in corners],
             "applications_page.jpg": "flatbed, grey, 150 dpi"}
+    # a page on a pale table top under a strong shadow (the benchmark's phone capture model):
+    # paper and desk close in tone, so the page is found by its edges
+    import sys
+
+    sys.path.insert(0, str(SAMPLES.parent))
+    import pypdfium2 as pdfium
+    from fx_capture import phone_page, phone_params, render_rgb
+
+    pdf = pdfium.PdfDocument(SAMPLES / "001.pdf")
+    clean = render_rgb(pdf[2], 150)
+    pdf.close()
+    for seed in range(100, 400):
+        r = np.random.default_rng(seed)
+        rep = phone_params(r, {"long_side_px": 1400})
+        img, rec = phone_page(clean, r, rep)
+        if rec["desk"] == "pale" and rec["shadow_strength"] >= 0.3:
+            break
+    cv2.imwrite(str(HERE / "phone_pale_desk.jpg"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 50])
+    made["phone_pale_desk.jpg"] = f"fixtures/samples/001.pdf page 3 through fx_capture.phone_page (seed {seed})"
+    made["pale_desk_corners"] = rec["page_corners_px"]
     (HERE / "photos.json").write_text(json.dumps(made, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
