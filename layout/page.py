@@ -31,7 +31,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from nianbao.layout.image import apply_upright, binarize, to_gray
+from nianbao.layout.image import apply_upright, binarize, rotate_quadrant, to_gray
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import PageWarp
 
@@ -65,6 +65,16 @@ class Curl:
             gx, gy = np.clip(gx, self.box[0], self.box[2]), np.clip(gy, self.box[1], self.box[3])
         return xs, ys, _poly(self.terms, self.dx, gx, gy, self.width, self.height), _poly(
             self.terms, self.dy, gx, gy, self.width, self.height)
+
+    def turned_half(self) -> "Curl":
+        """The same displacement for the page turned by 180°: u → −u, v → −v and the
+        displacement changes sign, so the term u^p·v^q's coefficient is multiplied by −(−1)^(p+q)."""
+        sign = np.array([-((-1) ** (p + q)) for p, q in self.terms], np.float64)
+        box = None if self.box is None else (self.width - self.box[2], self.height - self.box[3],
+                                             self.width - self.box[0], self.height - self.box[1])
+        flip = np.array([self.width, self.height], np.float64)
+        return Curl(self.width, self.height, self.terms, self.dy * sign, self.dx * sign, box,
+                    [flip - t for t in self.traces_h], [flip - t for t in self.traces_v], dict(self.scores))
 
     def max_shift(self) -> float:
         _, _, dx, dy = self.displacement(32)
@@ -483,11 +493,24 @@ def uncurl(img: np.ndarray, curl: Curl, step: int = 16) -> np.ndarray:
     gx, gy = np.meshgrid(xs, ys)
     mx = cv2.resize((gx + dx).astype(np.float32), (len(xs) * step, len(ys) * step), interpolation=cv2.INTER_LINEAR)
     my = cv2.resize((gy + dy).astype(np.float32), (len(xs) * step, len(ys) * step), interpolation=cv2.INTER_LINEAR)
-    # resize treats samples as pixel areas: shift by half a step so sample k lands on pixel k*step
-    off = (step - 1) / 2.0
-    mx = cv2.warpAffine(mx, np.float32([[1, 0, off], [0, 1, off]]), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    my = cv2.warpAffine(my, np.float32([[1, 0, off], [0, 1, off]]), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # resize puts sample k at pixel k*step + (step-1)/2 (samples as pixel areas): moved back
+    # by that half step, sample k lands on pixel k*step where it was evaluated
+    back = np.float32([[1, 0, -(step - 1) / 2.0], [0, 1, -(step - 1) / 2.0]])
+    mx = cv2.warpAffine(mx, back, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    my = cv2.warpAffine(my, back, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.remap(img, mx, my, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def clear_edges(img: np.ndarray, frac: float) -> np.ndarray:
+    """The flat page with a band of ``frac`` of its short side along each edge replaced by the
+    pixels just inside it (stretched outwards): where the quad's corners or the curled paper's
+    edge let the desk show, a dark strip would be read as a ruling line or traced as a bent
+    line. Print never sits that close to a sheet's edge; copying the inside leaves no step."""
+    h, w = img.shape[:2]
+    b = int(round(frac * min(h, w)))
+    if b <= 0 or 2 * b >= min(h, w):
+        return img
+    return cv2.copyMakeBorder(img[b:h - b, b:w - b], b, b, b, b, cv2.BORDER_REPLICATE)
 
 
 # --------------------------------------------------------------------------- the stage
@@ -505,6 +528,7 @@ def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = N
         if quad is not None:
             size = flat_size(quad, lay)
             flat, prep.homography = flatten(image, quad, size)
+            flat = clear_edges(flat, lay.photo_edge_clear_frac)  # no desk strip taken for a rule or a trace
             prep.quad, prep.dpi = quad, float(lay.photo_dpi)
     prep.timings["page"] = round(time.perf_counter() - t0, 3)
     if orient is not None:
@@ -515,6 +539,17 @@ def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = N
         prep.curl = estimate_curl(upright, lay)
         if prep.curl is not None:
             upright = uncurl(upright, prep.curl)
+            if orient is not None and np.any(prep.curl.dy):
+                # bent lines make poor crops for the 0°/180° vote: asked again on the straightened
+                # page, a half turn found now is applied (and the curl turned with it)
+                again, _ = orient(upright)
+                prep.scores["orient_after_curl"] = again
+                if again == 180:
+                    upright = rotate_quadrant(upright, 180)
+                    prep.rotation = (prep.rotation + 180) % 360
+                    prep.curl = prep.curl.turned_half()
+    if prep.quad is not None:  # the uncurl may have pulled the edge band back in
+        upright = clear_edges(upright, lay.photo_edge_clear_frac)
     prep.timings["curl"] = round(time.perf_counter() - t0, 3)
     prep.image = upright
     if prep.quad is not None or (prep.curl is not None and prep.curl.max_shift() > 0):
@@ -526,7 +561,8 @@ def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = N
             curl_terms=[tuple(t) for t in c.terms] if c is not None else [],
             curl_dy=[float(v) for v in c.dy] if c is not None else [],
             curl_dx=[float(v) for v in c.dx] if c is not None else [],
-            curl_box=list(c.box) if c is not None and c.box is not None else [])
+            curl_box=list(c.box) if c is not None and c.box is not None else [],
+            edge_clear_frac=lay.photo_edge_clear_frac if prep.quad is not None else 0.0)
     return prep
 
 
@@ -537,12 +573,13 @@ def _frame(img: np.ndarray) -> np.ndarray:
 
 def redo_page_warp(source: np.ndarray, warp: PageWarp, rotation: int, skew: float) -> np.ndarray:
     """The flat upright page a report's boxes refer to, from the file's page image at
-    ``warp.source_dpi``: the recorded homography, turn, deskew and curl replayed."""
+    ``warp.source_dpi``: the recorded homography, turn, deskew, curl and edge band replayed."""
     flat, _ = flatten(source, np.array(warp.quad, np.float32), (warp.width, warp.height))
+    flat = clear_edges(flat, warp.edge_clear_frac)
     upright = apply_upright(flat, rotation, skew) if (rotation or skew) else flat
     if warp.curl_terms:
         h, w = upright.shape[:2]
         curl = Curl(w, h, [tuple(t) for t in warp.curl_terms], np.array(warp.curl_dy), np.array(warp.curl_dx),
                     tuple(warp.curl_box) if warp.curl_box else None)
         upright = uncurl(upright, curl)
-    return upright
+    return clear_edges(upright, warp.edge_clear_frac)

@@ -24,6 +24,7 @@ class LayoutSettings(BaseModel):
     # pages as a camera sees them (nianbao.layout.page): find the page, undo perspective and curl
     photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
     photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi
+    photo_edge_clear_frac: float = 0.02  # a flattened photo's edge band (of its short side) painted paper: no desk strips
     page_long_side_in: float = 11.69  # long side of a photographed page, inches (A4)
     page_a4_snap: float = 0.08  # a quad within this share of A4's proportions is taken as A4
     page_thumb_px: int = 640  # long side of the copy the page is looked for on
