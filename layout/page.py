@@ -513,6 +513,21 @@ def clear_edges(img: np.ndarray, frac: float) -> np.ndarray:
     return cv2.copyMakeBorder(img[b:h - b, b:w - b], b, b, b, b, cv2.BORDER_REPLICATE)
 
 
+def even_light(img: np.ndarray, kernel_frac: float) -> np.ndarray:
+    """The page with its lighting made even: each pixel divided by the paper's own brightness
+    there (a closing wider than print, on a quarter-size copy, leaves only the paper), so a
+    rule under a shadow keeps the contrast it has in the light (a local threshold's offset is
+    in grey levels, and a shadow scales them down)."""
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (max(8, w // 4), max(8, h // 4)), interpolation=cv2.INTER_AREA)
+    k = max(3, int(round(kernel_frac * min(small.shape[:2])))) | 1
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k / 2)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    out = img.astype(np.float32) * (245.0 / np.maximum(bg, 1.0))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 # --------------------------------------------------------------------------- the stage
 def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = None) -> PagePrep:
     """A page image made flat, upright and level: a photo's page found and its perspective
@@ -529,6 +544,8 @@ def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = N
             size = flat_size(quad, lay)
             flat, prep.homography = flatten(image, quad, size)
             flat = clear_edges(flat, lay.photo_edge_clear_frac)  # no desk strip taken for a rule or a trace
+            if lay.photo_even_light:
+                flat = even_light(flat, lay.photo_light_kernel_frac)
             prep.quad, prep.dpi = quad, float(lay.photo_dpi)
     prep.timings["page"] = round(time.perf_counter() - t0, 3)
     if orient is not None:
@@ -562,7 +579,8 @@ def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = N
             curl_dy=[float(v) for v in c.dy] if c is not None else [],
             curl_dx=[float(v) for v in c.dx] if c is not None else [],
             curl_box=list(c.box) if c is not None and c.box is not None else [],
-            edge_clear_frac=lay.photo_edge_clear_frac if prep.quad is not None else 0.0)
+            edge_clear_frac=lay.photo_edge_clear_frac if prep.quad is not None else 0.0,
+            light_kernel_frac=lay.photo_light_kernel_frac if prep.quad is not None and lay.photo_even_light else 0.0)
     return prep
 
 
@@ -576,6 +594,8 @@ def redo_page_warp(source: np.ndarray, warp: PageWarp, rotation: int, skew: floa
     ``warp.source_dpi``: the recorded homography, turn, deskew, curl and edge band replayed."""
     flat, _ = flatten(source, np.array(warp.quad, np.float32), (warp.width, warp.height))
     flat = clear_edges(flat, warp.edge_clear_frac)
+    if warp.light_kernel_frac:
+        flat = even_light(flat, warp.light_kernel_frac)
     upright = apply_upright(flat, rotation, skew) if (rotation or skew) else flat
     if warp.curl_terms:
         h, w = upright.shape[:2]

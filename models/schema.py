@@ -98,6 +98,7 @@ class PageWarp(BaseModel):
     curl_dy: list[float] = Field(default_factory=list)  # pixels, one per term
     curl_dx: list[float] = Field(default_factory=list)
     curl_box: list[float] = Field(default_factory=list)  # x0, y0, x1, y1: outside it dx/dy keep the box edge's value
+    light_kernel_frac: float = 0.0  # > 0: the flat page's lighting evened (layout.page.even_light) with this kernel
     edge_clear_frac: float = 0.0  # a band this share of the page along each edge painted the paper's tone, after the homography and at the end
 
 

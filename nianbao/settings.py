@@ -25,6 +25,8 @@ class LayoutSettings(BaseModel):
     photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
     photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi
     photo_edge_clear_frac: float = 0.02  # a flattened photo's edge band (of its short side) painted paper: no desk strips
+    photo_even_light: bool = True  # divide a flattened photo by its paper's brightness (shadows, light gradient)
+    photo_light_kernel_frac: float = 0.04  # closing (of the short side) that leaves only the paper's brightness
     page_long_side_in: float = 11.69  # long side of a photographed page, inches (A4)
     page_a4_snap: float = 0.08  # a quad within this share of A4's proportions is taken as A4
     page_thumb_px: int = 640  # long side of the copy the page is looked for on
