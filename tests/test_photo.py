@@ -71,6 +71,29 @@ def test_page_on_a_pale_desk_under_shadow_is_found_by_its_edges():
     assert np.abs(quad - corners).max() < 0.03 * max(img.shape[:2])
 
 
+def _paper_tone_range(img: np.ndarray) -> tuple[float, float]:
+    """Darkest and brightest paper tone (90th percentile of 100 px tiles) inside a page."""
+    g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+    h, w = g.shape
+    b = int(0.05 * min(h, w))
+    g = g[b:h - b, b:w - b]
+    tones = [np.percentile(g[y:y + 100, x:x + 100], 90)
+             for y in range(0, g.shape[0] - 100, 100) for x in range(0, g.shape[1] - 100, 100)]
+    return float(min(tones)), float(max(tones))
+
+
+def test_shadow_on_a_photographed_page_is_evened_out():
+    """A strong shadow halves the paper's brightness over part of the page; flattened, the
+    page's paper is one tone again, so faint rules under the shadow keep their contrast."""
+    img = cv2.imread(str(DATA / "phone_pale_desk.jpg"))
+    settings = Settings()
+    settings.layout.photo_even_light = False
+    lo, hi = _paper_tone_range(prepare_page(img, 120, settings.layout).image)
+    assert hi - lo > 60  # the shadow as photographed
+    lo, hi = _paper_tone_range(prepare_page(img, 120, Settings().layout).image)
+    assert hi - lo < 15
+
+
 def test_curl_of_a_phone_photo_is_taken_out(photo_page):
     lay = Settings().layout
     prep = prepare_page(photo_page.image, photo_page.dpi, lay)
