@@ -147,6 +147,24 @@ def test_table_page_turned_comes_back_upright_with_its_values(turn, truth):
     assert _value_rows(res) == truth
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_phone_photo_turned_comes_back_upright_and_replays(photo_page, turn):
+    """A photo taken the other way round: the flat page is turned upright (0°/180° asked again
+    once the curl is out: bent lines make poor crops for the vote), and the recorded warp
+    draws the same upright page again."""
+    from nianbao.layout.page import redo_page_warp
+    from nianbao.ocr import get_engine
+    from nianbao.scan import page_orienter
+
+    settings = Settings()
+    turned = rotate_quadrant(photo_page.image, (360 - turn) % 360)
+    prep = prepare_page(turned, photo_page.dpi, settings.layout, page_orienter(get_engine(settings.ocr), settings.layout))
+    assert prep.rotation == turn
+    assert prep.image.shape[0] > prep.image.shape[1]  # portrait again
+    again = redo_page_warp(turned, prep.warp, prep.rotation, prep.skew)
+    assert float(np.abs(again.astype(np.int16) - prep.image.astype(np.int16)).mean()) < 1.0
+
+
 def test_report_page_image_replays_the_flattening(photo_page, tmp_path):
     """Boxes of a photographed page refer to the flat page: render_page with the recorded warp
     draws that same picture again from the file."""
