@@ -38,6 +38,8 @@ class LayoutSettings(BaseModel):
     page_edge_high: int = 20
     page_edge_gap_frac: float = 0.025  # breaks in the page's edge up to this share of the long side are bridged
     page_min_edge_support: float = 12.0  # a quad's weakest side sits on at least this gradient (Sobel)
+    page_snap_frac: float = 0.02  # each side then moved (up to this share of the long side) onto the paper's own edge
+    page_snap_min_gain: float = 8.0  # ... only onto a step this much (grey levels) stronger than where it is
     page_fill_margin_frac: float = 0.02  # corners this close to the frame's: the page fills it (flatbed)
     page_side_trim: float = 0.12  # share of each side near its corners left out of the side's line fit
     page_min_corner_deg: float = 50.0  # each corner angle of a page quad lies in [this, 180 - this]
