@@ -3,20 +3,25 @@
 A phone photo shows the page as a quadrilateral on a desk, bent where the paper curls, lit
 unevenly. Three steps make it a flat upright page like a flatbed scan:
 
-1. **Page quad.** On a small copy, a closing wider than any character wipes out print, so
-   the page is one bright, unsaturated region against the desk. Otsu splits "paper" from
-   "desk" on brightness minus saturation; a hysteresis step (weak paper connected to sure
-   paper) keeps a shadowed part of the page with the page. The region's outline gives four
-   corners, each side then re-fitted as a straight line through its outline points.
-   A flatbed page (paper to the frame edge, no desk) has no such split, or a quad whose
-   corners sit in the frame's corners: nothing is done, at the cost of one small closing.
+1. **Page quad.** On a small copy, a closing wider than any character wipes out print. Two
+   kinds of candidate region: the paper's tone (Otsu on brightness minus saturation, grown
+   into weak paper that joins it broadly: a shadowed part of the page) and what the desk,
+   flooded in from the frame's border, does not reach past the edges (a pale desk close to
+   the paper's tone). Each region's outline gives four corners, each side re-fitted as a
+   straight line; the quad whose weakest side sits on the strongest edge wins, and each side
+   snaps onto the nearby step where the inside is clearly brighter (the paper's own edge, not
+   its drop shadow). A flatbed page (paper to the frame's edge, no desk) has no tone split or
+   a quad in the frame's corners: nothing is done, at the cost of one small closing.
 2. **Homography** of the quad onto an upright rectangle at ``photo_dpi`` (A4 proportions when
-   the quad is close to them), the page's long side ``page_long_side_in`` inches.
+   the quad is close to them, the long side ``page_long_side_in`` inches); a thin band along
+   the edges takes the pixels just inside it (no desk strip left to be read as a rule), and
+   the lighting is evened (each pixel divided by its paper's brightness).
 3. **Curl.** After the page is turned upright (the caller's orientation step), text lines and
    ruling lines that should be straight are traced: horizontal ones give the vertical
    displacement dy(x, y), vertical ruling lines the horizontal dx(x, y), each a low-degree
    polynomial fitted by least squares with one free offset per traced line (a line may sit
-   anywhere; only its bending is displacement). The page is remapped once.
+   anywhere; only its bending is displacement). The page is remapped once, and 0°/180° is
+   asked again on the straightened page (bent lines make poor crops for that vote).
 
 ``prepare_page`` runs all three and keeps every intermediate on a ``PagePrep`` (drawn by
 ``nianbao debug --stage page``); ``redo_page_warp`` replays a recorded ``PageWarp`` on the
