@@ -82,17 +82,23 @@ def estimate_skew(ink: np.ndarray, max_angle: float = 5.0) -> float:
     return 0.0 if abs(a) < 0.05 else round(a, 2)
 
 
-def _line_like_length(text: np.ndarray, char_h: float) -> float:
-    """Total length of text-line-like blobs after a horizontal smear of ~half a character:
-    characters of a line join (their gaps are small), neighbouring lines don't."""
+def line_blobs(text: np.ndarray, char_h: float) -> list[tuple[float, float, float, float]]:
+    """Boxes of text-line-like blobs of ink without its ruling lines, after a horizontal smear
+    of ~half a character: characters of a line join (their gaps are small), neighbouring
+    lines don't, and a cell's label stays apart from the next cell's."""
     k = max(2, int(round(0.6 * char_h)))
     sm = cv2.morphologyEx(text, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
     n, _, st, _ = cv2.connectedComponentsWithStats(sm, connectivity=8)
     if n <= 1:
-        return 0.0
-    w, h = st[1:, cv2.CC_STAT_WIDTH], st[1:, cv2.CC_STAT_HEIGHT]
+        return []
+    x, y, w, h = (st[1:, i] for i in range(4))
     ok = (w >= 3 * h) & (h <= 2.5 * char_h) & (h >= 0.4 * char_h)
-    return float(w[ok].sum())
+    return [(float(a), float(b), float(a + c), float(b + d)) for a, b, c, d in zip(x[ok], y[ok], w[ok], h[ok])]
+
+
+def _line_like_length(text: np.ndarray, char_h: float) -> float:
+    """Total length of text-line-like blobs (see ``line_blobs``)."""
+    return float(sum(b[2] - b[0] for b in line_blobs(text, char_h)))
 
 
 def is_sideways(ink: np.ndarray) -> tuple[bool, dict]:
@@ -175,6 +181,7 @@ def detect_orientation(
     classify: Classifier | None = None,
     max_angle: float = 5.0,
     read: Reader | None = None,
+    min_vote_lines: int = 5,
 ) -> Orientation:
     """Rotation (0/90/180/270) and skew that make a page upright and level.
 
@@ -201,6 +208,12 @@ def detect_orientation(
         char_h = estimate_char_height(level_ink)
         boxes = [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in find_text_lines(level_ink, char_h=char_h)
                  if 0.6 * char_h <= y1 - y0 <= 2 * char_h]
+        if len(boxes) < min_vote_lines:
+            # a page that is all table (its rules, broken by the scan, join everything into one
+            # block): the labels inside its cells, ruling lines taken out, are the lines to vote on
+            text = remove_lines(level_ink, max(20, int(3 * char_h)))
+            boxes += [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in line_blobs(text, char_h)
+                      if 0.6 * char_h <= y1 - y0 <= 2 * char_h]
         flip, s2 = is_upside_down(gray, boxes, classify, read)
         scores.update(s2)
         if flip:

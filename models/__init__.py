@@ -10,6 +10,7 @@ from nianbao.models.schema import (
     Finding,
     MetaField,
     PageInfo,
+    PageWarp,
     Report,
     ReportMetadata,
     SourceInfo,
@@ -29,7 +30,7 @@ from nianbao.models.template import (
 )
 
 __all__ = [
-    "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "Report", "SourceInfo", "Table",
+    "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "PageWarp", "Report", "SourceInfo", "Table",
     "Evidence", "Finding", "MetaField", "ReportMetadata", "Statement",
     "Document", "Row", "TextCell",
     "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",

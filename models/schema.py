@@ -79,6 +79,29 @@ class CheckResult(BaseModel):
     cells: list[str] = Field(default_factory=list)  # "table.row.col" of every operand
 
 
+class PageWarp(BaseModel):
+    """How a photographed page was made flat (``nianbao.layout.page``), kept so the flat page
+    the boxes refer to can be drawn again from the file.
+
+    Order of work: the source image (the file's page at ``source_dpi``) is mapped by the
+    homography of ``quad`` onto a ``width`` × ``height`` page, then turned upright and
+    deskewed (``PageInfo.rotation``/``skew``), then the curl is taken out: the upright page's
+    pixel (x, y) is read from (x + dx, y + dy), each a polynomial in u = 2x/W − 1, v = 2y/H − 1
+    (W, H the upright page's size; x, y held inside ``curl_box``) with the coefficients below
+    (terms u^p·v^q listed in ``curl_terms``; dx terms have q ≥ 1, dy terms p ≥ 1)."""
+
+    source_dpi: float
+    quad: list[tuple[float, float]]  # page corners in the source image: top-left, top-right, bottom-right, bottom-left
+    width: int  # flat page, pixels at PageInfo.dpi (before the quarter turn)
+    height: int
+    curl_terms: list[tuple[int, int]] = Field(default_factory=list)  # (p, q) exponents
+    curl_dy: list[float] = Field(default_factory=list)  # pixels, one per term
+    curl_dx: list[float] = Field(default_factory=list)
+    curl_box: list[float] = Field(default_factory=list)  # x0, y0, x1, y1: outside it dx/dy keep the box edge's value
+    light_kernel_frac: float = 0.0  # > 0: the flat page's lighting evened (layout.page.even_light) with this kernel
+    edge_clear_frac: float = 0.0  # a band this share of the page along each edge painted the paper's tone, after the homography and at the end
+
+
 class PageInfo(BaseModel):
     number: int  # 1-based
     width: float  # pixels at ``dpi``
@@ -87,6 +110,7 @@ class PageInfo(BaseModel):
     source: Literal["text", "scan", "none"] = "none"  # text layer, OCR of an image, or no page geometry
     rotation: int = 0  # degrees the page image was turned to be upright
     skew: float = 0.0  # degrees of deskew applied
+    warp: PageWarp | None = None  # a photographed page: how it was flattened (None: a flatbed page, used as it is)
 
 
 class SourceInfo(BaseModel):

@@ -164,12 +164,13 @@ def debug(
     file: Annotated[Path, typer.Argument(help="A report file with pages: a scanned or text PDF, or an image (not HTML, Word or text).")],
     page: Annotated[int, typer.Option("--page", "-p", help="1-based page number.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write.")] = Path("debug.png"),
+    stage: Annotated[str, typer.Option("--stage", "-s", help="What to draw: cells (grids, text lines, every cell's id, value and confidence) or another stage of nianbao.debug.STAGES (page: how a scan or photo was found, flattened and straightened).")] = "cells",
 ) -> None:
-    """Draw the detected grid, text lines and every cell's canonical id, value and confidence on a page."""
+    """Draw a page as a stage of the reading saw it (default: the cells with their canonical ids, values and confidence)."""
     from nianbao.debug import debug_page
 
     with _one_line_errors():
-        written = debug_page(file, page, out)
+        written = debug_page(file, page, out, stage=stage)
     err.print(f"wrote {written}", markup=False)
 
 

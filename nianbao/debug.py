@@ -47,15 +47,25 @@ def page_count(path: str | Path, settings: Settings) -> int:
                      "(PDF, PNG, JPEG, TIFF). See its cells with 'nianbao parse' or 'nianbao review'")
 
 
+STAGES = ("cells", "page")  # what ``nianbao debug --stage`` can draw
+
+
 def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings | None = None,
-               report: Report | None = None) -> Path:
+               report: Report | None = None, stage: str = "cells") -> Path:
     """Parse ``path`` (unless ``report`` is given) and write the debug picture of ``page``.
 
-    The page number is checked against the file's page count before the (slow) parse."""
+    The page number is checked against the file's page count before the (slow) parse.
+    ``stage``: "cells" (default) draws grids, text lines and every canonical cell; "page"
+    draws how a scanned or photographed page was prepared (page quad, flat page, traced lines,
+    curl displacement; see ``debug_draw.draw_page_stage``) without parsing the report."""
     settings = settings or Settings()
+    if stage not in STAGES:
+        raise UsageError(f"unknown debug stage {stage!r} (stages: {', '.join(STAGES)})")
     pages = page_count(path, settings)
     if not 1 <= page <= pages:
         raise UsageError(f"{path}: no page {page}: the file has {pages} page{'s' if pages != 1 else ''} (1–{pages})")
+    if stage == "page":
+        return _debug_page_stage(path, page, out, settings)
     report = report or parse_file(path, settings)
     info = next((p for p in report.pages if p.number == page), None)
     if info is None:
@@ -69,5 +79,27 @@ def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings 
         res = read_page(raw.image, page, raw.dpi, settings, keep_image=True)
         image, grids, lines = raw.image if res.image is None else res.image, res.grids, res.text_lines
     else:
-        image = render_page(path, page, info.dpi, info.rotation, info.skew)
+        image = render_page(path, page, info.dpi, info.rotation, info.skew, settings, warp=info.warp)
     return save_page(out, image, grids=grids, text_lines=lines, labels=cell_labels(report, page))
+
+
+def _debug_page_stage(path: str | Path, page: int, out: str | Path, settings: Settings) -> Path:
+    """The ``page`` stage's picture of one page image of ``path``."""
+    import cv2
+
+    from nianbao.debug_draw import draw_page_stage
+    from nianbao.layout.page import prepare_page
+
+    raw = next((p for p in iter_page_images(path, settings) if p.number == page), None)
+    if raw is None:
+        raise InputFileError(str(path), f"no page {page} with a page image")
+    from nianbao.ocr import get_engine
+    from nianbao.scan import page_orienter
+
+    lay = settings.layout
+    orient = page_orienter(get_engine(settings.ocr), lay) if lay.detect_orientation else None
+    prep = prepare_page(raw.image, raw.dpi, lay, orient)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out), draw_page_stage(prep, raw.image))
+    return out

@@ -109,6 +109,48 @@ def draw_page(
     return out
 
 
+def draw_page_stage(prep, source: np.ndarray, arrow_step: int = 80, arrow_gain: float = 4.0) -> np.ndarray:
+    """The ``page`` stage (``nianbao.layout.page.PagePrep``) side by side: left, the image as it
+    came in with the page quad found (green; none on a flatbed page); right, the flat upright
+    page with the traced text lines/rules (magenta horizontal, cyan vertical) and the fitted
+    curl displacement as arrows (orange, ``arrow_gain`` times their length), plus the evidence."""
+    left = source.copy() if source.ndim == 3 else cv2.cvtColor(source, cv2.COLOR_GRAY2BGR)
+    right = prep.image.copy() if prep.image.ndim == 3 else cv2.cvtColor(prep.image, cv2.COLOR_GRAY2BGR)
+    right = cv2.addWeighted(right, 0.6, np.full_like(right, 255), 0.4, 0)
+    lw = max(2, left.shape[1] // 300)
+    if prep.quad is not None:
+        q = prep.quad.reshape(-1, 1, 2).astype(np.int32)
+        cv2.polylines(left, [q], True, (0, 200, 0), lw, cv2.LINE_AA)
+        for k, (x, y) in enumerate(prep.quad):
+            cv2.circle(left, (int(x), int(y)), 4 * lw, (0, 200, 0), -1)
+    curl = prep.curl
+    if curl is not None:
+        for t, colour in [(t, (200, 0, 200)) for t in curl.traces_h] + [(t, (200, 160, 0)) for t in curl.traces_v]:
+            cv2.polylines(right, [t.reshape(-1, 1, 2).astype(np.int32)], False, colour, 1, cv2.LINE_AA)
+        xs, ys, dx, dy = curl.displacement(arrow_step)
+        for i, y in enumerate(ys):
+            for j, x in enumerate(xs):
+                tip = (int(x + arrow_gain * dx[i, j]), int(y + arrow_gain * dy[i, j]))
+                cv2.arrowedLine(right, (int(x), int(y)), tip, (0, 120, 255), 1, cv2.LINE_AA, tipLength=0.25)
+    h = max(left.shape[0], right.shape[0])
+
+    def fit(img: np.ndarray) -> np.ndarray:
+        f = h / img.shape[0]
+        return cv2.resize(img, (max(1, int(img.shape[1] * f)), h), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+
+    out = np.hstack([fit(left), np.full((h, 12, 3), 255, np.uint8), fit(right)])
+    size = max(12, out.shape[1] // 120)
+    facts = dict(prep.scores)
+    facts.update({"dpi": prep.dpi, "rotation": prep.rotation, "skew": prep.skew, "timings": prep.timings})
+    if curl is not None:
+        facts["curl"] = curl.scores
+    lines = ["page: " + ("photo, quad found" if prep.quad is not None else "flatbed (passed through)")]
+    lines += [f"{k}: {v}" for k, v in facts.items()]
+    for k, t in enumerate(lines):
+        out = _put_text(out, (8, 8 + k * int(size * 1.2)), t, (0, 0, 160), size)
+    return out
+
+
 def save_page(path: str | Path, image: np.ndarray, **kwargs) -> Path:
     """Draw (see ``draw_page``) and write a PNG."""
     path = Path(path)

@@ -467,10 +467,15 @@ def iter_page_images(path: str | Path, settings=None, kinds: Iterable[str] | Non
     raise InputFileError(str(p), f"not a PDF or image file (format: {fmt})")
 
 
-def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0, settings=None) -> np.ndarray:
+def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0, settings=None,
+                warp=None) -> np.ndarray:
     """Page ``page_number`` (1-based) of a PDF or image file as a BGR image at ``dpi``; with a
-    page's recorded ``rotation``/``skew`` (``PageInfo``) applied, boxes of a report line up."""
+    page's recorded ``rotation``/``skew`` (``PageInfo``) applied, boxes of a report line up.
+    A photographed page's ``warp`` (``PageInfo.warp``) replays how it was flattened: the
+    file's page is drawn at the warp's source dpi and mapped onto the flat page."""
     settings = _settings(settings)
+    if warp is not None:
+        dpi = warp.source_dpi
     p = Path(path)
     fmt = sniff_format(p)
     if fmt == "pdf":
@@ -493,4 +498,8 @@ def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 
             im.close()
     else:
         raise InputFileError(str(p), f"not a PDF or image file (format: {fmt})")
+    if warp is not None:
+        from nianbao.layout.page import redo_page_warp
+
+        return redo_page_warp(img, warp, rotation, skew)
     return apply_upright(img, rotation, skew) if (rotation or skew) else img

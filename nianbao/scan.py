@@ -3,8 +3,9 @@
 For each page, top to bottom: a ``Row(kind="text")`` per text line outside tables, and per
 grid row a ``Row(kind="table", exact_cells=True)`` with one TextCell per printed cell (blank
 cells included, text ""), a merged cell only in the first grid row it covers. Boxes are
-pixels of the upright page image at its dpi (``PageInfo`` records rotation and skew;
-``nianbao.ingest.render_page(path, n, dpi, rotation, skew)`` redraws that picture).
+pixels of the upright page image at its dpi (``PageInfo`` records rotation, skew and a
+photographed page's flattening; ``nianbao.ingest.render_page(path, n, dpi, rotation, skew,
+warp=...)`` redraws that picture).
 
 Which canonical table a grid is, and which row is which, is left to ``nianbao.assembly``.
 """
@@ -21,8 +22,9 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout import Grid, GridCell, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
+from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
+from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import CellKind, Document, PageInfo, Row, TextCell
 from nianbao.numbers import parse_cell
@@ -60,6 +62,7 @@ class PageResult:
     rows: list[Row]
     timings: dict = field(default_factory=dict)
     image: np.ndarray | None = None  # upright page image (only kept when asked)
+    page: PagePrep | None = None  # the page stage's intermediates: photo quad, homography, curl (kept with image)
 
 
 # --------------------------------------------------------------------------- crops
@@ -241,6 +244,19 @@ def _norm_num(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- one page
+def page_orienter(engine: OcrEngine, lay):
+    """The orientation step of ``prepare_page``: quarter turn and deskew of a page image, 0 and
+    180 told apart by the engine's line classifier and, when that is unsure, by reading."""
+
+    def orient(img: np.ndarray) -> tuple[int, float]:
+        o = detect_orientation(img, classify=engine.classify_orientation, max_angle=lay.deskew_max_angle,
+                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)],
+                               min_vote_lines=lay.orient_min_vote_lines)
+        return o.rotation, o.skew
+
+    return orient
+
+
 def read_page(
     image: np.ndarray,
     number: int,
@@ -258,12 +274,9 @@ def read_page(
     engine = engine or get_engine(settings.ocr)
     t = {"start": time.perf_counter()}
     lay = settings.layout
-    rotation, skew = 0, 0.0
-    if lay.detect_orientation:
-        o = detect_orientation(image, classify=engine.classify_orientation, max_angle=lay.deskew_max_angle,
-                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)])
-        rotation, skew = o.rotation, o.skew
-    upright = apply_upright(image, rotation, skew) if (rotation or skew) else image
+    # a photo's page found and flattened, then turned upright and levelled, then uncurled
+    prep = prepare_page(image, dpi, lay, page_orienter(engine, lay) if lay.detect_orientation else None)
+    upright, dpi, rotation, skew = prep.image, prep.dpi, prep.rotation, prep.skew
     t["orient"] = time.perf_counter()
     seal = red_mask(upright)
     clean = remove_red(upright, seal)
@@ -343,10 +356,10 @@ def read_page(
     items.sort(key=lambda it: (it[0], it[1]))
     h, w = upright.shape[:2]
     info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
-                    rotation=int(rotation), skew=float(skew))
+                    rotation=int(rotation), skew=float(skew), warp=prep.warp)
     timings = {k: round(t[k] - t["start"], 3) for k in t if k != "start"}
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
-                     image=upright if keep_image else None)
+                     image=upright if keep_image else None, page=prep if keep_image else None)
     if lay.debug_dir:
         _write_debug(res, upright, lay.debug_dir)
     return res

@@ -22,6 +22,42 @@ class LayoutSettings(BaseModel):
     wall_cover: float = 0.3  # share of a cell side its line's dashes must cover for the side to be there
     deskew_max_angle: float = 5.0  # degrees
     detect_orientation: bool = True
+    orient_min_vote_lines: int = 5  # fewer text lines than this: labels inside table cells vote on 0°/180° too
+    # pages as a camera sees them (nianbao.layout.page): find the page, undo perspective and curl
+    photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
+    photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi
+    photo_edge_clear_frac: float = 0.02  # a flattened photo's edge band (of its short side) painted paper: no desk strips
+    photo_even_light: bool = True  # divide a flattened photo by its paper's brightness (shadows, light gradient)
+    photo_light_kernel_frac: float = 0.04  # closing (of the short side) that leaves only the paper's brightness
+    page_long_side_in: float = 11.69  # long side of a photographed page, inches (A4)
+    page_a4_snap: float = 0.08  # a quad within this share of A4's proportions is taken as A4
+    page_thumb_px: int = 640  # long side of the copy the page is looked for on
+    page_close_frac: float = 0.02  # closing (of the long side) that wipes print off the page
+    page_min_contrast: float = 30.0  # paper minus desk (grey levels) below which there is no desk
+    page_min_area_frac: float = 0.2  # a page covers at least this share of the photo
+    page_weak_share: float = 0.5  # weak paper: above this share of the way from desk to Otsu
+    page_edge_low: int = 8  # Canny thresholds (grey levels) for the page's edge against a pale desk
+    page_edge_high: int = 20
+    page_edge_gap_frac: float = 0.025  # breaks in the page's edge up to this share of the long side are bridged
+    page_min_edge_support: float = 12.0  # a quad's weakest side sits on at least this gradient (Sobel)
+    page_snap_frac: float = 0.02  # each side then moved (up to this share of the long side) onto the paper's own edge
+    page_snap_min_gain: float = 8.0  # ... only onto a step this much (grey levels) stronger than where it is
+    page_fill_margin_frac: float = 0.02  # corners this close to the frame's: the page fills it (flatbed)
+    page_side_trim: float = 0.12  # share of each side near its corners left out of the side's line fit
+    page_min_corner_deg: float = 50.0  # each corner angle of a page quad lies in [this, 180 - this]
+    curl_fit_px: int = 1400  # long side of the copy text lines and rules are traced on
+    curl_min_trace_chars: int = 4  # a traced line is at least this many character heights long
+    curl_band_chars: float = 1.8  # a traced text line is at most this many character heights high (plus its bow)
+    curl_rule_run_chars: float = 2.0  # a vertical rule runs straight for at least this many character heights
+    curl_outlier_sigmas: float = 3.0  # trace samples further off the fit than this many robust sigmas are left out
+    curl_min_traces: int = 6  # horizontal traces needed to fit the vertical displacement
+    curl_min_rules: int = 3  # vertical rules needed to fit the horizontal displacement
+    curl_x_degree: int = 3  # polynomial degree along a line
+    curl_y_degree: int = 2  # polynomial degree across lines
+    curl_ridge: float = 1e-4  # ridge on the curl coefficients (share of the samples)
+    curl_min_shift_px: float = 1.5  # a fitted displacement smaller than this everywhere is not applied
+    curl_max_shift_frac: float = 0.06  # a displacement above this share of the page is not believed
+    uncurl_flatbed: bool = False  # also measure and take out curl on flatbed pages
     debug_dir: str | None = None  # where stages write debug images, if set
 
 

@@ -33,14 +33,19 @@ def _fallback_render(path: str, page_number: int, dpi: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=6)
-def page_image(path: str, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0) -> np.ndarray:
-    """The page as the parser saw it (the page's rotation and deskew applied), the picture its
+def page_image(path: str, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0,
+               warp_json: str | None = None) -> np.ndarray:
+    """The page as the parser saw it (the page's rotation and deskew applied, a photo's page
+    flattened by its recorded warp, given as JSON so the cache can key on it), the picture its
     cell boxes are measured on; cached, as a reviewer moves between cells of one page."""
     try:
         from nianbao.ingest import render_page
     except ImportError:
         return _fallback_render(path, page_number, dpi)
-    return render_page(path, page_number, dpi, rotation=rotation, skew=skew)
+    from nianbao.models import PageWarp
+
+    warp = PageWarp.model_validate_json(warp_json) if warp_json else None
+    return render_page(path, page_number, dpi, rotation=rotation, skew=skew, warp=warp)
 
 
 def locate_source(report: Report, result_path: Path | None = None) -> Path | None:
@@ -65,7 +70,8 @@ def report_page_image(report: Report, page_number: int, result_path: Path | None
     src = locate_source(report, result_path)
     if src is None:
         raise FileNotFoundError(report.source.path)
-    img = page_image(str(src), page_number, float(info.dpi), int(info.rotation), float(info.skew))
+    img = page_image(str(src), page_number, float(info.dpi), int(info.rotation), float(info.skew),
+                     info.warp.model_dump_json() if info.warp else None)
     h, w = img.shape[:2]
     if info.width and info.height and (abs(w - info.width) > 2 or abs(h - info.height) > 2):
         img = cv2.resize(img, (int(round(info.width)), int(round(info.height))), interpolation=cv2.INTER_AREA)
