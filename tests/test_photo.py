@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from nianbao.errors import UsageError
 from nianbao.ingest import iter_page_images, render_page
 from nianbao.layout import rotate_quadrant
 from nianbao.layout.page import estimate_curl, find_page_quad, prepare_page
@@ -187,5 +188,5 @@ def test_debug_stage_page_draws_the_quad_and_the_curl(tmp_path):
     assert green.sum() > 1000  # the page quad
     orange = (img[..., 2] > 200) & (img[..., 1] > 80) & (img[..., 1] < 160) & (img[..., 0] < 60)
     assert orange.sum() > 200  # the curl displacement arrows
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         debug_page(PHOTO, 1, tmp_path / "x.png", stage="nonsense")
