@@ -22,7 +22,6 @@ import pypdfium2 as pdfium
 import pytest
 from docx.oxml.ns import qn
 
-from nianbao.models import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
