@@ -16,7 +16,7 @@ from nianbao.models.schema import (
     Statement,
     Table,
 )
-from nianbao.models.document import Document, Row, TextCell
+from nianbao.models.document import Document, Row, TableLayout, TextCell
 from nianbao.models.template import (
     ColumnSpec,
     ItemSpec,
@@ -31,6 +31,6 @@ from nianbao.models.template import (
 __all__ = [
     "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "Report", "SourceInfo", "Table",
     "Evidence", "Finding", "MetaField", "ReportMetadata", "Statement",
-    "Document", "Row", "TextCell",
+    "Document", "Row", "TableLayout", "TextCell",
     "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",
 ]

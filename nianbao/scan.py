@@ -23,8 +23,9 @@ import numpy as np
 
 from nianbao.layout import Grid, GridCell, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
+from nianbao.layout.structure import TableStructure, faint_ink, find_words, grow_region, read_structure, table_regions
 from nianbao.layout.text import estimate_char_height
-from nianbao.models import CellKind, Document, PageInfo, Row, TextCell
+from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import parse_cell
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 
@@ -60,6 +61,8 @@ class PageResult:
     rows: list[Row]
     timings: dict = field(default_factory=dict)
     image: np.ndarray | None = None  # upright page image (only kept when asked)
+    structures: list[TableStructure] = field(default_factory=list)  # word readings (``structure.word_reading``)
+    layouts: list[TableLayout] = field(default_factory=list)  # the structure each grid was read with
 
 
 # --------------------------------------------------------------------------- crops
@@ -273,6 +276,12 @@ def read_page(
     grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal, min_piece_frac=lay.min_piece_frac,
                          wall_cover=lay.wall_cover, char_h=char_h)
     t["grids"] = time.perf_counter()
+    structures: list[TableStructure] = []
+    if settings.structure.word_reading:
+        structures = read_structures(clean, gray, ink, grids, char_h, engine, settings)
+        grids = [st.grid for st in structures if st.grid is not None]
+        structures = [st for st in structures if st.grid is not None]
+    t["structure"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     # drop specks (scan noise) so blank cells stay blank
     n, labels, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
@@ -338,6 +347,8 @@ def read_page(
     for (gi, r), crs in sorted(by_row.items()):
         g = grids[gi]
         tcells = [_text_cell(cr) for cr in sorted(crs, key=lambda c: c.col)]
+        if structures:
+            _place(tcells, [cr.row for cr in sorted(crs, key=lambda c: c.col)], structures[gi], settings.structure)
         items.append((g.rows[r], 1, Row(kind="table", page=number, cells=tcells,
                                         table_index=table_offset + gi, exact_cells=True)))
     items.sort(key=lambda it: (it[0], it[1]))
@@ -345,11 +356,83 @@ def read_page(
     info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
                     rotation=int(rotation), skew=float(skew))
     timings = {k: round(t[k] - t["start"], 3) for k in t if k != "start"}
+    layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None) for gi, g in enumerate(grids)]
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
-                     image=upright if keep_image else None)
+                     image=upright if keep_image else None, structures=structures, layouts=layouts)
     if lay.debug_dir:
         _write_debug(res, upright, lay.debug_dir)
     return res
+
+
+def template_value_counts() -> list[int]:
+    """How many value columns a printed table of any template version can have."""
+    return sorted({len(item.columns) for v in TEMPLATE_VERSIONS for t in load_template(v).tables for item in t.items})
+
+
+def read_structures(clean: np.ndarray, gray: np.ndarray, ink: np.ndarray, grids: list[Grid], char_h: float,
+                    engine: OcrEngine, settings) -> list[TableStructure]:
+    """The word reading of every table region of a page (each line grid's box, and every
+    ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
+    A region whose line grid is not trusted grows along its rules over the rows no trusted
+    grid holds, taking in the untrusted regions it reaches, and is read again."""
+    st_set = settings.structure
+    counts = template_value_counts()
+
+    def read(region, line_grid) -> TableStructure:
+        words = find_words(clean, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
+        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set)
+
+    regions, hrules, vrules = table_regions(faint_ink(gray, char_h, st_set.faint_ink_offset), char_h, grids)
+    out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
+    trusted = [st.chosen == "lines" and not st.faults for st in out]
+    gone: set[int] = set()
+    for k, st in enumerate(out):
+        if trusted[k] or k in gone:
+            continue
+        grown = grow_region(st.region, hrules, char_h, [o.region for j, o in enumerate(out) if trusted[j]],
+                            st_set.max_row_chars)
+        if grown == st.region:
+            continue
+        taken = [j for j, o in enumerate(out) if j != k and j not in gone and not trusted[j]
+                 and _overlap_share(o.region, grown) > 0.5]
+        for j in taken:
+            grown = (min(grown[0], out[j].region[0]), min(grown[1], out[j].region[1]),
+                     max(grown[2], out[j].region[2]), max(grown[3], out[j].region[3]))
+        gone.update(taken)
+        out[k] = read(grown, None if taken else st.line_grid)
+    out = [st for k, st in enumerate(out) if k not in gone]
+    out.sort(key=lambda st: (st.grid.bbox[1], st.grid.bbox[0]) if st.grid is not None else (0.0, 0.0))
+    return out
+
+
+def _overlap_share(a: Box, b: Box) -> float:
+    """Share of box ``a`` that lies inside box ``b``."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    area = max(1e-6, (a[2] - a[0]) * (a[3] - a[1]))
+    return max(0.0, w) * max(0.0, h) / area
+
+
+def _place(tcells: list[TextCell], rows: list[int], st: TableStructure, st_set) -> None:
+    """Placement confidence and its reason on the cells of one grid row."""
+    for tc, r in zip(tcells, rows):
+        placement = st.placement
+        if st.chosen == "words":
+            tc.notes.append("table structure read from the words: the ruling lines were contradicted ("
+                            + "; ".join(st.faults) + ")")
+        if (r, tc.col) in st.disputed:
+            placement = min(placement, st_set.disputed_placement)
+            tc.notes.append("the ruling lines and the words place this cell differently")
+        tc.placement = round(placement, 4)
+
+
+def _layout(index: int, page: int, g: Grid, st: TableStructure | None) -> TableLayout:
+    """The structure one grid was read with, as plain data for the Document."""
+    return TableLayout(index=index, page=page, source="words" if st is not None and st.chosen == "words" else "lines",
+                       bbox=_rb(g.bbox), rows=[round(v, 1) for v in g.rows], cols=[round(v, 1) for v in g.cols],
+                       cells=[(c.row, c.col, c.rowspan, c.colspan) for c in g.cells],
+                       label_columns=st.label_columns if st is not None and st.columns else None,
+                       placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
 
 
 def _plan_text_lines(lines: list[Box], char_h: float, ocr) -> list[str]:
@@ -526,5 +609,6 @@ def read_scanned_pages(
         n_tables += len(res.grids)
         doc.rows.extend(res.rows)
         doc.pages.append(res.info)
+        doc.tables.extend(res.layouts)
         log.debug("page %d: %s", p.number, res.timings)
     return doc

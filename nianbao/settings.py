@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nianbao.layout.structure import StructureParams
+
 
 class LayoutSettings(BaseModel):
     render_dpi: int = 200  # dpi for rendering PDF pages that are not one embedded scan
@@ -21,6 +23,14 @@ class LayoutSettings(BaseModel):
     deskew_max_angle: float = 5.0  # degrees
     detect_orientation: bool = True
     debug_dir: str | None = None  # where stages write debug images, if set
+
+
+class StructureSettings(StructureParams):
+    """Table structure from the words of each table region, ruling lines as evidence
+    (``layout.structure``): off by default until it is better everywhere."""
+
+    word_reading: bool = False  # read every table region's words and arbitrate against the line grid
+    det_max_side: int = 960  # long side (pixels) the word detector sees a table region at
 
 
 class OcrSettings(BaseModel):
@@ -74,6 +84,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NIANBAO_", env_nested_delimiter="__")
 
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
+    structure: StructureSettings = Field(default_factory=StructureSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)

@@ -1,0 +1,578 @@
+"""Table structure from the words of a table region; ruling lines as evidence.
+
+The ruling-line grid (``layout.grid``) is one reading of a table; a scan that kept only a
+fraction of a hairline rule's darkness, or glyph strokes that line up like a wall, make it
+wrong in ways its own evidence cannot see. The words of the region are a second reading that
+does not depend on the rules at all: the text detector gives one box per run of text, and
+numbers in different columns are different words. This module builds that second reading in
+named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder`` keeps
+``.edges/.intersections/.cells``) so ``nianbao debug --stage`` can draw it:
+
+1. ``words``: the detector's word boxes inside the region (page pixels);
+2. ``lines``: words grouped into text lines (y bands);
+3. ``columns``: column boundaries where, across the lines, no word (or only a spanning
+   header) covers x; each boundary moved onto a ruling line, however faint, inside its gap;
+4. ``label_columns``: how many leading columns hold labels, from the template's value
+   column counts (the only table sizes a report can print);
+5. ``rows``: one row per line holding words in value columns; between two such lines the
+   boundary goes in the widest gap between word lines (or onto a faint rule there);
+6. ``word_grid``: the cells, merged where a word crosses a boundary (spanning headers,
+   labels over several rows);
+7. ``faults`` of the ruling-line grid, read against the words: walls through words (glyph
+   strokes taken for walls), cells holding words of several word cells (lost walls), value
+   column counts no template has. A grid with faults is not trusted;
+8. ``chosen``/``placement``: the grid the page is read with, and how sure the placement is:
+   both readings agreeing is evidence, the ruling-line grid contradicted by the words leaves
+   the word grid, at a lower placement confidence.
+
+Everything is plain data in page pixels; thresholds come from ``StructureSettings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import cv2
+import numpy as np
+from pydantic import BaseModel
+
+from nianbao.layout.grid import Grid, GridCell
+from nianbao.layout.lines import line_masks
+
+Box = tuple[float, float, float, float]
+WordDetector = Callable[[np.ndarray], list[Box]]
+Rule = tuple[float, float, float]  # (position across, start, end): y, x0, x1 of a horizontal rule; x, y0, y1 of a vertical one
+
+
+class StructureParams(BaseModel):
+    """The thresholds of the word reading, each named (``Settings.structure`` extends it)."""
+
+    column_cross_frac: float = 0.12  # share of word lines a column gap may be crossed by (spanning headers)
+    fault_frac: float = 0.1  # share of value words cut by walls / put together before a grid is not trusted
+    min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
+    min_gap_chars: float = 0.25  # narrowest column gap, in character heights
+    min_column_lines: int = 2  # word lines a column needs of its own
+    line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
+    min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
+    faint_ink_offset: float = 4.0  # grey levels below the local mean that still count as (faint) ink for rules
+    max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
+    tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
+    crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
+    max_label_columns: int = 3  # label columns a table has at most before its value columns
+    min_words: int = 6  # words a region needs for a word reading
+    agree_placement: float = 1.0  # placement confidence when both readings agree
+    words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
+    disputed_placement: float = 0.7  # cells the two readings place differently, or no reading free of faults
+
+
+@dataclass
+class TableStructure:
+    """Every stage of reading one table region's structure, kept for inspection and drawing."""
+
+    region: Box
+    char_h: float
+    words: list[Box] = field(default_factory=list)
+    lines: list[tuple[float, float]] = field(default_factory=list)  # y band of each word line
+    line_of_word: list[int] = field(default_factory=list)
+    columns: list[float] = field(default_factory=list)  # x boundaries, left to right (outer ones included)
+    label_columns: int = 0
+    value_lines: list[int] = field(default_factory=list)  # word lines holding words in value columns
+    rows: list[float] = field(default_factory=list)  # y boundaries, top to bottom (outer ones included)
+    word_grid: Grid | None = None
+    line_grid: Grid | None = None
+    faults: list[str] = field(default_factory=list)  # why the ruling-line grid is not trusted
+    word_faults: list[str] = field(default_factory=list)  # why the word grid is not trusted
+    chosen: str = "lines"  # "lines" | "words" | "none"
+    placement: float = 1.0  # placement confidence of every cell read with the chosen grid
+    disputed: set[tuple[int, int]] = field(default_factory=set)  # chosen-grid cells the other reading places otherwise
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def grid(self) -> Grid | None:
+        """The grid the page is read with."""
+        if self.chosen == "words":
+            return self.word_grid
+        if self.chosen == "lines":
+            return self.line_grid
+        return None
+
+    @property
+    def n_value_columns(self) -> int:
+        return max(0, len(self.columns) - 1 - self.label_columns)
+
+
+# --------------------------------------------------------------------------- regions
+def faint_ink(gray: np.ndarray, char_h: float, offset: float) -> np.ndarray:
+    """Ink however faint: darker than its neighbourhood's mean by ``offset`` grey levels. A
+    hairline rule a scan left at a fraction of its darkness is lost by the page's binarisation
+    but stays here; long straight runs of it are rules, whatever else it holds is not asked."""
+    block = max(3, int(2 * char_h) | 1)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
+
+
+def table_regions(rules: np.ndarray, char_h: float, grids: Sequence[Grid], min_width_frac: float = 0.3
+                  ) -> tuple[list[Box], list[Rule], list[Rule]]:
+    """Table regions of a page, its horizontal and its vertical rules. ``rules``: ink however
+    faint (``faint_ink``). One region per line grid (in the grids' order), then one per ruled
+    frame no grid came from: a table whose inner rules a scan lost keeps its thicker outer
+    border, but the line grid needs inner walls to be a grid at all."""
+    H, W = rules.shape[:2]
+    long = max(int(3 * char_h), int(min_width_frac * W / 3))
+    h, v = line_masks(rules, long, long, gap=max(3, int(0.3 * char_h)))  # a rule broken where a lost wall crossed it
+    regions: list[Box] = [g.bbox for g in grids]
+    frame = cv2.dilate(cv2.bitwise_or(h, v), np.ones((5, 5), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
+    for i in range(1, n):
+        x, y, w, hh, _ = stats[i]
+        if w < min_width_frac * W or hh < 2.5 * char_h:
+            continue
+        box = (float(x), float(y), float(x + w), float(y + hh))
+        cols = v[y:y + hh, x:x + w].any(axis=0)
+        edge = max(3, int(0.5 * char_h))
+        if not (cols[:edge].any() and cols[-edge:].any()):
+            continue  # closed on both sides: vertical ink near both ends
+        if any(_overlap(box, r) > 0.5 * _area(box) for r in regions):
+            continue
+        regions.append(box)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
+    hrules = [(float(stats[i, 1] + stats[i, 3] / 2), float(stats[i, 0]), float(stats[i, 0] + stats[i, 2])) for i in range(1, n)]
+    # walls may be short (a row's height): any straight vertical run two characters long
+    _, vshort = line_masks(rules, long, max(3, int(2 * char_h)), gap=max(3, int(0.3 * char_h)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(vshort, connectivity=8)
+    vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]), float(stats[i, 1] + stats[i, 3])) for i in range(1, n)]
+    return regions, hrules, vrules
+
+
+def grow_region(region: Box, hrules: Sequence[Rule], char_h: float, keep_out: Sequence[Box],
+                max_row_chars: float) -> Box:
+    """A region reaching on along horizontal rules of its own width (same right end, at least
+    half its width), one row height (``max_row_chars`` character heights) at a time, never into
+    a ``keep_out`` region (a table read with trust): a table whose walls were lost in a band of
+    rows comes as line grids above and below the band, and the band is the table's too."""
+    x0, y0, x1, y1 = region
+    width = x1 - x0
+    own = sorted(y for y, a, b in hrules if abs(b - x1) <= 2 * char_h and a >= x0 - 2 * char_h and b - a >= 0.5 * width)
+    across = [o for o in keep_out if min(o[2], x1) - max(o[0], x0) > 0.5 * width]
+    below = min([o[1] for o in across if o[1] >= y1 - char_h] or [float("inf")])
+    above = max([o[3] for o in across if o[3] <= y0 + char_h] or [float("-inf")])
+    step = max_row_chars * char_h
+    for y in own:
+        if y1 < y <= y1 + step and y < below:
+            y1 = y
+    for y in reversed(own):
+        if y0 - step <= y < y0 and y > above:
+            y0 = y
+    return (x0, y0, x1, y1)
+
+
+def _area(b: Box) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+# --------------------------------------------------------------------------- stages
+def find_words(image: np.ndarray, region: Box, detect: WordDetector, pad: int = 4, inside: float = 0.8) -> list[Box]:
+    """Stage 1: word boxes of the region (page pixels), from a detector run on its crop."""
+    H, W = image.shape[:2]
+    x0, y0 = max(0, int(region[0]) - pad), max(0, int(region[1]) - pad)
+    x1, y1 = min(W, int(np.ceil(region[2])) + pad), min(H, int(np.ceil(region[3])) + pad)
+    crop = image[y0:y1, x0:x1]
+    if crop.size == 0:
+        return []
+    out = []
+    for b in detect(crop):
+        bx = (b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0)
+        # whole words only: a heading or a caption that touches the region is no cell's text
+        if _overlap(bx, region) >= inside * _area(bx):
+            out.append(bx)
+    return out
+
+
+def group_lines(words: Sequence[Box], overlap: float) -> tuple[list[tuple[float, float]], list[int]]:
+    """Stage 2: words into text lines: a word joins the line it overlaps vertically by at
+    least ``overlap`` of the shorter height. Lines top to bottom."""
+    order = sorted(range(len(words)), key=lambda i: (words[i][1] + words[i][3]) / 2)
+    bands: list[list[float]] = []
+    members: list[list[int]] = []
+    for i in order:
+        b = words[i]
+        best, best_ov = None, 0.0
+        for k, (y0, y1) in enumerate(bands):
+            ov = min(y1, b[3]) - max(y0, b[1])
+            need = overlap * min(y1 - y0, b[3] - b[1])
+            if ov >= need and ov > best_ov:
+                best, best_ov = k, ov
+        if best is None:
+            bands.append([b[1], b[3]])
+            members.append([i])
+        else:
+            members[best].append(i)
+            # the band stays the line's core: the median word's extent, not the union
+            ys0 = sorted(words[j][1] for j in members[best])
+            ys1 = sorted(words[j][3] for j in members[best])
+            bands[best] = [ys0[len(ys0) // 2], ys1[len(ys1) // 2]]
+    idx = sorted(range(len(bands)), key=lambda k: bands[k][0])
+    line_of = [0] * len(words)
+    for new, k in enumerate(idx):
+        for i in members[k]:
+            line_of[i] = new
+    return [(bands[k][0], bands[k][1]) for k in idx], line_of
+
+
+def rule_in(rules: Sequence[Rule], lo: float, hi: float, span: tuple[float, float], min_cover: float) -> float | None:
+    """Position of the longest rule lying in [lo, hi] that covers at least ``min_cover`` of
+    ``span`` (the region's extent along the rule), or None."""
+    best, best_len = None, 0.0
+    for pos, a, b in rules:
+        if lo <= pos <= hi:
+            cover = min(b, span[1]) - max(a, span[0])
+            if cover >= min_cover * (span[1] - span[0]) and cover > best_len:
+                best, best_len = pos, cover
+    return best
+
+
+def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, region: Box, char_h: float,
+                 vrules: Sequence[Rule], p: StructureParams) -> list[float]:
+    """Stage 3: column boundaries. x is a gap where at most ``column_cross_frac`` of the lines
+    have a word over it (spanning headers cross a few); a boundary goes in the least-covered
+    part of each gap between words, onto a ruling line however faint when there is one, and
+    a column needs words in ``min_column_lines`` lines of its own."""
+    x0, x1 = int(region[0]), int(np.ceil(region[2]))
+    width = x1 - x0
+    if width <= 0 or not words:
+        return [region[0], region[2]]
+    cover = np.zeros(width, np.int32)
+    per_line: dict[int, np.ndarray] = {}
+    for i, b in enumerate(words):
+        m = per_line.setdefault(line_of[i], np.zeros(width, bool))
+        m[max(0, int(b[0]) - x0):max(0, int(np.ceil(b[2])) - x0)] = True
+    for m in per_line.values():
+        cover += m
+    tol = max(1, int(p.column_cross_frac * n_lines))
+    first = max(0, int(min(b[0] for b in words)) - x0)
+    last = min(width, int(max(b[2] for b in words)) - x0)
+    bounds = [float(region[0])]
+    x = first
+    low = cover <= tol
+    while x < last:
+        if not low[x]:
+            x += 1
+            continue
+        s = x
+        while x < last and low[x]:
+            x += 1
+        if x >= last:
+            break
+        run = cover[s:x]
+        floor = run.min()
+        at = np.flatnonzero(run == floor)
+        # the widest stretch at the floor
+        best_s, best_e, k = at[0], at[0], 0
+        while k < len(at):
+            j = k
+            while j + 1 < len(at) and at[j + 1] == at[j] + 1:
+                j += 1
+            if at[j] - at[k] > best_e - best_s:
+                best_s, best_e = at[k], at[j]
+            k = j + 1
+        if best_e - best_s + 1 < p.min_gap_chars * char_h:
+            continue
+        pos = (best_s + best_e) / 2.0 + s
+        # a wall, however faint, in the gap is where the boundary is
+        rule = rule_in(vrules, x0 + s, x0 + x, (region[1], region[3]), p.min_rule_cover)
+        if rule is not None:
+            pos = rule - x0
+        bounds.append(x0 + pos)
+    bounds.append(float(region[2]))
+    return _drop_thin_columns(bounds, words, line_of, p.min_column_lines)
+
+
+def group_label_columns(bounds: list[float], words: Sequence[Box], value_x: float, char_h: float,
+                        p: StructureParams) -> list[float]:
+    """A word standing over several lines (a group label in vertical text, "三、本年度办理结果")
+    is a column of its own beside the labels it groups: a boundary just past its right edge
+    (wide labels of other rows cross it and merge back), so it never swallows those labels."""
+    heights = sorted(w[3] - w[1] for w in words)
+    typical = heights[len(heights) // 2] if heights else char_h
+    out = list(bounds)
+    for w in words:
+        if w[3] - w[1] < p.tall_word_lines * typical or w[2] - w[0] > 2.0 * typical:
+            continue
+        x = w[2] + p.min_gap_chars * char_h
+        if out[0] < x < value_x - typical and min(abs(x - b) for b in out) > typical:
+            # only where nothing on the word's own lines reaches across
+            if not any(o is not w and o[0] < x < o[2] and min(o[3], w[3]) - max(o[1], w[1]) > 0 for o in words):
+                out.append(x)
+    return sorted(out)
+
+
+def _drop_thin_columns(bounds: list[float], words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[float]:
+    """Merge a column with words in fewer than ``min_lines`` lines into its neighbour
+    (a header word that sticks out, a stray mark)."""
+    bounds = list(bounds)
+    while len(bounds) > 2:
+        counts = []
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            counts.append(len({line_of[i] for i, w in enumerate(words) if a <= w[0] and w[2] <= b}))
+        k = int(np.argmin(counts))
+        if counts[k] >= min_lines:
+            break
+        # drop the inner boundary on the side of the narrower neighbour
+        if k == 0:
+            bounds.pop(1)
+        elif k == len(counts) - 1:
+            bounds.pop(len(bounds) - 2)
+        else:
+            left_w = bounds[k] - bounds[k - 1]
+            right_w = bounds[k + 2] - bounds[k + 1]
+            bounds.pop(k if left_w <= right_w else k + 1)
+    return bounds
+
+
+def label_column_count(n_cols: int, value_counts: Iterable[int], max_label: int) -> int:
+    """Stage 4: leading label columns: the template's largest value column count that leaves
+    1..``max_label`` columns for labels (the applications matrix: label columns then 7)."""
+    fits = [v for v in value_counts if 1 <= n_cols - v <= max_label]
+    return n_cols - max(fits) if fits else min(1, n_cols)
+
+
+def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_of: Sequence[int],
+              columns: Sequence[float], label_columns: int, region: Box, char_h: float,
+              hrules: Sequence[Rule], p: StructureParams) -> tuple[list[float], list[int]]:
+    """Stage 5: row boundaries. Each word line with a word in a value column is a row; between
+    two such lines the boundary goes in the widest gap between word lines (cell padding and the
+    rule make a row gap wider than a wrapped label's line gap), onto a faint rule in any of
+    those gaps when there is one. Label-only lines fall on the side the gap puts them."""
+    if not lines:
+        return [region[1], region[3]], []
+    value_x = columns[label_columns] if label_columns < len(columns) - 1 else columns[-1]
+    value_lines = sorted({line_of[i] for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x})
+    # the extent of each line over all its words (not only its core band)
+    ext = [[y0, y1] for y0, y1 in lines]
+    for i, w in enumerate(words):
+        e = ext[line_of[i]]
+        e[0], e[1] = min(e[0], w[1]), max(e[1], w[3])
+    bounds = [float(region[1])]
+    for a, b in zip(value_lines, value_lines[1:]):
+        gaps = []
+        for k in range(a, b):
+            lo, hi = ext[k][1], ext[k + 1][0]
+            gaps.append((hi - lo, lo, hi))
+        best = max(gaps)
+        pos = (best[1] + best[2]) / 2.0  # lines that touch or overlap a little: between them all the same
+        # a rule, however faint, in one of the gaps is where the boundary is (the widest such gap)
+        for width, lo, hi in sorted(gaps, reverse=True):
+            rule = rule_in(hrules, lo, hi, (region[0], region[2]), p.min_rule_cover)
+            if rule is not None:
+                pos = rule
+                break
+        # between the two value lines' own words, whatever the gaps between label lines say
+        pos = min(max(pos, ext[a][1] if ext[a][1] < ext[b][0] else lines[a][1]), ext[b][0] if ext[a][1] < ext[b][0] else lines[b][0])
+        if pos > bounds[-1]:
+            bounds.append(pos)
+    bounds.append(float(region[3]))
+    return bounds, value_lines
+
+
+def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
+               p: StructureParams, line_width: float = 2.0) -> Grid:
+    """Stage 6: cells of the boundaries, merged where a word crosses a boundary by more than
+    ``crossing_chars`` character heights on both sides (a spanning header, a label over rows)."""
+    nr, nc = len(rows) - 1, len(cols) - 1
+    parent = list(range(nr * nc))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    m = p.crossing_chars * char_h
+    for w in words:
+        rs = [r for r in range(nr) if min(w[3], rows[r + 1]) - max(w[1], rows[r]) > m]
+        cs = [c for c in range(nc) if min(w[2], cols[c + 1]) - max(w[0], cols[c]) > m]
+        if not rs or not cs:
+            continue
+        cells = [r * nc + c for r in rs for c in cs]
+        for c in cells[1:]:
+            union(cells[0], c)
+    # grow every group to a rectangle until stable
+    changed = True
+    while changed:
+        changed = False
+        groups: dict[int, list[int]] = {}
+        for k in range(nr * nc):
+            groups.setdefault(find(k), []).append(k)
+        for members in groups.values():
+            r0 = min(k // nc for k in members)
+            r1 = max(k // nc for k in members)
+            c0 = min(k % nc for k in members)
+            c1 = max(k % nc for k in members)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if find(r * nc + c) != find(members[0]):
+                        union(members[0], r * nc + c)
+                        changed = True
+    seen: set[int] = set()
+    cells: list[GridCell] = []
+    for r in range(nr):
+        for c in range(nc):
+            root = find(r * nc + c)
+            if root in seen:
+                continue
+            seen.add(root)
+            ks = [k for k in range(nr * nc) if find(k) == root]
+            r1 = max(k // nc for k in ks)
+            c1 = max(k % nc for k in ks)
+            cells.append(GridCell(row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1,
+                                  bbox=(cols[c], rows[r], cols[c1 + 1], rows[r1 + 1])))
+    return Grid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=list(rows), cols=list(cols), cells=cells,
+                line_width=line_width)
+
+
+# --------------------------------------------------------------------------- arbitration
+def cell_of_word(grid: Grid, word: Box, margin: float) -> list[int]:
+    """Indices of the grid cells a word covers by more than ``margin`` on each axis."""
+    out = []
+    for k, c in enumerate(grid.cells):
+        b = c.bbox
+        if min(word[2], b[2]) - max(word[0], b[0]) > margin and min(word[3], b[3]) - max(word[1], b[1]) > margin:
+            out.append(k)
+    return out
+
+
+def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[int]:
+    """Grid columns holding whole words (in a one-column cell) on ``min_lines`` lines or more:
+    the columns a table prints in, whatever empty columns its rules add."""
+    lines_in: dict[int, set[int]] = {}
+    for i, w in enumerate(words):
+        cx = (w[0] + w[2]) / 2
+        for c in grid.cells:
+            b = c.bbox
+            if c.colspan == 1 and b[0] <= w[0] + 1 and w[2] - 1 <= b[2] and b[1] <= (w[1] + w[3]) / 2 <= b[3] and b[0] <= cx <= b[2]:
+                lines_in.setdefault(c.col, set()).add(line_of[i])
+                break
+    return sorted(c for c, ls in lines_in.items() if len(ls) >= min_lines)
+
+
+def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
+                value_x: float, value_counts: Iterable[int], char_h: float, p: StructureParams,
+                check_count: bool = True) -> list[str]:
+    """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
+    walls through words (over-segmentation), cells holding words that the ``reference`` grid
+    (the word reading) puts in different cells on one line (a lost wall), and a count of
+    printed value columns no template has. Header and label words left of the values may
+    cross a wall the table's own layout draws through them; they are not counted."""
+    faults: list[str] = []
+    m = p.crossing_chars * char_h
+    in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
+    crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1]
+    share = max(1.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two
+    gx0, gy0, gx1, gy1 = grid.bbox
+    outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
+    if len(outside) >= share:
+        faults.append(f"{len(outside)} word(s) outside the ruling-line grid")
+    if len(crossing) >= share:
+        faults.append(f"{len(crossing)} word(s) cut by a wall")
+    lost = 0
+    if reference is not None:
+        seen: dict[tuple[int, int], int] = {}
+        for i in in_values:
+            mine = cell_of_word(grid, words[i], m)
+            ref = cell_of_word(reference, words[i], m)
+            if len(mine) != 1 or len(ref) != 1:
+                continue
+            key = (mine[0], line_of[i])
+            if key in seen and seen[key] != ref[0]:
+                lost += 1
+            seen.setdefault(key, ref[0])
+    if lost >= share:
+        faults.append(f"{lost} cell(s) hold words of two columns")
+    counts = set(value_counts)
+    printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines) if grid.cols[c + 1] > value_x]
+    n_lines = len(set(line_of[i] for i in in_values))
+    if check_count and counts and printed and len(printed) not in counts and n_lines >= p.min_lines_for_count:
+        faults.append(f"{len(printed)} printed value columns fit no template table")
+    return faults
+
+
+def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
+                   line_grid: Grid | None,
+                   value_counts: Iterable[int], p: StructureParams) -> TableStructure:
+    """All stages for one table region: the word reading, the ruling-line grid's faults read
+    against it, and which grid the page is read with (``chosen``) at what ``placement``."""
+    counts = sorted(set(value_counts))
+    st = TableStructure(region=region, char_h=char_h, words=words, line_grid=line_grid)
+    if len(words) < p.min_words:
+        st.chosen = "lines" if line_grid is not None else "none"
+        st.notes.append(f"{len(words)} words: too few for a word reading")
+        return st
+    st.lines, st.line_of_word = group_lines(words, p.line_overlap)
+    st.columns = find_columns(words, st.line_of_word, len(st.lines), region, char_h, vrules, p)
+    st.label_columns = label_column_count(len(st.columns) - 1, counts, p.max_label_columns)
+    grouped = group_label_columns(st.columns, words, st.columns[st.label_columns], char_h, p)
+    st.label_columns += len(grouped) - len(st.columns)
+    st.columns = grouped
+    st.rows, st.value_lines = find_rows(words, st.lines, st.line_of_word, st.columns, st.label_columns, region,
+                                        char_h, hrules, p)
+    lw = line_grid.line_width if line_grid is not None else 2.0
+    st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
+    value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
+    st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)
+    if line_grid is None:
+        st.faults = ["no ruling-line grid"]
+    else:
+        # the rules may add empty columns (header structure) a template does not count: a line
+        # grid answers for words it cuts or puts together, not for its column count
+        st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
+                                check_count=False)
+    if not st.faults:
+        st.chosen, st.placement = "lines", p.agree_placement
+    elif st.word_grid is not None and not st.word_faults:
+        st.chosen, st.placement = "words", p.words_placement
+    elif line_grid is not None:
+        st.chosen, st.placement = "lines", p.disputed_placement
+        st.notes.append("neither reading is free of faults")
+    else:
+        st.chosen, st.placement = "words", p.disputed_placement
+        st.notes.append("the word reading alone, with faults")
+    st.disputed = disputed_cells(st, p)
+    return st
+
+
+def disputed_cells(st: TableStructure, p: StructureParams) -> set[tuple[int, int]]:
+    """(row, col) of line-grid cells whose words the word reading groups otherwise: a word
+    of the cell shares its cell with a different set of words there."""
+    # only a trusted word reading can dispute the line grid it agrees with elsewhere; when
+    # the words were chosen, the line grid was contradicted and has no say on single cells
+    if st.chosen != "lines" or st.word_faults or st.word_grid is None or st.line_grid is None:
+        return set()
+    chosen, other = st.line_grid, st.word_grid
+    m = p.crossing_chars * st.char_h
+    mine: dict[int, set[int]] = {}
+    theirs: dict[int, set[int]] = {}
+    where: dict[int, tuple[int, int]] = {}
+    for i, w in enumerate(st.words):
+        a, b = cell_of_word(chosen, w, m), cell_of_word(other, w, m)
+        if len(a) == 1:
+            mine.setdefault(a[0], set()).add(i)
+            where[i] = (chosen.cells[a[0]].row, chosen.cells[a[0]].col)
+        if len(b) == 1:
+            theirs.setdefault(b[0], set()).add(i)
+    out: set[tuple[int, int]] = set()
+    group_in_other = {i: frozenset(g) for g in theirs.values() for i in g}
+    for g in mine.values():
+        for i in g:
+            if i in where and group_in_other.get(i) != frozenset(g):
+                out.add(where[i])
+    return out
