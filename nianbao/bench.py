@@ -11,7 +11,11 @@ truth has a number and the output none, silent = wrong with confidence >= 0.9.
 
 Per report and in total it prints cells, accuracy, wrong, missing, silent errors, tables
 found, broken rules found vs the manifest, seconds per page (median, p95), peak RSS and a
-calibration table (confidence buckets), and ends with one line:
+calibration table (confidence buckets); then one row per family x capture condition read from
+the manifest (chromium/word x born_digital/flatbed/phone/lowres/fax/hairline: reports,
+accuracy, silent errors, review load = share of cells below confidence 0.9, tables found), each
+also printed plain as ``condition family=… capture=… reports=… accuracy=… silent_errors=…
+review_load=… tables=…/…``; and it ends with one line over all:
 
     accuracy=… silent_errors=… missing=… wrong=… cells=… reports=… s_per_page=… peak_rss_mb=…
 
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 SILENT_CONF = 0.9
+REVIEW_CONF = 0.9  # a cell below this confidence goes to a person (review load)
 DASHES = {"—", "/", "-", "－", "--", "——", "无", "／"}
 TOL = 1e-6
 TABLE_IDS = ("applications", "reviews_litigation", "active_disclosure")
@@ -216,6 +221,7 @@ def totals(scores: list[ReportScore]) -> dict:
         "missing": sum(s.missing for s in scores),
         "silent_errors": sum(s.silent for s in scores),
         "errors": [(s.name, s.error) for s in scores if s.error],
+        "review_load": review_load(scores),
         "tables_found": sum(len(s.tables_found) for s in scores),
         "tables_expected": len(scores) * len(TABLE_IDS),
         "pages": sum(s.pages for s in scores),
@@ -223,6 +229,43 @@ def totals(scores: list[ReportScore]) -> dict:
         "s_per_page_median": statistics.median(sp) if sp else 0.0,
         "s_per_page_p95": percentile(sp, 0.95),
     }
+
+
+def condition_of(manifest: dict | None) -> tuple[str, str]:
+    """(family, capture condition) of a report from its manifest entry; entries written before
+    the families existed are Chromium flatbed scans or born-digital."""
+    m = manifest or {}
+    family = m.get("family") or ("chromium" if m else "unknown")
+    capture = m.get("capture") or {"scanned": "flatbed", "born_digital": "born_digital"}.get(m.get("kind", ""), "unknown")
+    return family, capture
+
+
+def review_load(scores: list[ReportScore]) -> float:
+    """Share of cells a person must look at: confidence below REVIEW_CONF (no confidence counts as 0)."""
+    cells = [c for s in scores for c in s.results]
+    return sum((c.confidence or 0.0) < REVIEW_CONF for c in cells) / len(cells) if cells else 0.0
+
+
+def by_condition(scores: list[ReportScore], manifest_by_name: dict[str, dict]) -> list[dict]:
+    """One row per family x capture condition (sorted), with the totals of its reports."""
+    groups: dict[tuple[str, str], list[ReportScore]] = {}
+    for s in scores:
+        groups.setdefault(condition_of(manifest_by_name.get(s.name)), []).append(s)
+    rows = []
+    for (family, capture), group in sorted(groups.items()):
+        t = totals(group)
+        rows.append({"family": family, "capture": capture, "reports": t["reports"], "pages": t["pages"],
+                     "cells": t["cells"], "accuracy": t["accuracy"], "wrong": t["wrong"], "missing": t["missing"],
+                     "silent_errors": t["silent_errors"], "review_load": review_load(group),
+                     "tables_found": t["tables_found"], "tables_expected": t["tables_expected"],
+                     "s_per_page_median": t["s_per_page_median"], "errors": len(t["errors"])})
+    return rows
+
+
+def condition_line(r: dict) -> str:
+    return (f"condition family={r['family']} capture={r['capture']} reports={r['reports']} accuracy={r['accuracy']:.4f} "
+            f"silent_errors={r['silent_errors']} review_load={r['review_load']:.4f} "
+            f"tables={r['tables_found']}/{r['tables_expected']}")
 
 
 def summary_line(t: dict, peak_rss_mb: float) -> str:
@@ -368,6 +411,7 @@ def print_totals(console, t: dict, rules: dict, cal: list[dict], rss: float, tit
     rows = [
         ("reports", t["reports"]), ("pages", t["pages"]), ("cells", t["cells"]), ("accuracy", f"{t['accuracy']:.4f}"),
         ("wrong", t["wrong"]), ("missing", t["missing"]), ("silent errors (wrong, conf >= 0.9)", t["silent_errors"]),
+        ("review load (share of cells below confidence 0.9)", f"{t['review_load']:.4f}"),
         ("tables found", f"{t['tables_found']}/{t['tables_expected']}"),
         ("reports with a broken rule (manifest)", rules["reports_with_broken_rule"]),
         ("  all its failing checks reported", rules["all_found"]),
@@ -391,6 +435,23 @@ def print_totals(console, t: dict, rules: dict, cal: list[dict], rss: float, tit
         ct.add_row(b["bucket"], str(b["cells"]), str(b["correct"]), str(b["wrong"]), str(b["missing"]),
                    "-" if b["accuracy"] is None else f"{b['accuracy']:.4f}")
     console.print(ct)
+
+
+def print_conditions(console, rows: list[dict], title: str) -> None:
+    """The family x capture table, then each row as one plain line (for tools)."""
+    from rich.table import Table
+
+    tab = Table(title=title)
+    for col in ("family", "capture", "reports", "pages", "cells", "accuracy", "wrong", "missing", "silent",
+                "review load (<0.9)", "tables found", "s/page median"):
+        tab.add_column(col, justify="left" if col in ("family", "capture") else "right")
+    for r in rows:
+        tab.add_row(r["family"], r["capture"], str(r["reports"]), str(r["pages"]), str(r["cells"]), f"{r['accuracy']:.4f}",
+                    str(r["wrong"]), str(r["missing"]), str(r["silent_errors"]), f"{r['review_load']:.4f}",
+                    f"{r['tables_found']}/{r['tables_expected']}", f"{r['s_per_page_median']:.2f}")
+    console.print(tab)
+    for r in rows:
+        console.print(condition_line(r), markup=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -425,6 +486,7 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
     t = totals(scores)
     print_reports(console, scores, manifest_by_name, f"nianbao on {folder}")
     print_totals(console, t, rule_summary(scores), calibration(scores), rss, "nianbao, all reports")
+    print_conditions(console, by_condition(scores, manifest_by_name), "nianbao per family x capture condition")
     groups = [scores]
     if peer:
         from nianbao import peer as peer_mod

@@ -218,3 +218,56 @@ def test_peer_tables_to_document_merges_spans():
     assert [c.text for c in rows[3].cells][:2] == ["", "（二）部分公开"]
     assert all(r.page == 1 and r.kind == "table" and r.table_index == 0 for r in rows)
     assert doc.pages[0].width == 100 and doc.pages[0].dpi == peer.RENDER_DPI
+
+
+def _mixed_set(tmp_path: Path) -> Path:
+    """Four sample reports relabelled as two families x two capture conditions in their manifest."""
+    import json
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    manifest = json.loads((SAMPLES / "manifest.json").read_text("utf-8"))
+    picked = []
+    for k, (family, capture) in enumerate([("chromium", "flatbed"), ("word", "phone"), ("word", "phone"), ("word", "fax")]):
+        entry = dict(manifest["reports"][2 + k], family=family, capture=capture)
+        for key in ("file", "truth"):
+            shutil.copy(SAMPLES / entry[key], folder / entry[key])
+        picked.append(entry)
+    (folder / "manifest.json").write_text(json.dumps(dict(manifest, reports=picked), ensure_ascii=False), "utf-8")
+    return folder
+
+
+def test_condition_of_old_and_new_manifests():
+    assert bench.condition_of({"kind": "scanned"}) == ("chromium", "flatbed")
+    assert bench.condition_of({"kind": "born_digital"}) == ("chromium", "born_digital")
+    assert bench.condition_of({"kind": "scanned", "family": "word", "capture": "hairline"}) == ("word", "hairline")
+    assert bench.condition_of(None) == ("unknown", "unknown")
+
+
+def test_bench_prints_family_by_condition_rows(tmp_path, capsys):
+    folder = _mixed_set(tmp_path)
+
+    def parse(pdf: Path):  # the word/phone reports: every 4th numeric cell wrong at 0.5, the rest right at 0.95
+        rows, found, failed, pages = _truth_predictor(conf=0.95)(pdf)
+        if pdf.stem in ("003", "004"):
+            for i, r in enumerate(rows):
+                if i % 4 == 0 and r["value"] != "":
+                    rows[i] = dict(r, value=str(float(r["value"]) + 1), confidence="0.5")
+            found = found[:2]
+        return rows, found, failed, pages
+
+    assert bench.bench(folder, parse=parse) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert SUMMARY_RE.match(lines[-1]) and "reports=4" in lines[-1]
+    cond = {tuple(re.search(r"family=(\S+) capture=(\S+)", ln).groups()): ln for ln in lines if ln.startswith("condition ")}
+    assert set(cond) == {("chromium", "flatbed"), ("word", "phone"), ("word", "fax")}
+    assert "reports=1 accuracy=1.0000 silent_errors=0 review_load=0.0000 tables=3/3" in cond[("chromium", "flatbed")]
+    assert "reports=1 accuracy=1.0000" in cond[("word", "fax")]
+    phone = cond[("word", "phone")]
+    items, _ = bench.find_items(folder)
+    scores = bench.run([it for it in items if it.name in ("003", "004")], parse)
+    wrong = sum(s.wrong for s in scores)
+    cells = sum(s.cells for s in scores)
+    assert wrong > 0 and "reports=2 " in phone and "silent_errors=0" in phone and "tables=4/6" in phone
+    assert f"accuracy={(cells - wrong) / cells:.4f}" in phone
+    assert f"review_load={wrong / cells:.4f}" in phone  # exactly the cells at 0.5 are below 0.9

@@ -1,0 +1,164 @@
+"""The capture models of fixtures/fx_capture.py: deterministic from the seed, and each page
+shows what its manifest record says (checked on the pixels, against the clean render).
+
+Input: one page of the committed born-digital sample 000.pdf (a ruled table page), so no
+renderer is needed and each test takes about a second.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+
+import fx_capture  # noqa: E402
+
+NO_SEAL = {"seal_in_document": True}
+
+
+@pytest.fixture(scope="module")
+def table_page(tmp_path_factory) -> Path:
+    """Page 2 of the born-digital sample 000 (applications matrix and 第二十条 tables) as its own PDF."""
+    src = pdfium.PdfDocument(str(FIXTURES / "samples" / "000.pdf"))
+    dst = pdfium.PdfDocument.new()
+    dst.import_pages(src, [1])
+    path = tmp_path_factory.mktemp("cap") / "page.pdf"
+    dst.save(str(path))
+    dst.close(), src.close()
+    return path
+
+
+def page_pixels(pdf_path: Path, index: int = 0) -> np.ndarray:
+    """The page's embedded image at its own size (grey uint8)."""
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = pdf[index]
+        img = next(iter(page.get_objects()))
+        arr = img.get_bitmap(render=False).to_numpy()
+    finally:
+        pdf.close()
+    if arr.ndim == 3:
+        arr = cv2.cvtColor(arr[..., :3], cv2.COLOR_BGR2GRAY)
+    return arr
+
+
+def clean_gray(pdf_path: Path, dpi: float) -> np.ndarray:
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        return cv2.cvtColor(fx_capture.render_rgb(pdf[0], dpi), cv2.COLOR_RGB2GRAY)
+    finally:
+        pdf.close()
+
+
+def capture(table_page: Path, out: Path, condition: str, seed: int, force: dict | None = None) -> dict:
+    return fx_capture.capture_pdf(condition, str(table_page), str(out), np.random.default_rng(seed), NO_SEAL, {}, force)
+
+
+@pytest.mark.parametrize("condition", ["phone", "lowres", "fax", "hairline"])
+def test_capture_deterministic_from_seed(table_page, tmp_path, condition):
+    a = capture(table_page, tmp_path / "a.pdf", condition, 3)
+    b = capture(table_page, tmp_path / "b.pdf", condition, 3)
+    c = capture(table_page, tmp_path / "c.pdf", condition, 4)
+    assert a == b and a["condition"] == condition
+    assert np.array_equal(page_pixels(tmp_path / "a.pdf"), page_pixels(tmp_path / "b.pdf"))
+    pa, pc = page_pixels(tmp_path / "a.pdf"), page_pixels(tmp_path / "c.pdf")
+    assert a != c and (pa.shape != pc.shape or not np.array_equal(pa, pc))
+    pdf = pdfium.PdfDocument(str(tmp_path / "a.pdf"))
+    try:  # image-only: no text layer, one picture filling the page
+        assert pdf[0].get_textpage().get_text_range().strip() == ""
+    finally:
+        pdf.close()
+
+
+def test_phone_photo_page_lies_where_the_manifest_says(table_page, tmp_path):
+    rec = capture(table_page, tmp_path / "p.pdf", "phone", 8)
+    rep, p = rec["report"], rec["pages"][0]
+    img = page_pixels(tmp_path / "p.pdf")
+    h, w = img.shape
+    assert 1600 <= max(h, w) <= 3000 and [w, h] == p["size_px"] and max(h, w) == rep["long_side_px"]
+    assert abs(p["turn_deg"]) <= rep["turn_max_deg"] and 1.0 <= rep["turn_max_deg"] <= 4.0
+    assert all(abs(d) <= rep["corner_shift_max"] + 1e-3 for s in p["corner_shifts_frac"] for d in s)
+    assert 0 < p["curl_y"] <= rep["curl_max"] and 70 <= p["jpeg_quality"] <= 92
+    # undo the recorded perspective: the page comes back (curl and light aside) as the clean render
+    clean = clean_gray(table_page, 50)
+    ch, cw = clean.shape
+    quad = np.array(p["page_corners_px"], np.float32)
+    ref = cv2.GaussianBlur(clean, (0, 0), 2.0).astype(np.float32).ravel()
+
+    def agreement(q: np.ndarray) -> float:
+        m = cv2.getPerspectiveTransform(q, np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]]))
+        back = cv2.warpPerspective(img, m, (cw, ch), flags=cv2.INTER_AREA)
+        return float(np.corrcoef(cv2.GaussianBlur(back, (0, 0), 2.0).astype(np.float32).ravel(), ref)[0, 1])
+
+    right, shifted = agreement(quad), agreement(quad + np.float32([0.03 * w, 0.02 * h]))
+    assert right > 0.5 and right > shifted + 0.15, (right, shifted)
+    # the desk is outside the quadrilateral: a frame band differs from the page paper
+    inside = np.zeros_like(img)
+    cv2.fillConvexPoly(inside, quad.astype(np.int32), 1)
+    assert inside.mean() < 0.9 and inside[0, 0] == 0
+
+
+def test_lowres_scan_is_grey_100_to_120_dpi_heavy_jpeg(table_page, tmp_path):
+    rec = capture(table_page, tmp_path / "l.pdf", "lowres", 5)
+    p = rec["pages"][0]
+    assert 100 <= p["dpi"] <= 120 and p["jpeg_quality"] <= 35 and p["bits"] == 8
+    img = page_pixels(tmp_path / "l.pdf")
+    pdf = pdfium.PdfDocument(str(tmp_path / "l.pdf"))
+    try:
+        wpt, hpt = pdf[0].get_size()
+    finally:
+        pdf.close()
+    assert img.shape == (p["size_px"][1], p["size_px"][0])
+    assert abs(img.shape[1] - wpt * p["dpi"] / 72) <= 2 and abs(img.shape[0] - hpt * p["dpi"] / 72) <= 2
+
+
+def test_fax_page_is_one_bit_with_recorded_speckle(table_page, tmp_path):
+    rec = capture(table_page, tmp_path / "f.pdf", "fax", 6, {"speckle_per_mpx": 300, "max_skew": 0.0})
+    p = rec["pages"][0]
+    img = page_pixels(tmp_path / "f.pdf")
+    assert p["bits"] == 1 and set(np.unique(img).tolist()) <= {0, 255}
+    assert p["specks"] == int(300 * img.size / 1e6) and p["specks"] > 0
+    # speckle: black dots on paper that is white on the clean render (far from any ink)
+    clean = clean_gray(table_page, p["dpi"])
+    far = cv2.erode((clean > 250).astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    stray = (img[: far.shape[0], : far.shape[1]] == 0) & far
+    assert stray.sum() >= p["specks"] * 0.3
+    # the text survives: most ink of the clean page is black on the fax
+    ink = clean < 100
+    assert (img[ink] == 0).mean() > 0.8
+
+
+@pytest.mark.parametrize("outer_kept", [False, True])
+def test_hairline_rules_keep_at_most_30_percent_text_stays(table_page, tmp_path, outer_kept):
+    force = {"max_skew": 0.0, "dpi": 200, "keep_max": 0.3, "vanish_share": 0.3, "outer_kept": outer_kept}
+    rec = capture(table_page, tmp_path / "h.pdf", "hairline", 9, force)
+    p = rec["pages"][0]
+    assert p["rule_components"] >= 3 and p["darkness_kept"] <= 0.3 and (p["outer_pixels"] > 0) == outer_kept
+    img = page_pixels(tmp_path / "h.pdf").astype(np.float32)
+    clean = clean_gray(table_page, 200)
+    assert img.shape == clean.shape
+    rules = fx_capture.rule_mask(clean, 200).astype(bool)
+    paper = float(np.median(img))
+    dark_clean = 255.0 - clean.astype(np.float32)
+    dark_now = np.clip(paper - img, 0, None)
+    text = (clean < 120) & ~cv2.dilate(rules.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    text_kept = dark_now[text].mean() / dark_clean[text].mean()
+    rule_kept = dark_now[rules].mean() / dark_clean[rules].mean()
+    assert text_kept > 0.75, text_kept
+    if outer_kept:
+        assert rule_kept < 0.8, rule_kept
+    else:
+        assert rule_kept < 0.3 + 0.1, rule_kept  # JPEG and blur spread a little darkness back
+
+
+def test_unknown_condition_is_refused(table_page, tmp_path):
+    with pytest.raises(ValueError, match="phone"):
+        capture(table_page, tmp_path / "x.pdf", "camera", 1)
