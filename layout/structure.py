@@ -49,6 +49,7 @@ class StructureParams(BaseModel):
     """The thresholds of the word reading, each named (``Settings.structure`` extends it)."""
 
     column_cross_frac: float = 0.12  # share of word lines a column gap may be crossed by (spanning headers)
+    header_cross_frac: float = 0.34  # ... or this share, when more lines have words on both sides of it
     fault_frac: float = 0.1  # share of value words cut by walls / put together before a grid is not trusted
     min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
     min_gap_chars: float = 0.25  # narrowest column gap, in character heights
@@ -144,7 +145,7 @@ def table_regions(rules: np.ndarray, char_h: float, grids: Sequence[Grid], min_w
     return regions, hrules, vrules
 
 
-def grow_region(region: Box, hrules: Sequence[Rule], char_h: float, keep_out: Sequence[Box],
+def grow_region(region: Box, hrules: Sequence[Rule], vrules: Sequence[Rule], char_h: float, keep_out: Sequence[Box],
                 max_row_chars: float) -> Box:
     """A region reaching on along horizontal rules of its own width (same right end, at least
     half its width), one row height (``max_row_chars`` character heights) at a time, never into
@@ -157,11 +158,19 @@ def grow_region(region: Box, hrules: Sequence[Rule], char_h: float, keep_out: Se
     below = min([o[1] for o in across if o[1] >= y1 - char_h] or [float("inf")])
     above = max([o[3] for o in across if o[3] <= y0 + char_h] or [float("-inf")])
     step = max_row_chars * char_h
+
+    def bordered(a: float, b: float) -> bool:
+        """The table's own left and right borders run on over [a, b] (a heading between two
+        tables has none)."""
+        def covered(x: float) -> bool:
+            return sum(max(0.0, min(e, b) - max(s, a)) for pos, s, e in vrules if abs(pos - x) <= char_h) >= 0.8 * (b - a)
+        return covered(x0) and covered(x1)
+
     for y in own:
-        if y1 < y <= y1 + step and y < below:
+        if y1 < y <= y1 + step and y < below and bordered(y1, y):
             y1 = y
     for y in reversed(own):
-        if y0 - step <= y < y0 and y > above:
+        if y0 - step <= y < y0 and y > above and bordered(y, y0):
             y0 = y
     return (x0, y0, x1, y1)
 
@@ -253,11 +262,15 @@ def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, reg
     for m in per_line.values():
         cover += m
     tol = max(1, int(p.column_cross_frac * n_lines))
+    # a short table (the review matrix: a header of three levels over one row of values) has
+    # spanning headers on a third of its lines: a gap they cross still counts when at least
+    # more lines have words on both sides of it right beside it than cross it
+    cap = max(tol, int(p.header_cross_frac * n_lines))
     first = max(0, int(min(b[0] for b in words)) - x0)
     last = min(width, int(max(b[2] for b in words)) - x0)
     bounds = [float(region[0])]
     x = first
-    low = cover <= tol
+    low = cover <= cap
     while x < last:
         if not low[x]:
             x += 1
@@ -281,6 +294,8 @@ def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, reg
             k = j + 1
         if best_e - best_s + 1 < p.min_gap_chars * char_h:
             continue
+        if floor > tol and floor >= _flanking_lines(words, line_of, x0 + s + best_s, x0 + s + best_e):
+            continue
         pos = (best_s + best_e) / 2.0 + s
         # a wall, however faint, in the gap is where the boundary is
         rule = rule_in(vrules, x0 + s, x0 + x, (region[1], region[3]), p.min_rule_cover)
@@ -288,7 +303,38 @@ def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, reg
             pos = rule - x0
         bounds.append(x0 + pos)
     bounds.append(float(region[2]))
-    return _drop_thin_columns(bounds, words, line_of, p.min_column_lines)
+    bounds = _drop_thin_columns(bounds, words, line_of, p.min_column_lines)
+    return _fullest_line_columns(bounds, words, line_of, region, vrules, p)
+
+
+def _fullest_line_columns(bounds: list[float], words: Sequence[Box], line_of: Sequence[int], region: Box,
+                          vrules: Sequence[Rule], p: StructureParams) -> list[float]:
+    """Numbers in different columns are different words: on the line with the most words (a
+    row of values), two neighbouring words with no boundary between them are two columns (the
+    review matrix: fifteen values under a header of three levels that crosses every gap)."""
+    by_line: dict[int, list[Box]] = {}
+    for i, w in enumerate(words):
+        by_line.setdefault(line_of[i], []).append(w)
+    if not by_line:
+        return bounds
+    fullest = sorted(max(by_line.values(), key=len), key=lambda w: w[0])
+    if len(fullest) <= len(bounds) - 1:
+        return bounds
+    out = list(bounds)
+    for a, b in zip(fullest, fullest[1:]):
+        if b[0] <= a[2] or any(a[2] <= x <= b[0] for x in out):
+            continue
+        rule = rule_in(vrules, a[2], b[0], (region[1], region[3]), p.min_rule_cover)
+        out.append(rule if rule is not None else (a[2] + b[0]) / 2.0)
+    return sorted(out)
+
+
+def _flanking_lines(words: Sequence[Box], line_of: Sequence[int], a: float, b: float) -> int:
+    """Lines with words on both sides of [a, b] and none over it."""
+    left = {line_of[i] for i, w in enumerate(words) if w[2] <= a + 1}
+    right = {line_of[i] for i, w in enumerate(words) if w[0] >= b - 1}
+    over = {line_of[i] for i, w in enumerate(words) if w[0] < b - 1 and w[2] > a + 1}
+    return len((left & right) - over)
 
 
 def group_label_columns(bounds: list[float], words: Sequence[Box], value_x: float, char_h: float,
@@ -337,7 +383,10 @@ def _drop_thin_columns(bounds: list[float], words: Sequence[Box], line_of: Seque
 def label_column_count(n_cols: int, value_counts: Iterable[int], max_label: int) -> int:
     """Stage 4: leading label columns: the template's largest value column count that leaves
     1..``max_label`` columns for labels (the applications matrix: label columns then 7)."""
-    fits = [v for v in value_counts if 1 <= n_cols - v <= max_label]
+    counts = list(value_counts)
+    fits = [v for v in counts if 1 <= n_cols - v <= max_label]
+    if counts and n_cols == max(counts):
+        return 0  # the widest table (the review matrix) is one row of values under its header, no labels
     return n_cols - max(fits) if fits else min(1, n_cols)
 
 

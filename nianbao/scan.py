@@ -373,8 +373,8 @@ def read_structures(clean: np.ndarray, gray: np.ndarray, ink: np.ndarray, grids:
                     engine: OcrEngine, settings) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
-    A region whose line grid is not trusted grows along its rules over the rows no trusted
-    grid holds, taking in the untrusted regions it reaches, and is read again."""
+    A region whose line grid is not trusted grows along its rules over the rows no other
+    region holds (a band of rows whose walls were all lost), and is read again."""
     st_set = settings.structure
     counts = template_value_counts()
 
@@ -384,33 +384,15 @@ def read_structures(clean: np.ndarray, gray: np.ndarray, ink: np.ndarray, grids:
 
     regions, hrules, vrules = table_regions(faint_ink(gray, char_h, st_set.faint_ink_offset), char_h, grids)
     out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
-    trusted = [st.chosen == "lines" and not st.faults for st in out]
-    gone: set[int] = set()
     for k, st in enumerate(out):
-        if trusted[k] or k in gone:
+        if st.chosen == "lines" and not st.faults:
             continue
-        grown = grow_region(st.region, hrules, char_h, [o.region for j, o in enumerate(out) if trusted[j]],
+        grown = grow_region(st.region, hrules, vrules, char_h, [o.region for j, o in enumerate(out) if j != k],
                             st_set.max_row_chars)
-        if grown == st.region:
-            continue
-        taken = [j for j, o in enumerate(out) if j != k and j not in gone and not trusted[j]
-                 and _overlap_share(o.region, grown) > 0.5]
-        for j in taken:
-            grown = (min(grown[0], out[j].region[0]), min(grown[1], out[j].region[1]),
-                     max(grown[2], out[j].region[2]), max(grown[3], out[j].region[3]))
-        gone.update(taken)
-        out[k] = read(grown, None if taken else st.line_grid)
-    out = [st for k, st in enumerate(out) if k not in gone]
+        if grown != st.region:
+            out[k] = read(grown, st.line_grid)
     out.sort(key=lambda st: (st.grid.bbox[1], st.grid.bbox[0]) if st.grid is not None else (0.0, 0.0))
     return out
-
-
-def _overlap_share(a: Box, b: Box) -> float:
-    """Share of box ``a`` that lies inside box ``b``."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    area = max(1e-6, (a[2] - a[0]) * (a[3] - a[1]))
-    return max(0.0, w) * max(0.0, h) / area
 
 
 def _place(tcells: list[TextCell], rows: list[int], st: TableStructure, st_set) -> None:
