@@ -414,12 +414,13 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
             gaps.append((hi - lo, lo, hi))
         best = max(gaps)
         pos = (best[1] + best[2]) / 2.0  # lines that touch or overlap a little: between them all the same
-        # a rule, however faint, in one of the gaps is where the boundary is (the widest such gap)
-        for width, lo, hi in sorted(gaps, reverse=True):
-            rule = rule_in(hrules, lo, hi, (region[0], region[2]), p.min_rule_cover)
-            if rule is not None:
-                pos = rule
-                break
+        # a rule, however faint, between the two value lines and through no word is where the
+        # boundary is (values set in the middle of a tall cell overlap its labels' lines)
+        through_none = [r for r in hrules if lines[a][1] < r[0] < lines[b][0]
+                        and not any(w[1] + 2 < r[0] < w[3] - 2 and w[0] < r[2] and w[2] > r[1] for w in words)]
+        rule = rule_in(through_none, lines[a][1], lines[b][0], (region[0], region[2]), p.min_rule_cover)
+        if rule is not None:
+            pos = rule
         # between the two value lines' own words, whatever the gaps between label lines say
         pos = min(max(pos, ext[a][1] if ext[a][1] < ext[b][0] else lines[a][1]), ext[b][0] if ext[a][1] < ext[b][0] else lines[b][0])
         if pos > bounds[-1]:
@@ -491,11 +492,14 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
 
 # --------------------------------------------------------------------------- arbitration
 def cell_of_word(grid: Grid, word: Box, margin: float) -> list[int]:
-    """Indices of the grid cells a word covers by more than ``margin`` on each axis."""
+    """Indices of the grid cells a word covers by more than ``margin`` on each axis (or a
+    quarter of the word's own extent, for a lone digit narrower than that)."""
+    mx = max(1.0, min(margin, 0.25 * (word[2] - word[0])))
+    my = max(1.0, min(margin, 0.25 * (word[3] - word[1])))
     out = []
     for k, c in enumerate(grid.cells):
         b = c.bbox
-        if min(word[2], b[2]) - max(word[0], b[0]) > margin and min(word[3], b[3]) - max(word[1], b[1]) > margin:
+        if min(word[2], b[2]) - max(word[0], b[0]) > mx and min(word[3], b[3]) - max(word[1], b[1]) > my:
             out.append(k)
     return out
 
@@ -607,11 +611,14 @@ def disputed_cells(st: TableStructure, p: StructureParams) -> set[tuple[int, int
     if st.chosen != "lines" or st.word_faults or st.word_grid is None or st.line_grid is None:
         return set()
     chosen, other = st.line_grid, st.word_grid
+    value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]  # labels are not placed: values are
     m = p.crossing_chars * st.char_h
     mine: dict[int, set[int]] = {}
     theirs: dict[int, set[int]] = {}
     where: dict[int, tuple[int, int]] = {}
     for i, w in enumerate(st.words):
+        if (w[0] + w[2]) / 2 < value_x:
+            continue
         a, b = cell_of_word(chosen, w, m), cell_of_word(other, w, m)
         if len(a) == 1:
             mine.setdefault(a[0], set()).add(i)

@@ -126,10 +126,13 @@ def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) ->
     return _ink_lines(text_ink, inner, char_h)
 
 
-def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int) -> list[CellRead]:
+def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int,
+                  words: Sequence[Box] = ()) -> list[CellRead]:
     """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
-    tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number."""
+    tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number.
+    A detected word (``words``, the word reading) across a grid line is one cell's text: no
+    cut there ("108" with a streak through it stays "108")."""
     if c.colspan == 1 and c.rowspan == 1:
         return []
     x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
@@ -151,7 +154,11 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
                 out.append(k)
         return out
 
-    col_cuts = cuts(g.cols[c.col + 1:c.col + c.colspan], sub.any(axis=0), x0)
+    def across(x: float) -> bool:
+        return any(w[0] < x - 1 and w[2] > x + 1 and min(w[3], c.bbox[3]) - max(w[1], c.bbox[1]) > 0.5 * (w[3] - w[1])
+                   for w in words)
+
+    col_cuts = [k for k in cuts(g.cols[c.col + 1:c.col + c.colspan], sub.any(axis=0), x0) if not across(g.cols[c.col + k])]
     row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], sub.any(axis=1), y0)
     if not col_cuts and not row_cuts:
         return []
@@ -278,7 +285,12 @@ def read_page(
     t["grids"] = time.perf_counter()
     structures: list[TableStructure] = []
     if settings.structure.word_reading:
-        structures = read_structures(clean, gray, ink, grids, char_h, engine, settings)
+        # words are found on the page without its straight runs (rules, a streak through a
+        # column of numbers): the two readings must not share the rules' evidence
+        straight = cv2.dilate(cv2.subtract(ink, remove_lines(ink, max(int(3 * char_h), 20))), np.ones((3, 3), np.uint8))
+        unruled = gray.copy()
+        unruled[straight > 0] = 255
+        structures = read_structures(gray, unruled, grids, char_h, engine, settings)
         grids = [st.grid for st in structures if st.grid is not None]
         structures = [st for st in structures if st.grid is not None]
     t["structure"] = time.perf_counter()
@@ -298,7 +310,8 @@ def read_page(
         for c in g.cells:
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
             cr.line_boxes = _cell_lines(text_ink, c.bbox, m, char_h)
-            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells)) if cr.line_boxes else []
+            words = structures[gi].words if structures else ()
+            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells), words) if cr.line_boxes else []
             if parts:
                 cr.split_of, cr.whole = len(cells), True
             cells.extend(parts + [cr])
@@ -369,17 +382,18 @@ def template_value_counts() -> list[int]:
     return sorted({len(item.columns) for v in TEMPLATE_VERSIONS for t in load_template(v).tables for item in t.items})
 
 
-def read_structures(clean: np.ndarray, gray: np.ndarray, ink: np.ndarray, grids: list[Grid], char_h: float,
+def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
                     engine: OcrEngine, settings) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
-    region holds (a band of rows whose walls were all lost), and is read again."""
+    region holds (a band of rows whose walls were all lost), and is read again. Rules are
+    taken from ``gray`` however faint, words from ``unruled`` (the page without its rules)."""
     st_set = settings.structure
     counts = template_value_counts()
 
     def read(region, line_grid) -> TableStructure:
-        words = find_words(clean, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
+        words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set)
 
     regions, hrules, vrules = table_regions(faint_ink(gray, char_h, st_set.faint_ink_offset), char_h, grids)
