@@ -38,7 +38,6 @@ import numpy as np
 from pydantic import BaseModel
 
 from nianbao.layout.grid import Grid, GridCell
-from nianbao.layout.lines import line_masks
 
 Box = tuple[float, float, float, float]
 WordDetector = Callable[[np.ndarray], list[Box]]
@@ -56,7 +55,7 @@ class StructureParams(BaseModel):
     min_column_lines: int = 2  # word lines a column needs of its own
     line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
     min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
-    faint_ink_offset: float = 4.0  # grey levels below the local mean that still count as (faint) ink for rules
+    faint_ink_offset: float = 2.0  # grey levels below the local mean (after smoothing along the rule) that count as rule ink
     max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
     tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
     crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
@@ -104,23 +103,37 @@ class TableStructure:
 
 
 # --------------------------------------------------------------------------- regions
-def faint_ink(gray: np.ndarray, char_h: float, offset: float) -> np.ndarray:
-    """Ink however faint: darker than its neighbourhood's mean by ``offset`` grey levels. A
-    hairline rule a scan left at a fraction of its darkness is lost by the page's binarisation
-    but stays here; long straight runs of it are rules, whatever else it holds is not asked."""
-    block = max(3, int(2 * char_h) | 1)
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
+def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical rules however faint, as masks. The page is first averaged along
+    each direction over two character heights: a hairline rule a scan left at a fraction of
+    its darkness keeps its darkness along itself while the scan's noise averages out; then a
+    pixel darker than its neighbourhood by ``offset`` grey levels is ink, long straight runs of
+    it (``min_len``) at most a third of a character thick are rules (text smears thicker)."""
+    k = max(3, int(2 * char_h))
+    block = max(3, int(char_h) | 1)
+    thin = max(2.0, 0.3 * char_h)
+    out = []
+    for horizontal in (True, False):
+        smooth = cv2.blur(gray, (k, 1) if horizontal else (1, k))
+        dark = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1) if horizontal else (1, min_len))
+        runs = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
+        # what is thicker than a rule (smeared text, a shaded band) goes, even where a rule runs into it
+        t = int(thin) + 1
+        thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t) if horizontal else (t, 1)))
+        out.append(cv2.morphologyEx(cv2.subtract(runs, thick), cv2.MORPH_OPEN, kernel))
+    return out[0], out[1]
 
 
-def table_regions(rules: np.ndarray, char_h: float, grids: Sequence[Grid], min_width_frac: float = 0.3
-                  ) -> tuple[list[Box], list[Rule], list[Rule]]:
-    """Table regions of a page, its horizontal and its vertical rules. ``rules``: ink however
-    faint (``faint_ink``). One region per line grid (in the grids' order), then one per ruled
-    frame no grid came from: a table whose inner rules a scan lost keeps its thicker outer
-    border, but the line grid needs inner walls to be a grid at all."""
-    H, W = rules.shape[:2]
-    long = max(int(3 * char_h), int(min_width_frac * W / 3))
-    h, v = line_masks(rules, long, long, gap=max(3, int(0.3 * char_h)))  # a rule broken where a lost wall crossed it
+def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[Grid], min_width_frac: float = 0.3,
+                  max_row_chars: float = 8.0) -> tuple[list[Box], list[Rule], list[Rule]]:
+    """Table regions of a page, its horizontal and its vertical rules (``h``/``v``: rule masks,
+    see ``faint_rules``). One region per line grid (in the grids' order), then one per ruled
+    frame no grid came from (a table whose inner rules a scan lost keeps its thicker outer
+    border, but the line grid needs inner walls to be a grid at all), then one per stack of
+    long horizontal rules of one width a row apart (a table whose every rule a scan left at a
+    fraction of its darkness keeps its long rules best)."""
+    H, W = h.shape[:2]
     regions: list[Box] = [g.bbox for g in grids]
     frame = cv2.dilate(cv2.bitwise_or(h, v), np.ones((5, 5), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
@@ -138,11 +151,30 @@ def table_regions(rules: np.ndarray, char_h: float, grids: Sequence[Grid], min_w
         regions.append(box)
     n, _, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
     hrules = [(float(stats[i, 1] + stats[i, 3] / 2), float(stats[i, 0]), float(stats[i, 0] + stats[i, 2])) for i in range(1, n)]
-    # walls may be short (a row's height): any straight vertical run two characters long
-    _, vshort = line_masks(rules, long, max(3, int(2 * char_h)), gap=max(3, int(0.3 * char_h)))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(vshort, connectivity=8)
+    free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
+                                         for g in regions)]  # rules of a table found already are its own
+    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
     vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]), float(stats[i, 1] + stats[i, 3])) for i in range(1, n)]
     return regions, hrules, vrules
+
+
+def _rule_stacks(hrules: Sequence[Rule], char_h: float, min_width: float, max_row_chars: float,
+                 min_rules: int = 3) -> list[Box]:
+    """Boxes of ``min_rules`` or more long horizontal rules with the same right end (± two
+    characters; the left ends step in under group labels), each at most a row height
+    (``max_row_chars`` characters) below the last."""
+    long = sorted((r for r in hrules if r[2] - r[1] >= min_width), key=lambda r: r[0])
+    stacks: list[list[Rule]] = []
+    for r in long:
+        for st in stacks:
+            last = st[-1]
+            if abs(r[2] - last[2]) <= 2 * char_h and r[0] - last[0] <= max_row_chars * char_h:
+                st.append(r)
+                break
+        else:
+            stacks.append([r])
+    return [(min(r[1] for r in st), st[0][0], max(r[2] for r in st), st[-1][0]) for st in stacks if len(st) >= min_rules]
 
 
 def grow_region(region: Box, hrules: Sequence[Rule], vrules: Sequence[Rule], char_h: float, keep_out: Sequence[Box],
@@ -414,10 +446,11 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
             gaps.append((hi - lo, lo, hi))
         best = max(gaps)
         pos = (best[1] + best[2]) / 2.0  # lines that touch or overlap a little: between them all the same
-        # a rule, however faint, between the two value lines and through no word is where the
+        # a rule, however faint, between the two value lines and through no value is where the
         # boundary is (values set in the middle of a tall cell overlap its labels' lines)
+        # (a group label, "（四）无法提供", stands across its rows' rules: only values may not)
         through_none = [r for r in hrules if lines[a][1] < r[0] < lines[b][0]
-                        and not any(w[1] + 2 < r[0] < w[3] - 2 and w[0] < r[2] and w[2] > r[1] for w in words)]
+                        and not any(w[1] + 2 < r[0] < w[3] - 2 and (w[0] + w[2]) / 2 >= value_x for w in words)]
         rule = rule_in(through_none, lines[a][1], lines[b][0], (region[0], region[2]), p.min_rule_cover)
         if rule is not None:
             pos = rule

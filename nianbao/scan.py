@@ -23,7 +23,7 @@ import numpy as np
 
 from nianbao.layout import Grid, GridCell, apply_upright, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
-from nianbao.layout.structure import TableStructure, faint_ink, find_words, grow_region, read_structure, table_regions
+from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import parse_cell
@@ -396,7 +396,9 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set)
 
-    regions, hrules, vrules = table_regions(faint_ink(gray, char_h, st_set.faint_ink_offset), char_h, grids)
+    # walls may be a row high: rules from two characters long
+    h, v = faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
+    regions, hrules, vrules = table_regions(h, v, char_h, grids, max_row_chars=st_set.max_row_chars)
     out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
     for k, st in enumerate(out):
         if st.chosen == "lines" and not st.faults:
