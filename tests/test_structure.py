@@ -198,3 +198,19 @@ def test_agreeing_line_grid_is_chosen_and_a_contradicted_one_is_not():
     st = read_structure((0, 0, 600, 200), words, 20.0, [], [], one_column, [3], P)
     assert st.chosen == "words" and st.placement == P.words_placement
     assert st.word_grid is not None and st.word_grid.n_cols == 4
+
+
+def test_every_stage_of_the_word_reading_is_drawn():
+    """``nianbao debug --stage``: each stage of the word reading drawn on the upright page."""
+    from nianbao.debug_draw import STAGES, draw_structure
+    from nianbao.scan import read_page
+
+    res = read_page(_grey("no_inner_walls_applications.jpg"), 1, 200.0, _word_reading(), keep_image=True)
+    assert len(res.structures) == 1 and res.structures[0].words
+    pictures = {stage: draw_structure(res.image, res.structures, stage) for stage in STAGES}
+    assert all(p.shape == res.image.shape for p in pictures.values())
+    # each stage draws something of its own; the grid read with is the word grid here
+    assert res.structures[0].chosen == "words" and np.array_equal(pictures["chosen"], pictures["word-grid"])
+    assert len({p.tobytes() for s, p in pictures.items() if s != "chosen"}) == len(STAGES) - 1
+    with pytest.raises(ValueError):
+        draw_structure(res.image, res.structures, "cells")
