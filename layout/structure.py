@@ -8,22 +8,32 @@ numbers in different columns are different words. This module builds that second
 named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder`` keeps
 ``.edges/.intersections/.cells``) so ``nianbao debug --stage`` can draw it:
 
-1. ``words``: the detector's word boxes inside the region (page pixels);
+0. regions (``table_regions``): each line grid's box, each ruled frame no grid came from,
+   each stack of long rules of one right end; rules however faint (``faint_rules``: the page
+   smoothed along each direction, thin long runs only). A region whose line grid is not
+   trusted grows along its rules between its own borders (``grow_region``);
+1. ``words``: the detector's word boxes inside the region (page pixels), found on the page
+   without its rules;
 2. ``lines``: words grouped into text lines (y bands);
-3. ``columns``: column boundaries where, across the lines, no word (or only a spanning
-   header) covers x; each boundary moved onto a ruling line, however faint, inside its gap;
+3. ``columns``: column boundaries where, across the lines, no word covers x, or spanning
+   headers only and more lines flank the gap than cross it; on the line with the most words
+   (a row of values) two neighbouring words are two columns; each boundary moved onto a
+   rule, however faint, inside its gap;
 4. ``label_columns``: how many leading columns hold labels, from the template's value
-   column counts (the only table sizes a report can print);
+   column counts (the only table sizes a report can print); a word standing over several
+   lines (a group label in vertical text) gets a label column of its own;
 5. ``rows``: one row per line holding words in value columns; between two such lines the
-   boundary goes in the widest gap between word lines (or onto a faint rule there);
+   boundary goes onto a rule through no value, else in the widest gap between word lines;
 6. ``word_grid``: the cells, merged where a word crosses a boundary (spanning headers,
    labels over several rows);
-7. ``faults`` of the ruling-line grid, read against the words: walls through words (glyph
-   strokes taken for walls), cells holding words of several word cells (lost walls), value
-   column counts no template has. A grid with faults is not trusted;
-8. ``chosen``/``placement``: the grid the page is read with, and how sure the placement is:
-   both readings agreeing is evidence, the ruling-line grid contradicted by the words leaves
-   the word grid, at a lower placement confidence.
+7. ``faults`` of the ruling-line grid, read against the value words: walls through words
+   (glyph strokes taken for walls), cells holding words of several word cells (lost walls),
+   words outside it; of the word grid also a printed value column count no template has.
+   A grid with faults is not trusted;
+8. ``chosen``/``placement``/``disputed``: the grid the page is read with, and how sure the
+   placement is: both readings agreeing is evidence (the line grid, placement 1), the line
+   grid contradicted leaves the word grid (0.9), value cells the two place differently or no
+   reading free of faults get 0.7 and a reason.
 
 Everything is plain data in page pixels; thresholds come from ``StructureSettings``.
 """
