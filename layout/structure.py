@@ -632,6 +632,11 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         # grid answers for words it cuts or puts together, not for its column count
         st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
                                 check_count=False)
+    if line_grid is None and (st.word_grid.n_cols < 2 or len(st.value_lines) < 2):
+        # no rules to speak of and no columns of values: a paragraph between rules, not a table
+        st.chosen = "none"
+        st.notes.append("no value columns in the words and no line grid: not a table")
+        return st
     if not st.faults:
         st.chosen, st.placement = "lines", p.agree_placement
     elif st.word_grid is not None and not st.word_faults:
