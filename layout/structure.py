@@ -113,12 +113,15 @@ class TableStructure:
 
 
 # --------------------------------------------------------------------------- regions
-def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int) -> tuple[np.ndarray, np.ndarray]:
+def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int, min_v_len: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical rules however faint, as masks. The page is first averaged along
     each direction over two character heights: a hairline rule a scan left at a fraction of
     its darkness keeps its darkness along itself while the scan's noise averages out; then a
     pixel darker than its neighbourhood by ``offset`` grey levels is ink, long straight runs of
-    it (``min_len``) at most a third of a character thick are rules (text smears thicker)."""
+    it (``min_len``; ``min_v_len`` for vertical ones: a column of characters smeared downwards
+    makes short vertical runs) at most a third of a character thick are rules (text smears
+    thicker). The smoothing lengthens a rule by up to a character at each end."""
     k = max(3, int(2 * char_h))
     block = max(3, int(char_h) | 1)
     thin = max(2.0, 0.3 * char_h)
@@ -126,7 +129,8 @@ def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int) ->
     for horizontal in (True, False):
         smooth = cv2.blur(gray, (k, 1) if horizontal else (1, k))
         dark = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1) if horizontal else (1, min_len))
+        length = min_len if horizontal else (min_v_len or min_len)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
         runs = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
         # what is thicker than a rule (smeared text, a shaded band) goes, even where a rule runs into it
         t = int(thin) + 1
@@ -145,6 +149,10 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
     fraction of its darkness keeps its long rules best)."""
     H, W = h.shape[:2]
     regions: list[Box] = [g.bbox for g in grids]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
+    # (a rule's ends come back by a character: ``faint_rules`` smoothing lengthened it)
+    hrules = [(float(stats[i, 1] + stats[i, 3] / 2), float(stats[i, 0]) + char_h, float(stats[i, 0] + stats[i, 2]) - char_h)
+              for i in range(1, n) if stats[i, 2] > 2 * char_h]
     frame = cv2.dilate(cv2.bitwise_or(h, v), np.ones((5, 5), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
     for i in range(1, n):
@@ -153,19 +161,21 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
             continue
         box = (float(x), float(y), float(x + w), float(y + hh))
         cols = v[y:y + hh, x:x + w].any(axis=0)
-        edge = max(3, int(0.5 * char_h))
+        edge = max(3, int(1.5 * char_h))  # the smoothing lengthened the frame's rules by up to a character
         if not (cols[:edge].any() and cols[-edge:].any()):
             continue  # closed on both sides: vertical ink near both ends
-        if any(_overlap(box, r) > 0.5 * _area(box) for r in regions):
-            continue
-        regions.append(box)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
-    hrules = [(float(stats[i, 1] + stats[i, 3] / 2), float(stats[i, 0]), float(stats[i, 0] + stats[i, 2])) for i in range(1, n)]
+        # the frame's own rows: runs of its rules across, a row apart, that no region holds yet
+        # (text beside a table smeared into its rules joins it to them, not to the table)
+        across = [r for r in hrules if box[1] <= r[0] <= box[3] and r[2] - r[1] >= 0.6 * w
+                  and not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1]) for g in regions)]
+        for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2):  # a header may be tall
+            regions.append((box[0], stack[1], box[2], stack[3]))
     free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
                                          for g in regions)]  # rules of a table found already are its own
     regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
     n, _, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
-    vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]), float(stats[i, 1] + stats[i, 3])) for i in range(1, n)]
+    vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]) + char_h, float(stats[i, 1] + stats[i, 3]) - char_h)
+              for i in range(1, n) if stats[i, 3] > 2 * char_h]
     return regions, hrules, vrules
 
 

@@ -396,7 +396,7 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set)
 
-    # walls may be a row high: rules from two characters long
+    # rules and walls from two characters long (a wall may be a row high)
     h, v = faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
     regions, hrules, vrules = table_regions(h, v, char_h, grids, max_row_chars=st_set.max_row_chars)
     out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
