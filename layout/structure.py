@@ -236,7 +236,8 @@ def _overlap(a: Box, b: Box) -> float:
 
 
 # --------------------------------------------------------------------------- stages
-def find_words(image: np.ndarray, region: Box, detect: WordDetector, pad: int = 4, inside: float = 0.8) -> list[Box]:
+def find_words(image: np.ndarray, region: Box, detect: WordDetector, pad: int = 4, inside: float = 0.8,
+               shrink: float = 0.0) -> list[Box]:
     """Stage 1: word boxes of the region (page pixels), from a detector run on its crop."""
     H, W = image.shape[:2]
     x0, y0 = max(0, int(region[0]) - pad), max(0, int(region[1]) - pad)
@@ -246,7 +247,11 @@ def find_words(image: np.ndarray, region: Box, detect: WordDetector, pad: int = 
         return []
     out = []
     for b in detect(crop):
-        bx = (b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0)
+        # the detector pads its boxes (PP-OCR's unclip) by about a fifth of their height: back to the ink
+        pad_in = shrink * (b[3] - b[1])
+        bx = (b[0] + x0 + pad_in, b[1] + y0 + pad_in, b[2] + x0 - pad_in, b[3] + y0 - pad_in)
+        if bx[2] <= bx[0] or bx[3] <= bx[1]:
+            continue
         # whole words only: a heading or a caption that touches the region is no cell's text
         if _overlap(bx, region) >= inside * _area(bx):
             out.append(bx)
@@ -583,7 +588,7 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     m = p.crossing_chars * char_h
     in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
     crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1]
-    share = max(1.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two
+    share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
     gx0, gy0, gx1, gy1 = grid.bbox
     outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
     if len(outside) >= share:
@@ -612,12 +617,28 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     return faults
 
 
+def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Sequence[Rule], char_h: float) -> list[Box]:
+    """Stage 1b: the detector reads the dashes a broken wall leaves as text ("|"): a "word"
+    narrower than half a character (less the padding the detector adds) centred on a wall (of the line grid, or a rule however
+    faint) is a piece of that wall, not a word. A digit "1" sits inside its cell, not on a wall."""
+    walls = list(line_grid.cols) if line_grid is not None else []
+    walls += [x for x, y0, y1 in vrules]
+    out = []
+    for w in words:
+        cx = (w[0] + w[2]) / 2
+        if w[2] - w[0] - 0.3 * (w[3] - w[1]) < 0.5 * char_h and any(abs(cx - x) <= 0.3 * char_h for x in walls):
+            continue
+        out.append(w)
+    return out
+
+
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
                    value_counts: Iterable[int], p: StructureParams) -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
     against it, and which grid the page is read with (``chosen``) at what ``placement``."""
     counts = sorted(set(value_counts))
+    words = drop_wall_dashes(words, line_grid, vrules, char_h)
     st = TableStructure(region=region, char_h=char_h, words=words, line_grid=line_grid)
     if len(words) < p.min_words:
         st.chosen = "lines" if line_grid is not None else "none"
