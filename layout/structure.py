@@ -621,12 +621,14 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
     """Stage 1b: the detector reads the dashes a broken wall leaves as text ("|"): a "word"
     narrower than half a character (less the padding the detector adds) centred on a wall (of the line grid, or a rule however
     faint) is a piece of that wall, not a word. A digit "1" sits inside its cell, not on a wall."""
-    walls = list(line_grid.cols) if line_grid is not None else []
-    walls += [x for x, y0, y1 in vrules]
+    walls: list[Rule] = [(x, line_grid.bbox[1], line_grid.bbox[3]) for x in line_grid.cols] if line_grid is not None else []
+    walls += list(vrules)
     out = []
     for w in words:
         cx = (w[0] + w[2]) / 2
-        if w[2] - w[0] - 0.3 * (w[3] - w[1]) < 0.5 * char_h and any(abs(cx - x) <= 0.3 * char_h for x in walls):
+        narrow = w[2] - w[0] - 0.3 * (w[3] - w[1]) < 0.5 * char_h
+        # the wall must run past the word itself, above and below
+        if narrow and any(abs(cx - x) <= 0.3 * char_h and y0 <= w[1] and w[3] <= y1 for x, y0, y1 in walls):
             continue
         out.append(w)
     return out
