@@ -658,6 +658,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)
+    n_cols = len(st.columns) - 1
+    if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):
+        st.word_faults.append(f"{n_cols} columns fit no template table")
     if line_grid is None:
         st.faults = ["no ruling-line grid"]
     else:
