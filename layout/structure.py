@@ -118,28 +118,24 @@ def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int, mi
     """Horizontal and vertical rules however faint, as masks. The page is first averaged along
     each direction over two character heights: a hairline rule a scan left at a fraction of
     its darkness keeps its darkness along itself while the scan's noise averages out; then a
-    pixel is rule ink when it is darker by ``offset`` grey levels than the page a third of a
-    character to either side of it (a rule is thin: the inside of a smeared line of text is
-    not darker than its neighbours, its edge is darker on one side only), and long straight
-    runs of it (``min_len``; ``min_v_len`` for vertical ones) are rules. The smoothing
-    lengthens a rule by up to a character at each end."""
+    pixel darker than its neighbourhood by ``offset`` grey levels is ink, long straight runs of
+    it (``min_len``; ``min_v_len`` for vertical ones: a column of characters smeared downwards
+    makes short vertical runs) at most a third of a character thick are rules (text smears
+    thicker). The smoothing lengthens a rule by up to a character at each end."""
     k = max(3, int(2 * char_h))
-    t = max(2, int(round(0.3 * char_h)))
+    block = max(3, int(char_h) | 1)
+    thin = max(2.0, 0.3 * char_h)
     out = []
     for horizontal in (True, False):
-        smooth = cv2.blur(gray, (k, 1) if horizontal else (1, k)).astype(np.int16)
-        pad = ((t, t), (0, 0)) if horizontal else ((0, 0), (t, t))
-        padded = np.pad(smooth, pad, mode="edge")
-        if horizontal:
-            before, after = padded[:-2 * t], padded[2 * t:]
-        else:
-            before, after = padded[:, :-2 * t], padded[:, 2 * t:]
-        dark = ((smooth + offset < before) & (smooth + offset < after)).astype(np.uint8) * 255
+        smooth = cv2.blur(gray, (k, 1) if horizontal else (1, k))
+        dark = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
         length = min_len if horizontal else (min_v_len or min_len)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
-        # a short closing first: a rule's darkest line may wander by a pixel along a slight tilt
-        bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3) if horizontal else (3, 1))
-        out.append(cv2.morphologyEx(cv2.morphologyEx(dark, cv2.MORPH_CLOSE, bridge), cv2.MORPH_OPEN, kernel))
+        runs = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
+        # what is thicker than a rule (smeared text, a shaded band) goes, even where a rule runs into it
+        t = int(thin) + 1
+        thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t) if horizontal else (t, 1)))
+        out.append(cv2.morphologyEx(cv2.subtract(runs, thick), cv2.MORPH_OPEN, kernel))
     return out[0], out[1]
 
 
@@ -173,21 +169,14 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
         across = [r for r in hrules if box[1] <= r[0] <= box[3] and r[2] - r[1] >= 0.6 * w
                   and not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1]) for g in regions)]
         for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2):  # a header may be tall
-            _add_region(regions, (box[0], stack[1], box[2], stack[3]))
+            regions.append((box[0], stack[1], box[2], stack[3]))
     free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
                                          for g in regions)]  # rules of a table found already are its own
-    for stack in _rule_stacks(free, char_h, min_width_frac * W, max_row_chars):
-        _add_region(regions, stack)
+    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
     n, _, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
     vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]) + char_h, float(stats[i, 1] + stats[i, 3]) - char_h)
               for i in range(1, n) if stats[i, 3] > 2 * char_h]
     return regions, hrules, vrules
-
-
-def _add_region(regions: list[Box], box: Box) -> None:
-    """Add ``box`` unless a third of it is a region already (one table, two ways found)."""
-    if not any(_overlap(box, r) > 0.3 * _area(box) for r in regions):
-        regions.append(box)
 
 
 def _rule_stacks(hrules: Sequence[Rule], char_h: float, min_width: float, max_row_chars: float,
