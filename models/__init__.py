@@ -17,7 +17,7 @@ from nianbao.models.schema import (
     Statement,
     Table,
 )
-from nianbao.models.document import Document, Row, TextCell
+from nianbao.models.document import Document, Row, TableLayout, TextCell
 from nianbao.models.template import (
     ColumnSpec,
     ItemSpec,
@@ -32,6 +32,6 @@ from nianbao.models.template import (
 __all__ = [
     "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "PageWarp", "Report", "SourceInfo", "Table",
     "Evidence", "Finding", "MetaField", "ReportMetadata", "Statement",
-    "Document", "Row", "TextCell",
+    "Document", "Row", "TableLayout", "TextCell",
     "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",
 ]

@@ -18,6 +18,8 @@ class TextCell(BaseModel):
     col: int | None = None  # first grid column this cell covers, when the grid is known
     colspan: int = 1
     alternatives: list[tuple[str, float]] = Field(default_factory=list)  # other readings (OCR)
+    placement: float = 1.0  # how sure the cell's place in its table's structure is (scan structure reading)
+    notes: list[str] = Field(default_factory=list)  # why ``placement`` is below 1, for the canonical cell's reasons
 
 
 class Row(BaseModel):
@@ -32,11 +34,29 @@ class Row(BaseModel):
         return " ".join(c.text for c in self.cells if c.text)
 
 
+class TableLayout(BaseModel):
+    """The structure one printed table (``Row.table_index``) was read with on a scanned page:
+    its boundaries and cells in page pixels, which reading gave them ("lines": the ruling-line
+    grid, "words": the word reading of ``layout.structure``), and what spoke against the other."""
+
+    index: int
+    page: int
+    source: Literal["lines", "words"]
+    bbox: BBox
+    rows: list[float]  # y boundaries, top to bottom
+    cols: list[float]  # x boundaries, left to right
+    cells: list[tuple[int, int, int, int]]  # (row, col, rowspan, colspan) of every printed cell
+    label_columns: int | None = None  # leading label columns, when the word reading counted them
+    placement: float = 1.0
+    faults: list[str] = Field(default_factory=list)  # why the ruling-line grid was not trusted
+
+
 class Document(BaseModel):
     path: str
     format: str
     rows: list[Row] = Field(default_factory=list)
     pages: list[PageInfo] = Field(default_factory=list)
+    tables: list[TableLayout] = Field(default_factory=list)  # scanned tables' structure, by table_index
 
     @property
     def full_text(self) -> str:

@@ -380,6 +380,8 @@ def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, 
         return Cell(table=table_id, row=row_id, col=col.id, kind=CellKind.missing, page=page,
                     placement_confidence=placement, reasons=[*reasons, "no printed cell for this column"])
     pv = parse_cell(tc.text, signed=col.signed)
+    placement = min(placement, tc.placement)
+    reasons = [*reasons, *(n for n in tc.notes if n not in reasons)]
     unit = pv.unit or header_unit or (col.unit if col.money else None)
     read = tc.confidence * pv.read_factor
     cell = Cell(

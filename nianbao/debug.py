@@ -4,10 +4,12 @@ person can see why a cell came out wrong (as pdfplumber's visual debugging does)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from nianbao.debug_draw import Label, save_page
-from nianbao.errors import InputFileError, UsageError
+from nianbao.debug_draw import STAGES as STRUCTURE_STAGES
+from nianbao.debug_draw import Label, save_page, with_word_reading
+from nianbao.errors import InputFileError, NotAReportError, UsageError
 from nianbao.ingest import IMAGE_FORMATS, iter_page_images, pdf_page_kinds, render_page, sniff_format
 from nianbao.models import Report
 from nianbao.pipeline import parse_file
@@ -47,17 +49,22 @@ def page_count(path: str | Path, settings: Settings) -> int:
                      "(PDF, PNG, JPEG, TIFF). See its cells with 'nianbao parse' or 'nianbao review'")
 
 
-STAGES = ("cells", "page")  # what ``nianbao debug --stage`` can draw
+STAGES = ("cells", "page", *STRUCTURE_STAGES)  # what ``nianbao debug --stage`` can draw
 
 
 def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings | None = None,
-               report: Report | None = None, stage: str = "cells") -> Path:
-    """Parse ``path`` (unless ``report`` is given) and write the debug picture of ``page``.
+               report: Report | None = None, stage: str = "cells", dump: bool = True) -> Path:
+    """Parse ``path`` (unless ``report`` is given) and write the debug picture of ``page``; for a
+    scanned page with ``dump`` also a JSON of the stages' intermediates beside it (page info,
+    timings, grids, text lines, rows, table structures). A file in which no table was found is
+    drawn all the same, without cell labels.
 
     The page number is checked against the file's page count before the (slow) parse.
     ``stage``: "cells" (default) draws grids, text lines and every canonical cell; "page"
     draws how a scanned or photographed page was prepared (page quad, flat page, traced lines,
-    curl displacement; see ``debug_draw.draw_page_stage``) without parsing the report."""
+    curl displacement; see ``debug_draw.draw_page_stage``) without parsing the report; a stage
+    of the word reading of the page's tables (``debug_draw.STAGES``: words, lines, columns,
+    rows, word-grid, line-grid, chosen) draws that stage, with the word reading switched on."""
     settings = settings or Settings()
     if stage not in STAGES:
         raise UsageError(f"unknown debug stage {stage!r} (stages: {', '.join(STAGES)})")
@@ -66,21 +73,36 @@ def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings 
         raise UsageError(f"{path}: no page {page}: the file has {pages} page{'s' if pages != 1 else ''} (1–{pages})")
     if stage == "page":
         return _debug_page_stage(path, page, out, settings)
-    report = report or parse_file(path, settings)
-    info = next((p for p in report.pages if p.number == page), None)
-    if info is None:
+    structure_stage = stage if stage in STRUCTURE_STAGES else None
+    if structure_stage:
+        settings = with_word_reading(settings)
+    if report is None:
+        try:
+            report = parse_file(path, settings)
+        except NotAReportError:
+            report = None  # no table found: exactly when one wants to see what the stages saw
+    info = next((p for p in report.pages if p.number == page), None) if report is not None else None
+    if report is not None and info is None:
         raise InputFileError(str(path), f"page {page} has nothing to draw (blank or unread); pages read: "
                              f"{', '.join(str(p.number) for p in report.pages) or 'none'}")
-    grids, lines = [], []
-    if info.source == "scan":
-        from nianbao.scan import read_page
-
-        raw = next(p for p in iter_page_images(path, settings) if p.number == page)
-        res = read_page(raw.image, page, raw.dpi, settings, keep_image=True)
-        image, grids, lines = raw.image if res.image is None else res.image, res.grids, res.text_lines
-    else:
+    labels = cell_labels(report, page) if report is not None else []
+    if info is not None and info.source != "scan":
+        if structure_stage:
+            raise InputFileError(str(path), f"page {page} has a text layer: its tables come from the PDF, not from a word reading")
         image = render_page(path, page, info.dpi, info.rotation, info.skew, settings, warp=info.warp)
-    return save_page(out, image, grids=grids, text_lines=lines, labels=cell_labels(report, page))
+        return save_page(out, image, labels=labels)
+    from nianbao.scan import read_page
+
+    raw = next(p for p in iter_page_images(path, settings) if p.number == page)
+    res = read_page(raw.image, page, raw.dpi, settings, keep_image=True)
+    written = save_page(out, raw.image if res.image is None else res.image, grids=res.grids, text_lines=res.text_lines,
+                        labels=labels, structures=res.structures, stage=structure_stage)
+    if dump:  # the stages' intermediates beside the picture
+        data = {"page": res.info.model_dump(), "kind": raw.kind, "timings": res.timings,
+                "grids": [g.model_dump() for g in res.grids], "text_lines": res.text_lines,
+                "rows": [r.model_dump() for r in res.rows], "tables": [t.model_dump() for t in res.layouts]}
+        written.with_suffix(".json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return written
 
 
 def _debug_page_stage(path: str | Path, page: int, out: str | Path, settings: Settings) -> Path:
@@ -89,13 +111,12 @@ def _debug_page_stage(path: str | Path, page: int, out: str | Path, settings: Se
 
     from nianbao.debug_draw import draw_page_stage
     from nianbao.layout.page import prepare_page
+    from nianbao.ocr import get_engine
+    from nianbao.scan import page_orienter
 
     raw = next((p for p in iter_page_images(path, settings) if p.number == page), None)
     if raw is None:
         raise InputFileError(str(path), f"no page {page} with a page image")
-    from nianbao.ocr import get_engine
-    from nianbao.scan import page_orienter
-
     lay = settings.layout
     orient = page_orienter(get_engine(settings.ocr), lay) if lay.detect_orientation else None
     prep = prepare_page(raw.image, raw.dpi, lay, orient)

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from nianbao.layout.grid import Grid
+from nianbao.layout.structure import TableStructure
 
 Box = tuple[float, float, float, float]
 
@@ -151,35 +152,72 @@ def draw_page_stage(prep, source: np.ndarray, arrow_step: int = 80, arrow_gain: 
     return out
 
 
-def save_page(path: str | Path, image: np.ndarray, **kwargs) -> Path:
-    """Draw (see ``draw_page``) and write a PNG."""
+STAGES = ("words", "lines", "columns", "rows", "word-grid", "line-grid", "chosen")
+
+
+def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stage: str) -> np.ndarray:
+    """A copy of the page with one stage of each table region's word reading drawn on it
+    (``layout.structure``): ``words`` (detector boxes, red), ``lines`` (word lines, alternating
+    colours), ``columns``/``rows`` (boundaries, green), ``word-grid``/``line-grid`` (the two
+    readings' cells) or ``chosen`` (the grid the page was read with, cells the readings place
+    differently in red), each region captioned with its verdict and faults."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
+    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    out = cv2.addWeighted(out, 0.6, np.full_like(out, 255), 0.4, 0)
+    size = max(10, out.shape[1] // 110)
+    texts: list[tuple[tuple[int, int], str, tuple[int, int, int]]] = []
+    for st in structures:
+        x0, y0, x1, y1 = map(int, st.region)
+        cv2.rectangle(out, (x0, y0), (x1, y1), (128, 128, 128), 1)
+        if stage == "words":
+            for w in st.words:
+                cv2.rectangle(out, (int(w[0]), int(w[1])), (int(w[2]), int(w[3])), (0, 0, 230), 1)
+        elif stage == "lines":
+            palette = [(0, 0, 230), (0, 150, 0), (230, 0, 0), (0, 140, 255)]
+            for i, w in enumerate(st.words):
+                col = palette[st.line_of_word[i] % len(palette)] if st.line_of_word else (0, 0, 230)
+                cv2.rectangle(out, (int(w[0]), int(w[1])), (int(w[2]), int(w[3])), col, 2)
+        elif stage in ("columns", "rows"):
+            for w in st.words:
+                cv2.rectangle(out, (int(w[0]), int(w[1])), (int(w[2]), int(w[3])), (180, 180, 180), 1)
+            for k, x in enumerate(st.columns if stage == "columns" else []):
+                col = (0, 160, 0) if k != st.label_columns else (0, 0, 230)  # red: where values begin
+                cv2.line(out, (int(x), y0), (int(x), y1), col, 2)
+            for y in (st.rows if stage == "rows" else []):
+                cv2.line(out, (x0, int(y)), (x1, int(y)), (0, 160, 0), 2)
+        else:
+            g = {"word-grid": st.word_grid, "line-grid": st.line_grid, "chosen": st.grid}[stage]
+            if g is not None:
+                for c in g.cells:
+                    a, b, cc, d = map(int, c.bbox)
+                    disputed = stage == "chosen" and (c.row, c.col) in st.disputed
+                    colour = (0, 0, 230) if disputed else (200, 200, 0) if (c.rowspan > 1 or c.colspan > 1) else (255, 0, 0)
+                    cv2.rectangle(out, (a + 2, b + 2), (cc - 2, d - 2), colour, 2 if disputed else 1)
+        verdict = f"{st.chosen} (placement {st.placement:.2f})"
+        if st.faults:
+            verdict += " | lines: " + "; ".join(st.faults)
+        if st.word_faults:
+            verdict += " | words: " + "; ".join(st.word_faults)
+        texts.append(((x0, max(0, y0 - size - 4)), verdict, (0, 0, 0)))
+    for xy, t, col in texts:
+        out = _put_text(out, xy, t, col, int(size * 0.8))
+    return out
+
+
+def save_page(path: str | Path, image: np.ndarray, structures: Sequence[TableStructure] = (), stage: str | None = None,
+              **kwargs) -> Path:
+    """Draw (see ``draw_page``, or ``draw_structure`` when a ``stage`` is named) and write a PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), draw_page(image, **kwargs))
+    picture = draw_structure(image, structures, stage) if stage else draw_page(image, **kwargs)
+    cv2.imwrite(str(path), picture)
     return path
 
 
-def debug_page(path: str | Path, page_number: int, out: str | Path, settings=None,
-               labels: Iterable[Label] = (), dump: bool = True) -> Path:
-    """What ``nianbao debug FILE --page N --out PNG`` shows: the page made upright, its grids,
-    merged cells and text lines, plus optional labels (e.g. canonical id = value, coloured by
-    confidence, from a Report's cells on that page). With ``dump`` a JSON of the stage
-    outputs (orientation, grids, rows, timings) is written beside the PNG."""
-    import json
+def with_word_reading(settings):
+    """A copy of ``settings`` with the word reading on (a stage of it is asked for)."""
+    from nianbao.settings import Settings
 
-    from nianbao.ingest import iter_page_images
-    from nianbao.scan import read_page
-
-    page = next((p for p in iter_page_images(path, settings) if p.number == page_number), None)
-    if page is None:
-        from nianbao.errors import InputFileError
-
-        raise InputFileError(str(path), f"no page {page_number} to draw")
-    res = read_page(page.image, page.number, page.dpi, settings, keep_image=True)
-    out = save_page(out, res.image, grids=res.grids, text_lines=res.text_lines, labels=labels)
-    if dump:
-        data = {"page": res.info.model_dump(), "kind": page.kind, "timings": res.timings,
-                "grids": [g.model_dump() for g in res.grids], "text_lines": res.text_lines,
-                "rows": [r.model_dump() for r in res.rows]}
-        out.with_suffix(".json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return out
+    settings = settings or Settings()
+    return settings.model_copy(update={"structure": settings.structure.model_copy(update={"word_reading": True})})

@@ -25,8 +25,9 @@ import numpy as np
 from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
+from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
 from nianbao.layout.text import estimate_char_height
-from nianbao.models import CellKind, Document, PageInfo, Row, TextCell
+from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import parse_cell
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 
@@ -63,6 +64,8 @@ class PageResult:
     timings: dict = field(default_factory=dict)
     image: np.ndarray | None = None  # upright page image (only kept when asked)
     page: PagePrep | None = None  # the page stage's intermediates: photo quad, homography, curl (kept with image)
+    structures: list[TableStructure] = field(default_factory=list)  # word readings (``structure.word_reading``)
+    layouts: list[TableLayout] = field(default_factory=list)  # the structure each grid was read with
 
 
 # --------------------------------------------------------------------------- crops
@@ -126,10 +129,13 @@ def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) ->
     return _ink_lines(text_ink, inner, char_h)
 
 
-def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int) -> list[CellRead]:
+def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int,
+                  words: Sequence[Box] = ()) -> list[CellRead]:
     """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
-    tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number."""
+    tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number.
+    A detected word (``words``, the word reading) across a grid line is one cell's text: no
+    cut there ("108" with a streak through it stays "108")."""
     if c.colspan == 1 and c.rowspan == 1:
         return []
     x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
@@ -151,7 +157,11 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
                 out.append(k)
         return out
 
-    col_cuts = cuts(g.cols[c.col + 1:c.col + c.colspan], sub.any(axis=0), x0)
+    def across(x: float) -> bool:
+        return any(w[0] < x - 1 and w[2] > x + 1 and min(w[3], c.bbox[3]) - max(w[1], c.bbox[1]) > 0.5 * (w[3] - w[1])
+                   for w in words)
+
+    col_cuts = [k for k in cuts(g.cols[c.col + 1:c.col + c.colspan], sub.any(axis=0), x0) if not across(g.cols[c.col + k])]
     row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], sub.any(axis=1), y0)
     if not col_cuts and not row_cuts:
         return []
@@ -286,6 +296,17 @@ def read_page(
     grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal, min_piece_frac=lay.min_piece_frac,
                          wall_cover=lay.wall_cover, char_h=char_h)
     t["grids"] = time.perf_counter()
+    structures: list[TableStructure] = []
+    if settings.structure.word_reading:
+        # words are found on the page without its straight runs (rules, a streak through a
+        # column of numbers): the two readings must not share the rules' evidence
+        straight = cv2.dilate(cv2.subtract(ink, remove_lines(ink, max(int(3 * char_h), 20))), np.ones((3, 3), np.uint8))
+        unruled = gray.copy()
+        unruled[straight > 0] = 255
+        structures = read_structures(gray, unruled, grids, char_h, engine, settings)
+        grids = [st.grid for st in structures if st.grid is not None]
+        structures = [st for st in structures if st.grid is not None]
+    t["structure"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     # drop specks (scan noise) so blank cells stay blank
     n, labels, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
@@ -302,7 +323,8 @@ def read_page(
         for c in g.cells:
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
             cr.line_boxes = _cell_lines(text_ink, c.bbox, m, char_h)
-            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells)) if cr.line_boxes else []
+            words = structures[gi].words if structures else ()
+            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells), words) if cr.line_boxes else []
             if parts:
                 cr.split_of, cr.whole = len(cells), True
             cells.extend(parts + [cr])
@@ -351,6 +373,8 @@ def read_page(
     for (gi, r), crs in sorted(by_row.items()):
         g = grids[gi]
         tcells = [_text_cell(cr) for cr in sorted(crs, key=lambda c: c.col)]
+        if structures:
+            _place(tcells, [cr.row for cr in sorted(crs, key=lambda c: c.col)], structures[gi], settings.structure)
         items.append((g.rows[r], 1, Row(kind="table", page=number, cells=tcells,
                                         table_index=table_offset + gi, exact_cells=True)))
     items.sort(key=lambda it: (it[0], it[1]))
@@ -358,11 +382,67 @@ def read_page(
     info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
                     rotation=int(rotation), skew=float(skew), warp=prep.warp)
     timings = {k: round(t[k] - t["start"], 3) for k in t if k != "start"}
+    layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None) for gi, g in enumerate(grids)]
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
-                     image=upright if keep_image else None, page=prep if keep_image else None)
-    if lay.debug_dir:
-        _write_debug(res, upright, lay.debug_dir)
+                     image=upright if keep_image else None, page=prep if keep_image else None,
+                     structures=structures, layouts=layouts)
     return res
+
+
+def template_value_counts() -> list[int]:
+    """How many value columns a printed table of any template version can have."""
+    return sorted({len(item.columns) for v in TEMPLATE_VERSIONS for t in load_template(v).tables for item in t.items})
+
+
+def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
+                    engine: OcrEngine, settings) -> list[TableStructure]:
+    """The word reading of every table region of a page (each line grid's box, and every
+    ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
+    A region whose line grid is not trusted grows along its rules over the rows no other
+    region holds (a band of rows whose walls were all lost), and is read again. Rules are
+    taken from ``gray`` however faint, words from ``unruled`` (the page without its rules)."""
+    st_set = settings.structure
+    counts = template_value_counts()
+
+    def read(region, line_grid) -> TableStructure:
+        words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
+        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set)
+
+    # rules and walls from two characters long (a wall may be a row high)
+    h, v = faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
+    regions, hrules, vrules = table_regions(h, v, char_h, grids, max_row_chars=st_set.max_row_chars)
+    out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
+    for k, st in enumerate(out):
+        if st.chosen == "lines" and not st.faults:
+            continue
+        grown = grow_region(st.region, hrules, vrules, char_h, [o.region for j, o in enumerate(out) if j != k],
+                            st_set.max_row_chars)
+        if grown != st.region:
+            out[k] = read(grown, st.line_grid)
+    out.sort(key=lambda st: (st.grid.bbox[1], st.grid.bbox[0]) if st.grid is not None else (0.0, 0.0))
+    return out
+
+
+def _place(tcells: list[TextCell], rows: list[int], st: TableStructure, st_set) -> None:
+    """Placement confidence and its reason on the cells of one grid row."""
+    for tc, r in zip(tcells, rows):
+        placement = st.placement
+        if st.chosen == "words":
+            tc.notes.append("table structure read from the words: the ruling lines were contradicted ("
+                            + "; ".join(st.faults) + ")")
+        if (r, tc.col) in st.disputed:
+            placement = min(placement, st_set.disputed_placement)
+            tc.notes.append("the ruling lines and the words place this cell differently")
+        tc.placement = round(placement, 4)
+
+
+def _layout(index: int, page: int, g: Grid, st: TableStructure | None) -> TableLayout:
+    """The structure one grid was read with, as plain data for the Document."""
+    return TableLayout(index=index, page=page, source="words" if st is not None and st.chosen == "words" else "lines",
+                       bbox=_rb(g.bbox), rows=[round(v, 1) for v in g.rows], cols=[round(v, 1) for v in g.cols],
+                       cells=[(c.row, c.col, c.rowspan, c.colspan) for c in g.cells],
+                       label_columns=st.label_columns if st is not None and st.columns else None,
+                       placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
 
 
 def _plan_text_lines(lines: list[Box], char_h: float, ocr) -> list[str]:
@@ -489,19 +569,6 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
             cells[i].texts[0] = Recognition(r1.text, round(r1.confidence * (0.7 if ok1 else 0.4), 4), alts[:3], r1.chars)
 
 
-def _write_debug(res: PageResult, upright: np.ndarray, debug_dir: str) -> None:
-    from nianbao.debug_draw import save_page
-
-    d = Path(debug_dir)
-    d.mkdir(parents=True, exist_ok=True)
-    save_page(d / f"page{res.info.number:03d}_layout.png", upright, grids=res.grids, text_lines=res.text_lines)
-    dump = {"page": res.info.model_dump(), "timings": res.timings, "grids": [g.model_dump() for g in res.grids],
-            "text_lines": res.text_lines, "rows": [r.model_dump() for r in res.rows]}
-    import json
-
-    (d / f"page{res.info.number:03d}_layout.json").write_text(json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8")
-
-
 # --------------------------------------------------------------------------- document
 def read_scanned_pages(
     path_or_images: str | Path | Sequence[np.ndarray] | Sequence,
@@ -539,5 +606,6 @@ def read_scanned_pages(
         n_tables += len(res.grids)
         doc.rows.extend(res.rows)
         doc.pages.append(res.info)
+        doc.tables.extend(res.layouts)
         log.debug("page %d: %s", p.number, res.timings)
     return doc

@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nianbao.layout.structure import StructureParams
+
 
 class LayoutSettings(BaseModel):
     render_dpi: int = 200  # dpi for rendering PDF pages that are not one embedded scan
@@ -58,7 +60,14 @@ class LayoutSettings(BaseModel):
     curl_min_shift_px: float = 1.5  # a fitted displacement smaller than this everywhere is not applied
     curl_max_shift_frac: float = 0.06  # a displacement above this share of the page is not believed
     uncurl_flatbed: bool = False  # also measure and take out curl on flatbed pages
-    debug_dir: str | None = None  # where stages write debug images, if set
+
+
+class StructureSettings(StructureParams):
+    """Table structure from the words of each table region, ruling lines as evidence
+    (``layout.structure``): off by default until it is better everywhere."""
+
+    word_reading: bool = False  # read every table region's words and arbitrate against the line grid
+    det_max_side: int = 960  # long side (pixels) the word detector sees a table region at
 
 
 class OcrSettings(BaseModel):
@@ -122,9 +131,9 @@ class ServerSettings(BaseModel):
     max_public_body_kb: int = 16  # request body a caller without a token may send (the login form)
 
 
-# settings that do not change what a parse reads (where debug images go, threads, limits that
+# settings that do not change what a parse reads (threads, limits that
 # only refuse or stop work): left out of Settings.results_hash
-RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"layout": {"debug_dir"}, "ocr": {"threads", "use_gpu"}, "limits": True, "server": True}
+RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"ocr": {"threads", "use_gpu"}, "limits": True, "server": True}
 
 
 class Settings(BaseSettings):
@@ -133,6 +142,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NIANBAO_", env_nested_delimiter="__")
 
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
+    structure: StructureSettings = Field(default_factory=StructureSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)

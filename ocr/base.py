@@ -56,6 +56,11 @@ class OcrEngine(ABC):
     def detect_and_recognize(self, image: np.ndarray) -> list[TextBox]:
         """Find text lines on an image and read them, top to bottom."""
 
+    def detect_words(self, image: np.ndarray, max_side: int = 960) -> list[Box]:
+        """Boxes (x0, y0, x1, y1) of the text runs on an image, without reading them (engines
+        without a detector of their own take them from ``detect_and_recognize``)."""
+        return [t.bbox for t in self.detect_and_recognize(image)]
+
     def classify_orientation(self, crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
         """(0 or 180, score) per text-line crop; engines without a classifier say 0."""
         return [(0, 0.0) for _ in crops]

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from nianbao.errors import EngineUnavailableError
-from nianbao.ocr.base import CharBox, OcrEngine, Recognition, TextBox
+from nianbao.ocr.base import Box, CharBox, OcrEngine, Recognition, TextBox
 
 REC_H = 48  # input height of the PP-OCR rec models
 MAX_W = 48 * 64  # widest crop fed to rec (wider ones are squeezed)
@@ -185,6 +185,25 @@ class RapidOcrEngine(OcrEngine):
             x1, y1 = float(b[:, 0].max()), float(b[:, 1].max())
             out.append(TextBox((x0, y0, x1, y1), r.text, r.confidence, r.alternatives))
         out.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
+        return out
+
+    def detect_words(self, image: np.ndarray, max_side: int = 960) -> list[Box]:
+        """The packaged PP-OCR detector's boxes only (no recognition), the image's long side
+        brought to at most ``max_side``: a table region's words for ``layout.structure``."""
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        h, w = image.shape[:2]
+        scale = min(1.0, max_side / float(max(h, w)))
+        small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else image
+        det = self._rapid._load_det_model()
+        with self._lock:
+            res = det(small)
+        if res.boxes is None or len(res.boxes) == 0:
+            return []
+        out = []
+        for b in np.asarray(res.boxes, dtype=np.float32):
+            out.append((float(b[:, 0].min()) / scale, float(b[:, 1].min()) / scale,
+                        float(b[:, 0].max()) / scale, float(b[:, 1].max()) / scale))
         return out
 
     # ---------------------------------------------------------------- orientation

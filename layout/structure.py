@@ -1,0 +1,718 @@
+"""Table structure from the words of a table region; ruling lines as evidence.
+
+The ruling-line grid (``layout.grid``) is one reading of a table; a scan that kept only a
+fraction of a hairline rule's darkness, or glyph strokes that line up like a wall, make it
+wrong in ways its own evidence cannot see. The words of the region are a second reading that
+does not depend on the rules at all: the text detector gives one box per run of text, and
+numbers in different columns are different words. This module builds that second reading in
+named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder`` keeps
+``.edges/.intersections/.cells``) so ``nianbao debug --stage`` can draw it:
+
+0. regions (``table_regions``): each line grid's box, each ruled frame no grid came from,
+   each stack of long rules of one right end; rules however faint (``faint_rules``: the page
+   smoothed along each direction, thin long runs only). A region whose line grid is not
+   trusted grows along its rules between its own borders (``grow_region``);
+1. ``words``: the detector's word boxes inside the region (page pixels), found on the page
+   without its rules;
+2. ``lines``: words grouped into text lines (y bands);
+3. ``columns``: column boundaries where, across the lines, no word covers x, or spanning
+   headers only and more lines flank the gap than cross it; on the line with the most words
+   (a row of values) two neighbouring words are two columns; each boundary moved onto a
+   rule, however faint, inside its gap;
+4. ``label_columns``: how many leading columns hold labels, from the template's value
+   column counts (the only table sizes a report can print); a word standing over several
+   lines (a group label in vertical text) gets a label column of its own;
+5. ``rows``: one row per line holding words in value columns; between two such lines the
+   boundary goes onto a rule through no value, else in the widest gap between word lines;
+6. ``word_grid``: the cells, merged where a word crosses a boundary (spanning headers,
+   labels over several rows);
+7. ``faults`` of the ruling-line grid, read against the value words: walls through words
+   (glyph strokes taken for walls), cells holding words of several word cells (lost walls),
+   words outside it; of the word grid also a printed value column count no template has.
+   A grid with faults is not trusted;
+8. ``chosen``/``placement``/``disputed``: the grid the page is read with, and how sure the
+   placement is: both readings agreeing is evidence (the line grid, placement 1), the line
+   grid contradicted leaves the word grid (0.9), value cells the two place differently or no
+   reading free of faults get 0.7 and a reason.
+
+Everything is plain data in page pixels; thresholds come from ``StructureSettings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import cv2
+import numpy as np
+from pydantic import BaseModel
+
+from nianbao.layout.grid import Grid, GridCell
+
+Box = tuple[float, float, float, float]
+WordDetector = Callable[[np.ndarray], list[Box]]
+Rule = tuple[float, float, float]  # (position across, start, end): y, x0, x1 of a horizontal rule; x, y0, y1 of a vertical one
+
+
+class StructureParams(BaseModel):
+    """The thresholds of the word reading, each named (``Settings.structure`` extends it)."""
+
+    column_cross_frac: float = 0.12  # share of word lines a column gap may be crossed by (spanning headers)
+    header_cross_frac: float = 0.34  # ... or this share, when more lines have words on both sides of it
+    fault_frac: float = 0.1  # share of value words cut by walls / put together before a grid is not trusted
+    min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
+    min_gap_chars: float = 0.25  # narrowest column gap, in character heights
+    min_column_lines: int = 2  # word lines a column needs of its own
+    line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
+    min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
+    faint_ink_offset: float = 2.0  # grey levels below the local mean (after smoothing along the rule) that count as rule ink
+    max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
+    tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
+    crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
+    max_label_columns: int = 3  # label columns a table has at most before its value columns
+    min_words: int = 6  # words a region needs for a word reading
+    agree_placement: float = 1.0  # placement confidence when both readings agree
+    words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
+    disputed_placement: float = 0.7  # cells the two readings place differently, or no reading free of faults
+
+
+@dataclass
+class TableStructure:
+    """Every stage of reading one table region's structure, kept for inspection and drawing."""
+
+    region: Box
+    char_h: float
+    words: list[Box] = field(default_factory=list)
+    lines: list[tuple[float, float]] = field(default_factory=list)  # y band of each word line
+    line_of_word: list[int] = field(default_factory=list)
+    columns: list[float] = field(default_factory=list)  # x boundaries, left to right (outer ones included)
+    label_columns: int = 0
+    value_lines: list[int] = field(default_factory=list)  # word lines holding words in value columns
+    rows: list[float] = field(default_factory=list)  # y boundaries, top to bottom (outer ones included)
+    word_grid: Grid | None = None
+    line_grid: Grid | None = None
+    faults: list[str] = field(default_factory=list)  # why the ruling-line grid is not trusted
+    word_faults: list[str] = field(default_factory=list)  # why the word grid is not trusted
+    chosen: str = "lines"  # "lines" | "words" | "none"
+    placement: float = 1.0  # placement confidence of every cell read with the chosen grid
+    disputed: set[tuple[int, int]] = field(default_factory=set)  # chosen-grid cells the other reading places otherwise
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def grid(self) -> Grid | None:
+        """The grid the page is read with."""
+        if self.chosen == "words":
+            return self.word_grid
+        if self.chosen == "lines":
+            return self.line_grid
+        return None
+
+    @property
+    def n_value_columns(self) -> int:
+        return max(0, len(self.columns) - 1 - self.label_columns)
+
+
+# --------------------------------------------------------------------------- regions
+def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int, min_v_len: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical rules however faint, as masks. The page is first averaged along
+    each direction over two character heights: a hairline rule a scan left at a fraction of
+    its darkness keeps its darkness along itself while the scan's noise averages out; then a
+    pixel darker than its neighbourhood by ``offset`` grey levels is ink, long straight runs of
+    it (``min_len``; ``min_v_len`` for vertical ones: a column of characters smeared downwards
+    makes short vertical runs) at most a third of a character thick are rules (text smears
+    thicker). The smoothing lengthens a rule by up to a character at each end."""
+    k = max(3, int(2 * char_h))
+    block = max(3, int(char_h) | 1)
+    thin = max(2.0, 0.3 * char_h)
+    out = []
+    for horizontal in (True, False):
+        smooth = cv2.blur(gray, (k, 1) if horizontal else (1, k))
+        dark = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, offset)
+        length = min_len if horizontal else (min_v_len or min_len)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+        runs = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
+        # what is thicker than a rule (smeared text, a shaded band) goes, even where a rule runs into it
+        t = int(thin) + 1
+        thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t) if horizontal else (t, 1)))
+        out.append(cv2.morphologyEx(cv2.subtract(runs, thick), cv2.MORPH_OPEN, kernel))
+    return out[0], out[1]
+
+
+def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[Grid], min_width_frac: float = 0.3,
+                  max_row_chars: float = 8.0) -> tuple[list[Box], list[Rule], list[Rule]]:
+    """Table regions of a page, its horizontal and its vertical rules (``h``/``v``: rule masks,
+    see ``faint_rules``). One region per line grid (in the grids' order), then one per ruled
+    frame no grid came from (a table whose inner rules a scan lost keeps its thicker outer
+    border, but the line grid needs inner walls to be a grid at all), then one per stack of
+    long horizontal rules of one width a row apart (a table whose every rule a scan left at a
+    fraction of its darkness keeps its long rules best)."""
+    H, W = h.shape[:2]
+    regions: list[Box] = [g.bbox for g in grids]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
+    # (a rule's ends come back by a character: ``faint_rules`` smoothing lengthened it)
+    hrules = [(float(stats[i, 1] + stats[i, 3] / 2), float(stats[i, 0]) + char_h, float(stats[i, 0] + stats[i, 2]) - char_h)
+              for i in range(1, n) if stats[i, 2] > 2 * char_h]
+    frame = cv2.dilate(cv2.bitwise_or(h, v), np.ones((5, 5), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
+    for i in range(1, n):
+        x, y, w, hh, _ = stats[i]
+        if w < min_width_frac * W or hh < 2.5 * char_h:
+            continue
+        box = (float(x), float(y), float(x + w), float(y + hh))
+        cols = v[y:y + hh, x:x + w].any(axis=0)
+        edge = max(3, int(1.5 * char_h))  # the smoothing lengthened the frame's rules by up to a character
+        if not (cols[:edge].any() and cols[-edge:].any()):
+            continue  # closed on both sides: vertical ink near both ends
+        # the frame's own rows: runs of its rules across, a row apart, that no region holds yet
+        # (text beside a table smeared into its rules joins it to them, not to the table)
+        across = [r for r in hrules if box[1] <= r[0] <= box[3] and r[2] - r[1] >= 0.6 * w
+                  and not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1]) for g in regions)]
+        for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2):  # a header may be tall
+            regions.append((box[0], stack[1], box[2], stack[3]))
+    free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
+                                         for g in regions)]  # rules of a table found already are its own
+    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
+    vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]) + char_h, float(stats[i, 1] + stats[i, 3]) - char_h)
+              for i in range(1, n) if stats[i, 3] > 2 * char_h]
+    return regions, hrules, vrules
+
+
+def _rule_stacks(hrules: Sequence[Rule], char_h: float, min_width: float, max_row_chars: float,
+                 min_rules: int = 3) -> list[Box]:
+    """Boxes of ``min_rules`` or more long horizontal rules with the same right end (± two
+    characters; the left ends step in under group labels), each at most a row height
+    (``max_row_chars`` characters) below the last."""
+    long = sorted((r for r in hrules if r[2] - r[1] >= min_width), key=lambda r: r[0])
+    stacks: list[list[Rule]] = []
+    for r in long:
+        for st in stacks:
+            last = st[-1]
+            if abs(r[2] - last[2]) <= 2 * char_h and r[0] - last[0] <= max_row_chars * char_h:
+                st.append(r)
+                break
+        else:
+            stacks.append([r])
+    return [(min(r[1] for r in st), st[0][0], max(r[2] for r in st), st[-1][0]) for st in stacks if len(st) >= min_rules]
+
+
+def grow_region(region: Box, hrules: Sequence[Rule], vrules: Sequence[Rule], char_h: float, keep_out: Sequence[Box],
+                max_row_chars: float) -> Box:
+    """A region reaching on along horizontal rules of its own width (same right end, at least
+    half its width), one row height (``max_row_chars`` character heights) at a time, never into
+    a ``keep_out`` region (a table read with trust): a table whose walls were lost in a band of
+    rows comes as line grids above and below the band, and the band is the table's too."""
+    x0, y0, x1, y1 = region
+    width = x1 - x0
+    own = sorted(y for y, a, b in hrules if abs(b - x1) <= 2 * char_h and a >= x0 - 2 * char_h and b - a >= 0.5 * width)
+    across = [o for o in keep_out if min(o[2], x1) - max(o[0], x0) > 0.5 * width]
+    below = min([o[1] for o in across if o[1] >= y1 - char_h] or [float("inf")])
+    above = max([o[3] for o in across if o[3] <= y0 + char_h] or [float("-inf")])
+    step = max_row_chars * char_h
+
+    def bordered(a: float, b: float) -> bool:
+        """The table's own left and right borders run on over [a, b] (a heading between two
+        tables has none)."""
+        def covered(x: float) -> bool:
+            return sum(max(0.0, min(e, b) - max(s, a)) for pos, s, e in vrules if abs(pos - x) <= char_h) >= 0.8 * (b - a)
+        return covered(x0) and covered(x1)
+
+    for y in own:
+        if y1 < y <= y1 + step and y < below and bordered(y1, y):
+            y1 = y
+    for y in reversed(own):
+        if y0 - step <= y < y0 and y > above and bordered(y, y0):
+            y0 = y
+    return (x0, y0, x1, y1)
+
+
+def _area(b: Box) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+# --------------------------------------------------------------------------- stages
+def find_words(image: np.ndarray, region: Box, detect: WordDetector, pad: int = 4, inside: float = 0.8,
+               shrink: float = 0.0) -> list[Box]:
+    """Stage 1: word boxes of the region (page pixels), from a detector run on its crop."""
+    H, W = image.shape[:2]
+    x0, y0 = max(0, int(region[0]) - pad), max(0, int(region[1]) - pad)
+    x1, y1 = min(W, int(np.ceil(region[2])) + pad), min(H, int(np.ceil(region[3])) + pad)
+    crop = image[y0:y1, x0:x1]
+    if crop.size == 0:
+        return []
+    out = []
+    for b in detect(crop):
+        # the detector pads its boxes (PP-OCR's unclip) by about a fifth of their height: back to the ink
+        pad_in = shrink * (b[3] - b[1])
+        bx = (b[0] + x0 + pad_in, b[1] + y0 + pad_in, b[2] + x0 - pad_in, b[3] + y0 - pad_in)
+        if bx[2] <= bx[0] or bx[3] <= bx[1]:
+            continue
+        # whole words only: a heading or a caption that touches the region is no cell's text
+        if _overlap(bx, region) >= inside * _area(bx):
+            out.append(bx)
+    return out
+
+
+def group_lines(words: Sequence[Box], overlap: float) -> tuple[list[tuple[float, float]], list[int]]:
+    """Stage 2: words into text lines: a word joins the line it overlaps vertically by at
+    least ``overlap`` of the shorter height. Lines top to bottom."""
+    order = sorted(range(len(words)), key=lambda i: (words[i][1] + words[i][3]) / 2)
+    bands: list[list[float]] = []
+    members: list[list[int]] = []
+    for i in order:
+        b = words[i]
+        best, best_ov = None, 0.0
+        for k, (y0, y1) in enumerate(bands):
+            ov = min(y1, b[3]) - max(y0, b[1])
+            need = overlap * min(y1 - y0, b[3] - b[1])
+            if ov >= need and ov > best_ov:
+                best, best_ov = k, ov
+        if best is None:
+            bands.append([b[1], b[3]])
+            members.append([i])
+        else:
+            members[best].append(i)
+            # the band stays the line's core: the median word's extent, not the union
+            ys0 = sorted(words[j][1] for j in members[best])
+            ys1 = sorted(words[j][3] for j in members[best])
+            bands[best] = [ys0[len(ys0) // 2], ys1[len(ys1) // 2]]
+    idx = sorted(range(len(bands)), key=lambda k: bands[k][0])
+    line_of = [0] * len(words)
+    for new, k in enumerate(idx):
+        for i in members[k]:
+            line_of[i] = new
+    return [(bands[k][0], bands[k][1]) for k in idx], line_of
+
+
+def rule_in(rules: Sequence[Rule], lo: float, hi: float, span: tuple[float, float], min_cover: float) -> float | None:
+    """Position of the longest rule lying in [lo, hi] that covers at least ``min_cover`` of
+    ``span`` (the region's extent along the rule), or None."""
+    best, best_len = None, 0.0
+    for pos, a, b in rules:
+        if lo <= pos <= hi:
+            cover = min(b, span[1]) - max(a, span[0])
+            if cover >= min_cover * (span[1] - span[0]) and cover > best_len:
+                best, best_len = pos, cover
+    return best
+
+
+def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, region: Box, char_h: float,
+                 vrules: Sequence[Rule], p: StructureParams) -> list[float]:
+    """Stage 3: column boundaries. x is a gap where at most ``column_cross_frac`` of the lines
+    have a word over it (spanning headers cross a few); a boundary goes in the least-covered
+    part of each gap between words, onto a ruling line however faint when there is one, and
+    a column needs words in ``min_column_lines`` lines of its own."""
+    x0, x1 = int(region[0]), int(np.ceil(region[2]))
+    width = x1 - x0
+    if width <= 0 or not words:
+        return [region[0], region[2]]
+    cover = np.zeros(width, np.int32)
+    per_line: dict[int, np.ndarray] = {}
+    for i, b in enumerate(words):
+        m = per_line.setdefault(line_of[i], np.zeros(width, bool))
+        m[max(0, int(b[0]) - x0):max(0, int(np.ceil(b[2])) - x0)] = True
+    for m in per_line.values():
+        cover += m
+    tol = max(1, int(p.column_cross_frac * n_lines))
+    # a short table (the review matrix: a header of three levels over one row of values) has
+    # spanning headers on a third of its lines: a gap they cross still counts when at least
+    # more lines have words on both sides of it right beside it than cross it
+    cap = max(tol, int(p.header_cross_frac * n_lines))
+    first = max(0, int(min(b[0] for b in words)) - x0)
+    last = min(width, int(max(b[2] for b in words)) - x0)
+    bounds = [float(region[0])]
+    x = first
+    low = cover <= cap
+    while x < last:
+        if not low[x]:
+            x += 1
+            continue
+        s = x
+        while x < last and low[x]:
+            x += 1
+        if x >= last:
+            break
+        run = cover[s:x]
+        floor = run.min()
+        at = np.flatnonzero(run == floor)
+        # the widest stretch at the floor
+        best_s, best_e, k = at[0], at[0], 0
+        while k < len(at):
+            j = k
+            while j + 1 < len(at) and at[j + 1] == at[j] + 1:
+                j += 1
+            if at[j] - at[k] > best_e - best_s:
+                best_s, best_e = at[k], at[j]
+            k = j + 1
+        if best_e - best_s + 1 < p.min_gap_chars * char_h:
+            continue
+        if floor > tol and floor >= _flanking_lines(words, line_of, x0 + s + best_s, x0 + s + best_e):
+            continue
+        pos = (best_s + best_e) / 2.0 + s
+        # a wall, however faint, in the gap is where the boundary is
+        rule = rule_in(vrules, x0 + s, x0 + x, (region[1], region[3]), p.min_rule_cover)
+        if rule is not None:
+            pos = rule - x0
+        bounds.append(x0 + pos)
+    bounds.append(float(region[2]))
+    bounds = _drop_thin_columns(bounds, words, line_of, p.min_column_lines)
+    return _fullest_line_columns(bounds, words, line_of, region, vrules, p)
+
+
+def _fullest_line_columns(bounds: list[float], words: Sequence[Box], line_of: Sequence[int], region: Box,
+                          vrules: Sequence[Rule], p: StructureParams) -> list[float]:
+    """Numbers in different columns are different words: on the line with the most words (a
+    row of values), two neighbouring words with no boundary between them are two columns (the
+    review matrix: fifteen values under a header of three levels that crosses every gap)."""
+    by_line: dict[int, list[Box]] = {}
+    for i, w in enumerate(words):
+        by_line.setdefault(line_of[i], []).append(w)
+    if not by_line:
+        return bounds
+    fullest = sorted(max(by_line.values(), key=len), key=lambda w: w[0])
+    if len(fullest) <= len(bounds) - 1:
+        return bounds
+    out = list(bounds)
+    for a, b in zip(fullest, fullest[1:]):
+        if b[0] <= a[2] or any(a[2] <= x <= b[0] for x in out):
+            continue
+        rule = rule_in(vrules, a[2], b[0], (region[1], region[3]), p.min_rule_cover)
+        out.append(rule if rule is not None else (a[2] + b[0]) / 2.0)
+    return sorted(out)
+
+
+def _flanking_lines(words: Sequence[Box], line_of: Sequence[int], a: float, b: float) -> int:
+    """Lines with words on both sides of [a, b] and none over it."""
+    left = {line_of[i] for i, w in enumerate(words) if w[2] <= a + 1}
+    right = {line_of[i] for i, w in enumerate(words) if w[0] >= b - 1}
+    over = {line_of[i] for i, w in enumerate(words) if w[0] < b - 1 and w[2] > a + 1}
+    return len((left & right) - over)
+
+
+def group_label_columns(bounds: list[float], words: Sequence[Box], value_x: float, char_h: float,
+                        p: StructureParams) -> list[float]:
+    """A word standing over several lines (a group label in vertical text, "三、本年度办理结果")
+    is a column of its own beside the labels it groups: a boundary just past its right edge
+    (wide labels of other rows cross it and merge back), so it never swallows those labels."""
+    heights = sorted(w[3] - w[1] for w in words)
+    typical = heights[len(heights) // 2] if heights else char_h
+    out = list(bounds)
+    for w in words:
+        if w[3] - w[1] < p.tall_word_lines * typical or w[2] - w[0] > 2.0 * typical:
+            continue
+        x = w[2] + p.min_gap_chars * char_h
+        if out[0] < x < value_x - typical and min(abs(x - b) for b in out) > typical:
+            # only where nothing on the word's own lines reaches across
+            if not any(o is not w and o[0] < x < o[2] and min(o[3], w[3]) - max(o[1], w[1]) > 0 for o in words):
+                out.append(x)
+    return sorted(out)
+
+
+def _drop_thin_columns(bounds: list[float], words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[float]:
+    """Merge a column with words in fewer than ``min_lines`` lines into its neighbour
+    (a header word that sticks out, a stray mark)."""
+    bounds = list(bounds)
+    while len(bounds) > 2:
+        counts = []
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            counts.append(len({line_of[i] for i, w in enumerate(words) if a <= w[0] and w[2] <= b}))
+        k = int(np.argmin(counts))
+        if counts[k] >= min_lines:
+            break
+        # drop the inner boundary on the side of the narrower neighbour
+        if k == 0:
+            bounds.pop(1)
+        elif k == len(counts) - 1:
+            bounds.pop(len(bounds) - 2)
+        else:
+            left_w = bounds[k] - bounds[k - 1]
+            right_w = bounds[k + 2] - bounds[k + 1]
+            bounds.pop(k if left_w <= right_w else k + 1)
+    return bounds
+
+
+def label_column_count(n_cols: int, value_counts: Iterable[int], max_label: int) -> int:
+    """Stage 4: leading label columns: the template's largest value column count that leaves
+    1..``max_label`` columns for labels (the applications matrix: label columns then 7)."""
+    counts = list(value_counts)
+    fits = [v for v in counts if 1 <= n_cols - v <= max_label]
+    if counts and n_cols == max(counts):
+        return 0  # the widest table (the review matrix) is one row of values under its header, no labels
+    return n_cols - max(fits) if fits else min(1, n_cols)
+
+
+def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_of: Sequence[int],
+              columns: Sequence[float], label_columns: int, region: Box, char_h: float,
+              hrules: Sequence[Rule], p: StructureParams) -> tuple[list[float], list[int]]:
+    """Stage 5: row boundaries. Each word line with a word in a value column is a row; between
+    two such lines the boundary goes in the widest gap between word lines (cell padding and the
+    rule make a row gap wider than a wrapped label's line gap), onto a faint rule in any of
+    those gaps when there is one. Label-only lines fall on the side the gap puts them."""
+    if not lines:
+        return [region[1], region[3]], []
+    value_x = columns[label_columns] if label_columns < len(columns) - 1 else columns[-1]
+    value_lines = sorted({line_of[i] for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x})
+    # the extent of each line over all its words (not only its core band)
+    ext = [[y0, y1] for y0, y1 in lines]
+    for i, w in enumerate(words):
+        e = ext[line_of[i]]
+        e[0], e[1] = min(e[0], w[1]), max(e[1], w[3])
+    bounds = [float(region[1])]
+    for a, b in zip(value_lines, value_lines[1:]):
+        gaps = []
+        for k in range(a, b):
+            lo, hi = ext[k][1], ext[k + 1][0]
+            gaps.append((hi - lo, lo, hi))
+        best = max(gaps)
+        pos = (best[1] + best[2]) / 2.0  # lines that touch or overlap a little: between them all the same
+        # a rule, however faint, between the two value lines and through no value is where the
+        # boundary is (values set in the middle of a tall cell overlap its labels' lines)
+        # (a group label, "（四）无法提供", stands across its rows' rules: only values may not)
+        through_none = [r for r in hrules if lines[a][1] < r[0] < lines[b][0]
+                        and not any(w[1] + 2 < r[0] < w[3] - 2 and (w[0] + w[2]) / 2 >= value_x for w in words)]
+        rule = rule_in(through_none, lines[a][1], lines[b][0], (region[0], region[2]), p.min_rule_cover)
+        if rule is not None:
+            pos = rule
+        # between the two value lines' own words, whatever the gaps between label lines say
+        pos = min(max(pos, ext[a][1] if ext[a][1] < ext[b][0] else lines[a][1]), ext[b][0] if ext[a][1] < ext[b][0] else lines[b][0])
+        if pos > bounds[-1]:
+            bounds.append(pos)
+    bounds.append(float(region[3]))
+    return bounds, value_lines
+
+
+def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
+               p: StructureParams, line_width: float = 2.0) -> Grid:
+    """Stage 6: cells of the boundaries, merged where a word crosses a boundary by more than
+    ``crossing_chars`` character heights on both sides (a spanning header, a label over rows)."""
+    nr, nc = len(rows) - 1, len(cols) - 1
+    parent = list(range(nr * nc))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    m = p.crossing_chars * char_h
+    for w in words:
+        rs = [r for r in range(nr) if min(w[3], rows[r + 1]) - max(w[1], rows[r]) > m]
+        cs = [c for c in range(nc) if min(w[2], cols[c + 1]) - max(w[0], cols[c]) > m]
+        if not rs or not cs:
+            continue
+        cells = [r * nc + c for r in rs for c in cs]
+        for c in cells[1:]:
+            union(cells[0], c)
+    # grow every group to a rectangle until stable
+    changed = True
+    while changed:
+        changed = False
+        groups: dict[int, list[int]] = {}
+        for k in range(nr * nc):
+            groups.setdefault(find(k), []).append(k)
+        for members in groups.values():
+            r0 = min(k // nc for k in members)
+            r1 = max(k // nc for k in members)
+            c0 = min(k % nc for k in members)
+            c1 = max(k % nc for k in members)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if find(r * nc + c) != find(members[0]):
+                        union(members[0], r * nc + c)
+                        changed = True
+    seen: set[int] = set()
+    cells: list[GridCell] = []
+    for r in range(nr):
+        for c in range(nc):
+            root = find(r * nc + c)
+            if root in seen:
+                continue
+            seen.add(root)
+            ks = [k for k in range(nr * nc) if find(k) == root]
+            r1 = max(k // nc for k in ks)
+            c1 = max(k % nc for k in ks)
+            cells.append(GridCell(row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1,
+                                  bbox=(cols[c], rows[r], cols[c1 + 1], rows[r1 + 1])))
+    return Grid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=list(rows), cols=list(cols), cells=cells,
+                line_width=line_width)
+
+
+# --------------------------------------------------------------------------- arbitration
+def cell_of_word(grid: Grid, word: Box, margin: float) -> list[int]:
+    """Indices of the grid cells a word covers by more than ``margin`` on each axis (or a
+    quarter of the word's own extent, for a lone digit narrower than that)."""
+    mx = max(1.0, min(margin, 0.25 * (word[2] - word[0])))
+    my = max(1.0, min(margin, 0.25 * (word[3] - word[1])))
+    out = []
+    for k, c in enumerate(grid.cells):
+        b = c.bbox
+        if min(word[2], b[2]) - max(word[0], b[0]) > mx and min(word[3], b[3]) - max(word[1], b[1]) > my:
+            out.append(k)
+    return out
+
+
+def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[int]:
+    """Grid columns holding whole words (in a one-column cell) on ``min_lines`` lines or more:
+    the columns a table prints in, whatever empty columns its rules add."""
+    lines_in: dict[int, set[int]] = {}
+    for i, w in enumerate(words):
+        cx = (w[0] + w[2]) / 2
+        for c in grid.cells:
+            b = c.bbox
+            if c.colspan == 1 and b[0] <= w[0] + 1 and w[2] - 1 <= b[2] and b[1] <= (w[1] + w[3]) / 2 <= b[3] and b[0] <= cx <= b[2]:
+                lines_in.setdefault(c.col, set()).add(line_of[i])
+                break
+    return sorted(c for c, ls in lines_in.items() if len(ls) >= min_lines)
+
+
+def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
+                value_x: float, value_counts: Iterable[int], char_h: float, p: StructureParams,
+                check_count: bool = True) -> list[str]:
+    """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
+    walls through words (over-segmentation), cells holding words that the ``reference`` grid
+    (the word reading) puts in different cells on one line (a lost wall), and a count of
+    printed value columns no template has. Header and label words left of the values may
+    cross a wall the table's own layout draws through them; they are not counted."""
+    faults: list[str] = []
+    m = p.crossing_chars * char_h
+    in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
+    crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1]
+    share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
+    gx0, gy0, gx1, gy1 = grid.bbox
+    outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
+    if len(outside) >= share:
+        faults.append(f"{len(outside)} word(s) outside the ruling-line grid")
+    if len(crossing) >= share:
+        faults.append(f"{len(crossing)} word(s) cut by a wall")
+    lost = 0
+    if reference is not None:
+        seen: dict[tuple[int, int], int] = {}
+        for i in in_values:
+            mine = cell_of_word(grid, words[i], m)
+            ref = cell_of_word(reference, words[i], m)
+            if len(mine) != 1 or len(ref) != 1:
+                continue
+            key = (mine[0], line_of[i])
+            if key in seen and seen[key] != ref[0]:
+                lost += 1
+            seen.setdefault(key, ref[0])
+    if lost >= share:
+        faults.append(f"{lost} cell(s) hold words of two columns")
+    counts = set(value_counts)
+    printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines) if grid.cols[c + 1] > value_x]
+    n_lines = len(set(line_of[i] for i in in_values))
+    if check_count and counts and printed and len(printed) not in counts and n_lines >= p.min_lines_for_count:
+        faults.append(f"{len(printed)} printed value columns fit no template table")
+    return faults
+
+
+def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Sequence[Rule], char_h: float) -> list[Box]:
+    """Stage 1b: the detector reads the dashes a broken wall leaves as text ("|"): a "word"
+    narrower than half a character (less the padding the detector adds) centred on a wall (of the line grid, or a rule however
+    faint) is a piece of that wall, not a word. A digit "1" sits inside its cell, not on a wall."""
+    walls: list[Rule] = [(x, line_grid.bbox[1], line_grid.bbox[3]) for x in line_grid.cols] if line_grid is not None else []
+    walls += list(vrules)
+    out = []
+    for w in words:
+        cx = (w[0] + w[2]) / 2
+        narrow = w[2] - w[0] - 0.3 * (w[3] - w[1]) < 0.5 * char_h
+        # the wall must run past the word itself, above and below
+        if narrow and any(abs(cx - x) <= 0.3 * char_h and y0 <= w[1] and w[3] <= y1 for x, y0, y1 in walls):
+            continue
+        out.append(w)
+    return out
+
+
+def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
+                   line_grid: Grid | None,
+                   value_counts: Iterable[int], p: StructureParams) -> TableStructure:
+    """All stages for one table region: the word reading, the ruling-line grid's faults read
+    against it, and which grid the page is read with (``chosen``) at what ``placement``."""
+    counts = sorted(set(value_counts))
+    words = drop_wall_dashes(words, line_grid, vrules, char_h)
+    st = TableStructure(region=region, char_h=char_h, words=words, line_grid=line_grid)
+    if len(words) < p.min_words:
+        st.chosen = "lines" if line_grid is not None else "none"
+        st.notes.append(f"{len(words)} words: too few for a word reading")
+        return st
+    st.lines, st.line_of_word = group_lines(words, p.line_overlap)
+    st.columns = find_columns(words, st.line_of_word, len(st.lines), region, char_h, vrules, p)
+    st.label_columns = label_column_count(len(st.columns) - 1, counts, p.max_label_columns)
+    grouped = group_label_columns(st.columns, words, st.columns[st.label_columns], char_h, p)
+    st.label_columns += len(grouped) - len(st.columns)
+    st.columns = grouped
+    st.rows, st.value_lines = find_rows(words, st.lines, st.line_of_word, st.columns, st.label_columns, region,
+                                        char_h, hrules, p)
+    lw = line_grid.line_width if line_grid is not None else 2.0
+    st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
+    value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
+    st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)
+    n_cols = len(st.columns) - 1
+    if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):
+        st.word_faults.append(f"{n_cols} columns fit no template table")
+    if line_grid is None:
+        st.faults = ["no ruling-line grid"]
+    else:
+        # the rules may add empty columns (header structure) a template does not count: a line
+        # grid answers for words it cuts or puts together, not for its column count
+        st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
+                                check_count=False)
+    if line_grid is None and (st.word_grid.n_cols < 2 or len(st.value_lines) < 2):
+        # no rules to speak of and no columns of values: a paragraph between rules, not a table
+        st.chosen = "none"
+        st.notes.append("no value columns in the words and no line grid: not a table")
+        return st
+    if not st.faults:
+        st.chosen, st.placement = "lines", p.agree_placement
+    elif st.word_grid is not None and not st.word_faults:
+        st.chosen, st.placement = "words", p.words_placement
+    elif line_grid is not None:
+        st.chosen, st.placement = "lines", p.disputed_placement
+        st.notes.append("neither reading is free of faults")
+    else:
+        st.chosen, st.placement = "words", p.disputed_placement
+        st.notes.append("the word reading alone, with faults")
+    st.disputed = disputed_cells(st, p)
+    return st
+
+
+def disputed_cells(st: TableStructure, p: StructureParams) -> set[tuple[int, int]]:
+    """(row, col) of line-grid cells whose words the word reading groups otherwise: a word
+    of the cell shares its cell with a different set of words there."""
+    # only a trusted word reading can dispute the line grid it agrees with elsewhere; when
+    # the words were chosen, the line grid was contradicted and has no say on single cells
+    if st.chosen != "lines" or st.word_faults or st.word_grid is None or st.line_grid is None:
+        return set()
+    chosen, other = st.line_grid, st.word_grid
+    value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]  # labels are not placed: values are
+    m = p.crossing_chars * st.char_h
+    mine: dict[int, set[int]] = {}
+    theirs: dict[int, set[int]] = {}
+    where: dict[int, tuple[int, int]] = {}
+    for i, w in enumerate(st.words):
+        if (w[0] + w[2]) / 2 < value_x:
+            continue
+        a, b = cell_of_word(chosen, w, m), cell_of_word(other, w, m)
+        if len(a) == 1:
+            mine.setdefault(a[0], set()).add(i)
+            where[i] = (chosen.cells[a[0]].row, chosen.cells[a[0]].col)
+        if len(b) == 1:
+            theirs.setdefault(b[0], set()).add(i)
+    out: set[tuple[int, int]] = set()
+    group_in_other = {i: frozenset(g) for g in theirs.values() for i in g}
+    for g in mine.values():
+        for i in g:
+            if i in where and group_in_other.get(i) != frozenset(g):
+                out.add(where[i])
+    return out

@@ -1,0 +1,216 @@
+"""Table structure from the words of a table region, ruling lines as evidence
+(``layout.structure``, ``Settings.structure.word_reading``).
+
+Real page images of each way a ruling-line grid fails: inner rules a scan left at a fraction of
+their darkness, a table printed without inner vertical rules, a streak through a column of
+numbers that looks like a wall, shaded header rows; and the stages on plain word boxes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from nianbao.layout.grid import Grid, GridCell
+from nianbao.layout.structure import (
+    StructureParams,
+    build_grid,
+    find_columns,
+    grid_faults,
+    group_lines,
+    label_column_count,
+    read_structure,
+)
+from nianbao.models import Document
+from nianbao.scan import read_scanned_pages, template_value_counts
+from nianbao.settings import Settings
+
+DATA = Path(__file__).parent / "data" / "scan"
+P = StructureParams()
+
+
+def _word_reading() -> Settings:
+    s = Settings()
+    s.structure.word_reading = True
+    return s
+
+
+def _values(doc: Document, label: str) -> list[str]:
+    """The value cells' texts of the table row whose text holds ``label``."""
+    layouts = {t.index: t for t in doc.tables}
+    for row in doc.rows:
+        if row.kind != "table":
+            continue
+        start = layouts[row.table_index].label_columns or 0
+        labels = "".join(c.text for c in row.cells if c.col is not None and c.col < start).replace(" ", "")
+        if label in labels:
+            return [c.text for c in row.cells if c.col is not None and c.col >= start]
+    raise AssertionError(f"no table row with {label!r}: {[r.text for r in doc.rows if r.kind == 'table']}")
+
+
+def _grey(name: str) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(DATA / name), cv2.IMREAD_GRAYSCALE), cv2.COLOR_GRAY2BGR)
+
+
+# --------------------------------------------------------------------------- real pages
+@pytest.fixture(scope="module")
+def hairline_doc() -> Document:
+    # the application matrix of a committed sample scan (003 p3) with every inner rule left at
+    # 15 % of its darkness, as a scan leaves a Word table's 0.25 pt hairlines; the outer border
+    # keeps its ink. The ruling-line grid finds no table here at all.
+    return read_scanned_pages([_grey("hairline_rules_applications.jpg")], settings=_word_reading())
+
+
+def test_table_whose_inner_rules_a_scan_nearly_lost_is_read_from_its_words(hairline_doc):
+    (table,) = hairline_doc.tables
+    assert table.source == "words" and table.faults  # the line grid, what there is of it, is contradicted
+    assert len(table.cols) - 1 - table.label_columns == 7
+    assert _values(hairline_doc, "总计") == ["27", "2", "0", "0", "0", "0", "29"]
+    assert _values(hairline_doc, "1.本机关不掌握") == ["7", "1", "0", "0", "0", "0", "8"]
+    assert _values(hairline_doc, "3.补正后申请") == ["2", "0", "0", "0", "0", "0", "2"]
+    assert _values(hairline_doc, "四、结转下年度") == ["0"] * 7
+    # read with the word grid: placement below the line grid's, the reason on the cell
+    cells = [c for r in hairline_doc.rows if r.kind == "table" for c in r.cells]
+    assert all(c.placement == P.words_placement for c in cells)
+    assert any("structure read from the words" in n for n in cells[0].notes)
+
+
+def test_without_word_reading_the_hairline_table_falls_apart():
+    """What the word reading is for: the ruling-line grid alone makes a few huge cells of that
+    page, the numbers of many rows run together in one of them."""
+    doc = read_scanned_pages([_grey("hairline_rules_applications.jpg")])
+    texts = [[c.text for c in r.cells] for r in doc.rows if r.kind == "table"]
+    assert not any(t[-7:] == ["27", "2", "0", "0", "0", "0", "29"] for t in texts)
+
+
+def test_table_without_inner_vertical_rules_keeps_its_value_columns():
+    # the same page with its inner vertical rules removed (row rules and the border kept): the
+    # line grid is one column wide, every value of a row in one cell
+    doc = read_scanned_pages([_grey("no_inner_walls_applications.jpg")], settings=_word_reading())
+    (table,) = doc.tables
+    assert table.source == "words" and any("two columns" in f for f in table.faults)
+    assert _values(doc, "总计") == ["27", "2", "0", "0", "0", "0", "29"]
+    assert _values(doc, "1.本机关不掌握") == ["7", "1", "0", "0", "0", "0", "8"]
+    assert _values(doc, "2.没有现成信息") == ["0"] * 7
+
+
+@pytest.fixture(scope="module")
+def clean_page() -> np.ndarray:
+    return cv2.imread(str(DATA / "applications.png"))
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads((DATA / "applications.truth.json").read_text(encoding="utf-8"))
+
+
+def test_number_with_a_streak_through_it_is_not_cut_in_two(clean_page, truth):
+    """A scanner streak (a thin dark vertical line) runs down the 科研机构 column through its
+    numbers: the line grid takes it for a wall lost in places, and the merged cells it leaves
+    were cut at it where the ink has a gap there ("108" read as "10" and "08"). The word
+    reading finds "108" as one word across that line: no cut goes through a word."""
+    img = clean_page.copy()
+    img[226:1690, 914:916] = 60
+    doc = read_scanned_pages([img], settings=_word_reading())
+    rows = [r for r in doc.rows if r.kind == "table"]
+    for r, values in zip(rows[3:5], truth["values"][:2]):
+        assert [c.text for c in r.cells if c.col is not None and c.col >= 3 and c.text] == [str(v) for v in values]
+
+
+def test_shaded_header_rows_keep_the_agreeing_line_grid(clean_page, truth):
+    """Header rows printed on a grey shade: both readings agree, the line grid is kept at full
+    placement confidence and nothing is disputed."""
+    img = clean_page.copy()
+    band = img[174:252, 72:1168]  # the three header rows
+    paper = band.min(axis=2) > 170
+    band[paper] = (205, 205, 205)
+    doc = read_scanned_pages([img], settings=_word_reading())
+    (table,) = doc.tables
+    assert table.source == "lines" and table.faults == [] and table.placement == 1.0
+    rows = [r for r in doc.rows if r.kind == "table"]
+    first = next(k for k, r in enumerate(rows) if "本年新收" in r.text)
+    for r, values in zip(rows[first:], truth["values"]):
+        assert [c.text for c in r.cells if c.col is not None and c.col >= 3] == [str(v) for v in values]
+    assert all(c.placement == 1.0 and not c.notes for r in rows[first:] for c in r.cells)
+
+
+# --------------------------------------------------------------------------- stages on word boxes
+def _matrix_words() -> list[tuple[float, float, float, float]]:
+    """A two-level header over three value columns and three rows of numbers, as word boxes."""
+    words = [(300.0, 10.0, 560.0, 30.0)]  # spanning header over the three value columns
+    words += [(310, 40, 350, 60), (410, 40, 450, 60), (510, 40, 550, 60)]  # column headers
+    for k, y in enumerate((80, 120, 160)):
+        words.append((20, y, 200, y + 20))  # row label
+        words += [(320, y, 335, y + 20), (420, y, 440, y + 20), (520, y, 530, y + 20)]
+    return words
+
+
+def test_columns_come_from_gaps_a_spanning_header_crosses():
+    words = _matrix_words()
+    lines, line_of = group_lines(words, P.line_overlap)
+    assert len(lines) == 5
+    cols = find_columns(words, line_of, len(lines), (0, 0, 600, 200), 20.0, [], P)
+    assert len(cols) - 1 == 4  # the label column and three value columns
+    assert 200 < cols[1] < 310 and 350 < cols[2] < 410 and 450 < cols[3] < 510
+
+
+def test_a_word_over_a_boundary_merges_its_cells():
+    words = _matrix_words()
+    grid = build_grid([0, 35, 70, 110, 150, 200], [0, 250, 380, 480, 600], words, 20.0, P)
+    header = next(c for c in grid.cells if c.row == 0 and c.col == 1)
+    assert header.colspan == 3  # the spanning header is one cell
+    assert all(c.colspan == 1 for c in grid.cells if c.row >= 2)
+
+
+def test_label_columns_come_from_the_template_value_counts():
+    counts = template_value_counts()
+    assert set(counts) == {1, 2, 3, 7, 15}
+    assert label_column_count(8, counts, P.max_label_columns) == 1
+    assert label_column_count(10, counts, P.max_label_columns) == 3
+    assert label_column_count(15, counts, P.max_label_columns) == 0  # the review matrix prints no labels
+
+
+def test_grid_whose_wall_cuts_the_numbers_is_not_trusted():
+    words = _matrix_words()
+    lines, line_of = group_lines(words, P.line_overlap)
+    rows = [0, 35, 70, 110, 150, 200]
+    good = build_grid(rows, [0, 250, 380, 480, 600], words, 20.0, P)
+    # a "wall" at x=430 through the middle column's numbers and header
+    cut = Grid(bbox=(0, 0, 600, 200), rows=rows, cols=[0, 250, 380, 430, 480, 600],
+               cells=[GridCell(row=r, col=c, bbox=(x0, rows[r], x1, rows[r + 1]))
+                      for r in range(5) for c, (x0, x1) in enumerate(zip([0, 250, 380, 430, 480], [250, 380, 430, 480, 600]))])
+    assert grid_faults(good, words, line_of, good, 250, [3], 20.0, P, check_count=False) == []
+    assert any("cut by a wall" in f for f in grid_faults(cut, words, line_of, good, 250, [3], 20.0, P, check_count=False))
+
+
+def test_agreeing_line_grid_is_chosen_and_a_contradicted_one_is_not():
+    words = _matrix_words()
+    rows = [0, 35, 70, 110, 150, 200]
+    lines_grid = build_grid(rows, [0, 250, 380, 480, 600], words, 20.0, P)
+    st = read_structure((0, 0, 600, 200), words, 20.0, [], [], lines_grid, [3], P)
+    assert st.chosen == "lines" and st.placement == P.agree_placement and not st.disputed
+    one_column = Grid(bbox=(0, 0, 600, 200), rows=rows, cols=[0, 250, 600],
+                      cells=[GridCell(row=r, col=c, bbox=(x0, rows[r], x1, rows[r + 1]))
+                             for r in range(5) for c, (x0, x1) in enumerate(((0, 250), (250, 600)))])
+    st = read_structure((0, 0, 600, 200), words, 20.0, [], [], one_column, [3], P)
+    assert st.chosen == "words" and st.placement == P.words_placement
+    assert st.word_grid is not None and st.word_grid.n_cols == 4
+
+
+def test_every_stage_of_the_word_reading_is_drawn():
+    """``nianbao debug --stage``: each stage of the word reading drawn on the upright page."""
+    from nianbao.debug_draw import STAGES, draw_structure
+    from nianbao.scan import read_page
+
+    res = read_page(_grey("no_inner_walls_applications.jpg"), 1, 200.0, _word_reading(), keep_image=True)
+    assert len(res.structures) == 1 and res.structures[0].words
+    pictures = {stage: draw_structure(res.image, res.structures, stage) for stage in STAGES}
+    assert all(p.shape == res.image.shape for p in pictures.values())
+    # each stage draws something of its own; the grid read with is the word grid here
+    assert res.structures[0].chosen == "words" and np.array_equal(pictures["chosen"], pictures["word-grid"])
+    assert len({p.tobytes() for s, p in pictures.items() if s != "chosen"}) == len(STAGES) - 1
+    with pytest.raises(ValueError):
+        draw_structure(res.image, res.structures, "cells")
