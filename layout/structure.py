@@ -45,35 +45,13 @@ from typing import Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
-from pydantic import BaseModel
 
 from nianbao.layout.grid import Grid, GridCell
+from nianbao.settings import StructureSettings
 
 Box = tuple[float, float, float, float]
 WordDetector = Callable[[np.ndarray], list[Box]]
 Rule = tuple[float, float, float]  # (position across, start, end): y, x0, x1 of a horizontal rule; x, y0, y1 of a vertical one
-
-
-class StructureParams(BaseModel):
-    """The thresholds of the word reading, each named (``Settings.structure`` extends it)."""
-
-    column_cross_frac: float = 0.12  # share of word lines a column gap may be crossed by (spanning headers)
-    header_cross_frac: float = 0.34  # ... or this share, when more lines have words on both sides of it
-    fault_frac: float = 0.1  # share of value words cut by walls / put together before a grid is not trusted
-    min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
-    min_gap_chars: float = 0.25  # narrowest column gap, in character heights
-    min_column_lines: int = 2  # word lines a column needs of its own
-    line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
-    min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
-    faint_ink_offset: float = 2.0  # grey levels below the local mean (after smoothing along the rule) that count as rule ink
-    max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
-    tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
-    crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
-    max_label_columns: int = 3  # label columns a table has at most before its value columns
-    min_words: int = 6  # words a region needs for a word reading
-    agree_placement: float = 1.0  # placement confidence when both readings agree
-    words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
-    disputed_placement: float = 0.7  # cells the two readings place differently, or no reading free of faults
 
 
 @dataclass
@@ -302,7 +280,7 @@ def rule_in(rules: Sequence[Rule], lo: float, hi: float, span: tuple[float, floa
 
 
 def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, region: Box, char_h: float,
-                 vrules: Sequence[Rule], p: StructureParams) -> list[float]:
+                 vrules: Sequence[Rule], p: StructureSettings) -> list[float]:
     """Stage 3: column boundaries. x is a gap where at most ``column_cross_frac`` of the lines
     have a word over it (spanning headers cross a few); a boundary goes in the least-covered
     part of each gap between words, onto a ruling line however faint when there is one, and
@@ -365,7 +343,7 @@ def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, reg
 
 
 def _fullest_line_columns(bounds: list[float], words: Sequence[Box], line_of: Sequence[int], region: Box,
-                          vrules: Sequence[Rule], p: StructureParams) -> list[float]:
+                          vrules: Sequence[Rule], p: StructureSettings) -> list[float]:
     """Numbers in different columns are different words: on the line with the most words (a
     row of values), two neighbouring words with no boundary between them are two columns (the
     review matrix: fifteen values under a header of three levels that crosses every gap)."""
@@ -395,7 +373,7 @@ def _flanking_lines(words: Sequence[Box], line_of: Sequence[int], a: float, b: f
 
 
 def group_label_columns(bounds: list[float], words: Sequence[Box], value_x: float, char_h: float,
-                        p: StructureParams) -> list[float]:
+                        p: StructureSettings) -> list[float]:
     """A word standing over several lines (a group label in vertical text, "三、本年度办理结果")
     is a column of its own beside the labels it groups: a boundary just past its right edge
     (wide labels of other rows cross it and merge back), so it never swallows those labels."""
@@ -449,7 +427,7 @@ def label_column_count(n_cols: int, value_counts: Iterable[int], max_label: int)
 
 def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_of: Sequence[int],
               columns: Sequence[float], label_columns: int, region: Box, char_h: float,
-              hrules: Sequence[Rule], p: StructureParams) -> tuple[list[float], list[int]]:
+              hrules: Sequence[Rule], p: StructureSettings) -> tuple[list[float], list[int]]:
     """Stage 5: row boundaries. Each word line with a word in a value column is a row; between
     two such lines the boundary goes in the widest gap between word lines (cell padding and the
     rule make a row gap wider than a wrapped label's line gap), onto a faint rule in any of
@@ -488,7 +466,7 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
 
 
 def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
-               p: StructureParams, line_width: float = 2.0) -> Grid:
+               p: StructureSettings, line_width: float = 2.0) -> Grid:
     """Stage 6: cells of the boundaries, merged where a word crosses a boundary by more than
     ``crossing_chars`` character heights on both sides (a spanning header, a label over rows)."""
     nr, nc = len(rows) - 1, len(cols) - 1
@@ -577,7 +555,7 @@ def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], m
 
 
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
-                value_x: float, value_counts: Iterable[int], char_h: float, p: StructureParams,
+                value_x: float, value_counts: Iterable[int], char_h: float, p: StructureSettings,
                 check_count: bool = True) -> list[str]:
     """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
     walls through words (over-segmentation), cells holding words that the ``reference`` grid
@@ -636,7 +614,7 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
 
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
-                   value_counts: Iterable[int], p: StructureParams) -> TableStructure:
+                   value_counts: Iterable[int], p: StructureSettings) -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
     against it, and which grid the page is read with (``chosen``) at what ``placement``."""
     counts = sorted(set(value_counts))
@@ -687,7 +665,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     return st
 
 
-def disputed_cells(st: TableStructure, p: StructureParams) -> set[tuple[int, int]]:
+def disputed_cells(st: TableStructure, p: StructureSettings) -> set[tuple[int, int]]:
     """(row, col) of line-grid cells whose words the word reading groups otherwise: a word
     of the cell shares its cell with a different set of words there."""
     # only a trusted word reading can dispute the line grid it agrees with elsewhere; when

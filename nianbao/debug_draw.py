@@ -39,7 +39,7 @@ def confidence_colour(conf: float | None) -> tuple[int, int, int]:
 def _put_text(img: np.ndarray, xy: tuple[int, int], text: str, colour, size: int) -> np.ndarray:
     """Draw text that may hold CJK (Pillow with a Noto CJK font when present, else OpenCV ASCII)."""
     try:
-        from PIL import Image, ImageDraw, ImageFont
+        from PIL import Image, ImageDraw
 
         font = _cjk_font(size)
         if font is None:

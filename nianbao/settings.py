@@ -13,7 +13,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from nianbao.layout.structure import StructureParams
 
 
 class LayoutSettings(BaseModel):
@@ -62,12 +61,30 @@ class LayoutSettings(BaseModel):
     uncurl_flatbed: bool = False  # also measure and take out curl on flatbed pages
 
 
-class StructureSettings(StructureParams):
+class StructureSettings(BaseModel):
     """Table structure from the words of each table region, ruling lines as evidence
-    (``layout.structure``): off by default until it is better everywhere."""
+    (``layout.structure``): off by default until it is better everywhere. Every threshold of
+    the word reading is a field here."""
 
     word_reading: bool = False  # read every table region's words and arbitrate against the line grid
     det_max_side: int = 960  # long side (pixels) the word detector sees a table region at
+    column_cross_frac: float = 0.12  # share of word lines a column gap may be crossed by (spanning headers)
+    header_cross_frac: float = 0.34  # ... or this share, when more lines have words on both sides of it
+    fault_frac: float = 0.1  # share of value words cut by walls / put together before a grid is not trusted
+    min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
+    min_gap_chars: float = 0.25  # narrowest column gap, in character heights
+    min_column_lines: int = 2  # word lines a column needs of its own
+    line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
+    min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
+    faint_ink_offset: float = 2.0  # grey levels below the local mean (after smoothing along the rule) that count as rule ink
+    max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
+    tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
+    crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
+    max_label_columns: int = 3  # label columns a table has at most before its value columns
+    min_words: int = 6  # words a region needs for a word reading
+    agree_placement: float = 1.0  # placement confidence when both readings agree
+    words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
+    disputed_placement: float = 0.7  # cells the two readings place differently, or no reading free of faults
 
 
 class OcrSettings(BaseModel):

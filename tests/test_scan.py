@@ -8,13 +8,11 @@ import json
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from nianbao.layout import rotate_quadrant, rotate_small
 from nianbao.models import Document
 from nianbao.scan import read_scanned_pages
-from nianbao.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "scan"
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "samples"

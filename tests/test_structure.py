@@ -16,7 +16,6 @@ import pytest
 
 from nianbao.layout.grid import Grid, GridCell
 from nianbao.layout.structure import (
-    StructureParams,
     build_grid,
     find_columns,
     grid_faults,
@@ -26,10 +25,10 @@ from nianbao.layout.structure import (
 )
 from nianbao.models import Document
 from nianbao.scan import read_scanned_pages, template_value_counts
-from nianbao.settings import Settings
+from nianbao.settings import Settings, StructureSettings
 
 DATA = Path(__file__).parent / "data" / "scan"
-P = StructureParams()
+P = StructureSettings()
 
 
 def _word_reading() -> Settings:

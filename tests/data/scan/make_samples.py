@@ -45,7 +45,6 @@ def build(seed: int = 7):
         vals = [rnd.choice([0, 0, 0, 1, 2, 3, 5, 12, 37, 108, 1256]) for _ in range(6)]
         vals.append(sum(vals))
         values.append(vals)
-    td = 'style="border:1px solid #000"'
     h = ['<html><head><meta charset="utf-8"><style>body{font-family:"Noto Serif CJK SC",serif;margin:60px 70px;font-size:17px}'
          "table{border-collapse:collapse;width:100%}td{border:1.5px solid #000;padding:3px;text-align:center;font-size:14px}"
          "p{text-indent:2em;line-height:1.7;margin:0}h1{text-align:center;font-size:26px}</style></head><body>",
