@@ -115,10 +115,14 @@ def _cluster(values: list[tuple[float, float]], tol: float) -> list[float]:
     return [sum(p * w for p, w in g) / max(1e-6, sum(w for _, w in g)) for g in groups]
 
 
+# a joined ruling line: (pos, start, end, thickness, inked length, longest piece)
+JoinedLine = tuple[float, float, float, float, float, float]
+
+
 def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, max_gap: float,
                     seal: np.ndarray | None, horizontal: bool, bridge: float = 0.0,
                     cross: list[tuple[float, float, float, float]] | None = None,
-                    near: float = 0.0, long_piece: float = 0.0) -> list[tuple[float, float, float, float]]:
+                    near: float = 0.0, long_piece: float = 0.0) -> list[JoinedLine]:
     """Join pieces of one ruling line broken by a gap: short gaps always, longer ones (up to
     ``max_gap``) where seal ink lies in the gap, the usual reason a line is missing there
     (removing the red ink takes the black line under it along). Gaps up to ``bridge`` (a
@@ -153,10 +157,10 @@ def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, m
             gap = a - o[2]
             ok = gap <= max(6.0, tol)
             if not ok and seal is not None and gap <= max_gap:
-                p0 = int(round((o[0] + pos) / 2))
+                p_px = int(round((o[0] + pos) / 2))
                 g0, g1 = int(o[2]), int(a) + 1
                 r = int(max(2, tol))
-                region = seal[max(0, p0 - r):p0 + r + 1, g0:g1] if horizontal else seal[g0:g1, max(0, p0 - r):p0 + r + 1]
+                region = seal[max(0, p_px - r):p_px + r + 1, g0:g1] if horizontal else seal[g0:g1, max(0, p_px - r):p_px + r + 1]
                 ok = region.size > 0 and (region > 0).any(axis=0 if horizontal else 1).mean() >= 0.3
             if not ok and gap <= bridge:
                 p0 = (o[0] + pos) / 2
@@ -178,7 +182,7 @@ def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, m
                 joined = True
         if not joined:
             out.append([pos, a, b, t, b - a, b - a])
-    return [tuple(o) for o in out]  # type: ignore[misc]  # (pos, start, end, thickness, inked length, longest piece)
+    return [(o[0], o[1], o[2], o[3], o[4], o[5]) for o in out]
 
 
 def detect_grids(
@@ -520,10 +524,10 @@ def _gap_columns(text: np.ndarray, rows: list[float], cols: list[float], char_h:
         if widths[j] < 2 * typical or widths[j] < 4 * char_h:
             continue
         x0, x1 = int(cols[j]) + band + 2, int(cols[j + 1]) - band - 1
-        profiles = []
+        profiles: list[np.ndarray] = []
         for r in range(len(rows) - 1):
             y0, y1 = int(rows[r]) + band + 2, int(rows[r + 1]) - band - 1
-            profiles.append((text[y0:y1, x0:x1] > 0).any(axis=0) if y1 > y0 and x1 > x0 else np.zeros(0, bool))
+            profiles.append(np.asarray((text[y0:y1, x0:x1] > 0).any(axis=0)) if y1 > y0 and x1 > x0 else np.zeros(0, bool))
         votes = np.zeros(max(0, x1 - x0), int)
         for prof in profiles:
             if prof.size == 0 or not prof.any():

@@ -55,7 +55,7 @@ def _sheared_score(img: np.ndarray, k: float, angle: float) -> float:
         return _profile_score(img)
     h, w = img.shape[:2]
     t = -np.tan(np.radians(angle)) * k
-    m = np.float32([[1, 0, 0], [t, 1, -t * w / 2.0]])
+    m = np.array([[1, 0, 0], [t, 1, -t * w / 2.0]], np.float32)
     return _profile_score(cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0))
 
 

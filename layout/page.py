@@ -31,7 +31,7 @@ file's page so report boxes line up again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, cast
 
 import cv2
 import numpy as np
@@ -314,7 +314,7 @@ def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     if closed.ndim == 3:
         hsv = cv2.cvtColor(closed, cv2.COLOR_BGR2HSV)
-        paper = np.clip(hsv[..., 2].astype(np.int16) - hsv[..., 1].astype(np.int16), 0, 255).astype(np.uint8)
+        paper: np.ndarray = np.clip(hsv[..., 2].astype(np.int16) - hsv[..., 1].astype(np.int16), 0, 255).astype(np.uint8)
     else:
         paper = closed
     paper = cv2.GaussianBlur(paper, (5, 5), 0)
@@ -550,7 +550,7 @@ def uncurl(img: np.ndarray, curl: Curl, step: int = 16) -> np.ndarray:
     my = cv2.resize((gy + dy).astype(np.float32), (len(xs) * step, len(ys) * step), interpolation=cv2.INTER_LINEAR)
     # resize puts sample k at pixel k*step + (step-1)/2 (samples as pixel areas): moved back
     # by that half step, sample k lands on pixel k*step where it was evaluated
-    back = np.float32([[1, 0, -(step - 1) / 2.0], [0, 1, -(step - 1) / 2.0]])
+    back = np.array([[1, 0, -(step - 1) / 2.0], [0, 1, -(step - 1) / 2.0]], np.float32)
     mx = cv2.warpAffine(mx, back, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     my = cv2.warpAffine(my, back, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.remap(img, mx, my, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -654,7 +654,8 @@ def redo_page_warp(source: np.ndarray, warp: PageWarp, rotation: int, skew: floa
     upright = apply_upright(flat, rotation, skew) if (rotation or skew) else flat
     if warp.curl_terms:
         h, w = upright.shape[:2]
-        curl = Curl(w, h, [tuple(t) for t in warp.curl_terms], np.array(warp.curl_dy), np.array(warp.curl_dx),
-                    tuple(warp.curl_box) if warp.curl_box else None)
+        # the schema stores the box as a list; it is always written from Curl.box (four values)
+        box = cast(tuple[float, float, float, float], tuple(warp.curl_box)) if warp.curl_box else None
+        curl = Curl(w, h, [(p, q) for p, q in warp.curl_terms], np.array(warp.curl_dy), np.array(warp.curl_dx), box)
         upright = uncurl(upright, curl)
     return clear_edges(upright, warp.edge_clear_frac)

@@ -138,7 +138,7 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
         if w < min_width_frac * W or hh < 2.5 * char_h:
             continue
         box = (float(x), float(y), float(x + w), float(y + hh))
-        cols = v[y:y + hh, x:x + w].any(axis=0)
+        cols = np.asarray(v[y:y + hh, x:x + w].any(axis=0))
         edge = max(3, int(1.5 * char_h))  # the smoothing lengthened the frame's rules by up to a character
         if not (cols[:edge].any() and cols[-edge:].any()):
             continue  # closed on both sides: vertical ink near both ends
@@ -352,7 +352,9 @@ def _fullest_line_columns(bounds: list[float], words: Sequence[Box], line_of: Se
         by_line.setdefault(line_of[i], []).append(w)
     if not by_line:
         return bounds
-    fullest = sorted(max(by_line.values(), key=len), key=lambda w: w[0])
+    # (max apart from sorted: mypy infers max's type from sorted's parameter and rejects len)
+    fullest_line = max(by_line.values(), key=len)
+    fullest = sorted(fullest_line, key=lambda w: w[0])
     if len(fullest) <= len(bounds) - 1:
         return bounds
     out = list(bounds)
@@ -489,9 +491,9 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
         cs = [c for c in range(nc) if min(w[2], cols[c + 1]) - max(w[0], cols[c]) > m]
         if not rs or not cs:
             continue
-        cells = [r * nc + c for r in rs for c in cs]
-        for c in cells[1:]:
-            union(cells[0], c)
+        spanned = [r * nc + c for r in rs for c in cs]
+        for c in spanned[1:]:
+            union(spanned[0], c)
     # grow every group to a rectangle until stable
     changed = True
     while changed:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from nianbao.models.rules import CellKey, Equation, derive_unknowns, evaluate, expand_rules
@@ -87,14 +88,14 @@ def grid_layouts(rows: list[Row]) -> dict[int, GridLayout]:
     for row in rows:
         if row.table_index is None or not row.exact_cells or any(c.col is None for c in row.cells):
             continue
-        widths[row.table_index] = max(widths.get(row.table_index, 0), max(c.col + c.colspan for c in row.cells))
+        widths[row.table_index] = max(widths.get(row.table_index, 0), max(c.col + c.colspan for c in row.cells if c.col is not None))
         first = next((c.col for c in row.cells if value_like(c.text)), None)
         if first is not None:
             v = votes.setdefault(row.table_index, {})
             v[first] = v.get(first, 0) + 1
     layouts = {}
     for t, v in votes.items():
-        start = max(v, key=v.get)
+        start = max(v, key=lambda col: v[col])
         if v[start] >= 0.8 * sum(v.values()):  # a ragged grid (text exports) gives no layout
             layouts[t] = GridLayout(start, widths[t])
     return layouts
@@ -401,7 +402,7 @@ def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, 
 class RowAssignment:
     match: Match
     columns: list[ColumnSpec]
-    values: list[TextCell | None]  # None: a grid column with no printed cell (placed by geometry)
+    values: Sequence[TextCell | None]  # None: a grid column with no printed cell (placed by geometry)
     header_unit: dict[str, str | None]
     by_geometry: bool = False
 
@@ -535,7 +536,7 @@ class TableAssembler:
             cell.placement_confidence = cell.placement_confidence or 0.8
             cell.reasons.append("not read; derived from the consistency rules")
 
-    def _row_cells(self, a: RowAssignment, values: list[TextCell | None], extra: list[str] | None = None,
+    def _row_cells(self, a: RowAssignment, values: Sequence[TextCell | None], extra: list[str] | None = None,
                    placement: float | None = None) -> list[Cell]:
         page = a.match.cand.row.page
         pl = a.match.placement if placement is None else placement
@@ -555,7 +556,7 @@ class TableAssembler:
             note = "; ".join(
                 ([f"{n - k} of {n} grid cells of the row have no printed cell"] if k < n else [])
                 + ([f"{len(garbled)} cell(s) do not read as numbers"] if garbled else []))
-            options = [("fixed", ())]
+            options: list[tuple[str, tuple[int, ...]]] = [("fixed", ())]
         else:
             note = f"row printed {k} values for {n} columns"
             options = _alignments(k, n, self.settings.max_count_mismatch)
@@ -623,7 +624,7 @@ class TableAssembler:
         return out
 
     def _derive(self, values: dict[CellKey, float | int | None], equations: list[Equation],
-                row_id: str, derivable: set[CellKey]) -> dict[CellKey, float | int]:
+                row_id: str, derivable: Collection[CellKey]) -> dict[CellKey, float | int]:
         """Fill unknown cells of ``row_id`` that an equation with one unknown determines."""
         return derive_unknowns(values, equations, derivable.__contains__)
 

@@ -27,6 +27,7 @@ on a scan, ≥ 0.9 means "confirmed by arithmetic" (or by the body text, see sta
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from nianbao.models.rules import CellKey, Equation
 from nianbao.models import CellKind, CheckResult, CheckStatus, Report
@@ -38,7 +39,7 @@ _LONE_STROKES = {"1", "l", "I", "|", "丨"}
 
 
 def score_cells(report: Report, equations: list[Equation], results: list[CheckResult],
-                settings: ConfidenceSettings, signed: set[CellKey] | None = None) -> None:
+                settings: ConfidenceSettings, signed: Collection[CellKey] | None = None) -> None:
     """Set ``confidence`` and add rule reasons on every cell of ``report`` (in place)."""
     by_key: dict[CellKey, list[tuple[Equation, CheckResult]]] = defaultdict(list)
     status_of = {(r.rule, r.subject): r for r in results}

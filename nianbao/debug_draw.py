@@ -97,8 +97,8 @@ def draw_page(
             if show_cell_ids:
                 texts.append(((a + 3, b + 2), f"{c.row},{c.col}", (160, 60, 0)))
         texts.append(((x0, max(0, y0 - size - 4)), f"grid {k}: {g.n_rows}x{g.n_cols}", (255, 0, 0)))
-    for x0, y0, x1, y1 in text_lines:
-        cv2.rectangle(out, (int(x0), int(y0)), (int(x1), int(y1)), (200, 0, 200), 1)
+    for lx0, ly0, lx1, ly1 in text_lines:
+        cv2.rectangle(out, (int(lx0), int(ly0)), (int(lx1), int(ly1)), (200, 0, 200), 1)
     for lab in labels:
         col = confidence_colour(lab.confidence)
         a, b, cc, d = map(int, lab.bbox)

@@ -161,8 +161,8 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
         return any(w[0] < x - 1 and w[2] > x + 1 and min(w[3], c.bbox[3]) - max(w[1], c.bbox[1]) > 0.5 * (w[3] - w[1])
                    for w in words)
 
-    col_cuts = [k for k in cuts(g.cols[c.col + 1:c.col + c.colspan], sub.any(axis=0), x0) if not across(g.cols[c.col + k])]
-    row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], sub.any(axis=1), y0)
+    col_cuts = [k for k in cuts(g.cols[c.col + 1:c.col + c.colspan], np.asarray(sub.any(axis=0)), x0) if not across(g.cols[c.col + k])]
+    row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], np.asarray(sub.any(axis=1)), y0)
     if not col_cuts and not row_cuts:
         return []
     col_edges = [0] + col_cuts + [c.colspan]
@@ -347,11 +347,11 @@ def read_page(
     recs = engine.recognize(crops) if crops else []
     t["ocr"] = time.perf_counter()
     line_recs: dict[int, Recognition] = {}
-    for (kind, i), r in zip(owners, recs):
+    for (kind, i), rec in zip(owners, recs):
         if kind == "cell":
-            cells[i].texts.append(r)
+            cells[i].texts.append(rec)
         else:
-            line_recs[i] = r
+            line_recs[i] = rec
     cells = _keep_numeric_splits(cells)
     _slash_check(cells, text_ink)
     if settings.ocr.second_look:
@@ -360,13 +360,13 @@ def read_page(
     # rows in reading order
     items: list[tuple[float, int, Row]] = []
     for i, b in enumerate(lines):
-        r = line_recs.get(i)
-        if r is None or not r.text.strip():
+        line_rec = line_recs.get(i)
+        if line_rec is None or not line_rec.text.strip():
             continue
-        text = r.text + ("…" if plan[i] == "head" else "")
+        text = line_rec.text + ("…" if plan[i] == "head" else "")
         items.append((b[1], 0, Row(kind="text", page=number,
-                                   cells=[TextCell(text=text, bbox=_rb(b), confidence=r.confidence,
-                                                   alternatives=r.alternatives[:3])])))
+                                   cells=[TextCell(text=text, bbox=_rb(b), confidence=line_rec.confidence,
+                                                   alternatives=line_rec.alternatives[:3])])))
     by_row: dict[tuple[int, int], list[CellRead]] = {}
     for cr in cells:
         by_row.setdefault((cr.grid, cr.row), []).append(cr)
@@ -554,9 +554,9 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
     again = engine.recognize(crops)
     for i, r2 in zip(todo, again):
         r1 = cells[i].texts[0]
-        a, b = _norm_num(r1.text), _norm_num(r2.text)
-        ok1, ok2 = bool(NUMBER_RE.match(a)), bool(NUMBER_RE.match(b))
-        if a == b:
+        num1, num2 = _norm_num(r1.text), _norm_num(r2.text)
+        ok1, ok2 = bool(NUMBER_RE.match(num1)), bool(NUMBER_RE.match(num2))
+        if num1 == num2:
             conf = max(r1.confidence, r2.confidence)
             if not ok1:
                 conf *= 0.6  # both agree on something that is not a number
