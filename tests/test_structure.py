@@ -80,7 +80,9 @@ def test_table_whose_inner_rules_a_scan_nearly_lost_is_read_from_its_words(hairl
 def test_without_word_reading_the_hairline_table_falls_apart():
     """What the word reading is for: the ruling-line grid alone makes a few huge cells of that
     page, the numbers of many rows run together in one of them."""
-    doc = read_scanned_pages([_grey("hairline_rules_applications.jpg")])
+    s = Settings()
+    s.structure.word_reading = False
+    doc = read_scanned_pages([_grey("hairline_rules_applications.jpg")], settings=s)
     texts = [[c.text for c in r.cells] for r in doc.rows if r.kind == "table"]
     assert not any(t[-7:] == ["27", "2", "0", "0", "0", "0", "29"] for t in texts)
 
