@@ -111,12 +111,19 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
             clusters.append([w])
     spans = [(min(w["x0"] for w in c), max(w["x1"] for w in c)) for c in clusters]
     inner = [(a[1] + b[0]) / 2 for a, b in zip(spans, spans[1:])]
-    lead = (spans[1][0] - spans[0][1]) / 2 if len(spans) > 1 else 2.0
-    value_left = spans[0][0] - max(2.0, lead)
-    if not any(w["x0"] < value_left for w in words):
-        value_left = fx0  # no label column: every column holds values
-    label_xs = _merge_positions([e["x0"] for e in rules if fx0 + 3 < e["x0"] < value_left - 3]
-                                + [c[0] for c in table.cells if fx0 + 3 < c[0] < value_left - 3], 2.0)
+    # where values begin: a ruled boundary between the labels of value rows and the first value
+    # column, else half-way between them; no labels beside the values, no label column
+    band_of = lambda w: next((b for b in range(len(ys) - 1) if (w["top"] + w["bottom"]) / 2 <= ys[b + 1]), -1)
+    value_bands = {band_of(w) for w in values}
+    labels = [w for w in words if w not in values and w["x1"] < spans[0][0] and band_of(w) in value_bands]
+    starts = [e["x0"] for e in rules] + [c[0] for c in table.cells]
+    if labels:
+        label_right = max(w["x1"] for w in labels)
+        ruled = [x for x in starts if label_right - 1 <= x <= spans[0][0] + 1]
+        value_left = max(ruled) if ruled else (label_right + spans[0][0]) / 2
+    else:
+        value_left = fx0
+    label_xs = _merge_positions([x for x in starts if fx0 + 3 < x < value_left - 3], 2.0)
     xs = ([fx0] + label_xs if value_left > fx0 else []) + [value_left] + inner + [fx1]
     value_start = len(xs) - len(inner) - 2
     ncols = len(xs) - 1
