@@ -165,7 +165,11 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
             cells.append(TextCell(text=text, bbox=(xs[c] * scale, top * scale, xs[c_end] * scale, bottom * scale),
                                   col=c, colspan=c_end - c))
         if cells:
-            placed.append((ys[b], Row(kind="table", cells=cells, page=pno, table_index=table_index, exact_cells=True)))
+            if any(c.text for c in cells if c.col is not None and c.col >= value_start):
+                placed.append((ys[b], Row(kind="table", cells=cells, page=pno, table_index=table_index, exact_cells=True)))
+            elif any(c.text for c in cells):  # a label with no values (its row split across a page): context
+                placed.append((ys[b], Row(kind="table", cells=[c for c in cells if c.text], page=pno,
+                                          table_index=table_index)))
     return placed
 
 
