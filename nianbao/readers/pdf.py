@@ -203,7 +203,10 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                     for cb in r.cells:
                         if cb is None:
                             continue
-                        text = fix_radicals(page.crop(cb).extract_text() or "")
+                        # chars whose centre is in the cell: a glyph of the next row that touches
+                        # the rule (rows barely taller than their text) is not this cell's
+                        own = page.filter(lambda obj, box=cb: obj.get("object_type") != "char" or _inside(obj, [box]))
+                        text = fix_radicals(own.crop(cb).extract_text() or "")
                         joined = join_cell_lines([ln.strip() for ln in text.split("\n") if ln.strip()])
                         col = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[0]))
                         end = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[2]))
