@@ -136,7 +136,15 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
         return any(abs(e["top"] - ys[b]) <= _EDGE_MERGE_PT and e["x0"] - 2 <= mid <= e["x1"] + 2 for e in rules) \
             or any(abs(r.bbox[1] - ys[b]) <= _EDGE_MERGE_PT for r in table.rows)
 
+    def trailing_value(w: dict) -> dict | None:
+        """The value word a unit word ("万元" after "3.4") follows closely on its line."""
+        height = max(1.0, w["bottom"] - w["top"])
+        return next((v for v in values if abs(v["top"] - w["top"]) <= 3 and 0 <= w["x0"] - v["x1"] <= 0.6 * height), None)
+
     def column_of(w: dict) -> int:
+        lead = trailing_value(w) if w["x0"] >= value_left and w not in values else None
+        if lead is not None:
+            w = lead
         x = w["x0"] if w["x0"] < value_left else (w["x0"] + w["x1"]) / 2
         return max(0, min(ncols - 1, next((k for k in range(ncols) if x < xs[k + 1]), ncols - 1)))
 
