@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pdfplumber
@@ -43,6 +44,13 @@ def _join_words(line: list[dict]) -> str:
 def _inside(word: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
     cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
     return any(b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1 for b in boxes)
+
+
+def _chars_centred_in(box: tuple[float, float, float, float]) -> Callable[[dict], bool]:
+    """A page-object test: keep every object but the chars whose centre lies outside ``box``."""
+    def keep(obj: dict) -> bool:
+        return obj.get("object_type") != "char" or _inside(obj, [box])
+    return keep
 
 
 _VALUE_WORD = re.compile(r"^(?:[-+]?\d[\d,]*(?:\.\d+)?%?|[-—－–/]+)$")
@@ -113,7 +121,9 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     inner = [(a[1] + b[0]) / 2 for a, b in zip(spans, spans[1:])]
     # where values begin: a ruled boundary between the labels of value rows and the first value
     # column, else half-way between them; no labels beside the values, no label column
-    band_of = lambda w: next((b for b in range(len(ys) - 1) if (w["top"] + w["bottom"]) / 2 <= ys[b + 1]), -1)
+    def band_of(w: dict) -> int:
+        return next((b for b in range(len(ys) - 1) if (w["top"] + w["bottom"]) / 2 <= ys[b + 1]), -1)
+
     value_bands = {band_of(w) for w in values}
     labels = [w for w in words if w not in values and w["x1"] < spans[0][0] and band_of(w) in value_bands]
     starts = [e["x0"] for e in rules] + [c[0] for c in table.cells]
@@ -213,7 +223,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                             continue
                         # chars whose centre is in the cell: a glyph of the next row that touches
                         # the rule (rows barely taller than their text) is not this cell's
-                        own = page.filter(lambda obj, box=cb: obj.get("object_type") != "char" or _inside(obj, [box]))
+                        own = page.filter(_chars_centred_in(cb))
                         text = fix_radicals(own.crop(cb).extract_text() or "")
                         joined = join_cell_lines([ln.strip() for ln in text.split("\n") if ln.strip()])
                         col = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[0]))
