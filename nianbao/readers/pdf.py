@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pdfplumber
+from pdfplumber.table import Table, TableFinder, TableSettings
 
 from nianbao.models import Document, PageInfo, Row, TextCell
 from nianbao.readers.common import join_cell_lines
@@ -191,6 +192,22 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     return placed
 
 
+def _find_tables(page: Any, words: list[dict]) -> list[Any]:
+    """pdfplumber's tables, plus any lone ruled cell whose words are a table row (a label and
+    values): pdfplumber drops one-cell tables, and the piece of a table without inner vertical
+    rules that a page break leaves alone (one row) is one cell."""
+    finder = TableFinder(page, TableSettings.resolve(_TABLE_SETTINGS))
+    tables = list(finder.tables)
+    taken = {c for t in tables for c in t.cells}
+    for cell in finder.cells:
+        if cell not in taken:
+            lone = Table(page, [cell])
+            inside = [w for w in words if _inside(w, [cell])]
+            if inside and not _cells_separate_words(lone, inside):
+                tables.append(lone)
+    return sorted(tables, key=lambda t: min((c[1], c[0]) for c in t.cells))
+
+
 def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None) -> Document:
     """Rows of a text-layer PDF; boxes in pixels of the page rendered at ``dpi``."""
     scale = dpi / 72.0
@@ -204,9 +221,9 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
             infos.append(PageInfo(number=pno, width=float(page.width) * scale, height=float(page.height) * scale,
                                   dpi=dpi, source="text"))
             placed: list[tuple[float, Row]] = []
-            tables = page.find_tables(_TABLE_SETTINGS)
-            boxes = [t.bbox for t in tables]
             page_words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
+            tables = _find_tables(page, page_words)
+            boxes = [t.bbox for t in tables]
             for t in tables:
                 in_table = [w for w in page_words if _inside(w, [t.bbox])]
                 if not _cells_separate_words(t, in_table):
