@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from nianbao.readers.common import clean_inline, join_cell_lines
 from nianbao.readers.html import MAX_COLSPAN, rows_from_html
 from nianbao.readers.text import read_text
@@ -57,4 +59,26 @@ def test_word_table_without_inner_vertical_rules_keeps_labels_whole_and_values_a
         for col, want in cols.items():
             cell = got[(row, col)]
             assert cell.value == want, (row, col, cell.text, cell.reasons)
+            assert cell.confidence >= 0.9, (row, col, cell.reasons)
+
+
+def test_word_rows_barely_taller_than_their_text_do_not_take_the_next_rows_glyphs():
+    """Word tables in 9 pt 微软雅黑 with no cell padding (tests/data/make_word_no_inner_verticals.py):
+    the next row's glyphs touch each rule, and cropping a cell took them too ("规章 行政规范性文件
+    00 00 06", a silent error). A cell holds the chars whose centre lies in it."""
+    from nianbao.pipeline import parse_file
+    from nianbao.readers.pdf import read_pdf_text
+
+    pdf = DATA / "word_rows_touching_rules.pdf"
+    truth = json.loads((DATA / "word_rows_touching_rules.truth.json").read_text("utf-8"))
+    texts = [r.text for r in read_pdf_text(str(pdf)).rows if r.kind == "table"]
+    assert not any("规章" in t and "规范性文件" in t for t in texts), texts
+    report = parse_file(pdf)
+    got = {(c.row, c.col): c for c in report.cells() if c.table == "active_disclosure"}
+    for row, cols in truth.items():
+        for col, want in cols.items():
+            if want is None:
+                continue
+            cell = got[(row, col)]
+            assert cell.value == pytest.approx(want), (row, col, cell.text, cell.reasons)
             assert cell.confidence >= 0.9, (row, col, cell.reasons)
