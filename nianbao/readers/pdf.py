@@ -1,5 +1,10 @@
 """PDFs with a text layer: pdfplumber's table finder gives the grid (with page + box of every
-cell); words outside the tables become text lines, all in reading order."""
+cell); words outside the tables become text lines, all in reading order.
+
+The words are exact evidence, the found grid is not: where a table's cells do not separate its
+words (Word/LibreOffice tables without inner vertical rules: a cell holding several values, or a
+label and its values), the rows are rebuilt from the words and the horizontal rules that exist
+(``_rows_from_words``); a cell's text is the chars whose centre lies in it."""
 
 from __future__ import annotations
 
