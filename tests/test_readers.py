@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from nianbao.readers.common import clean_inline, join_cell_lines
 from nianbao.readers.html import MAX_COLSPAN, rows_from_html
 from nianbao.readers.text import read_text
+
+DATA = Path(__file__).parent / "data"
 
 
 def test_html_spans_that_are_not_numbers_or_huge_neither_crash_nor_explode():
@@ -27,3 +34,51 @@ def test_markdown_with_an_html_table_reads_the_table():
     doc = read_text("# 标题\n\n<table><tr><td>项目</td><td colspan=2>数量</td></tr></table>\n结尾\n")
     assert [r.kind for r in doc.rows] == ["text", "table", "text"]
     assert [(c.text, c.col, c.colspan) for c in doc.rows[1].cells] == [("项目", 0, 1), ("数量", 1, 2)]
+
+
+def test_word_table_without_inner_vertical_rules_keeps_labels_whole_and_values_apart():
+    """A Word/LibreOffice table with no inner vertical rules and 0.25 pt inner horizontal rules
+    (tests/data/make_word_no_inner_verticals.py): pdfplumber finds only the frame's columns, so
+    a row came out as one cell with the wrapped label split around the numbers
+    ("一、本年新收政府信息公开申请数 6 0 0 0 0 0 6 量"). The words rebuild the rows: every value its
+    own cell, the wrapped label one cell, and the report's values read at full confidence."""
+    from nianbao.pipeline import parse_file
+    from nianbao.readers.pdf import read_pdf_text
+
+    pdf = DATA / "word_no_inner_verticals.pdf"
+    truth = json.loads((DATA / "word_no_inner_verticals.truth.json").read_text("utf-8"))
+    rows = [r for r in read_pdf_text(str(pdf)).rows if r.kind == "table"]
+    new = next(r for r in rows if "本年新收" in r.text)
+    assert new.exact_cells and new.cells[0].text.replace(" ", "") == "一、本年新收政府信息公开申请数量"
+    assert [c.text for c in new.cells[1:]] == [str(truth["new_received"][c]) for c in
+                                               ("natural_person", "commercial_enterprise", "research_institution",
+                                                "social_welfare_org", "legal_service_org", "other_org", "total")]
+    report = parse_file(pdf)
+    got = {(c.row, c.col): c for c in report.cells() if c.table == "applications"}
+    for row, cols in truth.items():
+        for col, want in cols.items():
+            cell = got[(row, col)]
+            assert cell.value == want, (row, col, cell.text, cell.reasons)
+            assert cell.confidence >= 0.9, (row, col, cell.reasons)
+
+
+def test_word_rows_barely_taller_than_their_text_do_not_take_the_next_rows_glyphs():
+    """Word tables in 9 pt 微软雅黑 with no cell padding (tests/data/make_word_no_inner_verticals.py):
+    the next row's glyphs touch each rule, and cropping a cell took them too ("规章 行政规范性文件
+    00 00 06", a silent error). A cell holds the chars whose centre lies in it."""
+    from nianbao.pipeline import parse_file
+    from nianbao.readers.pdf import read_pdf_text
+
+    pdf = DATA / "word_rows_touching_rules.pdf"
+    truth = json.loads((DATA / "word_rows_touching_rules.truth.json").read_text("utf-8"))
+    texts = [r.text for r in read_pdf_text(str(pdf)).rows if r.kind == "table"]
+    assert not any("规章" in t and "规范性文件" in t for t in texts), texts
+    report = parse_file(pdf)
+    got = {(c.row, c.col): c for c in report.cells() if c.table == "active_disclosure"}
+    for row, cols in truth.items():
+        for col, want in cols.items():
+            if want is None:
+                continue
+            cell = got[(row, col)]
+            assert cell.value == pytest.approx(want), (row, col, cell.text, cell.reasons)
+            assert cell.confidence >= 0.9, (row, col, cell.reasons)

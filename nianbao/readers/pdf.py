@@ -1,14 +1,21 @@
 """PDFs with a text layer: pdfplumber's table finder gives the grid (with page + box of every
-cell); words outside the tables become text lines, all in reading order."""
+cell); words outside the tables become text lines, all in reading order.
+
+The words are exact evidence, the found grid is not: where a table's cells do not separate its
+words (Word/LibreOffice tables without inner vertical rules: a cell holding several values, or a
+label and its values), the rows are rebuilt from the words and the horizontal rules that exist
+(``_rows_from_words``); a cell's text is the chars whose centre lies in it."""
 
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pdfplumber
+from pdfplumber.table import Table, TableFinder, TableSettings
 
 from nianbao.models import Document, PageInfo, Row, TextCell
 from nianbao.readers.common import join_cell_lines
@@ -45,6 +52,167 @@ def _inside(word: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
     return any(b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1 for b in boxes)
 
 
+def _chars_centred_in(box: tuple[float, float, float, float]) -> Callable[[dict], bool]:
+    """A page-object test: keep every object but the chars whose centre lies outside ``box``."""
+    def keep(obj: dict) -> bool:
+        return obj.get("object_type") != "char" or _inside(obj, [box])
+    return keep
+
+
+_VALUE_WORD = re.compile(r"^(?:[-+]?\d[\d,]*(?:\.\d+)?%?|[-—－–/]+)$")
+_EDGE_MERGE_PT = 1.5  # rules (and pdfplumber row bounds) closer than this are one boundary
+_ALIGN_GAP_PT = 6.0  # value words whose centres are this far apart stand in different columns
+
+
+def _lines_of(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into text lines (tops within 3 pt), each line left to right."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][-1]["top"] - w["top"]) <= 3:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    for ln in lines:
+        ln.sort(key=lambda w: w["x0"])
+    return lines
+
+
+def _cells_separate_words(table: Any, words: list[dict]) -> bool:
+    """Do the found cells hold one value each? False when a cell's line holds two value words,
+    or a value beside label words (a table whose inner rules pdfplumber could not use)."""
+    for cb in table.cells:
+        inside = [w for w in words if _inside(w, [cb])]
+        for ln in _lines_of(inside):
+            values = sum(1 for w in ln if _VALUE_WORD.match(w["text"]))
+            if values >= 2 or (values and len(ln) > values):
+                return False
+    return True
+
+
+def _merge_positions(values: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tol:
+            continue
+        out.append(v)
+    return out
+
+
+def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno: int,
+                     table_index: int) -> list[tuple[float, Row]]:
+    """Rebuild a table's rows from the words of the text layer when its found cells do not
+    separate them (Word tables without inner vertical rules). Row bands come from the
+    horizontal rules that exist; value columns from the x-alignment of value words across rows;
+    label columns from where the partial rules of nested labels begin. A cell spans down while no
+    rule crosses its column, and a label spans right while its words do, so a wrapped label is
+    one cell and every value its own cell."""
+    fx0, ftop, fx1, fbottom = table.bbox
+    values = [w for w in words if _VALUE_WORD.match(w["text"])]
+    if not values:
+        return []
+    rules = [e for e in page.edges if e["orientation"] == "h" and ftop - 2 <= e["top"] <= fbottom + 2
+             and e["x0"] >= fx0 - 3 and e["x1"] <= fx1 + 3 and e["x1"] - e["x0"] > 5]
+    ys = _merge_positions([ftop, fbottom] + [e["top"] for e in rules] + [r.bbox[1] for r in table.rows]
+                          + [r.bbox[3] for r in table.rows], _EDGE_MERGE_PT)
+    ys = [y for y in ys if ftop - 2 <= y <= fbottom + 2]
+    # value columns: clusters of value-word centres
+    clusters: list[list[dict]] = []
+    for w in sorted(values, key=lambda w: (w["x0"] + w["x1"]) / 2):
+        c = (w["x0"] + w["x1"]) / 2
+        if clusters and c - (clusters[-1][-1]["x0"] + clusters[-1][-1]["x1"]) / 2 <= _ALIGN_GAP_PT:
+            clusters[-1].append(w)
+        else:
+            clusters.append([w])
+    spans = [(min(w["x0"] for w in c), max(w["x1"] for w in c)) for c in clusters]
+    inner = [(a[1] + b[0]) / 2 for a, b in zip(spans, spans[1:])]
+    # where values begin: a ruled boundary between the labels of value rows and the first value
+    # column, else half-way between them; no labels beside the values, no label column
+    def band_of(w: dict) -> int:
+        return next((b for b in range(len(ys) - 1) if (w["top"] + w["bottom"]) / 2 <= ys[b + 1]), -1)
+
+    value_bands = {band_of(w) for w in values}
+    labels = [w for w in words if w not in values and w["x1"] < spans[0][0] and band_of(w) in value_bands]
+    starts = [e["x0"] for e in rules] + [c[0] for c in table.cells]
+    if labels:
+        label_right = max(w["x1"] for w in labels)
+        ruled = [x for x in starts if label_right - 1 <= x <= spans[0][0] + 1]
+        value_left = max(ruled) if ruled else (label_right + spans[0][0]) / 2
+    else:
+        value_left = fx0
+    label_xs = _merge_positions([x for x in starts if fx0 + 3 < x < value_left - 3], 2.0)
+    xs = ([fx0] + label_xs if value_left > fx0 else []) + [value_left] + inner + [fx1]
+    value_start = len(xs) - len(inner) - 2
+    ncols = len(xs) - 1
+
+    def separated(b: int, c: int) -> bool:
+        """Is there a rule between band b-1 and band b over column c?"""
+        if b == 0 or b == len(ys) - 1:
+            return True
+        mid = (xs[c] + xs[c + 1]) / 2
+        return any(abs(e["top"] - ys[b]) <= _EDGE_MERGE_PT and e["x0"] - 2 <= mid <= e["x1"] + 2 for e in rules) \
+            or any(abs(r.bbox[1] - ys[b]) <= _EDGE_MERGE_PT for r in table.rows)
+
+    def trailing_value(w: dict) -> dict | None:
+        """The value word a unit word ("万元" after "3.4") follows closely on its line."""
+        height = max(1.0, w["bottom"] - w["top"])
+        return next((v for v in values if abs(v["top"] - w["top"]) <= 3 and 0 <= w["x0"] - v["x1"] <= 0.6 * height), None)
+
+    def column_of(w: dict) -> int:
+        lead = trailing_value(w) if w["x0"] >= value_left and w not in values else None
+        if lead is not None:
+            w = lead
+        x = w["x0"] if w["x0"] < value_left else (w["x0"] + w["x1"]) / 2
+        return max(0, min(ncols - 1, next((k for k in range(ncols) if x < xs[k + 1]), ncols - 1)))
+
+    nb = len(ys) - 1
+    occupied = [[False] * ncols for _ in range(nb)]
+    placed: list[tuple[float, Row]] = []
+    for b in range(nb):
+        cells: list[TextCell] = []
+        for c in range(ncols):
+            if occupied[b][c]:
+                continue
+            b_end = b + 1
+            while b_end < nb and not separated(b_end, c):
+                b_end += 1
+            top, bottom = ys[b], ys[b_end]
+            mine = [w for w in words if top <= (w["top"] + w["bottom"]) / 2 <= bottom and column_of(w) == c]
+            c_end = c + 1
+            if c < value_start:
+                right = max((w["x1"] for w in mine), default=xs[c + 1])
+                while c_end < value_start and right > xs[c_end] + 2 and not occupied[b][c_end]:
+                    c_end += 1
+            for bb in range(b, b_end):
+                for cc in range(c, c_end):
+                    occupied[bb][cc] = True
+            text = join_cell_lines([fix_radicals(_join_words(ln)).strip() for ln in _lines_of(mine)])
+            cells.append(TextCell(text=text, bbox=(xs[c] * scale, top * scale, xs[c_end] * scale, bottom * scale),
+                                  col=c, colspan=c_end - c))
+        if cells:
+            if any(c.text for c in cells if c.col is not None and c.col >= value_start):
+                placed.append((ys[b], Row(kind="table", cells=cells, page=pno, table_index=table_index, exact_cells=True)))
+            elif any(c.text for c in cells):  # a label with no values (its row split across a page): context
+                placed.append((ys[b], Row(kind="table", cells=[c for c in cells if c.text], page=pno,
+                                          table_index=table_index)))
+    return placed
+
+
+def _find_tables(page: Any, words: list[dict]) -> list[Any]:
+    """pdfplumber's tables, plus any lone ruled cell whose words are a table row (a label and
+    values): pdfplumber drops one-cell tables, and the piece of a table without inner vertical
+    rules that a page break leaves alone (one row) is one cell."""
+    finder = TableFinder(page, TableSettings.resolve(_TABLE_SETTINGS))
+    tables = list(finder.tables)
+    taken = {c for t in tables for c in t.cells}
+    for cell in finder.cells:
+        if cell not in taken:
+            lone = Table(page, [cell])
+            inside = [w for w in words if _inside(w, [cell])]
+            if inside and not _cells_separate_words(lone, inside):
+                tables.append(lone)
+    return sorted(tables, key=lambda t: min((c[1], c[0]) for c in t.cells))
+
+
 def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None) -> Document:
     """Rows of a text-layer PDF; boxes in pixels of the page rendered at ``dpi``."""
     scale = dpi / 72.0
@@ -58,16 +226,27 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
             infos.append(PageInfo(number=pno, width=float(page.width) * scale, height=float(page.height) * scale,
                                   dpi=dpi, source="text"))
             placed: list[tuple[float, Row]] = []
-            tables = page.find_tables(_TABLE_SETTINGS)
+            page_words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
+            tables = _find_tables(page, page_words)
             boxes = [t.bbox for t in tables]
             for t in tables:
+                in_table = [w for w in page_words if _inside(w, [t.bbox])]
+                if not _cells_separate_words(t, in_table):
+                    rebuilt = _rows_from_words(t, page, in_table, scale, pno, table_index)
+                    if rebuilt:
+                        placed.extend(rebuilt)
+                        table_index += 1
+                        continue
                 xs = sorted({round(c[0], 1) for c in t.cells} | {round(c[2], 1) for c in t.cells})
                 for r in t.rows:
                     cells: list[TextCell] = []
                     for cb in r.cells:
                         if cb is None:
                             continue
-                        text = fix_radicals(page.crop(cb).extract_text() or "")
+                        # chars whose centre is in the cell: a glyph of the next row that touches
+                        # the rule (rows barely taller than their text) is not this cell's
+                        own = page.filter(_chars_centred_in(cb))
+                        text = fix_radicals(own.crop(cb).extract_text() or "")
                         joined = join_cell_lines([ln.strip() for ln in text.split("\n") if ln.strip()])
                         col = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[0]))
                         end = min(range(len(xs)), key=lambda k: abs(xs[k] - cb[2]))
@@ -78,15 +257,8 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
                         placed.append((top, Row(kind="table", cells=cells, page=pno, table_index=table_index,
                                                 exact_cells=True)))
                 table_index += 1
-            words = [w for w in page.extract_words(keep_blank_chars=False, use_text_flow=True) if not _inside(w, boxes)]
-            lines: list[list[dict]] = []
-            for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-                if lines and abs(lines[-1][-1]["top"] - w["top"]) <= 3:
-                    lines[-1].append(w)
-                else:
-                    lines.append([w])
-            for ln in lines:
-                ln.sort(key=lambda w: w["x0"])
+            words = [w for w in page_words if not _inside(w, boxes)]
+            for ln in _lines_of(words):
                 text = fix_radicals(_join_words(ln))
                 box = (min(w["x0"] for w in ln) * scale, min(w["top"] for w in ln) * scale,
                        max(w["x1"] for w in ln) * scale, max(w["bottom"] for w in ln) * scale)
