@@ -21,8 +21,7 @@ from pydantic import BaseModel
 
 from nianbao.layout.lines import line_masks, remove_lines
 from nianbao.layout.text import estimate_char_height
-
-Box = tuple[float, float, float, float]
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 
 class GridCell(BaseModel):

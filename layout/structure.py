@@ -48,8 +48,7 @@ import numpy as np
 
 from nianbao.layout.grid import Grid, GridCell
 from nianbao.settings import StructureSettings
-
-Box = tuple[float, float, float, float]
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 WordDetector = Callable[[np.ndarray], list[Box]]
 Rule = tuple[float, float, float]  # (position across, start, end): y, x0, x1 of a horizontal rule; x, y0, y1 of a vertical one
 

@@ -10,8 +10,7 @@ import cv2
 import numpy as np
 
 from nianbao.layout.lines import remove_lines
-
-Box = tuple[float, float, float, float]
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 
 def estimate_char_height(ink: np.ndarray) -> float:

@@ -12,8 +12,7 @@ import numpy as np
 
 from nianbao.layout.grid import Grid
 from nianbao.layout.structure import TableStructure
-
-Box = tuple[float, float, float, float]
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 
 @dataclass

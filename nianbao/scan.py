@@ -30,9 +30,9 @@ from nianbao.layout.text import estimate_char_height
 from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import parse_cell
 from nianbao.ocr import OcrEngine, Recognition, get_engine
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 log = logging.getLogger(__name__)
-Box = tuple[float, float, float, float]
 
 NUMBER_RE = re.compile(r"^[-－—]?\d+(?:[.．]\d+)?(?:万?元)?$")
 DIGITISH = set("0123456789.-．－")

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-
-Box = tuple[float, float, float, float]
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 
 @dataclass
