@@ -21,6 +21,7 @@ from nianbao.checks import run_checks
 from nianbao.corrections import Correction, apply_corrections, effective_values
 from nianbao.fileio import atomic_write
 from nianbao.models import CheckResult, CheckStatus, Report
+from nianbao.models.rules import format_number
 from nianbao.output import drop_control_chars, keep_as_text
 from nianbao.wording import (
     cell_name,
@@ -70,11 +71,8 @@ class Problem:
 
 
 def _fmt(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    """A printed value as the problem list shows it: format_number's form, empty when no number."""
+    return "" if v is None else format_number(v)
 
 
 def report_problems(machine: Report, events: list[Correction] | None = None,

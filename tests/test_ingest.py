@@ -13,6 +13,7 @@ from PIL import Image
 from nianbao.errors import InputFileError
 from nianbao.ingest import iter_page_images, pdf_page_kinds, render_page, sniff_format
 from nianbao.settings import Settings
+from archives import zip_bytes
 
 DATA = Path(__file__).parent / "data"
 SCAN_PNG = DATA / "scan" / "applications.png"
@@ -131,16 +132,6 @@ def test_render_page_with_recorded_rotation(scan_pdf):
 # ---------------------------------------------------------------- archives (issue 15 #4)
 
 
-def _zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in members.items():
-            zf.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
-    return buf.getvalue()
-
-
 def test_zip_of_many_small_members_is_refused_by_its_whole_expansion_ratio(tmp_path):
     """300 members of 1 MiB zeros: no single member is over 1 MiB, so a per-member ratio check
     let it through (301 MB from a 339 kB zip); the whole archive's ratio refuses it."""
@@ -148,21 +139,21 @@ def test_zip_of_many_small_members_is_refused_by_its_whole_expansion_ratio(tmp_p
 
     limits = Settings().limits
     path = tmp_path / "many.zip"
-    path.write_bytes(_zip_bytes({f"r{i:03d}.txt": b"\0" * (1 << 20) for i in range(300)}))
+    path.write_bytes(zip_bytes({f"r{i:03d}.txt": b"\0" * (1 << 20) for i in range(300)}))
     assert path.stat().st_size < 1 << 20
     with pytest.raises(ArchiveRejected, match="as a whole") as info:
         open_archive(path, limits)
     assert info.value.over_limit and str(path) in str(info.value)
     # an ordinary zip of a few reports passes and lists its files
     ok = tmp_path / "ok.zip"
-    ok.write_bytes(_zip_bytes({"a/报告一.txt": "一、总体情况".encode() * 50, "b.txt": b"2023"}))
+    ok.write_bytes(zip_bytes({"a/报告一.txt": "一、总体情况".encode() * 50, "b.txt": b"2023"}))
     zf, members = open_archive(ok, limits)
     with zf:
         assert [m.filename for m in members] == ["a/报告一.txt", "b.txt"]
 
 
 def _docx_with_document_xml(path: Path, xml: bytes) -> None:
-    path.write_bytes(_zip_bytes({
+    path.write_bytes(zip_bytes({
         "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
         "word/document.xml": xml}))
 

@@ -33,6 +33,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from nianbao.server.app import ServerConfig, create_app  # noqa: E402
 from nianbao.server.auth import AuthConfigError, check_bind  # noqa: E402
 from nianbao.settings import Limits, Settings  # noqa: E402
+from archives import zip_bytes
 
 MB = 1 << 20
 REPO = Path(__file__).resolve().parents[1]
@@ -51,14 +52,6 @@ def client(tmp_path: Path, token: str | None = None, users=None, settings: Setti
     app = create_app(ServerConfig(data_dir=tmp_path / "data", workers=0, token=token, users=users, settings=settings))
     with TestClient(app, base_url=LOCAL) as c:
         yield c
-
-
-def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in members.items():
-            zf.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
-    return buf.getvalue()
 
 
 @pytest.fixture()
@@ -129,13 +122,13 @@ def test_size_and_page_limits(tmp_path: Path) -> None:
 
 def test_zip_bombs_are_rejected(tmp_path: Path) -> None:
     with client(tmp_path, max_zip_members=5, max_zip_uncompressed_mb=1, max_zip_ratio=200) as c:
-        bomb = _zip({"report.txt": b"\0" * (20 * MB)})  # 20 MB of zeros in ~20 kB
+        bomb = zip_bytes({"report.txt": b"\0" * (20 * MB)})  # 20 MB of zeros in ~20 kB
         r = c.post("/v1/jobs", files={"files": ("bomb.zip", bomb, "application/zip")})
         assert r.status_code == 413 and "zip" in r.json()["detail"]
-        many = _zip({f"r{i}.txt": b"report" for i in range(6)})
+        many = zip_bytes({f"r{i}.txt": b"report" for i in range(6)})
         r = c.post("/v1/jobs", files={"files": ("many.zip", many, "application/zip")})
         assert r.status_code == 413 and "members" in r.json()["detail"]
-        wide = _zip({"a.txt": os.urandom(700_000), "b.txt": os.urandom(700_000)}, zipfile.ZIP_STORED)
+        wide = zip_bytes({"a.txt": os.urandom(700_000), "b.txt": os.urandom(700_000)}, zipfile.ZIP_STORED)
         r = c.post("/v1/jobs", files={"files": ("wide.zip", wide, "application/zip")})
         assert r.status_code == 413 and "expands" in r.json()["detail"]
     assert not list((tmp_path / "data" / "uploads").iterdir())  # nothing of a rejected upload is kept
@@ -144,7 +137,7 @@ def test_zip_bombs_are_rejected(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["../evil.txt", "reports/../../evil.txt", "/tmp/evil.txt", "..\\evil.txt", "C:/evil.txt"])
 def test_zip_paths_outside_the_archive_are_rejected(tmp_path: Path, seed: bytes, name: str) -> None:
     with client(tmp_path) as c:
-        r = c.post("/v1/jobs", files={"files": ("x.zip", _zip({"ok.txt": seed, name: seed}), "application/zip")})
+        r = c.post("/v1/jobs", files={"files": ("x.zip", zip_bytes({"ok.txt": seed, name: seed}), "application/zip")})
         assert r.status_code == 400 and "unsafe path" in r.json()["detail"]
     assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "data" / "evil.txt").exists()
 
@@ -164,7 +157,7 @@ def test_a_good_zip_and_clear_errors_for_bad_input(tmp_path: Path, seeds_dir: Pa
     members = {f"reports/{p.name}": p.read_bytes() for p in sorted(seeds_dir.glob("*.txt"))[:2]}
     members["__MACOSX/reports/._x.txt"] = b"junk"
     with client(tmp_path) as c:
-        r = c.post("/v1/jobs", files={"files": ("reports.zip", _zip(members), "application/zip")})
+        r = c.post("/v1/jobs", files={"files": ("reports.zip", zip_bytes(members), "application/zip")})
         assert r.status_code == 201, r.text
         job = c.get(r.json()["url"]).json()
         assert [f["name"] for f in job["files"]] == sorted(members)[1:]  # junk skipped, folders kept in names

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from nianbao.corrections import Correction, StaleWriteError, default_reviewer, mark_long_rows
 from nianbao.models import CheckResult, CheckStatus, Template
+from nianbao.models.rules import format_number
 from nianbao.output import LONG_CSV_COLUMNS, SafeDictWriter, long_rows  # cell text that reads as a formula is neutralised
 from nianbao.review import images
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
@@ -45,11 +46,8 @@ def _q(part: str) -> str:
 
 
 def _num(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    """A value as the review page prints it (the ``num`` template filter): "—" when no number."""
+    return "—" if v is None else format_number(v)
 
 
 def _check_json(c: CheckResult, template: Template | None = None) -> dict:
