@@ -147,6 +147,10 @@ class ServerSettings(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=list)
     session_hours: float = 12.0  # a browser login (session cookie) lasts this long
     max_public_body_kb: int = 16  # request body a caller without a token may send (the login form)
+    # wrong tokens (bearer or login form) one client address may present within the window before
+    # it is answered 429 until the oldest leaves the window; 0 turns the limit off
+    max_failed_logins: int = 10
+    failed_login_window_s: float = 300.0
 
 
 # settings that do not change what a parse reads (threads, limits that

@@ -300,6 +300,37 @@ def test_login_never_redirects_off_this_server(tmp_path: Path) -> None:
             assert r.status_code == 303 and r.headers["location"] == "/review/", target
 
 
+def test_guessing_tokens_is_throttled_per_address_with_retry_after(tmp_path: Path) -> None:
+    """Wrong tokens, by bearer header or the login form, count against the address; past the
+    limit it gets 429 with Retry-After, even for the right token."""
+    users = Users.single("tok-0123456789")
+    settings = Settings(server={"max_failed_logins": 3, "failed_login_window_s": 600})
+    with client(tmp_path, users=users, settings=settings) as c:
+        assert c.get("/v1/jobs", headers={"Authorization": "Bearer guess-1"}).status_code == 401
+        assert c.post("/login", headers=SAME, data={"token": "guess-2"}).status_code == 401
+        assert c.get("/v1/jobs", headers={"Authorization": "Bearer guess-3"}).status_code == 401
+        r = c.get("/v1/jobs", headers={"Authorization": "Bearer tok-0123456789"})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+        r = c.post("/login", headers=SAME, data={"token": "tok-0123456789"})
+        assert r.status_code == 429 and "错误次数过多" in r.text
+        assert c.get("/v1/jobs").status_code == 401  # no token presented: the ordinary answer
+
+
+def test_login_throttle_is_per_address_forgets_after_the_window_and_stays_bounded() -> None:
+    from nianbao.server.auth import LoginThrottle
+
+    now = [1000.0]
+    t = LoginThrottle(max_failures=2, window_s=60, max_addresses=3, clock=lambda: now[0])
+    t.failed("10.0.0.1")
+    t.failed("10.0.0.1")
+    assert t.retry_after("10.0.0.1") == 61 and t.retry_after("10.0.0.2") == 0
+    now[0] += 61
+    assert t.retry_after("10.0.0.1") == 0
+    for i in range(50):
+        t.failed(f"10.1.0.{i}")
+    assert len(t._failures) <= 3
+
+
 # ---------------------------------------------------------------- #12 hostile names and content
 
 

@@ -44,7 +44,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import nianbao
 from nianbao.batch import DEFAULT_PARSER
-from nianbao.server.auth import AuthMiddleware, Sessions, Users
+from nianbao.server.auth import AuthMiddleware, LoginThrottle, Sessions, Users
 from nianbao.server.guard import BodyLimitMiddleware, CrossOriginWriteGuard, trusted_hosts
 from nianbao.server.login import create_login_router
 from nianbao.server.queue import Paths, Queue
@@ -131,6 +131,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     limits = settings.limits
     users = config.users or (Users.single(config.token) if config.token else None)
     sessions = Sessions(paths.db, settings.server.session_hours) if users else None
+    throttle = LoginThrottle(settings.server.max_failed_logins, settings.server.failed_login_window_s)
     pool = WorkerPool(paths.root, config.workers, config.parser, settings.model_dump_json(),
                       config.lease_seconds, limits.parse_timeout_s)
 
@@ -167,12 +168,12 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(CrossOriginWriteGuard, allowed_hosts=settings.server.allowed_hosts)
-    app.add_middleware(AuthMiddleware, users=users, sessions=sessions)
+    app.add_middleware(AuthMiddleware, users=users, sessions=sessions, throttle=throttle)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts(config.host, settings.server.allowed_hosts))
     app.state.config = config
     app.state.paths = paths  # the data folder layout, for routers mounted beside (review)
     app.state.pool = pool
-    app.include_router(create_login_router(users, sessions, settings.server.session_hours))
+    app.include_router(create_login_router(users, sessions, settings.server.session_hours, throttle))
 
     def queue() -> Iterator[Queue]:
         q = Queue(paths, lease_seconds=config.lease_seconds, settings=settings)

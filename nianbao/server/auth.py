@@ -14,6 +14,9 @@ server; the name is what the review log records as ``who``.
 :class:`AuthMiddleware` checks every request before anything reads its body: a bearer token,
 or the session cookie the login form (:mod:`nianbao.server.login`) sets. Every route of the app
 is behind it (routers included later too) except :data:`PUBLIC_PATHS`.
+
+:class:`LoginThrottle` answers 429 to an address that presented too many wrong tokens (bearer
+or login form) in a short window, so tokens cannot be guessed at the server's speed.
 """
 
 from __future__ import annotations
@@ -206,19 +209,76 @@ def local_path(target: str | None, default: str = "/") -> str:
     return target
 
 
+class LoginThrottle:
+    """Wrong tokens per client address in a sliding window: after ``max_failures`` wrong tokens
+    within ``window_s`` seconds, that address is refused (429, ``Retry-After``) until its oldest
+    failure leaves the window. A right token never clears another address's failures. Kept in
+    memory and bounded (``max_addresses``; the stalest address is forgotten first): a restart
+    forgets it, which costs a guesser a restart per ``max_failures`` tries. Behind a reverse proxy
+    every client shares the proxy's address; the limit then holds for all of them together."""
+
+    def __init__(self, max_failures: int, window_s: float, max_addresses: int = 10_000,
+                 clock: Any = time.monotonic):
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self.max_addresses = max_addresses
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, address: str) -> list[float]:
+        now = self.clock()
+        times = [t for t in self._failures.get(address, ()) if now - t < self.window_s]
+        if times:
+            self._failures[address] = times
+        else:
+            self._failures.pop(address, None)
+        return times
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until ``address`` may try again; 0 when it may now."""
+        if self.max_failures <= 0:
+            return 0
+        times = self._recent(address)
+        if len(times) < self.max_failures:
+            return 0
+        return max(1, int(times[-self.max_failures] + self.window_s - self.clock()) + 1)
+
+    def failed(self, address: str) -> None:
+        """Record one wrong token from ``address``."""
+        if self.max_failures <= 0:
+            return
+        times = self._recent(address)
+        times.append(self.clock())
+        self._failures.pop(address, None)
+        self._failures[address] = times[-self.max_failures:]  # most recent last: dict order = staleness
+        while len(self._failures) > self.max_addresses:
+            del self._failures[next(iter(self._failures))]
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The peer's address as the ASGI server saw it ("" when unknown)."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
+TOO_MANY = {"detail": "too many wrong tokens from this address; try again later", "retry_after_s": 0}
+
+
 class AuthMiddleware:
     """Puts the user (``scope["state"]["user"]``, read by routes as ``request.state.user``) on
     every request from a bearer token or a session cookie, and answers 401 (or, for a browser
     asking for a page, a redirect to ``/login``) before the app reads any of the body.
     ``users`` None: no auth (the server then listens on loopback only)."""
 
-    def __init__(self, app: Any, users: Users | None, sessions: Sessions | None):
+    def __init__(self, app: Any, users: Users | None, sessions: Sessions | None,
+                 throttle: LoginThrottle | None = None):
         self.app = app
         self.users = users
         self.sessions = sessions
+        self.throttle = throttle
 
     def identify(self, scope: dict) -> tuple[str | None, str | None]:
-        """(user, how): how is "token" or "cookie"."""
+        """(user, how): how is "token" or "cookie"; a wrong bearer token is counted by the throttle."""
         users = self.users
         if users is None:
             return None, None
@@ -229,6 +289,8 @@ class AuthMiddleware:
                 name = users.authenticate(credentials.strip())
                 if name:
                     return name, "token"
+                if self.throttle is not None:
+                    self.throttle.failed(client_address(scope))
         sid = session_id(scope)
         if sid and self.sessions is not None:
             name = self.sessions.user(sid)
@@ -240,6 +302,12 @@ class AuthMiddleware:
         if scope["type"] not in ("http", "websocket") or self.users is None:
             await self.app(scope, receive, send)
             return
+        if self.throttle is not None and header(scope, b"authorization"):
+            wait = self.throttle.retry_after(client_address(scope))
+            if wait:  # refused before the token is even compared
+                await send_json(send, 429, {**TOO_MANY, "retry_after_s": wait},
+                                [(b"retry-after", str(wait).encode())])
+                return
         user, how = self.identify(scope)
         state = scope.setdefault("state", {})
         if user is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nianbao.server.auth import SESSION_COOKIE, Sessions, Users, local_path, session_id
+from nianbao.server.auth import SESSION_COOKIE, LoginThrottle, Sessions, Users, client_address, local_path, session_id
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -47,8 +47,10 @@ def _landing(request: Request) -> str:
     return "/" if any(getattr(r, "path", None) == "/" for r in request.app.routes) else "/review/"
 
 
-def create_login_router(users: Users | None, sessions: Sessions | None, hours: float) -> APIRouter:
-    """``GET/POST /login`` and ``POST /logout`` (public paths of :class:`AuthMiddleware`)."""
+def create_login_router(users: Users | None, sessions: Sessions | None, hours: float,
+                        throttle: LoginThrottle | None = None) -> APIRouter:
+    """``GET/POST /login`` and ``POST /logout`` (public paths of :class:`AuthMiddleware`); wrong
+    tokens typed into the form count against the address in ``throttle``."""
     router = APIRouter(include_in_schema=False)
 
     def page(body: str, status: int = 200) -> HTMLResponse:
@@ -75,8 +77,17 @@ def create_login_router(users: Users | None, sessions: Sessions | None, hours: f
         target = local_path(str(fields.get("next") or ""), _landing(request))
         if users is None or sessions is None:
             return RedirectResponse(target, status_code=303)
+        address = client_address(request.scope)
+        wait = throttle.retry_after(address) if throttle is not None else 0
+        if wait:
+            response = form(request, target, f"错误次数过多，请 {wait} 秒后再试。 "
+                            f"<span class=\"en\">(too many wrong tokens; try again in {wait} s)</span>", 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         name = users.authenticate(str(fields.get("token") or "").strip())
         if name is None:
+            if throttle is not None:
+                throttle.failed(address)
             return form(request, target, "令牌不正确，请重试。 <span class=\"en\">(wrong token)</span>", 401)
         old = session_id(request.scope)
         if old:
