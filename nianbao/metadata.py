@@ -167,8 +167,8 @@ def report_metadata(doc: Document) -> ReportMetadata:
             meta.region = MetaField(value=region, confidence=0.8, evidence=signed)
     if meta.region.value is None:
         for t in rows[:60]:
-            rm = re.search(r"(?:^|通过|经|由|向|在|和|及|、|，|。|：|《)([\u4e00-\u9fff]{1,4}?(?:县|市|区|旗))人民政府", t)
-            if rm and rm.group(1) != _core(str(agency or "")):
+            rm = re.search(r"(?:^(?:按照|根据|依据)?|通过|经|由|向|在|和|及|按照|根据|依据|、|，|。|：|《)([\u4e00-\u9fff]{1,4}?(?:县|市|区|旗))人民政府", t)
+            if rm and rm.group(1) != _core(signed):
                 meta.region = MetaField(value=rm.group(1), confidence=0.4, evidence=rm.group(0))
                 break
     meta.published = _published(rows, meta.year.value if isinstance(meta.year.value, int) else None)

@@ -70,3 +70,13 @@ def test_one_tail_rule_for_cross_year_groups_and_the_roster():
     assert tail_owner("金贵镇", ["贺兰县金贵镇", "贺兰县习岗镇"]) == "贺兰县金贵镇"
     assert tail_owner("金贵镇", ["贺兰县金贵镇", "永宁县金贵镇"]) is None  # two agencies: not joined
     assert tail_owner("统计局", ["某某市统计局", "金贵镇"]) == "某某市统计局"
+
+
+def test_report_without_a_readable_title_but_naming_a_county_government_does_not_crash():
+    """A scan whose title line was not read (world2031 report 039) failed whole with
+    UnboundLocalError: the region search compared against the title's agency, unset then."""
+    doc = read_text("本机关2020年度工作情况如下。\n按照青山县人民政府办公室要求，现将情况报告如下。\n"
+                    "\n西坡镇人民政府\n2021年1月20日\n")
+    meta = report_metadata(doc)
+    assert meta.agency.value == "西坡镇人民政府" and meta.agency.confidence < 0.9
+    assert meta.region.value == "青山县" and meta.region.confidence < 0.5
