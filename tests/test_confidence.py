@@ -219,3 +219,15 @@ def test_nothing_outside_confidence_writes_a_cell_confidence():
                         and any(kw.arg in written for kw in node.keywords)):
                     offenders.append(f"{rel}:{node.lineno} builds a Cell with a confidence")
     assert offenders == []
+
+
+def test_a_factor_recorded_twice_acts_once():
+    """A cell in two broken rules is halved once and names both rules (the fold's rule)."""
+    from nianbao.confidence import fold
+    from nianbao.models import ConfidenceFactor, FactorCode
+    from nianbao.settings import ConfidenceSettings
+
+    s = ConfidenceSettings()
+    twice = [ConfidenceFactor(code=FactorCode.breaks_rule, reason=f"breaks rule r{k} (total): 1 = 2") for k in (1, 2)]
+    assert fold(0.96, twice, "rules", s) == round(0.96 * s.failed_rule_factor, 4)
+    assert fold(0.96, twice, "read", s) == 0.96  # a rule factor does not touch the reading
