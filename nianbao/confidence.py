@@ -7,7 +7,7 @@ entries (a ``FactorCode`` and a reason in words). Each code has one rule in ``FA
 the stage it acts on, how (multiply, cap, floor, set, close the gap to 1) and the
 ``Settings.confidence`` field with its number. The one rule of composition:
 
-    read       = read_score, then each "read" factor in the order recorded
+    read       = read_score (to 4 places), then each "read" factor in the order recorded
                  (times: rounded to 4 places after each; cap: min; set: the value)
     placement  = placement_score, then each "placement" factor (cap: min; set: the value)
     base       = read × placement
@@ -32,7 +32,7 @@ the stage it acts on, how (multiply, cap, floor, set, close the gap to 1) and th
 
 Every factor's reason goes to ``Cell.reasons`` (English; ``nianbao.wording`` says it in
 Chinese), so a reviewer can read why a cell is below 1. A rule factor is recorded only where it
-moves the value (a floor below base, a cap above it is no adjustment), except the reasons a
+moves the value (a floor base already reaches, or a cap above base, is no adjustment), except the reasons a
 reviewer must see whatever the number: a broken rule, a signed column, a lone stroke.
 
 A misread digit breaks its row rule and its column rule, so a cell whose rules all hold is
