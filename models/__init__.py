@@ -6,7 +6,9 @@ from nianbao.models.schema import (
     CellKind,
     CheckResult,
     CheckStatus,
+    ConfidenceFactor,
     Evidence,
+    FactorCode,
     Finding,
     MetaField,
     PageInfo,
@@ -31,7 +33,7 @@ from nianbao.models.template import (
 
 __all__ = [
     "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "PageWarp", "Report", "SourceInfo", "Table",
-    "Evidence", "Finding", "MetaField", "ReportMetadata", "Statement",
+    "ConfidenceFactor", "Evidence", "FactorCode", "Finding", "MetaField", "ReportMetadata", "Statement",
     "Document", "Row", "TableLayout", "TextCell",
     "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",
 ]

@@ -8,18 +8,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from nianbao.models.schema import BBox, PageInfo
+from nianbao.models.schema import BBox, ConfidenceFactor, PageInfo
 
 
 class TextCell(BaseModel):
     text: str
     bbox: BBox | None = None
-    confidence: float = 1.0  # read confidence of the text (1.0 for a text layer)
+    confidence: float = 1.0  # the reader's score for the text (OCR score; 1.0 for a text layer): evidence
     col: int | None = None  # first grid column this cell covers, when the grid is known
     colspan: int = 1
     alternatives: list[tuple[str, float]] = Field(default_factory=list)  # other readings (OCR)
     placement: float = 1.0  # how sure the cell's place in its table's structure is (scan structure reading)
     notes: list[str] = Field(default_factory=list)  # why ``placement`` is below 1, for the canonical cell's reasons
+    factors: list[ConfidenceFactor] = Field(default_factory=list)  # confidence ledger entries of the reading
 
 
 class Row(BaseModel):

@@ -26,6 +26,53 @@ class CellKind(str, Enum):
     derived = "derived"  # not printed legibly; value inferred from the consistency rules
 
 
+class FactorCode(str, Enum):
+    """What one adjustment of a cell's confidence is for: a stage records the code (evidence), and
+    ``nianbao.confidence`` alone turns it into a number, from the ``Settings.confidence`` field
+    its rule names (``nianbao.confidence.FACTOR_RULES``)."""
+
+    # the reading of the characters (scan, number parsing, derivation)
+    empty_cell = "empty_cell"  # no ink found in a grid cell: read as blank
+    slash_by_shape = "slash_by_shape"  # a stroke read "1" leans like "/": the shape decides
+    slash_upright = "slash_upright"  # read "/" but the stroke stands upright like a "1"
+    second_look_not_number = "second_look_not_number"  # two crops agree on something that is not a number
+    second_look_disagrees = "second_look_disagrees"  # a looser second crop reads another number
+    second_look_disagrees_not_number = "second_look_disagrees_not_number"  # ... and the first is no number either
+    lookalike = "lookalike"  # look-alike letters read as digits ("1O" → 10)
+    single_lookalike = "single_lookalike"  # one look-alike letter alone read as a digit ("O" → 0)
+    negative_count = "negative_count"  # a minus sign in a column that counts
+    not_a_number = "not_a_number"  # the text does not read as a number
+    derived = "derived"  # not read: the value comes from the consistency rules
+    # where the cell was placed (row matching, structure reading, row resolution)
+    row_label_fair = "row_label_fair"  # the row label matches its template row fairly well
+    row_label_weak = "row_label_weak"  # ... weakly
+    row_by_position_anchored = "row_by_position_anchored"  # no usable label: placed between matched rows
+    row_by_position = "row_by_position"  # no usable label: placed by position alone
+    cell_disputed = "cell_disputed"  # the ruling lines and the words place the cell differently
+    placed_by_rules = "placed_by_rules"  # a row with too few/many values: the rules chose the columns
+    row_unresolved = "row_unresolved"  # ... and could not choose: values placed in order
+    derived_unplaced = "derived_unplaced"  # a derived cell of a row not found: placed by the rules
+    # the consistency rules and the body text (``nianbao.confidence.score_cells``, statements)
+    breaks_rule = "breaks_rule"
+    derived_cap = "derived_cap"
+    confirmed_by_rules = "confirmed_by_rules"  # every rule (≥ 2) it is in holds
+    confirmed_by_one_rule = "confirmed_by_one_rule"  # the one rule it is in holds
+    unconfirmed_ocr = "unconfirmed_ocr"  # an OCR'd number no rule confirms
+    signed_column = "signed_column"  # an OCR'd number in a column that may be negative
+    lone_stroke = "lone_stroke"  # an OCR'd lone "1" may be a printed "/"
+    scan_blank = "scan_blank"  # a blank, dash or text on a scan may be a lost number
+    text_agrees = "text_agrees"  # the body text states the same figure
+
+
+class ConfidenceFactor(BaseModel):
+    """One entry of a cell's confidence ledger: what was found (``code``) and, in words a
+    reviewer can read, why (``reason``). The number it stands for is a ``Settings.confidence``
+    field, applied by ``nianbao.confidence`` only."""
+
+    code: FactorCode
+    reason: str
+
+
 class Cell(BaseModel):
     table: TableId
     row: str
@@ -35,9 +82,13 @@ class Cell(BaseModel):
     value_wan: float | None = None  # money value in 万元 when the unit is known
     text: str = ""  # the raw text read for this cell
     kind: CellKind = CellKind.missing
-    confidence: float = 0.0
-    read_confidence: float = 0.0  # how sure the reading of the characters is
-    placement_confidence: float = 0.0  # how sure the row/column assignment is
+    confidence: float = 0.0  # composed by nianbao.confidence from the evidence below, nowhere else
+    read_confidence: float = 0.0  # how sure the reading of the characters is (composed)
+    placement_confidence: float = 0.0  # how sure the row/column assignment is (composed)
+    # evidence the stages record, from which nianbao.confidence composes the three above
+    read_score: float = 0.0  # the reader's own score for the text (OCR score; 1.0 for a text layer)
+    placement_score: float = 0.0  # the structure reading's placement of the printed cell (0: row not found)
+    factors: list[ConfidenceFactor] = Field(default_factory=list)  # the ledger, in the order recorded
     page: int | None = None  # 1-based
     bbox: BBox | None = None
     reasons: list[str] = Field(default_factory=list)  # why confidence is below 1

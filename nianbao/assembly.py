@@ -26,7 +26,9 @@ from nianbao.models import (
     CellKind,
     CheckStatus,
     ColumnSpec,
+    ConfidenceFactor,
     Document,
+    FactorCode,
     ItemSpec,
     Row,
     RowSpec,
@@ -271,7 +273,7 @@ class Match:
     cand: Candidate
     trow: TemplateRow
     label_score: float
-    placement: float
+    factors: list[ConfidenceFactor] = field(default_factory=list)  # how sure the row's placement is (the ledger)
     reasons: list[str] = field(default_factory=list)
 
 
@@ -326,7 +328,7 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
         mv = move[i][j]
         if mv == 3:
             s = score[i - 1][j - 1]
-            matches.append(Match(cands[i - 1], trows[j - 1], s, 0.0))
+            matches.append(Match(cands[i - 1], trows[j - 1], s))
             i, j = i - 1, j - 1
         elif mv == 1:
             i -= 1
@@ -339,20 +341,21 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
                if good[k] or (0 < k < len(matches) - 1 and good[k - 1] and good[k + 1])]
     for k, mt in enumerate(matches):
         s = mt.label_score
-        if s >= 0.8:
-            mt.placement = 1.0
-        elif s >= 0.6:
-            mt.placement = 0.95
+        if s >= settings.strong_label_score:
+            continue
+        if s >= settings.fair_label_score:
+            mt.factors.append(ConfidenceFactor(code=FactorCode.row_label_fair,
+                                               reason=f"row label matched fairly ({s:.2f}): {mt.cand.label!r}"))
         elif s >= min_s:
-            mt.placement = 0.85
-            mt.reasons.append(f"row label matched weakly ({s:.2f}): {mt.cand.label!r}")
+            mt.factors.append(ConfidenceFactor(code=FactorCode.row_label_weak,
+                                               reason=f"row label matched weakly ({s:.2f}): {mt.cand.label!r}"))
         else:
             anchored = (k > 0 and matches[k - 1].label_score >= min_s) and (
                 k + 1 < len(matches) and matches[k + 1].label_score >= min_s)
-            mt.placement = 0.8 if anchored else 0.6
-            mt.reasons.append(
-                f"row label {'missing' if not mt.cand.label.strip() else 'unreadable: ' + repr(mt.cand.label)}; "
-                f"placed by position{' between matched rows' if anchored else ''}")
+            mt.factors.append(ConfidenceFactor(
+                code=FactorCode.row_by_position_anchored if anchored else FactorCode.row_by_position,
+                reason=f"row label {'missing' if not mt.cand.label.strip() else 'unreadable: ' + repr(mt.cand.label)}; "
+                       f"placed by position{' between matched rows' if anchored else ''}"))
     return matches
 
 
@@ -375,20 +378,20 @@ def _header_unit(doc: Document, cand: Candidate, col: ColumnSpec, lookback: int 
 
 
 def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, page: int | None,
-              placement: float, reasons: list[str], header_unit: str | None) -> Cell:
-    """A canonical cell from one printed cell (or a missing one when ``tc`` is None)."""
+              factors: list[ConfidenceFactor], reasons: list[str], header_unit: str | None) -> Cell:
+    """A canonical cell from one printed cell (or a missing one when ``tc`` is None), with the
+    evidence of its confidence: the reader's score, the structure's placement and the ledger
+    (``factors``: the row's placement, then the reading's, then the number's)."""
     if tc is None:
         return Cell(table=table_id, row=row_id, col=col.id, kind=CellKind.missing, page=page,
-                    placement_confidence=placement, reasons=[*reasons, "no printed cell for this column"])
+                    placement_score=1.0, factors=list(factors), reasons=[*reasons, "no printed cell for this column"])
     pv = parse_cell(tc.text, signed=col.signed)
-    placement = min(placement, tc.placement)
     reasons = [*reasons, *(n for n in tc.notes if n not in reasons)]
     unit = pv.unit or header_unit or (col.unit if col.money else None)
-    read = tc.confidence * pv.read_factor
     cell = Cell(
         table=table_id, row=row_id, col=col.id, value=pv.value, text=tc.text, kind=pv.kind,
-        read_confidence=round(read, 4), placement_confidence=placement, page=page, bbox=tc.bbox,
-        reasons=[*reasons, *pv.notes],
+        read_score=tc.confidence, placement_score=tc.placement, factors=[*factors, *tc.factors, *pv.factors],
+        page=page, bbox=tc.bbox, reasons=[*reasons, *pv.notes],
     )
     if col.money:
         cell.unit = unit
@@ -469,7 +472,7 @@ class TableAssembler:
         cands, _ = candidates_in(self.doc, *region)
         if self.spec.id == "reviews_litigation":
             cands = [c for c in cands if len(c.values) >= 12][:1]
-            matches = [Match(c, self.trows[0], 1.0, 1.0) for c in cands]
+            matches = [Match(c, self.trows[0], 1.0) for c in cands]
         else:
             matches = align_rows(cands, self.trows, self.matcher, self.settings)
         if sum(mt.label_score >= self.settings.min_label_score for mt in matches) < self.min_good_rows:
@@ -532,16 +535,19 @@ class TableAssembler:
         for key, v in derived.items():
             cell = by_key[key]
             cell.value, cell.kind = v, CellKind.derived
-            cell.read_confidence = 0.55
-            cell.placement_confidence = cell.placement_confidence or 0.8
-            cell.reasons.append("not read; derived from the consistency rules")
+            cell.factors.append(ConfidenceFactor(code=FactorCode.derived,
+                                                 reason="not read; derived from the consistency rules"))
+            if cell.placement_score == 0.0:  # its row was not found: the rules place it
+                cell.factors.append(ConfidenceFactor(code=FactorCode.derived_unplaced,
+                                                     reason="placed by the consistency rules (its row was not found)"))
 
     def _row_cells(self, a: RowAssignment, values: Sequence[TextCell | None], extra: list[str] | None = None,
-                   placement: float | None = None) -> list[Cell]:
+                   placed: ConfidenceFactor | None = None) -> list[Cell]:
+        """The row's canonical cells; ``placed``: how the rules resolved its columns, if they did."""
         page = a.match.cand.row.page
-        pl = a.match.placement if placement is None else placement
+        factors = [*a.match.factors, *([placed] if placed is not None else [])]
         return [
-            make_cell(self.spec.id, a.match.trow.row_id, col, tc, page if tc is None else page, pl,
+            make_cell(self.spec.id, a.match.trow.row_id, col, tc, page if tc is None else page, factors,
                       [*a.match.reasons, *(extra or [])], a.header_unit.get(col.id))
             for col, tc in zip(a.columns, values)
         ]
@@ -562,7 +568,8 @@ class TableAssembler:
             options = _alignments(k, n, self.settings.max_count_mismatch)
         if not options:
             vals: list[TextCell | None] = list(a.values[:n]) + [None] * max(0, n - k)
-            return self._row_cells(a, vals, [note + "; too far off to resolve, values placed in order"], 0.3)
+            return self._row_cells(a, vals, placed=ConfidenceFactor(
+                code=FactorCode.row_unresolved, reason=note + "; too far off to resolve, values placed in order"))
         known: dict[CellKey, float | int | None] = {}
         for cells in by_row.values():
             for c in cells:
@@ -594,23 +601,22 @@ class TableAssembler:
         outcomes = {tuple(self._outcome(s[3], s[4], row_id, a.columns)) for s in best}
         fit, kind, pos, vals, derived = best[0]
         if kind == "fixed":
-            detail, placement = note, a.match.placement
+            cells = self._row_cells(a, vals, [note])
         elif len(outcomes) == 1:
             detail = (f"{note}; every placement the consistency rules accept gives the same values"
                       if len(best) > 1 else f"{note}; placement chosen by the consistency rules")
-            placement = min(a.match.placement, 0.85)
+            cells = self._row_cells(a, vals, placed=ConfidenceFactor(code=FactorCode.placed_by_rules, reason=detail))
         else:
             detail = f"{note}; ambiguous: {len(outcomes)} placements fit the rules equally, first one used"
-            placement = 0.3
-        cells = self._row_cells(a, vals, [detail], placement)
-        dcfg = 0.55
+            cells = self._row_cells(a, vals, placed=ConfidenceFactor(code=FactorCode.row_unresolved, reason=detail))
         for cell in cells:
             key = (self.spec.id, row_id, cell.col)
             if key in derived and derived[key] is not None:
                 cell.value = derived[key]
                 cell.kind = CellKind.derived
-                cell.read_confidence = dcfg
-                cell.reasons.append("value not printed in its own cell; derived from the consistency rules")
+                cell.factors.append(ConfidenceFactor(
+                    code=FactorCode.derived,
+                    reason="value not printed in its own cell; derived from the consistency rules"))
         return cells
 
     def _outcome(self, vals, derived, row_id, columns) -> list:
@@ -641,8 +647,9 @@ class Assembly:
 
 
 def assemble(doc: Document, settings: AssemblySettings, year: int | None = None) -> Assembly:
-    """Canonical tables of the document, with read and placement confidence per cell
-    (checks and the final confidence come after, in their own stages)."""
+    """Canonical tables of the document, with the evidence of each cell's confidence (the
+    reader's score, the placement, the ledger of factors); checks come after, and
+    ``nianbao.confidence`` composes the confidence from that evidence."""
     version, evidence = detect_version(doc, year)
     template = load_template(version)
     regions = locate_regions(doc)

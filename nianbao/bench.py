@@ -7,13 +7,14 @@ DIR holds NNN.pdf + NNN.truth.csv (+ manifest.json), as written by ``fixtures/ge
 (the committed set is ``fixtures/samples``). Cells are scored with exactly the definitions of
 the shared ``score.py`` (SPEC §6): correct when equal or both empty (a printed "—", "/" or
 "无" may also be read as 0), wrong when a different non-empty value is given, missing when the
-truth has a number and the output none, silent = wrong with confidence >= 0.9.
+truth has a number and the output none, silent = wrong with confidence >= the silent threshold
+(``Settings.confidence.silent_threshold``, 0.9; the same threshold sends a cell to review).
 
 Per report and in total it prints cells, accuracy, wrong, missing, silent errors, tables
 found, broken rules found vs the manifest, seconds per page (median, p95), peak RSS and a
 calibration table (confidence buckets); then one row per family x capture condition read from
 the manifest (chromium/word x born_digital/flatbed/phone/lowres/fax/hairline: reports,
-accuracy, silent errors, review load = share of cells below confidence 0.9, tables found), each
+accuracy, silent errors, review load = share of cells below the threshold, tables found), each
 also printed plain as ``condition family=… capture=… reports=… accuracy=… silent_errors=…
 review_load=… tables=…/…``; and it ends with one line over all:
 
@@ -37,8 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-SILENT_CONF = 0.9
-REVIEW_CONF = 0.9  # a cell below this confidence goes to a person (review load)
+from nianbao.settings import ConfidenceSettings, Settings
+
+# a wrong cell at or above this confidence is a silent error; a cell below it goes to a person
+# (review load): the field's default, for callers that pass none (``bench`` passes the settings')
+DEFAULT_THRESHOLD: float = ConfidenceSettings.model_fields["silent_threshold"].default
 DASHES = {"—", "/", "-", "－", "--", "——", "无", "／"}
 TOL = 1e-6
 TABLE_IDS = ("applications", "reviews_litigation", "active_disclosure")
@@ -79,7 +83,8 @@ def _conf(v) -> float | None:
         return None
 
 
-def classify(truth_value, truth_text: str, pred_value, pred_conf) -> tuple[str, bool]:
+def classify(truth_value, truth_text: str, pred_value, pred_conf,
+             threshold: float = DEFAULT_THRESHOLD) -> tuple[str, bool]:
     """('correct' | 'wrong' | 'missing', silent) for one cell, as score.py decides it."""
     t = norm_value(truth_value)
     p = norm_value(pred_value)
@@ -89,7 +94,7 @@ def classify(truth_value, truth_text: str, pred_value, pred_conf) -> tuple[str, 
     if p is None:
         return "missing", False
     conf = _conf(pred_conf)
-    return "wrong", conf is not None and conf >= SILENT_CONF
+    return "wrong", conf is not None and conf >= threshold
 
 
 def read_truth(path: str | Path) -> dict[tuple[str, str, str], tuple[str, str]]:
@@ -139,7 +144,8 @@ class ReportScore:
         return self.seconds / self.pages if self.pages else self.seconds
 
 
-def score_rows(name: str, truth: dict, rows: Iterable[dict] | None, engine: str = "nianbao") -> ReportScore:
+def score_rows(name: str, truth: dict, rows: Iterable[dict] | None, engine: str = "nianbao",
+               threshold: float = DEFAULT_THRESHOLD) -> ReportScore:
     """Score predicted long rows (dicts with table,row,col,value[,text,confidence,page]) against truth.
     ``rows=None`` (the parse failed): every truth cell with a number is missing."""
     pred: dict[tuple[str, str, str], dict] = {}
@@ -154,7 +160,7 @@ def score_rows(name: str, truth: dict, rows: Iterable[dict] | None, engine: str 
     sc = ReportScore(name=name, engine=engine, dup=dup)
     for key, (tval, ttext) in truth.items():
         p = pred.get(key, {})
-        status, silent = classify(tval, ttext, p.get("value"), p.get("confidence"))
+        status, silent = classify(tval, ttext, p.get("value"), p.get("confidence"), threshold)
         sc.cells += 1
         setattr(sc, status, getattr(sc, status) + 1)
         sc.silent += int(silent)
@@ -208,7 +214,7 @@ def rule_summary(scores: list[ReportScore]) -> dict:
     return out
 
 
-def totals(scores: list[ReportScore]) -> dict:
+def totals(scores: list[ReportScore], threshold: float = DEFAULT_THRESHOLD) -> dict:
     cells = sum(s.cells for s in scores)
     correct = sum(s.correct for s in scores)
     sp = [s.s_per_page for s in scores if s.error is None and s.pages]
@@ -221,7 +227,8 @@ def totals(scores: list[ReportScore]) -> dict:
         "missing": sum(s.missing for s in scores),
         "silent_errors": sum(s.silent for s in scores),
         "errors": [(s.name, s.error) for s in scores if s.error],
-        "review_load": review_load(scores),
+        "review_load": review_load(scores, threshold),
+        "threshold": threshold,
         "tables_found": sum(len(s.tables_found) for s in scores),
         "tables_expected": len(scores) * len(TABLE_IDS),
         "pages": sum(s.pages for s in scores),
@@ -240,23 +247,24 @@ def condition_of(manifest: dict | None) -> tuple[str, str]:
     return family, capture
 
 
-def review_load(scores: list[ReportScore]) -> float:
-    """Share of cells a person must look at: confidence below REVIEW_CONF (no confidence counts as 0)."""
+def review_load(scores: list[ReportScore], threshold: float = DEFAULT_THRESHOLD) -> float:
+    """Share of cells a person must look at: confidence below ``threshold`` (no confidence counts as 0)."""
     cells = [c for s in scores for c in s.results]
-    return sum((c.confidence or 0.0) < REVIEW_CONF for c in cells) / len(cells) if cells else 0.0
+    return sum((c.confidence or 0.0) < threshold for c in cells) / len(cells) if cells else 0.0
 
 
-def by_condition(scores: list[ReportScore], manifest_by_name: dict[str, dict]) -> list[dict]:
+def by_condition(scores: list[ReportScore], manifest_by_name: dict[str, dict],
+                 threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
     """One row per family x capture condition (sorted), with the totals of its reports."""
     groups: dict[tuple[str, str], list[ReportScore]] = {}
     for s in scores:
         groups.setdefault(condition_of(manifest_by_name.get(s.name)), []).append(s)
     rows = []
     for (family, capture), group in sorted(groups.items()):
-        t = totals(group)
+        t = totals(group, threshold)
         rows.append({"family": family, "capture": capture, "reports": t["reports"], "pages": t["pages"],
                      "cells": t["cells"], "accuracy": t["accuracy"], "wrong": t["wrong"], "missing": t["missing"],
-                     "silent_errors": t["silent_errors"], "review_load": review_load(group),
+                     "silent_errors": t["silent_errors"], "review_load": t["review_load"],
                      "tables_found": t["tables_found"], "tables_expected": t["tables_expected"],
                      "s_per_page_median": t["s_per_page_median"], "errors": len(t["errors"])})
     return rows
@@ -335,7 +343,8 @@ Parser = Callable[[Path], tuple[list[dict], list[str], list[tuple[str, str]], in
 
 
 def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "nianbao",
-        progress: Callable[[ReportScore], None] | None = None, debug: bool = False) -> list[ReportScore]:
+        progress: Callable[[ReportScore], None] | None = None, debug: bool = False,
+        threshold: float = DEFAULT_THRESHOLD) -> list[ReportScore]:
     scores = []
     for it in items:
         truth = read_truth(it.truth)
@@ -349,7 +358,7 @@ def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "ni
             if debug:
                 traceback.print_exc()
         secs = time.perf_counter() - t0
-        sc = score_rows(it.name, truth, rows, engine)
+        sc = score_rows(it.name, truth, rows, engine, threshold)
         sc.seconds = secs
         sc.pages = pages or (it.manifest or {}).get("pages", 0)
         sc.error = err
@@ -410,8 +419,8 @@ def print_totals(console, t: dict, rules: dict, cal: list[dict], rss: float, tit
     tab.add_column("value", justify="right")
     rows = [
         ("reports", t["reports"]), ("pages", t["pages"]), ("cells", t["cells"]), ("accuracy", f"{t['accuracy']:.4f}"),
-        ("wrong", t["wrong"]), ("missing", t["missing"]), ("silent errors (wrong, conf >= 0.9)", t["silent_errors"]),
-        ("review load (share of cells below confidence 0.9)", f"{t['review_load']:.4f}"),
+        ("wrong", t["wrong"]), ("missing", t["missing"]), (f"silent errors (wrong, conf >= {t['threshold']:g})", t["silent_errors"]),
+        (f"review load (share of cells below confidence {t['threshold']:g})", f"{t['review_load']:.4f}"),
         ("tables found", f"{t['tables_found']}/{t['tables_expected']}"),
         ("reports with a broken rule (manifest)", rules["reports_with_broken_rule"]),
         ("  all its failing checks reported", rules["all_found"]),
@@ -437,13 +446,13 @@ def print_totals(console, t: dict, rules: dict, cal: list[dict], rss: float, tit
     console.print(ct)
 
 
-def print_conditions(console, rows: list[dict], title: str) -> None:
+def print_conditions(console, rows: list[dict], title: str, threshold: float = DEFAULT_THRESHOLD) -> None:
     """The family x capture table, then each row as one plain line (for tools)."""
     from rich.table import Table
 
     tab = Table(title=title)
     for col in ("family", "capture", "reports", "pages", "cells", "accuracy", "wrong", "missing", "silent",
-                "review load (<0.9)", "tables found", "s/page median"):
+                f"review load (<{threshold:g})", "tables found", "s/page median"):
         tab.add_column(col, justify="left" if col in ("family", "capture") else "right")
     for r in rows:
         tab.add_row(r["family"], r["capture"], str(r["reports"]), str(r["pages"]), str(r["cells"]), f"{r['accuracy']:.4f}",
@@ -481,12 +490,14 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         console.print(f"{s.engine} {s.name}: accuracy={s.accuracy:.4f} wrong={s.wrong} missing={s.missing} "
                       f"silent={s.silent} pages={s.pages} {s.seconds:.1f}s" + (f" FAILED {s.error}" if s.error else ""))
 
-    scores = run(items, parse, "nianbao", progress, debug)
+    threshold = Settings().confidence.silent_threshold
+    scores = run(items, parse, "nianbao", progress, debug, threshold)
     rss = peak_rss_mb()  # before the peer runs
-    t = totals(scores)
+    t = totals(scores, threshold)
     print_reports(console, scores, manifest_by_name, f"nianbao on {folder}")
     print_totals(console, t, rule_summary(scores), calibration(scores), rss, "nianbao, all reports")
-    print_conditions(console, by_condition(scores, manifest_by_name), "nianbao per family x capture condition")
+    print_conditions(console, by_condition(scores, manifest_by_name, threshold),
+                     "nianbao per family x capture condition", threshold)
     groups = [scores]
     if peer:
         from nianbao import peer as peer_mod
@@ -495,8 +506,8 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         if not ok:
             console.print(f"peer (img2table) not run: {why}")
         else:
-            pscores = run(items, peer_mod.parse_with_peer, "img2table", progress, debug)
-            pt = totals(pscores)
+            pscores = run(items, peer_mod.parse_with_peer, "img2table", progress, debug, threshold)
+            pt = totals(pscores, threshold)
             print_reports(console, pscores, manifest_by_name, f"peer: {peer_mod.DESCRIPTION}")
             print_totals(console, pt, rule_summary(pscores), calibration(pscores), peak_rss_mb(), "peer, all reports")
             acc_ratio = t["accuracy"] / pt["accuracy"] if pt["accuracy"] else float("inf")

@@ -1,46 +1,155 @@
-"""Per-cell confidence: how sure the reading is × how sure the placement is, then adjusted
-by the consistency rules (SPEC §3: the rules are a parity check over the matrix).
+"""Per-cell confidence, composed here and nowhere else, from the evidence the stages record.
 
-    base = read_confidence × placement_confidence
-    confidence =
-      base × failed_rule_factor           a rule touching the cell fails (the cell is suspect)
-      min(base, derived_confidence)       the value was derived from the rules, not read
-      max(base, confirmed_floor)          every rule touching the cell (≥ 2) holds with every operand read
-                                          as a number, base ≥ min_base_to_confirm and the row's
-                                          placement was sure (≥ 0.9)
-      max(base, single_rule_floor)        the one rule touching it (reviews groups) holds likewise
-      min(base, unconfirmed_ocr_cap)      an OCR'd number no rule confirms (第二十条 tables, rows
-                                          whose rules are not assessable);
-                                          lone_stroke_cap if it is a lone "1" (a "/" reads so),
-                                          signed_ocr_cap in a column that may be negative
-      min(base, unconfirmed_ocr_cap)      a blank, dash or text on a scan (a lost number looks blank)
-      base                                otherwise (text-layer readings)
+A stage never sets a confidence: it records evidence on its plain data — the reader's own score
+(``TextCell.confidence`` → ``Cell.read_score``), the structure reading's placement
+(``TextCell.placement`` → ``Cell.placement_score``) and a ledger of ``ConfidenceFactor``
+entries (a ``FactorCode`` and a reason in words). Each code has one rule in ``FACTOR_RULES``:
+the stage it acts on, how (multiply, cap, floor, set, close the gap to 1) and the
+``Settings.confidence`` field with its number. The one rule of composition:
+
+    read       = read_score (to 4 places), then each "read" factor in the order recorded
+                 (times: rounded to 4 places after each; cap: min; set: the value)
+    placement  = placement_score, then each "placement" factor (cap: min; set: the value)
+    base       = read × placement
+    rules      = the consistency rules (SPEC §3: a parity check over the matrix), recorded by
+                 ``score_cells`` as factors on base:
+      breaks_rule            × failed_rule_factor   a rule touching the cell fails (the cell is suspect)
+      derived_cap            min derived_confidence the value was derived from the rules, not read
+      confirmed_by_rules     max confirmed_floor    every rule touching the cell (≥ 2) holds with every
+                                                    operand read as a number, base ≥ min_base_to_confirm
+                                                    and placement ≥ min_placement_to_confirm
+      confirmed_by_one_rule  max single_rule_floor  the one rule touching it (reviews groups) holds likewise
+      unconfirmed_ocr        min unconfirmed_ocr_cap an OCR'd number no rule confirms (第二十条 tables,
+                                                    rows whose rules are not assessable); also
+      signed_column          min signed_ocr_cap     in a column that may be negative,
+      lone_stroke            min lone_stroke_cap    a lone "1" (a "/" reads so)
+      scan_blank             min unconfirmed_ocr_cap a blank, dash or text on a scan (a lost number looks blank)
+                             (nothing)              otherwise (text-layer readings)
+    A code recorded more than once acts once (further entries only add reasons).
+    confidence = base after the rules, clamped to [0, 1] and rounded to 4 places, then each
+                 "text" factor: text_agrees closes text_agreement_weight of the gap to 1 (c > 0)
     missing cells get 0.
+
+Every factor's reason goes to ``Cell.reasons`` (English; ``nianbao.wording`` says it in
+Chinese), so a reviewer can read why a cell is below 1. A rule factor is recorded only where it
+moves the value (a floor base already reaches, or a cap above base, is no adjustment), except the reasons a
+reviewer must see whatever the number: a broken rule, a signed column, a lone stroke.
 
 A misread digit breaks its row rule and its column rule, so a cell whose rules all hold is
 confirmed whatever the OCR score said; a cell no rule confirms can only be as sure as the OCR,
 whose raw scores run high on wrong reads (0.95 on a "—" read as "4"), hence the cap below 0.9:
-on a scan, ≥ 0.9 means "confirmed by arithmetic" (or by the body text, see statements.py). The factors live in
-``Settings.confidence``; ``nianbao bench`` prints the calibration table that they were set from.
+on a scan, ≥ 0.9 means "confirmed by arithmetic" (or by the body text, see statements.py).
+``nianbao bench`` prints the calibration table that the factors were set from.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Literal
 
 from nianbao.models.rules import CellKey, Equation
-from nianbao.models import CellKind, CheckResult, CheckStatus, Report
+from nianbao.models import Cell, CellKind, CheckResult, CheckStatus, ConfidenceFactor, FactorCode, Report
 from nianbao.numbers import normalize_text
 from nianbao.settings import ConfidenceSettings
 
 
 _LONE_STROKES = {"1", "l", "I", "|", "丨"}
 
+Stage = Literal["read", "placement", "rules", "text"]
+Op = Literal["times", "cap", "floor", "set", "toward_one"]
+
+
+@dataclass(frozen=True)
+class FactorRule:
+    """How one ``FactorCode`` acts: on which stage's value, by which operation, with the number
+    held in ``ConfidenceSettings.<field>``."""
+
+    stage: Stage
+    op: Op
+    field: str
+
+
+F = FactorCode
+FACTOR_RULES: dict[FactorCode, FactorRule] = {
+    F.empty_cell: FactorRule("read", "times", "empty_cell_factor"),
+    F.slash_by_shape: FactorRule("read", "cap", "slash_shape_cap"),
+    F.slash_upright: FactorRule("read", "times", "slash_upright_factor"),
+    F.second_look_not_number: FactorRule("read", "times", "second_look_not_number_factor"),
+    F.second_look_disagrees: FactorRule("read", "times", "second_look_disagree_factor"),
+    F.second_look_disagrees_not_number: FactorRule("read", "times", "second_look_disagree_not_number_factor"),
+    F.lookalike: FactorRule("read", "times", "lookalike_factor"),
+    F.single_lookalike: FactorRule("read", "times", "single_lookalike_factor"),
+    F.negative_count: FactorRule("read", "times", "negative_count_factor"),
+    F.not_a_number: FactorRule("read", "times", "not_a_number_factor"),
+    F.derived: FactorRule("read", "set", "derived_confidence"),
+    F.row_label_fair: FactorRule("placement", "cap", "row_label_fair_placement"),
+    F.row_label_weak: FactorRule("placement", "cap", "row_label_weak_placement"),
+    F.row_by_position_anchored: FactorRule("placement", "cap", "row_by_position_anchored_placement"),
+    F.row_by_position: FactorRule("placement", "cap", "row_by_position_placement"),
+    F.cell_disputed: FactorRule("placement", "cap", "disputed_cell_placement"),
+    F.placed_by_rules: FactorRule("placement", "cap", "placed_by_rules_placement"),
+    F.row_unresolved: FactorRule("placement", "cap", "unresolved_row_placement"),
+    F.derived_unplaced: FactorRule("placement", "set", "derived_unplaced_placement"),
+    F.breaks_rule: FactorRule("rules", "times", "failed_rule_factor"),
+    F.derived_cap: FactorRule("rules", "cap", "derived_confidence"),
+    F.confirmed_by_rules: FactorRule("rules", "floor", "confirmed_floor"),
+    F.confirmed_by_one_rule: FactorRule("rules", "floor", "single_rule_floor"),
+    F.unconfirmed_ocr: FactorRule("rules", "cap", "unconfirmed_ocr_cap"),
+    F.signed_column: FactorRule("rules", "cap", "signed_ocr_cap"),
+    F.lone_stroke: FactorRule("rules", "cap", "lone_stroke_cap"),
+    F.scan_blank: FactorRule("rules", "cap", "unconfirmed_ocr_cap"),
+    F.text_agrees: FactorRule("text", "toward_one", "text_agreement_weight"),
+}
+
+
+def factor_value(code: FactorCode, settings: ConfidenceSettings) -> float:
+    """The number a factor stands for: its ``Settings.confidence`` field."""
+    return float(getattr(settings, FACTOR_RULES[code].field))
+
+
+def fold(value: float, factors: Iterable[ConfidenceFactor], stage: Stage, settings: ConfidenceSettings) -> float:
+    """``value`` with every factor of ``stage`` applied in the order recorded (the rule in the
+    module docstring). A code recorded more than once acts once: its further entries only
+    add reasons (a cell in two broken rules is halved once, and says which rules)."""
+    seen: set[FactorCode] = set()
+    for f in factors:
+        rule = FACTOR_RULES[f.code]
+        if rule.stage != stage or f.code in seen:
+            continue
+        seen.add(f.code)
+        v = factor_value(f.code, settings)
+        if rule.op == "times":
+            value = round(value * v, 4)
+        elif rule.op == "cap":
+            value = min(value, v)
+        elif rule.op == "floor":
+            value = max(value, v)
+        elif rule.op == "set":
+            value = v
+        elif value > 0:  # toward_one: a cell at 0 has nothing to be raised
+            value = round(value + (1.0 - value) * v, 4)
+    return value
+
+
+def _record(cell: Cell, code: FactorCode, reason: str) -> None:
+    cell.factors.append(ConfidenceFactor(code=code, reason=reason))
+
+
+def compose(cell: Cell, settings: ConfidenceSettings) -> float:
+    """Set ``read_confidence`` and ``placement_confidence`` of ``cell`` from its evidence and
+    its read and placement factors; return base = read × placement."""
+    cell.read_confidence = fold(round(cell.read_score, 4), cell.factors, "read", settings)
+    cell.placement_confidence = fold(cell.placement_score, cell.factors, "placement", settings)
+    return cell.read_confidence * cell.placement_confidence
+
 
 def score_cells(report: Report, equations: list[Equation], results: list[CheckResult],
                 settings: ConfidenceSettings, signed: Collection[CellKey] | None = None) -> None:
-    """Set ``confidence`` and add rule reasons on every cell of ``report`` (in place)."""
+    """Compose ``confidence`` on every cell of ``report`` (in place): the rule factors are
+    recorded from the checks, every factor's reason is added to the cell's reasons. Running it
+    again gives the same cells (the rule factors are recorded afresh)."""
     by_key: dict[CellKey, list[tuple[Equation, CheckResult]]] = defaultdict(list)
     status_of = {(r.rule, r.subject): r for r in results}
     for eq in equations:
@@ -51,52 +160,63 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
             by_key[k].append((eq, res))
     kinds = {c.key: c.kind for c in report.cells()}
     scanned_pages = {p.number for p in report.pages if p.source == "scan"}
+    s = settings
     for cell in report.cells():
+        cell.factors = [f for f in cell.factors if FACTOR_RULES[f.code].stage != "rules"]
+        base = compose(cell, s)
         if cell.kind == CellKind.missing:
             cell.confidence = 0.0
+            _add_reasons(cell)
             continue
-        base = cell.read_confidence * cell.placement_confidence
         touching = by_key.get(cell.key, [])
         failed = [res for _, res in touching if res.status == CheckStatus.failed]
         passed = [(eq, res) for eq, res in touching if res.status == CheckStatus.passed]
         if failed:
-            conf = base * settings.failed_rule_factor
             for res in failed:
-                msg = f"breaks rule {res.rule} ({res.subject}): {res.equation}"
-                if msg not in cell.reasons:
-                    cell.reasons.append(msg)
+                _record(cell, F.breaks_rule, f"breaks rule {res.rule} ({res.subject}): {res.equation}")
         elif cell.kind == CellKind.derived:
-            conf = min(base, settings.derived_confidence)
+            if base > s.derived_confidence:
+                _record(cell, F.derived_cap, f"derived from the consistency rules: at most {s.derived_confidence:g}")
         elif cell.kind in (CellKind.number, CellKind.zero):
             confirming = [eq for eq, _ in passed
                           if all(kinds.get(k) in (CellKind.number, CellKind.zero) for k in eq.keys)]
             # confirmed only when every rule the cell is in holds (one that cannot be assessed
             # because another operand was not read confirms nothing)
-            floor = None
+            floor: FactorCode | None = None
             if confirming and len(confirming) == len(touching):
-                floor = settings.confirmed_floor if len(confirming) >= 2 else settings.single_rule_floor
+                floor = F.confirmed_by_rules if len(confirming) >= 2 else F.confirmed_by_one_rule
             # arithmetic confirms a value, not where it was placed: rows placed by position or
             # resolved by the rules themselves are not lifted
-            if floor is not None and base >= settings.min_base_to_confirm and cell.placement_confidence >= 0.9:
-                conf = max(base, floor)
-                if base < floor:
-                    cell.reasons.append(f"confirmed by {len(confirming)} consistency rule(s)")
+            if (floor is not None and base >= s.min_base_to_confirm
+                    and cell.placement_confidence >= s.min_placement_to_confirm):
+                if base < factor_value(floor, s):
+                    _record(cell, floor, f"confirmed by {len(confirming)} consistency rule(s)")
             elif cell.page in scanned_pages:
-                conf = min(base, settings.unconfirmed_ocr_cap)
+                if base > s.unconfirmed_ocr_cap:
+                    _record(cell, F.unconfirmed_ocr,
+                            f"an OCR reading no consistency rule confirms: at most {s.unconfirmed_ocr_cap:g}")
                 if signed and cell.key in signed:
-                    conf = min(conf, settings.signed_ocr_cap)
-                    cell.reasons.append("a column that may be negative: a faint minus sign is easily lost")
+                    _record(cell, F.signed_column, "a column that may be negative: a faint minus sign is easily lost")
                 if normalize_text(cell.text) in _LONE_STROKES:
-                    conf = min(conf, settings.lone_stroke_cap)
-                    cell.reasons.append("a lone stroke read as 1 may be a printed '/'")
-            else:
-                conf = base
+                    _record(cell, F.lone_stroke, "a lone stroke read as 1 may be a printed '/'")
         elif cell.page in scanned_pages:
             # an empty cell, a dash or text on a scan: no rule can confirm it, and a faint
             # number lost by the scan looks just like a printed blank
-            conf = min(base, settings.unconfirmed_ocr_cap)
-            if base > conf:
-                cell.reasons.append("a blank or dash on a scan may be a number the scan lost")
-        else:
-            conf = base
-        cell.confidence = round(min(1.0, max(0.0, conf)), 4)
+            if base > s.unconfirmed_ocr_cap:
+                _record(cell, F.scan_blank, "a blank or dash on a scan may be a number the scan lost")
+        conf = fold(base, cell.factors, "rules", s)
+        cell.confidence = fold(round(min(1.0, max(0.0, conf)), 4), cell.factors, "text", s)
+        _add_reasons(cell)
+
+
+def _add_reasons(cell: Cell) -> None:
+    """Every factor's reason in the cell's reasons (once), for the reviewer."""
+    for f in cell.factors:
+        if f.reason not in cell.reasons:
+            cell.reasons.append(f.reason)
+
+
+def mark_reviewed(cell: Cell, reason: str) -> None:
+    """A person accepted or corrected the cell: their word is certain (confidence 1), and says so."""
+    cell.reasons = [*cell.reasons, reason]
+    cell.confidence = 1.0

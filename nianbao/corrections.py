@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from nianbao.confidence import mark_reviewed
 from nianbao.models import CellKind, Report
 
 CellKey = tuple[str, str, str]
@@ -179,11 +180,10 @@ def apply_corrections(report: Report, events: list[Correction]) -> tuple[Report,
                     cell.value_wan = float(ev.new_value)
                 elif cell.unit == "元" and ev.new_value is not None:
                     cell.value_wan = float(ev.new_value) / 10000
-                cell.reasons = [*cell.reasons, f"corrected by {ev.who} at {ev.at} (machine read {ev.machine_value!r})"]
+                mark_reviewed(cell, f"corrected by {ev.who} at {ev.at} (machine read {ev.machine_value!r})")
                 changed.add(cell.key)
             else:
-                cell.reasons = [*cell.reasons, f"accepted by {ev.who} at {ev.at}"]
-            cell.confidence = 1.0
+                mark_reviewed(cell, f"accepted by {ev.who} at {ev.at}")
     return fixed, changed
 
 

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
-from nianbao.models import CellKind
+from nianbao.models import CellKind, ConfidenceFactor, FactorCode
 
 DASHES = {"—", "——", "-", "--", "－", "/", "／", "无", "―", "─", "–", "一"}
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
@@ -23,8 +23,8 @@ class ParsedValue:
     value: float | int | None
     kind: CellKind
     unit: str | None = None
-    read_factor: float = 1.0  # multiplies the OCR/text read confidence
-    notes: list[str] = field(default_factory=list)
+    factors: list[ConfidenceFactor] = field(default_factory=list)  # what makes the reading less sure (the ledger)
+    notes: list[str] = field(default_factory=list)  # what was done to the text that does not make it less sure
 
 
 def normalize_text(text: str) -> str:
@@ -43,7 +43,7 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
     if t in DASHES or set(t) <= {"-", "—", "－", "/", "／"}:
         return ParsedValue(None, CellKind.dash)
     notes: list[str] = []
-    factor = 1.0
+    factors: list[ConfidenceFactor] = []
     unit = None
     m = _UNIT_RE.search(t)
     if m and len(t) > len(m.group(1)):
@@ -59,23 +59,23 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
     if not _NUMBER_RE.match(t):
         fixed = t.translate(_LOOKALIKES)
         if _NUMBER_RE.match(fixed) and any(ch.isdigit() for ch in t):
-            notes.append(f"look-alike characters read as digits: {t!r} → {fixed!r}")
-            factor *= 0.85
+            factors.append(ConfidenceFactor(code=FactorCode.lookalike,
+                                            reason=f"look-alike characters read as digits: {t!r} → {fixed!r}"))
             t = fixed
         elif _NUMBER_RE.match(fixed) and len(t) == 1:
-            notes.append(f"single look-alike character read as digit: {t!r} → {fixed!r}")
-            factor *= 0.6
+            factors.append(ConfidenceFactor(code=FactorCode.single_lookalike,
+                                            reason=f"single look-alike character read as digit: {t!r} → {fixed!r}"))
             t = fixed
         else:
             has_digit = any(ch.isdigit() for ch in t)
             return ParsedValue(None, CellKind.unreadable if has_digit else CellKind.text, unit,
-                               0.0, [f"not a number: {raw.strip()!r}"])
+                               [ConfidenceFactor(code=FactorCode.not_a_number, reason=f"not a number: {raw.strip()!r}")])
     if t.startswith("-") and not signed:
-        notes.append("negative number where the template expects a count")
-        factor *= 0.7
+        factors.append(ConfidenceFactor(code=FactorCode.negative_count,
+                                        reason="negative number where the template expects a count"))
     value: float | int = float(t) if "." in t else int(t)
     kind = CellKind.zero if value == 0 else CellKind.number
-    return ParsedValue(value, kind, unit, factor, notes)
+    return ParsedValue(value, kind, unit, factors, notes)
 
 
 class ValueClass(str, Enum):

@@ -98,14 +98,15 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
     report.checks = results
     signed = {(t.id, item.row_id(r), c.id) for t in asm.template.tables for item in t.items
               for r in item.rows for c in item.columns if c.signed}
-    score_cells(report, equations, results, settings.confidence, signed)
     from nianbao.metadata import report_metadata
     from nianbao.statements import check_text
 
     report.metadata = report_metadata(doc)
     if report.agency is None and isinstance(report.metadata.agency.value, str):
         report.agency = report.metadata.agency.value  # no title: the signature line names it
-    check_text(report, doc, settings.confidence)  # body-text figures against the tables (findings)
+    check_text(report, doc)  # body-text figures against the tables (findings, text_agrees factors)
+    # the one place a cell's confidence is composed: from every stage's evidence and factors
+    score_cells(report, equations, results, settings.confidence, signed)
     from nianbao.suggestions import suggest_splits
 
     suggest_splits(report, doc, asm.template, settings)  # split/joined digits: offered, never applied

@@ -27,7 +27,8 @@ from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
 from nianbao.layout.text import estimate_char_height
-from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
+from nianbao.models import (CellKind, ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
+                            load_template, TEMPLATE_VERSIONS)
 from nianbao.numbers import parse_cell
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
@@ -51,6 +52,7 @@ class CellRead:
     texts: list[Recognition] = field(default_factory=list)
     split_of: int | None = None  # index of the merged grid cell this part was cut from
     whole: bool = False  # the merged cell itself, read too in case its parts are put back together
+    factors: list[ConfidenceFactor] = field(default_factory=list)  # what made the reading less sure (the ledger)
 
 
 @dataclass
@@ -374,7 +376,7 @@ def read_page(
         g = grids[gi]
         tcells = [_text_cell(cr) for cr in sorted(crs, key=lambda c: c.col)]
         if structures:
-            _place(tcells, [cr.row for cr in sorted(crs, key=lambda c: c.col)], structures[gi], settings.structure)
+            _place(tcells, [cr.row for cr in sorted(crs, key=lambda c: c.col)], structures[gi])
         items.append((g.rows[r], 1, Row(kind="table", page=number, cells=tcells,
                                         table_index=table_offset + gi, exact_cells=True)))
     items.sort(key=lambda it: (it[0], it[1]))
@@ -423,17 +425,17 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     return out
 
 
-def _place(tcells: list[TextCell], rows: list[int], st: TableStructure, st_set) -> None:
-    """Placement confidence and its reason on the cells of one grid row."""
+def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
+    """The structure reading's placement (evidence) and its reason on the cells of one grid row;
+    a cell the two readings place differently gets a ``cell_disputed`` factor."""
     for tc, r in zip(tcells, rows):
-        placement = st.placement
         if st.chosen == "words":
             tc.notes.append("table structure read from the words: the ruling lines were contradicted ("
                             + "; ".join(st.faults) + ")")
         if (r, tc.col) in st.disputed:
-            placement = min(placement, st_set.disputed_placement)
-            tc.notes.append("the ruling lines and the words place this cell differently")
-        tc.placement = round(placement, 4)
+            tc.factors.append(ConfidenceFactor(code=FactorCode.cell_disputed,
+                                               reason="the ruling lines and the words place this cell differently"))
+        tc.placement = round(st.placement, 4)
 
 
 def _layout(index: int, page: int, g: Grid, st: TableStructure | None) -> TableLayout:
@@ -477,7 +479,8 @@ def _rb(b: Box) -> Box:
 
 def _text_cell(cr: CellRead) -> TextCell:
     if not cr.texts:
-        return TextCell(text="", bbox=_rb(cr.bbox), confidence=0.99, col=cr.col, colspan=cr.colspan)
+        return TextCell(text="", bbox=_rb(cr.bbox), col=cr.col, colspan=cr.colspan,
+                        factors=[ConfidenceFactor(code=FactorCode.empty_cell, reason="no ink in the cell: read as blank")])
     texts = [r.text for r in cr.texts]
     text = "".join(texts)
     conf = min(r.confidence for r in cr.texts)
@@ -490,7 +493,7 @@ def _text_cell(cr: CellRead) -> TextCell:
                 alts.append(("".join(texts[:k] + [a] + texts[k + 1:]), s))
         alts = sorted(alts, key=lambda a: -a[1])[:3]
     return TextCell(text=text, bbox=_rb(cr.bbox), confidence=round(float(conf), 4), col=cr.col,
-                    colspan=cr.colspan, alternatives=alts)
+                    colspan=cr.colspan, alternatives=alts, factors=list(cr.factors))
 
 
 SLASHLIKE = {"1", "l", "I", "|", "/", "丨", "J", "／", "7"}
@@ -512,7 +515,8 @@ def _ink_slant(ink: np.ndarray, box: Box) -> float | None:
 
 def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
     """A lone "/" (printed for "not applicable") is read as "1" with a high score; the
-    slant of the ink tells them apart, so the reading follows the shape."""
+    slant of the ink tells them apart, so the reading follows the shape (its score the slant's,
+    a ``slash_by_shape`` factor bounding it; an upright "/" keeps its reading, less sure)."""
     for cr in cells:
         if len(cr.texts) != 1 or len(cr.line_boxes) != 1:
             continue
@@ -523,15 +527,19 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
         if slant is None:
             continue
         if slant >= 15 and r.text.strip() != "/":
-            cr.texts[0] = Recognition("/", round(min(0.9, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
+            cr.texts[0] = Recognition("/", round(min(1.0, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
+            cr.factors.append(ConfidenceFactor(code=FactorCode.slash_by_shape,
+                                               reason=f"the stroke leans like '/': read as '/', not {r.text.strip()!r}"))
         elif slant < 8 and r.text.strip() == "/":
-            cr.texts[0] = Recognition("/", round(r.confidence * 0.5, 4), [("1", round(r.confidence * 0.4, 4))], r.chars)
+            cr.texts[0] = Recognition("/", r.confidence, [("1", round(r.confidence * 0.4, 4))], r.chars)
+            cr.factors.append(ConfidenceFactor(code=FactorCode.slash_upright,
+                                               reason="read as '/' but the stroke stands upright like a 1"))
 
 
 def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
     """Re-read single-line numeric-looking cells the engine was unsure of (low score or not a
-    well-formed number) from a looser crop; agreement keeps the reading, disagreement
-    lowers its confidence and records the other reading as an alternative."""
+    well-formed number) from a looser crop; agreement keeps the reading, disagreement records
+    a factor (the reading is less sure) and the other reading as an alternative."""
     todo: list[int] = []
     for i, cr in enumerate(cells):
         if len(cr.texts) != 1:
@@ -557,16 +565,23 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
         num1, num2 = _norm_num(r1.text), _norm_num(r2.text)
         ok1, ok2 = bool(NUMBER_RE.match(num1)), bool(NUMBER_RE.match(num2))
         if num1 == num2:
-            conf = max(r1.confidence, r2.confidence)
+            cells[i].texts[0] = Recognition(r1.text, max(r1.confidence, r2.confidence), r1.alternatives, r1.chars)
             if not ok1:
-                conf *= 0.6  # both agree on something that is not a number
-            cells[i].texts[0] = Recognition(r1.text, round(conf, 4), r1.alternatives, r1.chars)
+                cells[i].factors.append(ConfidenceFactor(
+                    code=FactorCode.second_look_not_number,
+                    reason=f"a second reading agrees on {r1.text!r}, which is not a number"))
         elif ok2 and not ok1:
             alts = [(r1.text, round(r1.confidence * 0.5, 4))] + r2.alternatives
-            cells[i].texts[0] = Recognition(r2.text, round(r2.confidence * 0.7, 4), alts[:3], r2.chars)
+            cells[i].texts[0] = Recognition(r2.text, r2.confidence, alts[:3], r2.chars)
+            cells[i].factors.append(ConfidenceFactor(code=FactorCode.second_look_disagrees,
+                                                     reason=f"a second reading differs: {r1.text!r}"))
         else:
             alts = [(r2.text, round(r2.confidence * 0.5, 4))] + r1.alternatives
-            cells[i].texts[0] = Recognition(r1.text, round(r1.confidence * (0.7 if ok1 else 0.4), 4), alts[:3], r1.chars)
+            cells[i].texts[0] = Recognition(r1.text, r1.confidence, alts[:3], r1.chars)
+            cells[i].factors.append(ConfidenceFactor(
+                code=FactorCode.second_look_disagrees if ok1 else FactorCode.second_look_disagrees_not_number,
+                reason=f"a second reading differs: {r2.text!r}" if ok1
+                else f"a second reading differs ({r2.text!r}) and neither reads as a number"))
 
 
 # --------------------------------------------------------------------------- document

@@ -102,21 +102,47 @@ class OcrSettings(BaseModel):
 
 class AssemblySettings(BaseModel):
     min_label_score: float = 0.45  # label similarity below this does not count as a label match
+    strong_label_score: float = 0.8  # a label this similar places its row for sure (no placement cap)
+    fair_label_score: float = 0.6  # ... this similar: confidence.row_label_fair_placement; below: row_label_weak_placement
     max_count_mismatch: int = 2  # values missing/extra in a row that the rules may resolve
 
 
 class ConfidenceSettings(BaseModel):
-    failed_rule_factor: float = 0.5  # multiply confidence of cells in a broken rule
-    derived_confidence: float = 0.55  # cells whose value was inferred from the rules
+    """Every number that makes a cell's confidence (``nianbao.confidence`` composes them; each
+    ``FactorCode`` names the field it uses in ``nianbao.confidence.FACTOR_RULES``)."""
+
+    # the reading of the characters: multiply ("factor") or bound ("cap") the reader's score
+    empty_cell_factor: float = 0.99  # a grid cell with no ink: read as blank, nearly sure
+    slash_shape_cap: float = 0.9  # a stroke read "1" that leans like "/": the shape's reading at most this
+    slash_upright_factor: float = 0.5  # read "/" but the stroke stands upright like a "1"
+    second_look_not_number_factor: float = 0.6  # a second crop agrees on something that is not a number
+    second_look_disagree_factor: float = 0.7  # a second crop reads another number
+    second_look_disagree_not_number_factor: float = 0.4  # ... and the reading kept is no number either
     lookalike_factor: float = 0.85  # O→0, l→1 substitutions
+    single_lookalike_factor: float = 0.6  # a lone look-alike letter read as a digit ("O" → 0)
+    negative_count_factor: float = 0.7  # a minus sign where the template expects a count
+    not_a_number_factor: float = 0.0  # text that does not read as a number is no reading of a value
+    derived_confidence: float = 0.55  # cells whose value was inferred from the rules (their read confidence, and a cap)
+    # where the cell was placed: caps on the placement confidence
+    row_label_fair_placement: float = 0.95  # the row label matched fairly (assembly.strong_label_score > score ≥ fair_label_score)
+    row_label_weak_placement: float = 0.85  # the row label matched weakly (below the fair score, above the minimum)
+    row_by_position_anchored_placement: float = 0.8  # no usable label, placed between two matched rows
+    row_by_position_placement: float = 0.6  # no usable label, placed by position alone
+    disputed_cell_placement: float = 0.7  # the ruling lines and the words place the cell differently
+    placed_by_rules_placement: float = 0.85  # a row with too few/many values placed by the consistency rules
+    unresolved_row_placement: float = 0.3  # ... that the rules could not place: values in printed order
+    derived_unplaced_placement: float = 0.8  # a derived cell whose row was not found
+    # the consistency rules and the body text
+    failed_rule_factor: float = 0.5  # multiply confidence of cells in a broken rule
     confirmed_floor: float = 0.97  # read cells confirmed by two rules (their row and their column)
     single_rule_floor: float = 0.92  # read cells confirmed by the one rule they are in (reviews groups)
     unconfirmed_ocr_cap: float = 0.89  # OCR'd numbers no rule confirms: raw OCR scores are not calibrated
     min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by arithmetic
+    min_placement_to_confirm: float = 0.9  # arithmetic confirms a value, not a row placed by position or by the rules
     lone_stroke_cap: float = 0.8  # OCR'd "1" alone in a cell no rule confirms: "/" and "1" look alike
     signed_ocr_cap: float = 0.85  # OCR'd 本年增/减: a lost minus sign reads as a valid number
-    silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error
     text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
+    silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error (and a cell goes to review)
 
 
 class Limits(BaseModel):

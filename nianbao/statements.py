@@ -6,8 +6,9 @@ Reports repeat some table figures in prose: "共受理政府信息公开申请85
 before the number. A statement is mapped to table cells only when its wording is one of the
 recognised phrasings (:func:`classify`); anything else is kept as "unrecognised" and never
 guessed at. :func:`compare_statements` then compares each mapped statement with the sum of its
-cells: a disagreement becomes a :class:`Finding` with both sources, an agreement raises the
-cells' confidence (with a reason). No value is ever changed.
+cells: a disagreement becomes a :class:`Finding` with both sources, an agreement records a
+``text_agrees`` factor on the cells (``nianbao.confidence`` raises their confidence by it, with
+its reason). No value is ever changed.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from nianbao.models.rules import format_number
-from nianbao.models import CellKind, Document, Evidence, Finding, Report, Statement
-from nianbao.settings import ConfidenceSettings
+from nianbao.models import CellKind, ConfidenceFactor, Document, Evidence, FactorCode, Finding, Report, Statement
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -392,10 +392,11 @@ def _equal(a: float, b: float, money: bool) -> bool:
 
 
 
-def compare_statements(report: Report, statements: list[Statement], settings: ConfidenceSettings) -> list[Finding]:
+def compare_statements(report: Report, statements: list[Statement]) -> list[Finding]:
     """Compare each recognised statement with its cells (sets ``status``); one finding per
     distinct disagreement (a repeated sentence adds its evidence to the same finding); cells
-    that agree with the text get a reason and a higher confidence."""
+    that agree with the text get a ``text_agrees`` factor (with its reason), which
+    ``nianbao.confidence.score_cells`` turns into a higher confidence."""
     cells = {".".join(c.key): c for c in report.cells()}
     findings: dict[tuple, Finding] = {}
     raised: set[str] = set()
@@ -437,9 +438,9 @@ def compare_statements(report: Report, statements: list[Statement], settings: Co
                 if k in raised:
                     continue
                 raised.add(k)
-                c.reasons.append(f"agrees with the body text: 「{st.sentence[:80]}」" + (f" (page {st.page})" if st.page else ""))
-                if c.confidence > 0:
-                    c.confidence = round(c.confidence + (1.0 - c.confidence) * settings.text_agreement_weight, 4)
+                c.factors.append(ConfidenceFactor(
+                    code=FactorCode.text_agrees,
+                    reason=f"agrees with the body text: 「{st.sentence[:80]}」" + (f" (page {st.page})" if st.page else "")))
             continue
         st.status = "disagrees"
         text_ev = Evidence(source="text", text=st.sentence, value=st.quantity, unit=st.unit, page=st.page,
@@ -474,10 +475,10 @@ def _money_agrees(st: Statement, operands) -> tuple[bool, float]:
     return (_equal(stated_wan, v, True) or _equal(float(st.quantity), v, True)), v
 
 
-def check_text(report: Report, doc: Document, settings: ConfidenceSettings) -> None:
+def check_text(report: Report, doc: Document) -> None:
     """Extract the body-text statements of ``doc`` and compare them with ``report`` (in place:
     ``report.statements``, ``report.findings``, cell reasons and confidence)."""
     statements = extract_statements(doc)
-    findings = compare_statements(report, statements, settings)
+    findings = compare_statements(report, statements)
     report.statements = statements
     report.findings.extend(findings)

@@ -79,7 +79,7 @@ def _matches(doc: Document, template: Template, settings: Settings, tables: set[
         ta = TableAssembler(doc, template, spec, settings.assembly)
         cands, _ = candidates_in(doc, *regions[spec.id])
         if spec.id == "reviews_litigation":
-            matches = [Match(c, ta.trows[0], 1.0, 1.0) for c in cands if len(c.values) >= 10][:1]
+            matches = [Match(c, ta.trows[0], 1.0) for c in cands if len(c.values) >= 10][:1]
         else:
             matches = align_rows(cands, ta.trows, ta.matcher, settings.assembly)
         out += [(str(spec.id), m) for m in matches]

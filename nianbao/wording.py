@@ -159,6 +159,21 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^not a number: (.*)$"), r"读不成数字：\1"),
     (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
     (re.compile(r"^negative number where the template expects a count$"), "模板要的是件数，却读到负数"),
+    (re.compile(r"^row label matched fairly \(([\d.]+)\): (.*)$"), r"行名与模板大致对上（相似度 \1）：\2"),
+    (re.compile(r"^no ink in the cell: read as blank$"), "格子里没有墨迹，读作空白"),
+    (re.compile(r"^the stroke leans like '/': read as '/', not (.*)$"), r"笔画像“/”一样倾斜，读作“/”而不是 \1"),
+    (re.compile(r"^read as '/' but the stroke stands upright like a 1$"), "读作“/”，但笔画像 1 一样直立"),
+    (re.compile(r"^a second reading agrees on (.*), which is not a number$"), r"再读一次仍是 \1，不是数字"),
+    (re.compile(r"^a second reading differs \((.*)\) and neither reads as a number$"),
+     r"再读一次结果不同（\1），两次都读不成数字"),
+    (re.compile(r"^a second reading differs: (.*)$"), r"再读一次结果不同：\1"),
+    (re.compile(r"^the ruling lines and the words place this cell differently$"), "表格线和文字排列对这一格的位置说法不同"),
+    (re.compile(r"^table structure read from the words: the ruling lines were contradicted \((.*)\)$"),
+     r"表格结构按文字排列读出：表格线与文字矛盾（\1）"),
+    (re.compile(r"^placed by the consistency rules \(its row was not found\)$"), "由勾稽关系放入（文件中找不到这一行）"),
+    (re.compile(r"^derived from the consistency rules: at most ([\d.]+)$"), r"由勾稽关系推算，把握度最高记 \1"),
+    (re.compile(r"^an OCR reading no consistency rule confirms: at most ([\d.]+)$"),
+     r"扫描件上识别出的数字，没有一条勾稽关系能核对它，所以把握度最高只记 \1（文字识别自己给的分数偏高，不足为凭）"),
 ]
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from nianbao.assembly import align_rows, Candidate, TemplateRow
 from nianbao.labels import LabelMatcher
-from nianbao.models import CellKind, CheckStatus, Document, Row, SourceInfo, TextCell, load_template
+from nianbao.confidence import factor_value
+from nianbao.models import CellKind, CheckStatus, Document, FactorCode, Row, SourceInfo, TextCell, load_template
 from nianbao.pipeline import parse_document
-from nianbao.settings import AssemblySettings, Settings
+from nianbao.settings import AssemblySettings, ConfidenceSettings, Settings
 
 T19 = load_template("2019")
 APP = T19.table("applications").items[0]
@@ -75,7 +76,9 @@ def test_rows_without_labels_are_placed_between_anchors():
     matcher = LabelMatcher([n for t in trows for n in t.spec.names])
     matches = align_rows(cands, trows, matcher, AssemblySettings())
     assert [m.trow.row_id for m in matches] == ["new_received", "carried_over", "disclosed", "partially_disclosed"]
-    assert matches[2].placement < 0.9 and "placed by position" in matches[2].reasons[0]
+    (placed,) = matches[2].factors
+    assert placed.code == FactorCode.row_by_position_anchored and "placed by position" in placed.reason
+    assert factor_value(placed.code, ConfidenceSettings()) < 0.9
 
 
 def test_ocr_garbled_labels_align_in_order():

@@ -271,3 +271,23 @@ def test_bench_prints_family_by_condition_rows(tmp_path, capsys):
     assert wrong > 0 and "reports=2 " in phone and "silent_errors=0" in phone and "tables=4/6" in phone
     assert f"accuracy={(cells - wrong) / cells:.4f}" in phone
     assert f"review_load={wrong / cells:.4f}" in phone  # exactly the cells at 0.5 are below 0.9
+
+
+def test_silent_threshold_is_the_settings_field(tmp_path, capsys, monkeypatch):
+    """bench counts silent errors and review load at Settings.confidence.silent_threshold (no copy
+    of it): a wrong cell at 0.95 is silent at the default 0.9 and not at a threshold of 0.96."""
+    from nianbao.settings import Settings
+
+    assert bench.DEFAULT_THRESHOLD == Settings().confidence.silent_threshold
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for suffix in (".pdf", ".truth.csv"):
+        shutil.copy(SAMPLES / ("000" + suffix), folder / ("000" + suffix))
+    spoiled = _truth_predictor(wrong_every=10, conf=0.95)
+    assert bench.bench(folder, parse=spoiled) == 0
+    assert "silent_errors=0 " not in capsys.readouterr().out.strip().splitlines()[-1]
+    monkeypatch.setenv("NIANBAO_CONFIDENCE__SILENT_THRESHOLD", "0.96")
+    assert bench.bench(folder, parse=spoiled) == 0
+    out = capsys.readouterr().out
+    assert "silent_errors=0 " in out.strip().splitlines()[-1]
+    assert "review load (share of cells below confidence 0.96)" in out

@@ -85,3 +85,149 @@ def test_blank_or_dash_on_a_scan_stays_below_threshold():
     ad = _scanned_report(table=table).table("active_disclosure")
     assert ad.cell("art20_6.coercion", "previous_year").confidence < 0.9
     assert ad.cell("art20_6.coercion", "change").confidence < 0.9
+
+
+# ----------------------------------------------------------------------------- the ledger
+
+def _ledger_report(settings: Settings | None = None):
+    """A scanned 第二十条 table as the scan stage gives it, with the evidence the scan records
+    (an empty grid cell, a second look that disagreed, a cell the two structure readings place
+    differently, a stroke read by its shape), a look-alike and a garbled reading."""
+    from nianbao.models import ConfidenceFactor, FactorCode
+
+    def fx(code: FactorCode, reason: str) -> list[ConfidenceFactor]:
+        return [ConfidenceFactor(code=code, reason=reason)]
+
+    special = {
+        ("其他对外管理服务事项", 1): dict(text="", factors=fx(FactorCode.empty_cell, "no ink in the cell: read as blank")),
+        ("规章", 2): dict(text="3", factors=fx(FactorCode.second_look_disagrees, "a second reading differs: '8'")),
+        ("规范性文件", 0): dict(text="2", factors=fx(FactorCode.cell_disputed,
+                                                    "the ruling lines and the words place this cell differently")),
+        ("规范性文件", 2): dict(text="l5"),
+        ("行政许可", 0): dict(text="/", factors=fx(FactorCode.slash_by_shape, "the stroke leans like '/': read as '/', not '1'")),
+        ("行政处罚", 2): dict(text="9?", confidence=0.6),
+    }
+    rows = [Row(kind="text", page=1, cells=[TextCell(text="某县某局2020年政府信息公开工作年度报告")])]
+    for k, (label, values) in enumerate(AD_2019):
+        cells = [TextCell(text=label, col=0, bbox=(10, 10 + 20 * k, 90, 28 + 20 * k))]
+        for j, v in enumerate(values):
+            extra = {"text": v, "confidence": 0.99, **special.get((label, j), {})}
+            cells.append(TextCell(col=1 + j, bbox=(100 + 50 * j, 10 + 20 * k, 140 + 50 * j, 28 + 20 * k), **extra))
+        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows,
+                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
+    return parse_document(doc, settings or Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
+
+
+def test_every_factor_code_has_its_number_in_settings():
+    from nianbao.confidence import FACTOR_RULES
+    from nianbao.models import FactorCode
+    from nianbao.settings import ConfidenceSettings
+
+    assert set(FACTOR_RULES) == set(FactorCode)
+    fields = ConfidenceSettings.model_fields
+    assert all(rule.field in fields for rule in FACTOR_RULES.values())
+
+
+def test_every_factor_on_a_real_cell_takes_its_number_from_settings():
+    """Change one factor's field in Settings and the composed confidence of a cell carrying
+    that factor changes: no factor is a literal of the stage that recorded it."""
+    from nianbao.confidence import FACTOR_RULES
+    from nianbao.settings import ConfidenceSettings
+
+    def confidences(report):
+        return {c.key: c.confidence for c in report.cells()}
+
+    base_report = _ledger_report()
+    base = confidences(base_report)
+    carriers: dict = {}
+    for cell in base_report.cells():
+        for f in cell.factors:
+            carriers.setdefault(f.code, set()).add(cell.key)
+    assert {"empty_cell", "second_look_disagrees", "cell_disputed", "slash_by_shape", "lookalike",
+            "not_a_number", "unconfirmed_ocr", "signed_column", "lone_stroke", "scan_blank"} <= set(carriers)
+    for code, keys in carriers.items():
+        rule = FACTOR_RULES[code]
+        v = getattr(ConfidenceSettings(), rule.field)
+        new = (v + (1 - v) / 2) if rule.op == "floor" else (v / 2 if v > 0 else 0.5)
+        if rule.op in ("cap", "set", "times") and code == "not_a_number":
+            new = 0.5
+        settings = Settings(confidence=ConfidenceSettings(**{rule.field: new}))
+        after = confidences(_ledger_report(settings))
+        assert any(after[k] != base[k] for k in keys), f"{code} ({rule.field}) moved no cell"
+
+
+def test_a_cell_below_the_threshold_says_why():
+    """Every factor leaves its reason on the cell, and every cell a reviewer gets (below the
+    silent threshold) has words for why."""
+    from nianbao.wording import why_unsure
+
+    report = _ledger_report()
+    threshold = Settings().confidence.silent_threshold
+    for cell in report.cells():
+        assert all(f.reason in cell.reasons for f in cell.factors)
+        if cell.confidence < threshold:
+            assert why_unsure(cell, report), cell.key
+    disputed = report.table("active_disclosure").cell("art20_1.normative_documents", "made_this_year")
+    assert disputed.confidence < threshold and disputed.placement_confidence == Settings().confidence.disputed_cell_placement
+    assert "表格线和文字排列对这一格的位置说法不同" in why_unsure(disputed, report)
+    garbled = report.table("active_disclosure").cell("art20_6.penalty", "decisions")
+    assert garbled.confidence == 0.0 and any(r.startswith("not a number") for r in garbled.reasons)
+
+
+def test_scoring_twice_gives_the_same_cells():
+    """score_cells records the rule factors afresh: a second run adds nothing."""
+    from nianbao.checks import check_report
+    from nianbao.confidence import score_cells
+    from nianbao.models import load_template
+
+    report = _ledger_report()
+    before = [c.model_copy(deep=True) for c in report.cells()]
+    template = load_template(report.template_version)
+    equations, results = check_report(report, template)
+    signed = {(t.id, item.row_id(r), c.id) for t in template.tables for item in t.items
+              for r in item.rows for c in item.columns if c.signed}
+    score_cells(report, equations, results, Settings().confidence, signed)
+    assert [c.model_dump() for c in report.cells()] == [c.model_dump() for c in before]
+
+
+def test_nothing_outside_confidence_writes_a_cell_confidence():
+    """Confidence is composed in nianbao/confidence.py only: no other module of the package
+    assigns ``confidence``, ``read_confidence`` or ``placement_confidence``, or builds a Cell
+    with them. Allowed: metadata.py (report metadata fields, not cells) and review/demo.py (a
+    made-up report for the review page's demonstration, its confidences written as data)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    written = {"confidence", "read_confidence", "placement_confidence"}
+    allowed = {"nianbao/confidence.py", "nianbao/metadata.py", "nianbao/review/demo.py"}
+    offenders = []
+    for folder in ("nianbao", "layout", "ocr", "models"):
+        for path in sorted((root / folder).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            if rel in allowed:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                targets = (node.targets if isinstance(node, ast.Assign)
+                           else [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+                for t in targets:
+                    for sub in ast.walk(t):
+                        if isinstance(sub, ast.Attribute) and sub.attr in written:
+                            offenders.append(f"{rel}:{node.lineno} assigns .{sub.attr}")
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Cell"
+                        and any(kw.arg in written for kw in node.keywords)):
+                    offenders.append(f"{rel}:{node.lineno} builds a Cell with a confidence")
+    assert offenders == []
+
+
+def test_a_factor_recorded_twice_acts_once():
+    """A cell in two broken rules is halved once and names both rules (the fold's rule)."""
+    from nianbao.confidence import fold
+    from nianbao.models import ConfidenceFactor, FactorCode
+    from nianbao.settings import ConfidenceSettings
+
+    s = ConfidenceSettings()
+    twice = [ConfidenceFactor(code=FactorCode.breaks_rule, reason=f"breaks rule r{k} (total): 1 = 2") for k in (1, 2)]
+    assert fold(0.96, twice, "rules", s) == round(0.96 * s.failed_rule_factor, 4)
+    assert fold(0.96, twice, "read", s) == 0.96  # a rule factor does not touch the reading

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.errors import InputFileError, NotAReportError
-from nianbao.models import CellKind, CheckStatus, load_template
+from nianbao.models import CellKind, CheckStatus, FactorCode, load_template
 from nianbao.numbers import parse_cell
 from nianbao.pipeline import parse_file
 
@@ -174,12 +174,13 @@ def test_broken_rule_is_reported_and_lowers_confidence_without_rewriting(tmp_pat
 ])
 def test_numbers_as_printed(text, value, kind, unit):
     pv = parse_cell(text, signed=True)
-    assert pv.value == value and pv.kind == kind and pv.unit == unit and pv.read_factor == 1.0
+    assert pv.value == value and pv.kind == kind and pv.unit == unit and pv.factors == []
 
 
 def test_ocr_lookalikes_are_read_with_lowered_confidence():
     pv = parse_cell("l2O")
-    assert pv.value == 120 and pv.read_factor < 1.0 and pv.notes
+    assert pv.value == 120 and [f.code for f in pv.factors] == [FactorCode.lookalike]
+    assert "look-alike" in pv.factors[0].reason
 
 
 def test_template_versions_are_data():

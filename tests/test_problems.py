@@ -112,6 +112,13 @@ def test_problem_xlsx_drops_control_characters_instead_of_failing(demo, tmp_path
     "row printed 5 values for 7 columns; ambiguous: 2 placements fit the rules equally, first one used",
     "not a number: 'W0'", "negative number where the template expects a count",
     "corrected by clerk at 2026-01-01T00:00:00Z (machine read 17)",
+    "row label matched fairly (0.72): '一、本年新收'", "no ink in the cell: read as blank",
+    "the stroke leans like '/': read as '/', not '1'", "read as '/' but the stroke stands upright like a 1",
+    "a second reading agrees on 'O', which is not a number", "a second reading differs: '8'",
+    "a second reading differs ('B') and neither reads as a number",
+    "the ruling lines and the words place this cell differently",
+    "placed by the consistency rules (its row was not found)", "derived from the consistency rules: at most 0.55",
+    "an OCR reading no consistency rule confirms: at most 0.89",
 ])
 def test_recorded_reasons_read_in_chinese(recorded):
     """The reasons the parser records (English, for programmers) read in Chinese for clerks;
