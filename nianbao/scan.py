@@ -13,7 +13,6 @@ Which canonical table a grid is, and which row is which, is left to ``nianbao.as
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,15 +26,13 @@ from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
 from nianbao.layout.text import estimate_char_height
-from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
-from nianbao.numbers import parse_cell
+from nianbao.models import Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
+from nianbao.numbers import NUMBER_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 log = logging.getLogger(__name__)
 
-NUMBER_RE = re.compile(r"^[-－—]?\d+(?:[.．]\d+)?(?:万?元)?$")
-DIGITISH = set("0123456789.-．－")
 
 
 @dataclass
@@ -177,9 +174,6 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
     return parts
 
 
-VALUE_KINDS = (CellKind.number, CellKind.zero, CellKind.dash, CellKind.blank)
-
-
 def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
     """Keep the parts of a split merged cell when every part reads as a value (a number,
     a dash or blank); when a row's walls were all lost, its label and numbers are one merged
@@ -196,7 +190,7 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
         whole = next(cr for cr in group if cr.whole)
         parts = sorted((cr for cr in group if not cr.whole), key=lambda p: (p.bbox[1], p.col))
         texts = ["".join(r.text for r in p.texts) for p in parts]
-        numeric = [parse_cell(t, signed=True).kind in VALUE_KINDS for t in texts]
+        numeric = [classify(t) in WELL_FORMED_CLASSES for t in texts]
         k = len(parts)
         while k > 0 and numeric[k - 1]:
             k -= 1
@@ -242,11 +236,18 @@ def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
 
 
 def _is_numberish(text: str) -> bool:
-    t = text.replace(" ", "")
-    if not t:
-        return False
-    digits = sum(ch.isdigit() for ch in t)
-    return digits >= max(1, 0.5 * len(t.replace("万元", "").replace("元", "")))
+    """A reading with digits that is a number or digits OCR may have garbled (what a second
+    look can settle), or a lone look-alike of 0 ("O", "〇", and "。", how a loose crop reads
+    a lone "0")."""
+    t = text.strip()
+    if t in ("o", "O", "〇", "。"):
+        return True
+    return any(ch.isdigit() for ch in t) and classify(t) in NUMBER_CLASSES | {ValueClass.garbled}
+
+
+def _is_clean_number(text: str) -> bool:
+    """A reading that is a number exactly as printed, no look-alike letters or stray marks."""
+    return classify(text, as_printed=True) in NUMBER_CLASSES
 
 
 def _norm_num(text: str) -> str:
@@ -537,9 +538,9 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
         if len(cr.texts) != 1:
             continue
         r = cr.texts[0]
-        if not _is_numberish(r.text) and not r.text in ("o", "O", "。", "〇"):
+        if not _is_numberish(r.text):
             continue
-        if r.confidence >= 0.97 and NUMBER_RE.match(_norm_num(r.text)):
+        if r.confidence >= 0.97 and _is_clean_number(r.text):
             continue
         todo.append(i)
     if not todo:
@@ -555,7 +556,7 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
     for i, r2 in zip(todo, again):
         r1 = cells[i].texts[0]
         num1, num2 = _norm_num(r1.text), _norm_num(r2.text)
-        ok1, ok2 = bool(NUMBER_RE.match(num1)), bool(NUMBER_RE.match(num2))
+        ok1, ok2 = _is_clean_number(r1.text), _is_clean_number(r2.text)
         if num1 == num2:
             conf = max(r1.confidence, r2.confidence)
             if not ok1:

@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 from nianbao.corrections import Correction, StaleWriteError, default_reviewer, mark_long_rows
 from nianbao.models import CheckResult, CheckStatus, Template
 from nianbao.models.rules import format_number
+from nianbao.numbers import parse_typed
 from nianbao.output import LONG_CSV_COLUMNS, SafeDictWriter, long_rows  # cell text that reads as a formula is neutralised
 from nianbao.review import images
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.wording import KIND_ZH, RULE_STATUS_ZH, STATUS_ZH, cell_name, rule_finding, why_unsure
-from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results, parse_value
+from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results
 from nianbao.webguard import CrossOriginWriteGuard
 
 HERE = Path(__file__).parent
@@ -322,7 +323,7 @@ def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path
         value = None
         if action == "correct":
             try:
-                value = parse_value(str(body.get("value", "")))
+                value = parse_typed(str(body.get("value", "")))
             except ValueError as exc:
                 raise HTTPException(422, f"不是数字：{str(body.get('value', ''))[:40]}（可输入 12、1,234、328.65，"
                                          f"或 - 表示空白）") from exc

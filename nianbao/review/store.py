@@ -41,17 +41,6 @@ def cell_ref(key: CellKey) -> str:
     return ".".join(key)
 
 
-def parse_value(text: str) -> float | int | None:
-    """A reviewer's typed value: "12", "-8", "1,234", "328.65"; "-" alone means blank (no number)."""
-    t = text.strip().replace(",", "").replace("，", "").replace(" ", "")
-    t = t.translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
-    if t in ("-", "—", "/"):
-        return None
-    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
-        raise ValueError(f"not a number: {text!r}")
-    return int(t) if re.fullmatch(r"[+-]?\d+", t) else float(t)
-
-
 @dataclass
 class ReportState:
     """One report as the reviewer sees it now: machine reading, log, corrected view, rules."""
