@@ -34,8 +34,11 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
+
+from nianbao.settings import Settings
 
 SILENT_CONF = 0.9
 REVIEW_CONF = 0.9  # a cell below this confidence goes to a person (review load)
@@ -320,12 +323,12 @@ def expected_failed(manifest: dict | None) -> list[tuple[str, str]] | None:
     return [(c["rule"], c["subject"]) for c in br.get("failing_checks", [])] or [(br["rule"], br["subject"])]
 
 
-def parse_with_nianbao(path: Path):
+def parse_with_nianbao(path: Path, settings: Settings | None = None):
     """Default parser: the real pipeline. Returns (long rows, tables found, failed checks, pages)."""
     from nianbao.output import long_rows
     from nianbao.pipeline import parse_file
 
-    report = parse_file(path)
+    report = parse_file(path, settings)
     found = [t.id for t in report.tables if t.found]
     failed = [(c.rule, c.subject) for c in report.checks if getattr(c.status, "value", c.status) == "failed"]
     return long_rows(report), found, failed, len(report.pages)
@@ -467,7 +470,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, limit: int | None = None,
-          parse: Parser = parse_with_nianbao, debug: bool = False) -> int:
+          parse: Parser | None = None, debug: bool = False, settings: Settings | None = None) -> int:
+    """Score nianbao (``parse``, default the pipeline with ``settings``, resolved once here) and
+    with ``peer`` img2table on the reports of ``folder``; print the tables, write the per-cell CSV."""
+    settings = settings if settings is not None else Settings()
+    parse = parse if parse is not None else partial(parse_with_nianbao, settings=settings)
     console = _console()
     items, notes = find_items(folder, limit)
     for n in notes:
@@ -495,7 +502,7 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         if not ok:
             console.print(f"peer (img2table) not run: {why}")
         else:
-            pscores = run(items, peer_mod.parse_with_peer, "img2table", progress, debug)
+            pscores = run(items, partial(peer_mod.parse_with_peer, settings=settings), "img2table", progress, debug)
             pt = totals(pscores)
             print_reports(console, pscores, manifest_by_name, f"peer: {peer_mod.DESCRIPTION}")
             print_totals(console, pt, rule_summary(pscores), calibration(pscores), peak_rss_mb(), "peer, all reports")

@@ -29,6 +29,7 @@ from nianbao.layout.text import estimate_char_height
 from nianbao.models import Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import NUMBER_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
+from nianbao.settings import LayoutSettings, Settings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,7 @@ def _norm_num(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- one page
-def page_orienter(engine: OcrEngine, lay):
+def page_orienter(engine: OcrEngine, lay: LayoutSettings):
     """The orientation step of ``prepare_page``: quarter turn and deskew of a page image, 0 and
     180 told apart by the engine's line classifier and, when that is unsure, by reading."""
 
@@ -272,16 +273,12 @@ def read_page(
     image: np.ndarray,
     number: int,
     dpi: float,
-    settings=None,
+    settings: Settings,
     engine: OcrEngine | None = None,
     table_offset: int = 0,
     keep_image: bool = False,
 ) -> PageResult:
     """Orientation, deskew, grids and OCR of one page image; rows in reading order."""
-    if settings is None:
-        from nianbao.settings import Settings
-
-        settings = Settings()
     engine = engine or get_engine(settings.ocr)
     t = {"start": time.perf_counter()}
     lay = settings.layout
@@ -396,7 +393,7 @@ def template_value_counts() -> list[int]:
 
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
-                    engine: OcrEngine, settings) -> list[TableStructure]:
+                    engine: OcrEngine, settings: Settings) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -573,7 +570,7 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
 # --------------------------------------------------------------------------- document
 def read_scanned_pages(
     path_or_images: str | Path | Sequence[np.ndarray] | Sequence,
-    settings=None,
+    settings: Settings,
     pages: Iterable[int] | None = None,
     engine: OcrEngine | None = None,
 ) -> Document:
@@ -582,10 +579,6 @@ def read_scanned_pages(
     ``path_or_images``: a PDF/image path (its scan and drawn pages are read; PDF pages with a
     text layer are skipped unless ``pages`` names them), or a list of BGR images or
     ``ingest.PageImage`` objects (dpi 300 assumed for bare images)."""
-    if settings is None:
-        from nianbao.settings import Settings
-
-        settings = Settings()
     engine = engine or get_engine(settings.ocr)
     from nianbao.ingest import PageImage, iter_page_images, sniff_format
 

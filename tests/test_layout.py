@@ -22,6 +22,7 @@ from nianbao.layout import (
     rotate_quadrant,
     rotate_small,
 )
+from nianbao.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "scan"
 
@@ -218,7 +219,7 @@ def test_table_in_a_smaller_font_than_the_body_text_keeps_its_short_dashes():
     from nianbao.ingest import iter_page_images
 
     pdf = Path(__file__).parent.parent / "fixtures" / "samples" / "008.pdf"
-    page = next(p for p in iter_page_images(pdf) if p.number == 4).image
+    page = next(p for p in iter_page_images(pdf, Settings()) if p.number == 4).image
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
     grids = detect_grids(ink_mask(level))
     assert len(grids) == 2  # the end of the applications table, then the review table
@@ -319,7 +320,7 @@ def test_heading_strokes_of_a_small_font_table_are_not_taken_for_long_dashes():
     from nianbao.ingest import iter_page_images
 
     pdf = Path(__file__).parent.parent / "fixtures" / "samples" / "004.pdf"
-    page = next(p for p in iter_page_images(pdf) if p.number == 1).image
+    page = next(p for p in iter_page_images(pdf, Settings()) if p.number == 1).image
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
     grids = detect_grids(ink_mask(level), seal_mask=red_mask(level))
     assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 4)]

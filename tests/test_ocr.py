@@ -30,7 +30,6 @@ def engine():
 
 def test_engine_cached_per_process(engine):
     assert get_engine(OcrSettings()) is engine
-    assert get_engine() is engine
 
 
 def _tight(gray: np.ndarray, box, pad: int = 3) -> np.ndarray:
