@@ -29,7 +29,7 @@ from nianbao.layout.text import estimate_char_height
 from nianbao.models import Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import NUMBER_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
-from nianbao.settings import LayoutSettings, Settings
+from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 log = logging.getLogger(__name__)
@@ -421,7 +421,7 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     return out
 
 
-def _place(tcells: list[TextCell], rows: list[int], st: TableStructure, st_set) -> None:
+def _place(tcells: list[TextCell], rows: list[int], st: TableStructure, st_set: StructureSettings) -> None:
     """Placement confidence and its reason on the cells of one grid row."""
     for tc, r in zip(tcells, rows):
         placement = st.placement
@@ -443,7 +443,7 @@ def _layout(index: int, page: int, g: Grid, st: TableStructure | None) -> TableL
                        placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
 
 
-def _plan_text_lines(lines: list[Box], char_h: float, ocr) -> list[str]:
+def _plan_text_lines(lines: list[Box], char_h: float, ocr: OcrSettings) -> list[str]:
     """How much of each text line to read: "full", "head" (first ``head_chars``) or "skip".
 
     With ``body_text="heads"``: short lines (titles, headings, ends of paragraphs) in full,
