@@ -114,10 +114,6 @@ def _compact(label: str) -> str:
     return label.strip()
 
 
-def names_for(report: Report) -> Template:
-    return template_of(report.template_version)
-
-
 # ---------------------------------------------------------------- why a cell is unsure
 
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
