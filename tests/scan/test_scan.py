@@ -15,8 +15,8 @@ from nianbao.models import Document
 from nianbao.scan import read_scanned_pages
 from nianbao.settings import Settings
 
-DATA = Path(__file__).parent / "data" / "scan"
-SAMPLES = Path(__file__).parent.parent / "fixtures" / "samples"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scan"
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
 
 
 @pytest.fixture(scope="module")
