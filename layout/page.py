@@ -39,6 +39,7 @@ import numpy as np
 from nianbao.layout.image import apply_upright, binarize, rotate_quadrant, to_gray
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import PageWarp
+from nianbao.settings import LayoutSettings
 
 A4_ASPECT = 297.0 / 210.0
 
@@ -185,12 +186,12 @@ def _quad_of_region(mask: np.ndarray, trim: float) -> np.ndarray | None:
     return _order_corners(_refit_sides(contour, _order_corners(approx), trim))
 
 
-def _tone_region(paper: np.ndarray, strong: np.ndarray, t: float, k: int, lay) -> np.ndarray | None:
+def _tone_region(paper: np.ndarray, strong: np.ndarray, t: float, k: int, lay: LayoutSettings) -> np.ndarray | None:
     """The page as the largest region of sure paper (Otsu), grown into weak paper (between the
     desk's median and Otsu) that joins it broadly: a shadowed part of the page."""
     sh, sw = paper.shape
     lo = float(np.median(paper[strong == 0]))
-    weak = (paper >= lo + lay.page_weak_share * (t - lo)).astype(np.uint8) * 255
+    weak: np.ndarray = (paper >= lo + lay.page_weak_share * (t - lo)).astype(np.uint8) * 255
     # light streaks of the desk (wood grain, cloth folds) are thin: an opening cuts them off
     # the page, while a shadowed part of the page is a broad region and stays
     weak = cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
@@ -208,7 +209,7 @@ def _tone_region(paper: np.ndarray, strong: np.ndarray, t: float, k: int, lay) -
     return None
 
 
-def _edge_region(gray: np.ndarray, lay, g: int) -> np.ndarray | None:
+def _edge_region(gray: np.ndarray, lay: LayoutSettings, g: int) -> np.ndarray | None:
     """The page as what the desk, flooded in from the frame's border up to the edges, does not
     reach (a pale desk close to the paper's tone, under shadows that beat any global
     threshold, still shows the paper's edge; edges inside the page do not matter)."""
@@ -302,7 +303,7 @@ def _snap_sides(gray: np.ndarray, q: np.ndarray, reach: int, min_gain: float) ->
     return np.array(out, np.float32)
 
 
-def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
+def find_page_quad(bgr: np.ndarray, lay: LayoutSettings) -> tuple[np.ndarray | None, dict]:
     """Corners (4×2, tl/tr/br/bl, source pixels) of the page in a photo, or None when the
     image is a page to its edges (a flatbed scan) or no page shape is found; and evidence.
 
@@ -367,7 +368,7 @@ def find_page_quad(bgr: np.ndarray, lay) -> tuple[np.ndarray | None, dict]:
     return best / f, scores
 
 
-def flat_size(quad: np.ndarray, lay) -> tuple[int, int]:
+def flat_size(quad: np.ndarray, lay: LayoutSettings) -> tuple[int, int]:
     """(width, height) in pixels of the flat page: the quad's proportions (snapped to A4 when
     close), the long side ``page_long_side_in`` inches at ``photo_dpi``."""
     tl, tr, br, bl = quad
@@ -436,7 +437,7 @@ def _component_traces(mask: np.ndarray, along_x: bool, bin_px: int, keep) -> lis
     return out
 
 
-def trace_lines(gray: np.ndarray, lay) -> tuple[list[np.ndarray], list[np.ndarray], float, float]:
+def trace_lines(gray: np.ndarray, lay: LayoutSettings) -> tuple[list[np.ndarray], list[np.ndarray], float, float]:
     """Traces of what should be straight on an upright page, measured on a copy of at most
     ``curl_fit_px``: text lines and horizontal rules (horizontal), vertical ruling lines
     (vertical); in the page's own pixels. Also the character height and the copy's scale."""
@@ -496,7 +497,7 @@ def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int
     return coef, before, after, int(keep.sum())
 
 
-def estimate_curl(upright: np.ndarray, lay) -> Curl | None:
+def estimate_curl(upright: np.ndarray, lay: LayoutSettings) -> Curl | None:
     """The curl displacement of an upright page from its text lines and rules. None when
     nothing could be traced; a zero displacement (kept for drawing, the reason in its scores)
     when the bend is too small to be worth a remap or too large to be believed."""
@@ -584,7 +585,7 @@ def even_light(img: np.ndarray, kernel_frac: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the stage
-def prepare_page(image: np.ndarray, dpi: float, lay, orient: Orienter | None = None) -> PagePrep:
+def prepare_page(image: np.ndarray, dpi: float, lay: LayoutSettings, orient: Orienter | None = None) -> PagePrep:
     """A page image made flat, upright and level: a photo's page found and its perspective
     undone (flatbed pages pass through), quarter turn and deskew from ``orient``, then a
     photo's curl taken out. Every intermediate is kept on the result."""

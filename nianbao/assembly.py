@@ -39,10 +39,9 @@ from nianbao.models import (
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import normalize_text, parse_cell, to_wan
+from nianbao.numbers import VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan
 from nianbao.settings import AssemblySettings
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
 
 
@@ -63,15 +62,9 @@ class Candidate:
 
 
 def value_like(text: str) -> bool:
-    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label."""
-    t = normalize_text(text) if text else ""
-    if not t:
-        return False
-    pv = parse_cell(text, signed=True)
-    if pv.kind in (CellKind.number, CellKind.zero, CellKind.dash):
-        # "无" and "一" (how OCR reads a printed "—") are dashes, not labels
-        return not _CJK.search(text.replace("万元", "").replace("元", "").replace("无", "").replace("一", ""))
-    return pv.kind == CellKind.unreadable and not _CJK.search(text) and len(t) <= 12
+    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label or
+    nothing: :func:`nianbao.numbers.classify`'s value classes."""
+    return classify(text) in VALUE_CLASSES
 
 
 @dataclass(frozen=True)
@@ -413,8 +406,7 @@ class RowAssignment:
     def exact(self) -> bool:
         """Every column has a printed cell that reads as a value, blank or dash."""
         return len(self.values) == len(self.columns) and all(
-            v is not None and parse_cell(v.text, signed=True).kind not in (CellKind.text, CellKind.unreadable)
-            for v in self.values)
+            v is not None and classify(v.text) in WELL_FORMED_CLASSES for v in self.values)
 
 
 def _place_by_grid(cand: Candidate, n: int) -> list[TextCell | None] | None:
@@ -557,7 +549,7 @@ class TableAssembler:
         consistency rules accept, derive a gap only when a rule determines it."""
         n, k = len(a.columns), len([v for v in a.values if v is not None])
         row_id = a.match.trow.row_id
-        garbled = [v for v in a.values if v is not None and parse_cell(v.text).kind in (CellKind.text, CellKind.unreadable)]
+        garbled = [v for v in a.values if v is not None and classify(v.text) not in WELL_FORMED_CLASSES]
         if a.by_geometry or k == n:
             note = "; ".join(
                 ([f"{n - k} of {n} grid cells of the row have no printed cell"] if k < n else [])
@@ -590,7 +582,7 @@ class TableAssembler:
                 trial[(self.spec.id, row_id, col.id)] = pv.value if pv else None
             # only a gap or a cell that did not read as a number; never a printed blank or "/"
             unread = {(self.spec.id, row_id, col.id) for col, tc in zip(a.columns, vals)
-                      if tc is None or parse_cell(tc.text).kind in (CellKind.text, CellKind.unreadable)}
+                      if tc is None or classify(tc.text) not in WELL_FORMED_CLASSES}
             derived = self._derive(trial, touching, row_id, unread)
             trial.update(derived)
             statuses = [evaluate(e, trial)[0] for e in touching]

@@ -35,6 +35,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -328,12 +329,12 @@ def expected_failed(manifest: dict | None) -> list[tuple[str, str]] | None:
     return [(c["rule"], c["subject"]) for c in br.get("failing_checks", [])] or [(br["rule"], br["subject"])]
 
 
-def parse_with_nianbao(path: Path):
+def parse_with_nianbao(path: Path, settings: Settings | None = None):
     """Default parser: the real pipeline. Returns (long rows, tables found, failed checks, pages)."""
     from nianbao.output import long_rows
     from nianbao.pipeline import parse_file
 
-    report = parse_file(path)
+    report = parse_file(path, settings)
     found = [t.id for t in report.tables if t.found]
     failed = [(c.rule, c.subject) for c in report.checks if getattr(c.status, "value", c.status) == "failed"]
     return long_rows(report), found, failed, len(report.pages)
@@ -476,7 +477,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, limit: int | None = None,
-          parse: Parser = parse_with_nianbao, debug: bool = False) -> int:
+          parse: Parser | None = None, debug: bool = False, settings: Settings | None = None) -> int:
+    """Score nianbao (``parse``, default the pipeline with ``settings``, resolved once here) and
+    with ``peer`` img2table on the reports of ``folder``; print the tables, write the per-cell CSV."""
+    settings = settings if settings is not None else Settings()
+    parse = parse if parse is not None else partial(parse_with_nianbao, settings=settings)
     console = _console()
     items, notes = find_items(folder, limit)
     for n in notes:
@@ -490,7 +495,7 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         console.print(f"{s.engine} {s.name}: accuracy={s.accuracy:.4f} wrong={s.wrong} missing={s.missing} "
                       f"silent={s.silent} pages={s.pages} {s.seconds:.1f}s" + (f" FAILED {s.error}" if s.error else ""))
 
-    threshold = Settings().confidence.silent_threshold
+    threshold = settings.confidence.silent_threshold
     scores = run(items, parse, "nianbao", progress, debug, threshold)
     rss = peak_rss_mb()  # before the peer runs
     t = totals(scores, threshold)
@@ -506,7 +511,8 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
         if not ok:
             console.print(f"peer (img2table) not run: {why}")
         else:
-            pscores = run(items, peer_mod.parse_with_peer, "img2table", progress, debug, threshold)
+            pscores = run(items, partial(peer_mod.parse_with_peer, settings=settings), "img2table", progress, debug,
+                          threshold)
             pt = totals(pscores, threshold)
             print_reports(console, pscores, manifest_by_name, f"peer: {peer_mod.DESCRIPTION}")
             print_totals(console, pt, rule_summary(pscores), calibration(pscores), peak_rss_mb(), "peer, all reports")

@@ -123,9 +123,10 @@ def canonical_columns() -> list[str]:
     return cols
 
 
-def wide_records(items: Iterable[Loaded], threshold: float | None = None) -> tuple[list[dict[str, Any]], list[tuple[str, type, bool]]]:
-    """One row per report with a value column per canonical cell; also the schema of the rows."""
-    threshold = Settings().confidence.silent_threshold if threshold is None else threshold
+def wide_records(items: Iterable[Loaded], threshold: float) -> tuple[list[dict[str, Any]], list[tuple[str, type, bool]]]:
+    """One row per report with a value column per canonical cell; also the schema of the rows.
+    ``threshold``: the silent threshold (``settings.confidence.silent_threshold``) below which a
+    cell counts as unsure."""
     rows: list[dict[str, Any]] = []
     cols = canonical_columns()
     known = set(cols)

@@ -89,7 +89,7 @@ def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings 
     if info is not None and info.source != "scan":
         if structure_stage:
             raise InputFileError(str(path), f"page {page} has a text layer: its tables come from the PDF, not from a word reading")
-        image = render_page(path, page, info.dpi, info.rotation, info.skew, settings, warp=info.warp)
+        image = render_page(path, page, info.dpi, info.rotation, info.skew, settings=settings, warp=info.warp)
         return save_page(out, image, labels=labels)
     from nianbao.scan import read_page
 

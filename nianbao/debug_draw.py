@@ -12,6 +12,7 @@ import numpy as np
 
 from nianbao.layout.grid import Grid
 from nianbao.layout.structure import TableStructure
+from nianbao.settings import Settings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 
@@ -214,9 +215,6 @@ def save_page(path: str | Path, image: np.ndarray, structures: Sequence[TableStr
     return path
 
 
-def with_word_reading(settings):
+def with_word_reading(settings: Settings) -> Settings:
     """A copy of ``settings`` with the word reading on (a stage of it is asked for)."""
-    from nianbao.settings import Settings
-
-    settings = settings or Settings()
     return settings.model_copy(update={"structure": settings.structure.model_copy(update={"word_reading": True})})

@@ -22,6 +22,7 @@ import numpy as np
 
 from nianbao.errors import InputFileError
 from nianbao.layout.image import apply_upright
+from nianbao.settings import Settings
 
 IMAGE_FORMATS = {"png", "jpeg", "tiff", "bmp", "webp", "gif"}
 MIN_TEXT_CHARS = 20  # a text layer with fewer real characters is not a text page
@@ -33,14 +34,6 @@ class PageImage:
     image: np.ndarray  # BGR uint8
     dpi: float
     kind: str  # "text" | "scan" | "render" | "empty" (PDF pages) or "image" (image files)
-
-
-def _settings(settings=None):
-    if settings is None:
-        from nianbao.settings import Settings
-
-        settings = Settings()
-    return settings
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -96,7 +89,7 @@ def _decode_head(head: bytes) -> str:
     return head.decode("utf-8", "replace")
 
 
-def _check_size(path: Path, settings) -> None:
+def _check_size(path: Path, settings: Settings) -> None:
     if not path.exists():
         raise InputFileError(str(path), "file not found")
     size = path.stat().st_size
@@ -203,10 +196,9 @@ def check_docx(path: str | Path, limits) -> None:
 
 
 # --------------------------------------------------------------------------- PDF
-def _open_pdf(path: Path, settings=None):
+def _open_pdf(path: Path, settings: Settings):
     import pypdfium2 as pdfium
 
-    settings = _settings(settings)
     _check_size(path, settings)
     try:
         pdf = pdfium.PdfDocument(str(path))
@@ -269,7 +261,7 @@ def _page_facts(page) -> _PageFacts:
     return _PageFacts("empty", real, None, None)
 
 
-def pdf_page_kinds(path: str | Path, settings=None) -> list[str]:
+def pdf_page_kinds(path: str | Path, settings: Settings) -> list[str]:
     """Kind of each page of a PDF: "text", "scan", "render" or "empty"."""
     pdf = _open_pdf(Path(path), settings)
     try:
@@ -340,7 +332,7 @@ def _render(page, dpi: float) -> np.ndarray:
     return _bitmap_to_bgr(arr, getattr(bm, "mode", None))
 
 
-def _pdf_page_image(path: Path, page, facts: _PageFacts, settings, dpi: float | None = None) -> tuple[np.ndarray, float]:
+def _pdf_page_image(path: Path, page, facts: _PageFacts, settings: Settings, dpi: float | None = None) -> tuple[np.ndarray, float]:
     """The page as BGR and its dpi: the embedded scan at native resolution (capped), or a render."""
     pw, ph = page.get_size()
     if dpi is None:
@@ -365,7 +357,7 @@ def _pdf_page_image(path: Path, page, facts: _PageFacts, settings, dpi: float | 
 
 
 # --------------------------------------------------------------------------- images
-def _open_image(path: Path, settings):
+def _open_image(path: Path, settings: Settings):
     from PIL import Image
 
     _check_size(path, settings)
@@ -413,7 +405,7 @@ def _image_dpi(im) -> float:
     return round(max(im.size) / 11.69)
 
 
-def _image_frame(path: Path, im, index: int, settings, dpi: float | None = None) -> tuple[np.ndarray, float]:
+def _image_frame(path: Path, im, index: int, settings: Settings, dpi: float | None = None) -> tuple[np.ndarray, float]:
     im.seek(index)
     native = _image_dpi(im)
     w, h = im.size
@@ -429,13 +421,12 @@ def _image_frame(path: Path, im, index: int, settings, dpi: float | None = None)
 
 
 # --------------------------------------------------------------------------- public API
-def iter_page_images(path: str | Path, settings=None, kinds: Iterable[str] | None = None) -> Iterator[PageImage]:
+def iter_page_images(path: str | Path, settings: Settings, kinds: Iterable[str] | None = None) -> Iterator[PageImage]:
     """Page images of a PDF or image file, in page order. ``kinds`` limits which PDF pages
     are drawn (e.g. {"scan", "render"}: text pages are left to the text reader).
 
     Raises InputFileError for missing/empty/corrupt/encrypted files, files over the limits,
     and PDFs with neither a text layer nor anything drawn."""
-    settings = _settings(settings)
     p = Path(path)
     fmt = sniff_format(p)
     want = set(kinds) if kinds is not None else None
@@ -467,13 +458,12 @@ def iter_page_images(path: str | Path, settings=None, kinds: Iterable[str] | Non
     raise InputFileError(str(p), f"not a PDF or image file (format: {fmt})")
 
 
-def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0, settings=None,
-                warp=None) -> np.ndarray:
+def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0, *,
+                settings: Settings, warp=None) -> np.ndarray:
     """Page ``page_number`` (1-based) of a PDF or image file as a BGR image at ``dpi``; with a
     page's recorded ``rotation``/``skew`` (``PageInfo``) applied, boxes of a report line up.
     A photographed page's ``warp`` (``PageInfo.warp``) replays how it was flattened: the
     file's page is drawn at the warp's source dpi and mapped onto the flat page."""
-    settings = _settings(settings)
     if warp is not None:
         dpi = warp.source_dpi
     p = Path(path)

@@ -95,18 +95,29 @@ class ValueClass(str, Enum):
 
 # the classes a printed value cell can hold (a label is the only thing that is not a value)
 VALUE_CLASSES = frozenset({ValueClass.value, ValueClass.zero, ValueClass.dash, ValueClass.garbled})
+# the classes that fill a value cell as it should be filled: a number, 0, a dash or nothing
+WELL_FORMED_CLASSES = frozenset({ValueClass.value, ValueClass.zero, ValueClass.dash, ValueClass.blank})
+# the classes that are a number (what a re-read must agree on, what a person may type)
+NUMBER_CLASSES = frozenset({ValueClass.value, ValueClass.zero})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MAX_GARBLED_LEN = 12  # longer digit-and-letter strings are notes or codes, not a misread cell
+# a number exactly as printed or typed, once separators are out: sign, digits, decimal point, 元/万元
+_AS_PRINTED_RE = re.compile(r"^[+-]?\d+(\.\d+)?(万元|元)?$")
 
 
-def classify(text: str) -> ValueClass:
+def classify(text: str, *, as_printed: bool = False) -> ValueClass:
     """Classify a cell's text by one rule.
 
     Empty is blank; a dash character is a dash; text that parses as a number (units 元/万元,
     thousands separators, look-alike letters and signs allowed) is a value or zero, unless it
     carries Chinese characters other than its unit — then it is a label ("5件以上", "1.重复申请");
-    digits that do not parse, with no Chinese and at most 12 characters, are garbled; anything
-    else is a label.
+    digits that do not parse, with no Chinese at all and at most 12 characters, are garbled;
+    anything else is a label.
+
+    ``as_printed``: no repairs — a value or zero must be written as a plain number (sign, digits,
+    decimal point, thousands separators, unit 元/万元); what parses only after a repair (look-alike
+    letters "1O", stray punctuation "5。") is garbled. For text that is exact evidence (a
+    person's typed correction) or for telling a clean OCR reading from one to look at again.
     """
     t = normalize_text(text)
     if t == "":
@@ -114,17 +125,30 @@ def classify(text: str) -> ValueClass:
     pv = parse_cell(t, signed=True)
     if pv.kind == CellKind.blank:
         return ValueClass.blank
+    if pv.kind == CellKind.unreadable:
+        return ValueClass.garbled if not _CJK.search(t) and len(t) <= _MAX_GARBLED_LEN else ValueClass.label
     if _CJK.search(t.replace("万元", "").replace("元", "").replace("无", "").replace("一", "")):
         return ValueClass.label
     if pv.kind == CellKind.dash:
         return ValueClass.dash
-    if pv.kind == CellKind.zero:
-        return ValueClass.zero
-    if pv.kind == CellKind.number:
-        return ValueClass.value
-    if pv.kind == CellKind.unreadable and len(t) <= _MAX_GARBLED_LEN:
+    if pv.kind not in (CellKind.zero, CellKind.number):
+        return ValueClass.label
+    if as_printed and not _AS_PRINTED_RE.match(_SEPARATOR_RE.sub("", t)):
         return ValueClass.garbled
-    return ValueClass.label
+    return ValueClass.zero if pv.kind == CellKind.zero else ValueClass.value
+
+
+def parse_typed(text: str) -> float | int | None:
+    """A value a person typed (a reviewer's correction): "12", "-8", "1,234", "328.65", full-width
+    digits; a dash ("-", "—", "/", "无") means blank, no number. Read by :func:`classify` with
+    ``as_printed`` (a typed "1O" is a typing error, not a look-alike to repair); anything else,
+    empty text included, raises ``ValueError``."""
+    cls = classify(text, as_printed=True)
+    if cls == ValueClass.dash:
+        return None
+    if cls not in NUMBER_CLASSES:
+        raise ValueError(f"not a number: {text!r}")
+    return parse_cell(text, signed=True).value
 
 
 def to_wan(value: float | int | None, unit: str | None) -> float | None:

@@ -20,6 +20,8 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+from nianbao.settings import Settings
+
 DESCRIPTION = "img2table (bordered tables, rotation fix) + RapidOCR PP-OCRv6 small, mapped by nianbao.assembly"
 RENDER_DPI = 200  # img2table renders PDF pages at 200 dpi
 
@@ -105,14 +107,14 @@ def extract(path: str | Path):
     return tables, sizes
 
 
-def parse_with_peer(path: Path):
-    """Bench parser: (long rows, tables found, failed checks, pages) from the peer."""
+def parse_with_peer(path: Path, settings: Settings):
+    """Bench parser: (long rows, tables found, failed checks, pages) from the peer; its tables
+    are assembled and checked by nianbao with ``settings``."""
     from nianbao.errors import NotAReportError
     from nianbao.models import SourceInfo
     from nianbao.output import long_rows
     from nianbao.fileio import sha256_file
     from nianbao.pipeline import parse_document
-    from nianbao.settings import Settings
 
     t0 = time.perf_counter()
     tables, sizes = extract(path)
@@ -120,7 +122,7 @@ def parse_with_peer(path: Path):
     source = SourceInfo(path=str(path), sha256=sha256_file(path), size=Path(path).stat().st_size,
                         format=doc.format, pages=len(doc.pages))
     try:
-        report = parse_document(doc, Settings(), source)
+        report = parse_document(doc, settings, source)
     except NotAReportError as e:
         raise NotAReportError(str(path)) from e
     report.timings["peer_total_s"] = round(time.perf_counter() - t0, 4)

@@ -13,7 +13,6 @@ Which canonical table a grid is, and which row is which, is left to ``nianbao.as
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,16 +26,15 @@ from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
 from nianbao.layout.text import estimate_char_height
-from nianbao.models import (CellKind, ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
+from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
-from nianbao.numbers import parse_cell
+from nianbao.numbers import NUMBER_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
+from nianbao.settings import LayoutSettings, OcrSettings, Settings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 log = logging.getLogger(__name__)
 
-NUMBER_RE = re.compile(r"^[-－—]?\d+(?:[.．]\d+)?(?:万?元)?$")
-DIGITISH = set("0123456789.-．－")
 
 
 @dataclass
@@ -179,9 +177,6 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
     return parts
 
 
-VALUE_KINDS = (CellKind.number, CellKind.zero, CellKind.dash, CellKind.blank)
-
-
 def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
     """Keep the parts of a split merged cell when every part reads as a value (a number,
     a dash or blank); when a row's walls were all lost, its label and numbers are one merged
@@ -198,7 +193,7 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
         whole = next(cr for cr in group if cr.whole)
         parts = sorted((cr for cr in group if not cr.whole), key=lambda p: (p.bbox[1], p.col))
         texts = ["".join(r.text for r in p.texts) for p in parts]
-        numeric = [parse_cell(t, signed=True).kind in VALUE_KINDS for t in texts]
+        numeric = [classify(t) in WELL_FORMED_CLASSES for t in texts]
         k = len(parts)
         while k > 0 and numeric[k - 1]:
             k -= 1
@@ -244,11 +239,18 @@ def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
 
 
 def _is_numberish(text: str) -> bool:
-    t = text.replace(" ", "")
-    if not t:
-        return False
-    digits = sum(ch.isdigit() for ch in t)
-    return digits >= max(1, 0.5 * len(t.replace("万元", "").replace("元", "")))
+    """A reading with digits that is a number or digits OCR may have garbled (what a second
+    look can settle), or a lone look-alike of 0 ("O", "〇", and "。", how a loose crop reads
+    a lone "0")."""
+    t = text.strip()
+    if t in ("o", "O", "〇", "。"):
+        return True
+    return any(ch.isdigit() for ch in t) and classify(t) in NUMBER_CLASSES | {ValueClass.garbled}
+
+
+def _is_clean_number(text: str) -> bool:
+    """A reading that is a number exactly as printed, no look-alike letters or stray marks."""
+    return classify(text, as_printed=True) in NUMBER_CLASSES
 
 
 def _norm_num(text: str) -> str:
@@ -256,7 +258,7 @@ def _norm_num(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- one page
-def page_orienter(engine: OcrEngine, lay):
+def page_orienter(engine: OcrEngine, lay: LayoutSettings):
     """The orientation step of ``prepare_page``: quarter turn and deskew of a page image, 0 and
     180 told apart by the engine's line classifier and, when that is unsure, by reading."""
 
@@ -273,16 +275,12 @@ def read_page(
     image: np.ndarray,
     number: int,
     dpi: float,
-    settings=None,
+    settings: Settings,
     engine: OcrEngine | None = None,
     table_offset: int = 0,
     keep_image: bool = False,
 ) -> PageResult:
     """Orientation, deskew, grids and OCR of one page image; rows in reading order."""
-    if settings is None:
-        from nianbao.settings import Settings
-
-        settings = Settings()
     engine = engine or get_engine(settings.ocr)
     t = {"start": time.perf_counter()}
     lay = settings.layout
@@ -397,7 +395,7 @@ def template_value_counts() -> list[int]:
 
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
-                    engine: OcrEngine, settings) -> list[TableStructure]:
+                    engine: OcrEngine, settings: Settings) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -447,7 +445,7 @@ def _layout(index: int, page: int, g: Grid, st: TableStructure | None) -> TableL
                        placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
 
 
-def _plan_text_lines(lines: list[Box], char_h: float, ocr) -> list[str]:
+def _plan_text_lines(lines: list[Box], char_h: float, ocr: OcrSettings) -> list[str]:
     """How much of each text line to read: "full", "head" (first ``head_chars``) or "skip".
 
     With ``body_text="heads"``: short lines (titles, headings, ends of paragraphs) in full,
@@ -545,9 +543,9 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
         if len(cr.texts) != 1:
             continue
         r = cr.texts[0]
-        if not _is_numberish(r.text) and not r.text in ("o", "O", "。", "〇"):
+        if not _is_numberish(r.text):
             continue
-        if r.confidence >= 0.97 and NUMBER_RE.match(_norm_num(r.text)):
+        if r.confidence >= 0.97 and _is_clean_number(r.text):
             continue
         todo.append(i)
     if not todo:
@@ -563,7 +561,7 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
     for i, r2 in zip(todo, again):
         r1 = cells[i].texts[0]
         num1, num2 = _norm_num(r1.text), _norm_num(r2.text)
-        ok1, ok2 = bool(NUMBER_RE.match(num1)), bool(NUMBER_RE.match(num2))
+        ok1, ok2 = _is_clean_number(r1.text), _is_clean_number(r2.text)
         if num1 == num2:
             cells[i].texts[0] = Recognition(r1.text, max(r1.confidence, r2.confidence), r1.alternatives, r1.chars)
             if not ok1:
@@ -587,7 +585,7 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
 # --------------------------------------------------------------------------- document
 def read_scanned_pages(
     path_or_images: str | Path | Sequence[np.ndarray] | Sequence,
-    settings=None,
+    settings: Settings,
     pages: Iterable[int] | None = None,
     engine: OcrEngine | None = None,
 ) -> Document:
@@ -596,10 +594,6 @@ def read_scanned_pages(
     ``path_or_images``: a PDF/image path (its scan and drawn pages are read; PDF pages with a
     text layer are skipped unless ``pages`` names them), or a list of BGR images or
     ``ingest.PageImage`` objects (dpi 300 assumed for bare images)."""
-    if settings is None:
-        from nianbao.settings import Settings
-
-        settings = Settings()
     engine = engine or get_engine(settings.ocr)
     from nianbao.ingest import PageImage, iter_page_images, sniff_format
 

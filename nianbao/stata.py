@@ -121,7 +121,7 @@ def codebook(columns: Iterable[str]) -> list[Variable]:
     return out
 
 
-def write_dta(items: list[Loaded], path: str | Path, threshold: float | None = None) -> tuple[int, list[Variable]]:
+def write_dta(items: list[Loaded], path: str | Path, threshold: float) -> tuple[int, list[Variable]]:
     """Write the wide data set of ``items`` to ``path`` (.dta 118) and its codebook to
     ``<path>.codebook.csv``; returns the row count and the codebook."""
     import pandas as pd

@@ -86,10 +86,9 @@ def _matches(doc: Document, template: Template, settings: Settings, tables: set[
     return out
 
 
-def suggest_splits(report: Report, doc: Document, template: Template, settings: Settings | None = None) -> int:
+def suggest_splits(report: Report, doc: Document, template: Template, settings: Settings) -> int:
     """Add split/join alternatives that make a row's rules hold to the cells they change
     (``Cell.suggestions``); returns how many rows got one. Values are never changed."""
-    settings = settings or Settings()
     tables = _tables_to_look_at(report)
     if not tables:
         return 0

@@ -114,10 +114,6 @@ def _compact(label: str) -> str:
     return label.strip()
 
 
-def names_for(report: Report) -> Template:
-    return template_of(report.template_version)
-
-
 # ---------------------------------------------------------------- why a cell is unsure
 
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -196,11 +192,10 @@ def reason_zh(reason: str) -> str:
 _BREAKS = re.compile(r"^breaks rule (\S+) \((\S+)\): ")
 
 
-def why_unsure(cell: Cell, report: Report | None = None, settings: ConfidenceSettings | None = None,
-               lang: str = "zh") -> list[str]:
+def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, lang: str = "zh") -> list[str]:
     """Why this cell's confidence is what it is, in words: its recorded reasons, and where none
     was recorded a reason derived from its kind and the cap its confidence sits at."""
-    s = settings or ConfidenceSettings()
+    s = settings
     reasons = list(cell.reasons)
     if not _explains_cap(reasons):
         derived = _derived_reason(cell, report, s)

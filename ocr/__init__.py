@@ -6,18 +6,14 @@ from __future__ import annotations
 import threading
 
 from nianbao.ocr.base import CharBox, OcrEngine, Recognition, TextBox
+from nianbao.settings import OcrSettings
 
 _ENGINES: dict[tuple, OcrEngine] = {}
 _LOCK = threading.Lock()
 
 
-def get_engine(settings=None) -> OcrEngine:
-    """The engine named by ``settings`` (an ``OcrSettings``; default settings when None),
-    cached per process and per (engine, threads, gpu)."""
-    if settings is None:
-        from nianbao.settings import OcrSettings
-
-        settings = OcrSettings()
+def get_engine(settings: OcrSettings) -> OcrEngine:
+    """The engine named by ``settings``, cached per process and per (engine, threads, gpu)."""
     key = (settings.engine, int(settings.threads), bool(settings.use_gpu))
     with _LOCK:
         eng = _ENGINES.get(key)

@@ -167,10 +167,10 @@ def test_a_cell_below_the_threshold_says_why():
     for cell in report.cells():
         assert all(f.reason in cell.reasons for f in cell.factors)
         if cell.confidence < threshold:
-            assert why_unsure(cell, report), cell.key
+            assert why_unsure(cell, report, Settings().confidence), cell.key
     disputed = report.table("active_disclosure").cell("art20_1.normative_documents", "made_this_year")
     assert disputed.confidence < threshold and disputed.placement_confidence == Settings().confidence.disputed_cell_placement
-    assert "表格线和文字排列对这一格的位置说法不同" in why_unsure(disputed, report)
+    assert "表格线和文字排列对这一格的位置说法不同" in why_unsure(disputed, report, Settings().confidence)
     garbled = report.table("active_disclosure").cell("art20_6.penalty", "decisions")
     assert garbled.confidence == 0.0 and any(r.startswith("not a number") for r in garbled.reasons)
 

@@ -59,23 +59,23 @@ def test_missing_and_empty_files(tmp_path):
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
     with pytest.raises(InputFileError, match="empty"):
-        list(iter_page_images(empty))
+        list(iter_page_images(empty, Settings()))
 
 
 def test_bad_pdfs_raise_clear_errors(tmp_path):
     with pytest.raises(InputFileError, match="encrypted"):
-        pdf_page_kinds(DATA / "encrypted.pdf")
+        pdf_page_kinds(DATA / "encrypted.pdf", Settings())
     corrupt = tmp_path / "corrupt.pdf"
     corrupt.write_bytes(b"%PDF-1.4\n garbage garbage \n%%EOF")
     with pytest.raises(InputFileError, match="corrupt"):
-        list(iter_page_images(corrupt))
+        list(iter_page_images(corrupt, Settings()))
     with pytest.raises(InputFileError, match="no text layer and no images"):
-        list(iter_page_images(DATA / "blank_page.pdf"))
+        list(iter_page_images(DATA / "blank_page.pdf", Settings()))
 
 
 def test_scan_pdf_page_at_native_resolution(scan_pdf):
-    assert pdf_page_kinds(scan_pdf) == ["scan"]
-    pages = list(iter_page_images(scan_pdf))
+    assert pdf_page_kinds(scan_pdf, Settings()) == ["scan"]
+    pages = list(iter_page_images(scan_pdf, Settings()))
     assert len(pages) == 1
     p = pages[0]
     assert (p.number, p.kind, p.dpi) == (1, "scan", 150)
@@ -93,16 +93,16 @@ def test_scan_pdf_downsampled_to_max_scan_dpi(scan_pdf):
 
 
 def test_text_pdf_pages_are_text():
-    kinds = pdf_page_kinds(SAMPLES / "000.pdf")
+    kinds = pdf_page_kinds(SAMPLES / "000.pdf", Settings())
     assert kinds and set(kinds) == {"text"}
     # text pages are left to the text reader unless asked for
-    assert list(iter_page_images(SAMPLES / "000.pdf", kinds={"scan", "render"})) == []
+    assert list(iter_page_images(SAMPLES / "000.pdf", Settings(), kinds={"scan", "render"})) == []
 
 
 def test_multipage_tiff_and_limits(tmp_path, page_rgb):
     tif = tmp_path / "two.tif"
     page_rgb.save(tif, dpi=(150, 150), save_all=True, append_images=[page_rgb.rotate(90, expand=True)])
-    pages = list(iter_page_images(tif))
+    pages = list(iter_page_images(tif, Settings()))
     assert [p.number for p in pages] == [1, 2]
     assert pages[0].image.shape[:2] == (1754, 1240) and pages[1].image.shape[:2] == (1240, 1754)
     assert pages[0].dpi == 150
@@ -121,12 +121,12 @@ def test_multipage_tiff_and_limits(tmp_path, page_rgb):
 
 
 def test_render_page_with_recorded_rotation(scan_pdf):
-    img = render_page(scan_pdf, 1, 100)
+    img = render_page(scan_pdf, 1, 100, settings=Settings())
     assert img.shape[:2] == (1169, 827)
-    turned = render_page(scan_pdf, 1, 100, rotation=90, skew=1.0)
+    turned = render_page(scan_pdf, 1, 100, rotation=90, skew=1.0, settings=Settings())
     assert turned.shape[:2] == (827, 1169)
     with pytest.raises(InputFileError, match="no page 2"):
-        render_page(scan_pdf, 2, 100)
+        render_page(scan_pdf, 2, 100, settings=Settings())
 
 
 # ---------------------------------------------------------------- archives (issue 15 #4)
@@ -224,7 +224,7 @@ def test_latin_text_pdf_is_refused_after_its_first_pages_not_after_ocr_of_all(tm
 
     path = tmp_path / "latin.pdf"
     _latin_pdf(path, 60)
-    assert pdf_page_kinds(path)[:3] == ["text"] * 3
+    assert pdf_page_kinds(path, Settings())[:3] == ["text"] * 3
 
     def no_ocr(*_a, **_k):
         raise AssertionError("OCR ran on a file whose first pages show no sign of the template")

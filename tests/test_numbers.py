@@ -2,7 +2,7 @@
 
 import pytest
 
-from nianbao.numbers import VALUE_CLASSES, ValueClass, classify, parse_cell
+from nianbao.numbers import VALUE_CLASSES, ValueClass, classify, parse_cell, parse_typed
 from nianbao.models import CellKind
 
 
@@ -43,3 +43,47 @@ def test_classify_agrees_with_the_cell_parser_on_numbers():
         kind = parse_cell(text).kind
         assert kind in (CellKind.number, CellKind.zero)
         assert classify(text) in (ValueClass.value, ValueClass.zero)
+
+
+@pytest.mark.parametrize("text", ["12元", "1a2元", "一1", "第1"])
+def test_garbled_digits_carry_no_chinese_at_all(text):
+    """Digits that do not parse are a garbled value only with no Chinese beside them (the rule
+    assembly's label/value split has always used): "1a2元" is a label's fragment, not a value."""
+    assert classify(text) == (ValueClass.value if text == "12元" else ValueClass.label)
+
+
+@pytest.mark.parametrize(
+    "text, cls",
+    [
+        ("12", ValueClass.value),
+        ("1,234", ValueClass.value),
+        ("-8", ValueClass.value),
+        ("３２８．６５", ValueClass.value),
+        ("12.5万元", ValueClass.value),
+        ("0", ValueClass.zero),
+        ("1O", ValueClass.garbled),  # a look-alike letter is a repair, not a printed number
+        ("O", ValueClass.garbled),
+        ("5。", ValueClass.garbled),
+        ("—", ValueClass.dash),
+        ("", ValueClass.blank),
+        ("自然人", ValueClass.label),
+    ],
+)
+def test_as_printed_takes_no_repairs(text, cls):
+    assert classify(text, as_printed=True) == cls
+
+
+@pytest.mark.parametrize(
+    "typed, value",
+    [("12", 12), ("-8", -8), ("1,234", 1234), ("328.65", 328.65), ("１２", 12), ("－8", -8), (" 7 ", 7),
+     ("-", None), ("—", None), ("/", None), ("无", None)],
+)
+def test_a_reviewers_typed_value(typed, value):
+    assert parse_typed(typed) == value
+    assert type(parse_typed(typed)) is type(value)
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "1O", "1,23", "12件", "1.2.3"])
+def test_a_typed_value_that_is_no_number_is_refused(typed):
+    with pytest.raises(ValueError):
+        parse_typed(typed)

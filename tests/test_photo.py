@@ -32,7 +32,7 @@ def truth() -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def photo_page():
-    return next(iter_page_images(PHOTO))
+    return next(iter_page_images(PHOTO, Settings()))
 
 
 def _value_rows(res) -> list[list[str]]:
@@ -111,7 +111,7 @@ def test_curl_of_a_phone_photo_is_taken_out(photo_page):
 
 
 def test_flatbed_page_passes_through_untouched():
-    page = next(iter_page_images(FLATBED))
+    page = next(iter_page_images(FLATBED, Settings()))
     prep = prepare_page(page.image, page.dpi, Settings().layout)
     assert prep.image is page.image and prep.dpi == page.dpi
     assert prep.quad is None and prep.curl is None and prep.warp is None
@@ -141,7 +141,7 @@ def test_phone_photo_without_the_page_stage_loses_the_table(photo_page, truth):
 def test_table_page_turned_comes_back_upright_with_its_values(turn, truth):
     from nianbao.scan import read_page
 
-    page = next(iter_page_images(FLATBED))
+    page = next(iter_page_images(FLATBED, Settings()))
     turned = rotate_quadrant(page.image, (360 - turn) % 360)  # the page turned counter-clockwise by `turn`
     res = read_page(turned, 1, page.dpi, Settings())
     assert res.info.rotation == turn
@@ -171,7 +171,7 @@ def test_report_page_image_replays_the_flattening(photo_page, tmp_path):
     draws that same picture again from the file."""
     lay = Settings().layout
     prep = prepare_page(photo_page.image, photo_page.dpi, lay)
-    again = render_page(PHOTO, 1, prep.dpi, warp=prep.warp)
+    again = render_page(PHOTO, 1, prep.dpi, settings=Settings(), warp=prep.warp)
     assert again.shape == prep.image.shape
     diff = np.abs(again.astype(np.int16) - prep.image.astype(np.int16))
     assert float(diff.mean()) < 1.0

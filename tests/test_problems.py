@@ -12,6 +12,7 @@ from nianbao.corrections import Correction
 from nianbao.models import Report
 from nianbao.problems import ReportProblems, cells_to_review, report_problems, write_problems_xlsx
 from nianbao.review.demo import make_demo
+from nianbao.settings import ConfidenceSettings
 from nianbao.wording import why_unsure
 
 
@@ -49,10 +50,10 @@ def test_correcting_the_misread_cell_resolves_both_rules(demo):
 def test_every_capped_cell_says_why_in_words(demo):
     for cell in demo.cells():
         if cell.confidence < 0.9:
-            words = why_unsure(cell, demo)
+            words = why_unsure(cell, demo, ConfidenceSettings())
             assert words and all(w and not w.startswith(("rule ", "in a broken")) for w in words), (cell.key, words)
     c = demo.table("applications").cell("new_received", "natural_person")
-    assert why_unsure(c, demo)[0] == "文字识别把握度 0.46"
+    assert why_unsure(c, demo, ConfidenceSettings())[0] == "文字识别把握度 0.46"
 
 
 def test_uncapped_reason_derived_for_scan_cells_without_one(demo):
@@ -60,7 +61,7 @@ def test_uncapped_reason_derived_for_scan_cells_without_one(demo):
     come from its kind and the cap."""
     cell = demo.table("applications").cell("disclosed", "natural_person").model_copy()
     cell.reasons, cell.read_confidence, cell.placement_confidence, cell.confidence = [], 0.99, 1.0, 0.89
-    (words,) = why_unsure(cell, demo)
+    (words,) = why_unsure(cell, demo, ConfidenceSettings())
     assert "没有一条勾稽关系能核对它" in words and "0.89" in words
 
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from nianbao.corrections import apply_corrections, load_corrections, log_path_for
 from nianbao.models import Report
 from nianbao.review import create_app, discover_results, resolve_results
+from nianbao.settings import Settings
 from nianbao.review.demo import make_demo
 
 CELL = "/review/api/cell/demo/applications/new_received/natural_person"
@@ -294,7 +295,7 @@ def test_crop_header_strip_is_the_cells_own_sub_table(monkeypatch):
     from nianbao.review import images
 
     page = np.full((1200, 1000, 3), 255, np.uint8)
-    monkeypatch.setattr(images, "report_page_image", lambda report, n, result_path=None: (page, report.pages[0]))
+    monkeypatch.setattr(images, "report_page_image", lambda report, n, result_path, settings: (page, report.pages[0]))
     seen = []
     monkeypatch.setattr(images, "_table_top", lambda bw, x0, x1, first_row_top, row_h: seen.append(first_row_top) or first_row_top)
     cells = [Cell(table="active_disclosure", row="art20_6.penalty", col="decisions", page=1, bbox=(600, 200, 700, 240)),
@@ -303,5 +304,5 @@ def test_crop_header_strip_is_the_cells_own_sub_table(monkeypatch):
     report = Report(source=SourceInfo(path="x.pdf", sha256="", size=0, format="pdf-scan"),
                     pages=[PageInfo(number=1, width=1000, height=1200, dpi=150)],
                     tables=[Table(id="active_disclosure", found=True, cells=cells)])
-    images.cell_crop(report, cells[2])
+    images.cell_crop(report, cells[2], Settings())
     assert seen == [600]  # the fee table's first row, not the 处理决定 table's (200)

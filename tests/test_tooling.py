@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_tests_without_the_installed_package_say_to_pip_install_dev():
     # nianbao.layout made unimportable, as in a checkout never installed with pip install -e
     code = ("import sys; sys.modules['nianbao.layout'] = None; import pytest; "
-            "sys.exit(pytest.main(['tests/test_readers.py', '-q', '-p', 'no:cacheprovider']))")
+            "sys.exit(pytest.main(['tests/readers/test_readers.py', '-q', '-p', 'no:cacheprovider']))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr

@@ -18,6 +18,7 @@ import pdfplumber
 from pdfplumber.table import Table, TableFinder, TableSettings
 
 from nianbao.models import Document, PageInfo, Row, TextCell
+from nianbao.numbers import NUMBER_CLASSES, ValueClass, classify, normalize_text
 from nianbao.readers.common import join_cell_lines
 
 _TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
@@ -59,7 +60,18 @@ def _chars_centred_in(box: tuple[float, float, float, float]) -> Callable[[dict]
     return keep
 
 
-_VALUE_WORD = re.compile(r"^(?:[-+]?\d[\d,]*(?:\.\d+)?%?|[-—－–/]+)$")
+
+
+def _is_value_word(text: str) -> bool:
+    """A word of the text layer that marks a value column: a number as printed or a dash mark
+    (:func:`nianbao.numbers.classify` with ``as_printed``: words are exact, no look-alike
+    repairs). Words with Chinese ("无", "0万元") are left out: they stand in labels and notes as
+    often as in value cells, so they are no evidence of where a column is."""
+    return classify(text, as_printed=True) in _VALUE_WORD_CLASSES and not _CJK.search(normalize_text(text))
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_VALUE_WORD_CLASSES = NUMBER_CLASSES | {ValueClass.dash}
 _EDGE_MERGE_PT = 1.5  # rules (and pdfplumber row bounds) closer than this are one boundary
 _ALIGN_GAP_PT = 6.0  # value words whose centres are this far apart stand in different columns
 
@@ -83,7 +95,7 @@ def _cells_separate_words(table: Any, words: list[dict]) -> bool:
     for cb in table.cells:
         inside = [w for w in words if _inside(w, [cb])]
         for ln in _lines_of(inside):
-            values = sum(1 for w in ln if _VALUE_WORD.match(w["text"]))
+            values = sum(1 for w in ln if _is_value_word(w["text"]))
             if values >= 2 or (values and len(ln) > values):
                 return False
     return True
@@ -107,7 +119,7 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     rule crosses its column, and a label spans right while its words do, so a wrapped label is
     one cell and every value its own cell."""
     fx0, ftop, fx1, fbottom = table.bbox
-    values = [w for w in words if _VALUE_WORD.match(w["text"])]
+    values = [w for w in words if _is_value_word(w["text"])]
     if not values:
         return []
     rules = [e for e in page.edges if e["orientation"] == "h" and ftop - 2 <= e["top"] <= fbottom + 2

@@ -18,11 +18,13 @@ from fastapi.templating import Jinja2Templates
 from nianbao.corrections import Correction, StaleWriteError, default_reviewer, mark_long_rows
 from nianbao.models import CheckResult, CheckStatus, Template
 from nianbao.models.rules import format_number
+from nianbao.numbers import parse_typed
 from nianbao.output import LONG_CSV_COLUMNS, SafeDictWriter, long_rows  # cell text that reads as a formula is neutralised
 from nianbao.review import images
 from nianbao.review.i18n import lang_of, lang_response, setup_i18n
 from nianbao.wording import KIND_ZH, RULE_STATUS_ZH, STATUS_ZH, cell_name, rule_finding, why_unsure
-from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results, parse_value
+from nianbao.review.store import QueueItem, ReportState, ReviewStore, cell_ref, discover_results
+from nianbao.settings import Settings
 from nianbao.webguard import CrossOriginWriteGuard
 
 HERE = Path(__file__).parent
@@ -80,19 +82,20 @@ def default_user(request: Request) -> str:
 
 
 def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path, threshold: float = 0.9,
-                         user: UserFn | None = None) -> APIRouter:
+                         user: UserFn | None = None, settings: Settings | None = None) -> APIRouter:
     """The review pages and API as a router; mount it anywhere (``app.include_router(r, prefix="/review")``).
 
     ``source``: a store, or result JSON files / batch output folders. ``user(request)`` names the
     reviewer (e.g. from the bearer token); by default ``request.state.user``, else the OS user.
     The app that mounts it must refuse cross-origin writes (:class:`nianbao.webguard.CrossOriginWriteGuard`,
     as :func:`create_app` and ``nianbao serve`` do): the router's POSTs do not check it again.
+    ``settings`` go to the store made from result paths (a given store has its own).
     """
     if isinstance(source, ReviewStore):
         store = source
     else:
         paths = [Path(p) for p in ([source] if isinstance(source, (str, Path)) else source)]
-        store = ReviewStore(discover_results(paths), threshold)
+        store = ReviewStore(discover_results(paths), threshold, settings=settings)
     who_of = user or default_user
 
     def reviewer(request: Request) -> str:
@@ -151,7 +154,7 @@ def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path
             "machine": mc.model_dump(mode="json"), "value": fc.value, "confidence": fc.confidence,
             "status": "open" if ev is None else ("corrected" if ev.action == "correct" else "accepted"),
             "status_zh": STATUS_ZH["open" if ev is None else ("corrected" if ev.action == "correct" else "accepted")],
-            "why": why_unsure(mc, st.machine, lang=lang),
+            "why": why_unsure(mc, st.machine, store.settings.confidence, lang=lang),
             "in_force": ev.model_dump() if ev else None,
             "history": [e.model_dump() for e in history],
             "rules": [_check_json(c, st.template) for c in st.checks if ref in c.cells],
@@ -250,7 +253,7 @@ def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path
     def page_png(rid: str, page: int, w: int = 1600):
         st = state_of(rid)
         try:
-            img, _ = images.report_page_image(st.machine, page, st.path)
+            img, _ = images.report_page_image(st.machine, page, st.path, store.settings)
         except (LookupError, FileNotFoundError) as exc:
             raise HTTPException(404, str(exc)) from exc
         return Response(images.png(img, max(200, min(w, 4000))), media_type="image/png",
@@ -263,7 +266,7 @@ def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path
         if cell is None:
             raise HTTPException(404, "no such cell")
         try:
-            crop = images.cell_crop(st.machine, cell, result_path=st.path)
+            crop = images.cell_crop(st.machine, cell, store.settings, result_path=st.path)
         except (LookupError, FileNotFoundError) as exc:
             raise HTTPException(404, str(exc)) from exc
         return Response(images.png(crop), media_type="image/png", headers={"Cache-Control": "max-age=3600"})
@@ -322,7 +325,7 @@ def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path
         value = None
         if action == "correct":
             try:
-                value = parse_value(str(body.get("value", "")))
+                value = parse_typed(str(body.get("value", "")))
             except ValueError as exc:
                 raise HTTPException(422, f"不是数字：{str(body.get('value', ''))[:40]}（可输入 12、1,234、328.65，"
                                          f"或 - 表示空白）") from exc
@@ -363,7 +366,8 @@ def create_review_router(source: ReviewStore | Sequence[str | Path] | str | Path
 
 
 def create_app(source: ReviewStore | Sequence[str | Path] | str | Path, threshold: float = 0.9,
-               user: UserFn | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+               user: UserFn | None = None, allowed_hosts: list[str] | None = None,
+               settings: Settings | None = None) -> FastAPI:
     """A stand-alone app with the review router at ``/review`` (what ``nianbao review`` serves),
     behind the guards of :mod:`nianbao.webguard` that ``nianbao serve`` uses too: writes only
     from this server's own pages, and with ``allowed_hosts`` only those Host names are answered
@@ -374,7 +378,7 @@ def create_app(source: ReviewStore | Sequence[str | Path] | str | Path, threshol
     app.add_middleware(CrossOriginWriteGuard)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
-    router = create_review_router(source, threshold, user)
+    router = create_review_router(source, threshold, user, settings)
     app.include_router(router, prefix="/review")
     app.state.review_store = router.review_store  # type: ignore[attr-defined]
 

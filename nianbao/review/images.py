@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from nianbao.models import Cell, PageInfo, Report
+from nianbao.settings import Settings
 
 BOX_COLOUR = (0, 0, 230)  # BGR red
 HEADER_MARK = (40, 140, 255)  # BGR orange
@@ -33,11 +34,12 @@ def _fallback_render(path: str, page_number: int, dpi: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=6)
-def page_image(path: str, page_number: int, dpi: float, rotation: int = 0, skew: float = 0.0,
-               warp_json: str | None = None) -> np.ndarray:
+def page_image(path: str, page_number: int, dpi: float, rotation: int, skew: float,
+               warp_json: str | None, settings_json: str) -> np.ndarray:
     """The page as the parser saw it (the page's rotation and deskew applied, a photo's page
-    flattened by its recorded warp, given as JSON so the cache can key on it), the picture its
-    cell boxes are measured on; cached, as a reviewer moves between cells of one page."""
+    flattened by its recorded warp), the picture its cell boxes are measured on; cached, as a
+    reviewer moves between cells of one page. The warp and the settings (input limits, scan
+    dpi) come as JSON so the cache can key on them."""
     try:
         from nianbao.ingest import render_page
     except ImportError:
@@ -45,7 +47,8 @@ def page_image(path: str, page_number: int, dpi: float, rotation: int = 0, skew:
     from nianbao.models import PageWarp
 
     warp = PageWarp.model_validate_json(warp_json) if warp_json else None
-    return render_page(path, page_number, dpi, rotation=rotation, skew=skew, warp=warp)
+    settings = Settings.model_validate_json(settings_json)
+    return render_page(path, page_number, dpi, rotation=rotation, skew=skew, settings=settings, warp=warp)
 
 
 def locate_source(report: Report, result_path: Path | None = None) -> Path | None:
@@ -62,7 +65,8 @@ def locate_source(report: Report, result_path: Path | None = None) -> Path | Non
     return find_source(report.source, search_dirs=[b / "uploads" for b in bases], relative_to=bases)
 
 
-def report_page_image(report: Report, page_number: int, result_path: Path | None = None) -> tuple[np.ndarray, PageInfo]:
+def report_page_image(report: Report, page_number: int, result_path: Path | None,
+                      settings: Settings) -> tuple[np.ndarray, PageInfo]:
     """The picture of ``page_number`` of ``report``, resized to the page's recorded pixel size."""
     info = next((p for p in report.pages if p.number == page_number), None)
     if info is None:
@@ -71,7 +75,8 @@ def report_page_image(report: Report, page_number: int, result_path: Path | None
     if src is None:
         raise FileNotFoundError(report.source.path)
     img = page_image(str(src), page_number, float(info.dpi), int(info.rotation), float(info.skew),
-                     info.warp.model_dump_json() if info.warp else None)
+                     info.warp.model_dump_json() if info.warp else None,
+                     settings.model_dump_json())
     h, w = img.shape[:2]
     if info.width and info.height and (abs(w - info.width) > 2 or abs(h - info.height) > 2):
         img = cv2.resize(img, (int(round(info.width)), int(round(info.height))), interpolation=cv2.INTER_AREA)
@@ -148,13 +153,14 @@ def _same_sub_table(cell: Cell, other: Cell) -> bool:
     return other.row.split(".", 1)[0] == cell.row.split(".", 1)[0]
 
 
-def cell_crop(report: Report, cell: Cell, max_width: int = 1400, result_path: Path | None = None) -> np.ndarray:
+def cell_crop(report: Report, cell: Cell, settings: Settings, max_width: int = 1400,
+              result_path: Path | None = None) -> np.ndarray:
     """A picture of the cell in context: the table's header strip on this page above the rows
     around the cell, from the label column to the table's right edge; the cell boxed in red and
     its column marked in the header."""
     if cell.page is None or cell.bbox is None:
         raise LookupError("cell has no page location")
-    img, info = report_page_image(report, cell.page, result_path)
+    img, info = report_page_image(report, cell.page, result_path, settings)
     H, W = img.shape[:2]
     table = report.table(cell.table)
     # the header strip is that of the cell's own sub-table: only its cells place the strip

@@ -66,7 +66,7 @@ def serve(path: str | Path, threshold: float | None = None, host: str = "127.0.0
         raise NianbaoError(f"{host}: nianbao review has no login and serves this machine only; for reviewers on "
                                    "other machines use 'nianbao serve' (bearer token), which mounts this page at /review")
     results = resolve_results(path, work_dir, settings)
-    app = create_app(results, threshold, allowed_hosts=trusted_hosts(host))
+    app = create_app(results, threshold, allowed_hosts=trusted_hosts(host), settings=settings)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/review/"
     print(f"reviewing {len(results)} report(s) at {url}  (Ctrl+C stops)", flush=True)
     if open_browser:

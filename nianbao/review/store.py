@@ -30,6 +30,7 @@ from nianbao.corrections import (
 )
 from nianbao.models import Cell, CheckResult, CheckStatus, Report, Template, load_template
 from nianbao.results import BadResultError, find_source, is_batch_folder, read_report, result_entries
+from nianbao.settings import Settings
 from nianbao.wording import rule_location, why_unsure
 
 DEFAULT_TEMPLATE = "2021"
@@ -39,17 +40,6 @@ log = logging.getLogger(__name__)
 def cell_ref(key: CellKey) -> str:
     """The "table.row.col" form CheckResult.cells uses."""
     return ".".join(key)
-
-
-def parse_value(text: str) -> float | int | None:
-    """A reviewer's typed value: "12", "-8", "1,234", "328.65"; "-" alone means blank (no number)."""
-    t = text.strip().replace(",", "").replace("，", "").replace(" ", "")
-    t = t.translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
-    if t in ("-", "—", "/"):
-        return None
-    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
-        raise ValueError(f"not a number: {text!r}")
-    return int(t) if re.fullmatch(r"[+-]?\d+", t) else float(t)
 
 
 @dataclass
@@ -124,10 +114,14 @@ def discover_results(paths: list[Path]) -> list[Path]:
 class ReviewStore:
     """The reports under review, addressed by a short id (the result file's stem)."""
 
-    def __init__(self, results: list[Path], threshold: float = 0.9, source_dirs: Iterable[str | Path] = ()):
+    def __init__(self, results: list[Path], threshold: float | None = None, source_dirs: Iterable[str | Path] = (),
+                 settings: Settings | None = None):
         """``source_dirs``: folders where input files may be found by their sha256 when a
-        result's recorded path is not there (the server passes its uploads folder)."""
-        self.threshold = threshold
+        result's recorded path is not there (the server passes its uploads folder).
+        ``settings``: resolved here, once, for everything the review page does (page pictures,
+        why a cell is unsure); ``threshold`` defaults to its ``confidence.silent_threshold``."""
+        self.settings = settings if settings is not None else Settings()
+        self.threshold = threshold if threshold is not None else self.settings.confidence.silent_threshold
         self.source_dirs = [Path(d) for d in source_dirs]
         self.paths: dict[str, Path] = {}
         for p in results:
@@ -202,7 +196,7 @@ class ReviewStore:
                 if not table.found:
                     why.append("表格未找到：请在页面图上找到这一格，输入数值")
                 elif cell.confidence < self.threshold:
-                    words = [w for w in why_unsure(cell, state.machine) if not w.startswith("所在的勾稽关系不成立")]
+                    words = [w for w in why_unsure(cell, state.machine, self.settings.confidence) if not w.startswith("所在的勾稽关系不成立")]
                     why.append(f"置信度 {cell.confidence:.2f}，低于 {self.threshold:g}" + (f"（{words[0]}）" if words else ""))
                 why += broken.get(cell_ref(cell.key), [])
                 if not why:

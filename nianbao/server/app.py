@@ -335,7 +335,7 @@ def _mount_review(app: FastAPI, paths: Paths, config: ServerConfig) -> None:
     try:
         # pictures of the pages: an upload is found by its sha256 in uploads/ (a result records
         # the path the worker read it from, which a moved data folder no longer has)
-        store = LiveStore([], config.settings.confidence.silent_threshold, source_dirs=[paths.uploads])
+        store = LiveStore([], source_dirs=[paths.uploads], settings=config.settings)
         router = create_review_router(store, config.settings.confidence.silent_threshold)
     except Exception as e:  # the review page is optional; the API must still start
         log.warning("review page not mounted: %s", e)

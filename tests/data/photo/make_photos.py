@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from nianbao.ingest import iter_page_images
+from nianbao.settings import Settings
 
 HERE = Path(__file__).parent
 SAMPLES = HERE.parents[2] / "fixtures" / "samples"
@@ -68,7 +69,7 @@ def photograph(page: np.ndarray, rng: np.random.Generator, long_side: int = 1600
 
 
 def _page(name: str, number: int) -> np.ndarray:
-    return next(p.image for p in iter_page_images(SAMPLES / f"{name}.pdf") if p.number == number)
+    return next(p.image for p in iter_page_images(SAMPLES / f"{name}.pdf", Settings()) if p.number == number)
 
 
 def _truth_rows(name: str, table: str, first: str, last: str) -> list[list[str]]:

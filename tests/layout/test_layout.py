@@ -22,8 +22,9 @@ from nianbao.layout import (
     rotate_quadrant,
     rotate_small,
 )
+from nianbao.settings import Settings
 
-DATA = Path(__file__).parent / "data" / "scan"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scan"
 
 
 @pytest.fixture(scope="module")
@@ -217,8 +218,8 @@ def test_table_in_a_smaller_font_than_the_body_text_keeps_its_short_dashes():
     five of its fifteen columns were found, and the table was lost."""
     from nianbao.ingest import iter_page_images
 
-    pdf = Path(__file__).parent.parent / "fixtures" / "samples" / "008.pdf"
-    page = next(p for p in iter_page_images(pdf) if p.number == 4).image
+    pdf = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "008.pdf"
+    page = next(p for p in iter_page_images(pdf, Settings()) if p.number == 4).image
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
     grids = detect_grids(ink_mask(level))
     assert len(grids) == 2  # the end of the applications table, then the review table
@@ -318,8 +319,8 @@ def test_heading_strokes_of_a_small_font_table_are_not_taken_for_long_dashes():
     longer than any glyph is measured against the page's text, not the table's."""
     from nianbao.ingest import iter_page_images
 
-    pdf = Path(__file__).parent.parent / "fixtures" / "samples" / "004.pdf"
-    page = next(p for p in iter_page_images(pdf) if p.number == 1).image
+    pdf = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "004.pdf"
+    page = next(p for p in iter_page_images(pdf, Settings()) if p.number == 1).image
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
     grids = detect_grids(ink_mask(level), seal_mask=red_mask(level))
     assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 4)]

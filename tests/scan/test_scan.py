@@ -13,9 +13,10 @@ import pytest
 from nianbao.layout import rotate_quadrant, rotate_small
 from nianbao.models import Document
 from nianbao.scan import read_scanned_pages
+from nianbao.settings import Settings
 
-DATA = Path(__file__).parent / "data" / "scan"
-SAMPLES = Path(__file__).parent.parent / "fixtures" / "samples"
+DATA = Path(__file__).resolve().parents[1] / "data" / "scan"
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def truth():
 
 @pytest.fixture(scope="module")
 def doc(page) -> Document:
-    return read_scanned_pages([page])
+    return read_scanned_pages([page], Settings())
 
 
 def _table_rows(doc):
@@ -79,14 +80,14 @@ def test_text_rows_and_page_info(doc):
 def test_blank_cells_are_kept(page):
     img = page.copy()
     img[256:278, 712:780] = 255  # white out the "0" of 商业企业 in row 一
-    rows = _table_rows(read_scanned_pages([img]))
+    rows = _table_rows(read_scanned_pages([img], Settings()))
     assert rows[3].cells[2].text == "" and rows[3].cells[2].col == 4
     assert len(rows[3].cells) == 8
 
 
 def test_turned_and_skewed_page_comes_back_upright(page, truth):
     turned = rotate_small(rotate_quadrant(page, 90), 1.5)
-    doc = read_scanned_pages([turned])
+    doc = read_scanned_pages([turned], Settings())
     p = doc.pages[0]
     assert p.rotation == 270 and abs(p.skew + 1.5) < 0.2
     assert (p.width, p.height) == (1240, 1754)
@@ -107,7 +108,7 @@ def test_scanned_sample_report():
     pdf = SAMPLES / "002.pdf"
     if not pdf.exists():
         pytest.skip("fixtures/samples not generated")
-    doc = read_scanned_pages(pdf)
+    doc = read_scanned_pages(pdf, Settings())
     assert [p.number for p in doc.pages] == list(range(1, len(doc.pages) + 1))
     want = _truth_numbers(SAMPLES / "002.truth.csv")
     rows = [r for r in doc.rows if r.kind == "table" and len(r.cells) == 15]
@@ -134,7 +135,7 @@ def test_value_cells_stay_apart_when_the_wall_between_them_is_lost(page, truth):
     img = page.copy()
     img[255:279, 703:712] = 255  # wall 自然人 | 商业企业 in row 一、本年新收
     img[276:284, 710:782] = 255  # line under 商业企业 between 一、 and 二、
-    rows = _table_rows(read_scanned_pages([img]))
+    rows = _table_rows(read_scanned_pages([img], Settings()))
     for r, values in zip(rows[3:5], truth["values"][:2]):
         nums = [c.text for c in r.cells if c.col is not None and c.col >= 3]
         assert nums == [str(v) for v in values]
@@ -147,7 +148,7 @@ def test_row_whose_walls_are_all_lost_keeps_its_label_and_numbers_apart():
     values and its seven cells went missing. The dashes left of a lost wall are not text, and
     a merged cell that reads as a label followed by numbers is split at the grid's columns."""
     img = cv2.imread(str(DATA / "row_without_walls.jpg"))
-    doc = read_scanned_pages([img])
+    doc = read_scanned_pages([img], Settings())
     row = next(r for r in _table_rows(doc) if "重复申请" in r.cells[0].text)
     assert [c.text for c in row.cells] == ["2.重复申请", "1", "0", "0", "0", "0", "0", "1"]
 
@@ -160,7 +161,7 @@ def test_cells_under_a_red_seal_read_without_the_seals_residue():
     paper's tone (the red channel tells it from black print under the stamp)."""
     from nianbao.ingest import iter_page_images
 
-    page = next(p for p in iter_page_images(SAMPLES / "010.pdf") if p.number == 3).image
-    rows = _table_rows(read_scanned_pages([page]))
+    page = next(p for p in iter_page_images(SAMPLES / "010.pdf", Settings()) if p.number == 3).image
+    rows = _table_rows(read_scanned_pages([page], Settings()))
     publication = next(r for r in rows if any("出版物" in c.text for c in r.cells))
     assert [c.text for c in publication.cells[-7:]] == ["0"] * 7

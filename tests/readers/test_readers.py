@@ -11,7 +11,7 @@ from nianbao.readers.common import clean_inline, join_cell_lines
 from nianbao.readers.html import MAX_COLSPAN, rows_from_html
 from nianbao.readers.text import read_text
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_html_spans_that_are_not_numbers_or_huge_neither_crash_nor_explode():

@@ -18,7 +18,7 @@ from nianbao.models import Cell, CheckStatus, Report, SourceInfo, Table
 from nianbao.models.template import load_template
 from nianbao.numbers import parse_cell
 
-SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
 MANIFEST = json.loads((SAMPLES / "manifest.json").read_text(encoding="utf-8"))
 
 
