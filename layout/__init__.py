@@ -7,10 +7,10 @@ from nianbao.layout.grid import Grid, GridCell, detect_grids
 from nianbao.layout.image import apply_upright, binarize, ink_mask, red_mask, remove_red, rotate_quadrant, rotate_small, to_gray
 from nianbao.layout.orient import Orientation, detect_orientation, estimate_skew
 from nianbao.layout.page import PagePrep, prepare_page
-from nianbao.layout.text import estimate_char_height, find_text_lines
+from nianbao.layout.text import estimate_char_height, find_text_lines, speck_mask
 
 __all__ = [
     "Grid", "GridCell", "detect_grids", "apply_upright", "binarize", "ink_mask", "red_mask", "remove_red",
     "rotate_quadrant", "rotate_small", "to_gray", "Orientation", "detect_orientation", "estimate_skew",
-    "estimate_char_height", "find_text_lines", "PagePrep", "prepare_page",
+    "estimate_char_height", "find_text_lines", "speck_mask", "PagePrep", "prepare_page",
 ]

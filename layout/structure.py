@@ -358,7 +358,8 @@ def _fullest_line_columns(bounds: list[float], words: Sequence[Box], line_of: Se
         return bounds
     out = list(bounds)
     for a, b in zip(fullest, fullest[1:]):
-        if b[0] <= a[2] or any(a[2] <= x <= b[0] for x in out):
+        # a boundary already between the two words' centres separates them (it may graze a word)
+        if b[0] <= a[2] or any((a[0] + a[2]) / 2 < x < (b[0] + b[2]) / 2 for x in out):
             continue
         rule = rule_in(vrules, a[2], b[0], (region[1], region[3]), p.min_rule_cover)
         out.append(rule if rule is not None else (a[2] + b[0]) / 2.0)
@@ -555,18 +556,49 @@ def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], m
     return sorted(c for c, ls in lines_in.items() if len(ls) >= min_lines)
 
 
+def printed_rule_through(word: Box, pos: float, rules: Sequence[Rule], vertical: bool, char_h: float,
+                         line_width: float, reach_chars: float) -> bool:
+    """Is the grid boundary at ``pos`` inside ``word`` a printed rule running right through
+    it: a rule at ``pos`` covering the word's whole extent along it (less a quarter, the
+    detector's padding) and reaching ``reach_chars`` character heights further than the word?
+    Text cannot be printed across such a rule, so a word box over one is two words the
+    detector joined, not a wall cut through a word; a glyph stroke taken for a wall reaches
+    no further than its line of text."""
+    lo, hi = (word[1], word[3]) if vertical else (word[0], word[2])
+    pad = 0.25 * (hi - lo)
+    tol = line_width / 2 + 0.25 * char_h
+    return any(abs(at - pos) <= tol and a <= lo + pad and b >= hi - pad and (b - a) >= (hi - lo) + reach_chars * char_h
+               for at, a, b in rules)
+
+
+def _joined_across_rules(grid: Grid, word: Box, margin: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
+                         char_h: float, reach_chars: float) -> bool:
+    """Every grid boundary ``word`` crosses is a printed rule through it (see :func:`printed_rule_through`)."""
+    mx = max(1.0, min(margin, 0.25 * (word[2] - word[0])))
+    my = max(1.0, min(margin, 0.25 * (word[3] - word[1])))
+    xs = [x for x in grid.cols if word[0] + mx < x < word[2] - mx]
+    ys = [y for y in grid.rows if word[1] + my < y < word[3] - my]
+    if not xs and not ys:
+        return False
+    return (all(printed_rule_through(word, x, vrules, True, char_h, grid.line_width, reach_chars) for x in xs)
+            and all(printed_rule_through(word, y, hrules, False, char_h, grid.line_width, reach_chars) for y in ys))
+
+
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
                 value_x: float, value_counts: Iterable[int], char_h: float, p: StructureSettings,
-                check_count: bool = True) -> list[str]:
+                check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = ()) -> list[str]:
     """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
     walls through words (over-segmentation), cells holding words that the ``reference`` grid
     (the word reading) puts in different cells on one line (a lost wall), and a count of
     printed value columns no template has. Header and label words left of the values may
-    cross a wall the table's own layout draws through them; they are not counted."""
+    cross a wall the table's own layout draws through them; they are not counted, nor are
+    word boxes the detector joined across printed rules (``hrules``/``vrules``: the rules
+    themselves are the evidence that the grid's boundary is there)."""
     faults: list[str] = []
     m = p.crossing_chars * char_h
     in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
-    crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1]
+    crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1
+                and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)]
     share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
     gx0, gy0, gx1, gy1 = grid.bbox
     outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
@@ -646,7 +678,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         # the rules may add empty columns (header structure) a template does not count: a line
         # grid answers for words it cuts or puts together, not for its column count
         st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
-                                check_count=False)
+                                check_count=False, hrules=hrules, vrules=vrules)
     if line_grid is None and (st.word_grid.n_cols < 2 or len(st.value_lines) < 2):
         # no rules to speak of and no columns of values: a paragraph between rules, not a table
         st.chosen = "none"

@@ -26,6 +26,21 @@ def estimate_char_height(ink: np.ndarray) -> float:
     return float(np.percentile(h[ok], 80))
 
 
+def speck_mask(ink: np.ndarray, char_h: float, area_frac: float, reach_frac: float) -> np.ndarray:
+    """Ink that is scan noise, not text: clusters of ink (components within ``reach_frac``
+    character heights of each other) whose ink adds up to less than ``area_frac`` of a
+    character's square. A glyph a 1-bit scan broke into crumbs keeps its crumbs (together they
+    are a glyph's worth of ink); an isolated speck of fax or photocopy noise goes."""
+    r = max(1, int(round(reach_frac * char_h)))
+    grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    n, labels = cv2.connectedComponents(grown, connectivity=8)
+    on = ink > 0
+    ink_per_cluster = np.bincount(labels[on], minlength=n)
+    small = ink_per_cluster < max(3.0, area_frac * char_h * char_h)
+    small[0] = False
+    return small[labels] & on
+
+
 def find_text_lines(
     ink: np.ndarray,
     exclude: Sequence[Box] = (),

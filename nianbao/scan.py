@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
+from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, speck_mask, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
@@ -296,24 +296,20 @@ def read_page(
     grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal, min_piece_frac=lay.min_piece_frac,
                          wall_cover=lay.wall_cover, char_h=char_h)
     t["grids"] = time.perf_counter()
+    text_ink = remove_lines(ink, max(int(3 * char_h), 20))
+    text_ink[speck_mask(text_ink, char_h, lay.speck_area, lay.speck_reach)] = 0  # scan noise out, so blank cells stay blank
     structures: list[TableStructure] = []
     if settings.structure.word_reading:
         # words are found on the page without its straight runs (rules, a streak through a
-        # column of numbers): the two readings must not share the rules' evidence
-        straight = cv2.dilate(cv2.subtract(ink, remove_lines(ink, max(int(3 * char_h), 20))), np.ones((3, 3), np.uint8))
+        # column of numbers) and without specks: the two readings must not share the rules'
+        # evidence, and speckle bridges the detector's words across columns
+        straight = cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8))
         unruled = gray.copy()
         unruled[straight > 0] = 255
         structures = read_structures(gray, unruled, grids, char_h, engine, settings)
         grids = [st.grid for st in structures if st.grid is not None]
         structures = [st for st in structures if st.grid is not None]
     t["structure"] = time.perf_counter()
-    text_ink = remove_lines(ink, max(int(3 * char_h), 20))
-    # drop specks (scan noise) so blank cells stay blank
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < max(3, int(0.01 * char_h * char_h))
-    small[0] = False
-    if small.any():
-        text_ink[small[labels]] = 0
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # what to read
     cells: list[CellRead] = []

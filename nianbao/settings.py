@@ -21,6 +21,12 @@ class LayoutSettings(BaseModel):
     min_line_length_frac: float = 0.03  # ruling line min length, as a fraction of page width
     min_piece_frac: float = 0.3  # shortest dash of a broken ruling line kept, in character heights
     wall_cover: float = 0.3  # share of a cell side its line's dashes must cover for the side to be there
+    # clusters of ink with less than this share of a character's square (char_h²) are scan specks
+    # (layout.text.speck_mask): taken out of the text ink (blank cells stay blank) and of the word
+    # detector's picture (fax and photocopy speckle otherwise bridges the detector's words across
+    # columns, or hides a row of numbers); the crumbs of a glyph a 1-bit scan broke up stay
+    speck_area: float = 0.01
+    speck_reach: float = 0.05  # ink this close (character heights) is one cluster: a glyph's crumbs, not specks
     deskew_max_angle: float = 5.0  # degrees
     detect_orientation: bool = True
     orient_min_vote_lines: int = 5  # fewer text lines than this: labels inside table cells vote on 0°/180° too
@@ -81,6 +87,9 @@ class StructureSettings(BaseModel):
     max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
     tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
     crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
+    # a rule through a word box that reaches this many character heights beyond the word is
+    # printed: the box is two words the detector joined across it, no evidence against the wall
+    printed_rule_reach_chars: float = 1.0
     max_label_columns: int = 3  # label columns a table has at most before its value columns
     min_words: int = 6  # words a region needs for a word reading
     agree_placement: float = 1.0  # placement confidence when both readings agree
