@@ -16,7 +16,7 @@ from nianbao.layout import binarize, speck_mask, to_gray
 from nianbao.layout.text import estimate_char_height
 from nianbao.settings import Settings
 
-DATA = Path(__file__).parent / "data" / "scan"
+DATA = Path(__file__).parents[1] / "data" / "scan"
 TRUTH = ["1", "0", "0", "0", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
 
 
