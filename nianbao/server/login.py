@@ -80,10 +80,10 @@ def create_login_router(users: Users | None, sessions: Sessions | None, hours: f
         address = client_address(request.scope)
         wait = throttle.retry_after(address) if throttle is not None else 0
         if wait:
-            response = form(request, target, f"错误次数过多，请 {wait} 秒后再试。 "
-                            f"<span class=\"en\">(too many wrong tokens; try again in {wait} s)</span>", 429)
-            response.headers["Retry-After"] = str(wait)
-            return response
+            refused = form(request, target, f"错误次数过多，请 {wait} 秒后再试。 "
+                           f"<span class=\"en\">(too many wrong tokens; try again in {wait} s)</span>", 429)
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         name = users.authenticate(str(fields.get("token") or "").strip())
         if name is None:
             if throttle is not None:
