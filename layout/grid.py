@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from nianbao.layout.lines import line_masks, remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
+from nianbao.settings import GridSettings, LayoutSettings
 
 
 class GridCell(BaseModel):
@@ -55,7 +56,7 @@ class Grid(BaseModel):
         return None
 
 
-def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float = 0.3) -> np.ndarray:
+def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float, p: GridSettings) -> np.ndarray:
     """Keep only ink components that can be ruling lines: long ones (a table's lines are one
     big component; broken pieces are still long) and thin tall pieces (a wall broken off at
     both ends). Characters never reach that size, so their strokes can't become lines."""
@@ -64,24 +65,24 @@ def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float = 0.3
         return ink
     w = stats[:, cv2.CC_STAT_WIDTH]
     h = stats[:, cv2.CC_STAT_HEIGHT]
-    thin = max(4.0, 0.3 * char_h)
+    thin = max(p.piece_thin_px, p.piece_thin_chars * char_h)
     # thin pieces about a character long: a ruling line cut into short runs by a broken/faint
     # scan (a lone dash is kept too, but only long, mostly inked joined lines count)
     piece = min_piece_frac * char_h
-    keep = (np.maximum(w, h) >= 3 * char_h) | ((h >= piece) & (w <= thin)) | ((w >= piece) & (h <= thin))
+    keep = (np.maximum(w, h) >= p.long_component_chars * char_h) | ((h >= piece) & (w <= thin)) | ((w >= piece) & (h <= thin))
     keep[0] = False
     # where a dashed wall meets a dashed line their two dashes are one L/T/+ shaped piece:
     # nearly all of its ink lies in one thin row band and one thin column band (a glyph's
     # strokes spread over many)
     band = max(2, int(round(thin)))
     box = np.ones(band, np.float32)
-    for i in np.nonzero(~keep & (w >= piece) & (h >= piece) & (np.maximum(w, h) >= 1.2 * char_h)
-                        & (np.maximum(w, h) < 3 * char_h))[0]:
+    for i in np.nonzero(~keep & (w >= piece) & (h >= piece) & (np.maximum(w, h) >= p.corner_min_chars * char_h)
+                        & (np.maximum(w, h) < p.long_component_chars * char_h))[0]:
         x, y = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
         m = labels[y:y + h[i], x:x + w[i]] == i
         row_band = np.convolve(m.sum(axis=1), box, mode="valid").max() if h[i] >= band else m.sum()
         col_band = np.convolve(m.sum(axis=0), box, mode="valid").max() if w[i] >= band else m.sum()
-        keep[i] = row_band + col_band >= 0.9 * stats[i, cv2.CC_STAT_AREA]
+        keep[i] = row_band + col_band >= p.corner_band_share * stats[i, cv2.CC_STAT_AREA]
     return (keep[labels].astype(np.uint8)) * 255
 
 
@@ -121,7 +122,8 @@ JoinedLine = tuple[float, float, float, float, float, float]
 def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, max_gap: float,
                     seal: np.ndarray | None, horizontal: bool, bridge: float = 0.0,
                     cross: list[tuple[float, float, float, float]] | None = None,
-                    near: float = 0.0, long_piece: float = 0.0) -> list[JoinedLine]:
+                    near: float = 0.0, long_piece: float = 0.0, short_gap: float = 6.0,
+                    seal_cover: float = 0.3) -> list[JoinedLine]:
     """Join pieces of one ruling line broken by a gap: short gaps always, longer ones (up to
     ``max_gap``) where seal ink lies in the gap, the usual reason a line is missing there
     (removing the red ink takes the black line under it along). Gaps up to ``bridge`` (a
@@ -154,13 +156,13 @@ def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, m
         if best is not None:
             o = best
             gap = a - o[2]
-            ok = gap <= max(6.0, tol)
+            ok = gap <= max(short_gap, tol)
             if not ok and seal is not None and gap <= max_gap:
                 p_px = int(round((o[0] + pos) / 2))
                 g0, g1 = int(o[2]), int(a) + 1
                 r = int(max(2, tol))
                 region = seal[max(0, p_px - r):p_px + r + 1, g0:g1] if horizontal else seal[g0:g1, max(0, p_px - r):p_px + r + 1]
-                ok = region.size > 0 and (region > 0).any(axis=0 if horizontal else 1).mean() >= 0.3
+                ok = region.size > 0 and (region > 0).any(axis=0 if horizontal else 1).mean() >= seal_cover
             if not ok and gap <= bridge:
                 p0 = (o[0] + pos) / 2
                 if gap <= 2 * near and crossed(p0, o[2], a):
@@ -186,11 +188,8 @@ def _join_collinear(segs: list[tuple[float, float, float, float]], tol: float, m
 
 def detect_grids(
     ink: np.ndarray,
-    min_line_length_frac: float = 0.03,
-    min_table_width_frac: float = 0.2,
+    lay: LayoutSettings,
     seal_mask: np.ndarray | None = None,
-    min_piece_frac: float = 0.3,
-    wall_cover: float = 0.3,
     char_h: float | None = None,
     table_font: bool = True,
     glyph_h: float | None = None,
@@ -198,42 +197,46 @@ def detect_grids(
     """Table grids on a binarised, upright page (ink = 255), top to bottom. ``seal_mask``
     (255 where red seal ink was removed) lets lines broken under a seal be rejoined.
 
-    Line pieces from ``min_piece_frac`` of a character height on count (a broken scan cuts
-    lines into dashes); a wall or line between two cells is there when its dashes cover
-    ``wall_cover`` of its length (see ``_grid_in_region``). ``char_h`` is the page's
+    Thresholds come from ``lay`` (``lay.grid`` holds all but three). Line pieces from
+    ``lay.min_piece_frac`` of a character height on count (a broken scan cuts lines into
+    dashes); a wall or line between two cells is there when its dashes cover
+    ``lay.wall_cover`` of its length (see ``_grid_in_region``). ``char_h`` is the page's
     character height (estimated when not given); with ``table_font``, a table set smaller
     than the body text is detected again in its own font (``_redo_in_table_font``).
     ``glyph_h`` is the tallest text on the page (a table's headings may be set larger than
     its cells): no glyph stroke is longer; ``char_h`` when not given."""
     H, W = ink.shape[:2]
+    p = lay.grid
+    min_piece_frac, wall_cover = lay.min_piece_frac, lay.wall_cover
     char_h = char_h or estimate_char_height(ink)
     glyph_h = max(char_h, glyph_h or 0.0)
     raw_ink = ink
-    ink = _long_components(ink, char_h, min_piece_frac)
+    ink = _long_components(ink, char_h, min_piece_frac, p)
     # a ruling line is longer than a few touching characters; a wall at least a character high.
     # Pieces are taken from min_piece_frac characters on (broken scans cut lines into short
     # runs) and must reach that length once the pieces of one line are joined
-    min_h = max(20, int(W * min_line_length_frac), int(4 * char_h))
-    min_v = max(10, int(H * 0.006), int(min_piece_frac * char_h))
-    min_piece = max(12, int(min_piece_frac * char_h))
-    hmask, vmask = line_masks(ink, min(min_h, min_piece), min_v, gap=max(3, W // 400))
-    hsegs = [s for s in _segments(hmask, True) if s[3] <= max(8, H * 0.006)]
+    min_h = max(p.min_line_px, int(W * lay.min_line_length_frac), int(p.min_line_chars * char_h))
+    min_v = max(p.min_wall_px, int(H * p.min_wall_page_frac), int(min_piece_frac * char_h))
+    min_piece = max(p.min_piece_px, int(min_piece_frac * char_h))
+    hmask, vmask = line_masks(ink, min(min_h, min_piece), min_v, gap=max(3, W // p.line_gap_divisor))
+    hsegs = [s for s in _segments(hmask, True) if s[3] <= max(p.max_line_thick_px, H * p.max_line_thick_page_frac)]
     if not hsegs:
         return []
-    tol = max(4.0, W * 0.004)
+    tol = max(p.line_tol_px, W * p.line_tol_page_frac)
     # keep vertical segments that join two horizontal lines (cell walls, not text strokes)
-    vsegs_all = [s for s in _segments(vmask, False) if s[3] <= max(8, W * 0.006)]
+    vsegs_all = [s for s in _segments(vmask, False) if s[3] <= max(p.max_line_thick_px, W * p.max_line_thick_page_frac)]
     seal = None
     if seal_mask is not None and seal_mask.any():
-        seal = cv2.dilate(seal_mask, np.ones((5, 5), np.uint8))
-    bridge = max(3 * char_h, 0.08 * W)
-    near = max(tol * 1.5, 0.5 * char_h)
-    vj = _join_collinear(vsegs_all, tol, 3 * char_h, seal, horizontal=False, bridge=bridge, cross=hsegs, near=near,
-                         long_piece=1.5 * char_h)
-    hj = _join_collinear(hsegs, tol, 3 * char_h, seal, horizontal=True, bridge=bridge, cross=vsegs_all, near=near,
-                         long_piece=1.5 * char_h)
+        seal = cv2.dilate(seal_mask, np.ones((p.seal_grow_px, p.seal_grow_px), np.uint8))
+    bridge = max(p.bridge_chars * char_h, p.bridge_page_frac * W)
+    near = max(tol * p.near_tol_factor, p.near_chars * char_h)
+    join = dict(bridge=bridge, near=near, long_piece=p.long_piece_chars * char_h, short_gap=p.short_gap_px,
+                seal_cover=p.seal_gap_cover)
+    vj = _join_collinear(vsegs_all, tol, p.seal_gap_chars * char_h, seal, horizontal=False, cross=hsegs, **join)
+    hj = _join_collinear(hsegs, tol, p.seal_gap_chars * char_h, seal, horizontal=True, cross=vsegs_all, **join)
     # a joined line must be long, mostly inked and hold one long piece (not a row of dashes)
-    hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= wall_cover * (s[2] - s[1]) and s[4] >= 2.5 * char_h]
+    hsegs = [s[:4] for s in hj if s[2] - s[1] >= min_h and s[4] >= wall_cover * (s[2] - s[1])
+             and s[4] >= p.min_inked_line_chars * char_h]
     if not hsegs:
         return []
     hs = np.array([(y, x0, x1) for y, x0, x1, _ in hsegs])
@@ -243,35 +246,35 @@ def detect_grids(
         (touches or crosses), if it meets two: cell walls do, text strokes and seal arcs don't.
         ``seg`` is a joined piece (x, top, bottom, thickness, inked length, longest piece)."""
         x, y0, y1, t, _, longest = seg
-        to_line = max(tol * 1.5, 0.8 * char_h)  # broken scans leave gaps where lines cross
+        to_line = max(tol * p.to_line_tol_factor, p.to_line_chars * char_h)  # broken scans leave gaps where lines cross
         hit = (hs[:, 1] - to_line <= x) & (hs[:, 2] + to_line >= x) & (hs[:, 0] >= y0 - to_line) & (hs[:, 0] <= y1 + to_line)
         ys = hs[hit, 0]
-        if ys.size and ys.max() - ys.min() < 4:
+        if ys.size and ys.max() - ys.min() < p.one_line_px:
             # a piece of a wall broken into dashes meets one line only: it must touch it (a
             # glyph near a line keeps a margin); whether its column is a wall is decided by
             # the whole column (it must meet lines at crossings, see _grid_in_region)
             # (or come near it in one piece longer than any glyph stroke: a long dash of a
             # wall broken at both ends; not glyph strokes joined across the gaps between them)
-            touch = max(3.0, tol) if longest < 1.5 * glyph_h else to_line
+            touch = max(p.touch_px, tol) if longest < p.long_piece_chars * glyph_h else to_line
             y = float(ys.mean())
             return (x, y0, y1, t) if min(abs(y - y0), abs(y - y1)) <= touch else None
         if ys.size < 2:
             return None
         a, b = float(max(y0, ys.min())), float(min(y1, ys.max()))
-        if b - a < 0.7 * (ys.max() - ys.min()):
+        if b - a < p.wall_span_share * (ys.max() - ys.min()):
             return None  # a stroke inside a row, not a wall from line to line
         # a wall running on, mostly inked, a character or more past the first or last line:
         # the table is open there (continued from or onto another page), its end row has
         # walls only (a wall joined across a gap to a glyph stroke below is not inked there)
-        if ys.min() - y0 >= char_h and inked(x, y0, ys.min()) >= 0.7:
+        if ys.min() - y0 >= p.open_end_chars * char_h and inked(x, y0, ys.min()) >= p.open_end_inked:
             a = float(y0)
-        if y1 - ys.max() >= char_h and inked(x, ys.max(), y1) >= 0.7:
+        if y1 - ys.max() >= p.open_end_chars * char_h and inked(x, ys.max(), y1) >= p.open_end_inked:
             b = float(y1)
         return (x, a, b, t)
 
     def inked(x: float, y0: float, y1: float) -> float:
         """Share of the rows from y0 to y1 with vertical line ink at x."""
-        xi, r = int(round(x)), int(max(2, tol / 2))
+        xi, r = int(round(x)), int(max(p.inked_probe_px, tol / 2))
         col = vmask[int(y0):int(y1) + 1, max(0, xi - r):xi + r + 1]
         return float((col.max(axis=1) > 0).mean()) if col.size else 0.0
 
@@ -289,7 +292,7 @@ def detect_grids(
     hv = cv2.bitwise_or(hmask, clean_v)
     # pieces of one table lie within a gap of each other (broken lines); the table's box is
     # that of its line pixels, not of the grouping blob
-    k = max(5, int(0.7 * char_h))
+    k = max(p.group_gap_px, int(p.group_gap_chars * char_h))
     both = cv2.dilate(hv, np.ones((k, k), np.uint8))
     n, labels, _, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
     boxes: dict[int, list[int]] = {}
@@ -299,37 +302,36 @@ def detect_grids(
         sel = lab == i
         boxes[int(i)] = [int(xs_[sel].min()), int(ys_[sel].min()), int(xs_[sel].max()) + 1, int(ys_[sel].max()) + 1]
     grids: list[Grid] = []
-    for x0b, y0b, x1b, y1b in _merge_adjacent(list(boxes.values()), char_h, W):
+    for x0b, y0b, x1b, y1b in _merge_adjacent(list(boxes.values()), char_h, W, p):
         x, y, w, h = x0b, y0b, x1b - x0b, y1b - y0b
-        if w < W * min_table_width_frac or h < max(15, H * 0.01):
+        if w < W * p.min_table_width_frac or h < max(p.min_table_h_px, H * p.min_table_h_page_frac):
             continue
         region = (float(x), float(y), float(x + w), float(y + h))
-        g = _grid_in_region(region, hsegs, vsegs, raw_ink, char_h, tol, seal, wall_cover)
+        g = _grid_in_region(region, hsegs, vsegs, raw_ink, char_h, tol, p, seal, wall_cover)
         if g is not None:
             grids.append(g)
     if table_font:
-        settings = dict(min_line_length_frac=min_line_length_frac, min_table_width_frac=min_table_width_frac,
-                        min_piece_frac=min_piece_frac, wall_cover=wall_cover)
-        grids = [_redo_in_table_font(raw_ink, g, char_h, seal_mask, settings) for g in grids]
+        grids = [_redo_in_table_font(raw_ink, g, char_h, seal_mask, lay) for g in grids]
     grids.sort(key=lambda g: g.bbox[1])
     return grids
 
 
 def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask: np.ndarray | None,
-                        settings: dict) -> Grid:
+                        lay: LayoutSettings) -> Grid:
     """A table set in a smaller font than the page's body text has thinner, shorter dashes
     than the page's character height lets count: find its grid again on its own crop with
     the table's character height."""
     x0, y0, x1, y1 = (int(round(v)) for v in g.bbox)
-    inner = remove_lines(ink[y0:y1, x0:x1], max(20, int(3 * page_char_h)))
+    p = lay.grid
+    inner = remove_lines(ink[y0:y1, x0:x1], max(p.text_line_px, int(p.text_line_chars * page_char_h)))
     table_h = estimate_char_height(inner) if inner.size else page_char_h
-    if table_h >= 0.75 * page_char_h:
+    if table_h >= p.table_font_ratio * page_char_h:
         return g
-    m = int(2 * page_char_h)
+    m = int(p.table_font_margin_chars * page_char_h)
     ox, oy = max(0, x0 - m), max(0, y0 - m)
     crop = ink[oy:y1 + m, ox:x1 + m]
     seal = seal_mask[oy:y1 + m, ox:x1 + m] if seal_mask is not None else None
-    again = detect_grids(crop, seal_mask=seal, char_h=table_h, table_font=False, glyph_h=page_char_h, **settings)
+    again = detect_grids(crop, lay, seal_mask=seal, char_h=table_h, table_font=False, glyph_h=page_char_h)
     if len(again) != 1 or again[0].n_rows < g.n_rows or again[0].n_rows * again[0].n_cols <= g.n_rows * g.n_cols:
         return g
     return _shifted(again[0], ox, oy)
@@ -343,7 +345,7 @@ def _shifted(g: Grid, dx: float, dy: float) -> Grid:
 
 
 def _wall_evidence(ink: np.ndarray, rows: list[float], cols: list[float], char_h: float, band: int,
-                   line_width: float, horizontal: bool) -> np.ndarray:
+                   line_width: float, horizontal: bool, p: GridSettings) -> np.ndarray:
     """Ink that can be a piece of a ruling line between the given boundaries: the crossing
     lines are cut out along their boundaries (so a wall's dash does not join the line it
     meets), then only components thin across the direction are kept. Glyphs are wide in
@@ -360,43 +362,46 @@ def _wall_evidence(ink: np.ndarray, rows: list[float], cols: list[float], char_h
             ev[max(0, yi - band - 1):yi + band + 2, :] = 0
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ev, connectivity=8)
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    thin = max(3.0, 1.5 * line_width + 2.0)  # a glyph is wider than a ruling line
+    thin = max(p.evidence_thin_px, p.evidence_thin_lw * line_width + p.evidence_thin_pad_px)  # a glyph is wider than a ruling line
     length, across = (w, h) if horizontal else (h, w)
-    min_len = max(3, int(0.25 * char_h))
+    min_len = max(p.evidence_min_px, int(p.evidence_min_chars * char_h))
     # a line piece touching a seal's rim or a glyph is part of a big component: keep those too,
     # then only their straight runs along the direction
-    keep = ((across <= thin) & (length >= min_len)) | (np.maximum(w, h) >= 2 * char_h)
+    keep = ((across <= thin) & (length >= min_len)) | (np.maximum(w, h) >= p.evidence_big_chars * char_h)
     keep[0] = False
     ev = keep[labels].astype(np.uint8) * 255
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1) if horizontal else (1, min_len))
     return cv2.morphologyEx(ev, cv2.MORPH_OPEN, kernel)
 
 
-def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cover: float = 0.3) -> Grid | None:
+def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, p: GridSettings, seal=None,
+                    wall_cover: float = 0.3) -> Grid | None:
     rx0, ry0, rx1, ry1 = region
-    inside_h = [s for s in hsegs if ry0 - 3 <= s[0] <= ry1 + 3 and s[1] >= rx0 - 3 and s[2] <= rx1 + 3]
-    inside_v = [s for s in vsegs if rx0 - 3 <= s[0] <= rx1 + 3 and s[1] >= ry0 - 3 and s[2] <= ry1 + 3]
+    e = p.region_slack_px
+    inside_h = [s for s in hsegs if ry0 - e <= s[0] <= ry1 + e and s[1] >= rx0 - e and s[2] <= rx1 + e]
+    inside_v = [s for s in vsegs if rx0 - e <= s[0] <= rx1 + e and s[1] >= ry0 - e and s[2] <= ry1 + e]
     rows = _cluster([(s[0], s[2] - s[1]) for s in inside_h], tol)
     cols = _cluster([(s[0], s[2] - s[1]) for s in inside_v], tol)
     # a table without side or top/bottom borders: its region edges are boundaries too
-    if not cols or cols[0] - rx0 > tol * 2:
+    border = tol * p.border_tol_factor
+    if not cols or cols[0] - rx0 > border:
         cols.insert(0, rx0)
-    if cols[-1] < rx1 - tol * 2:
+    if cols[-1] < rx1 - border:
         cols.append(rx1)
-    if rows[0] - ry0 > tol * 2:
+    if rows[0] - ry0 > border:
         rows.insert(0, ry0)
-    if rows[-1] < ry1 - tol * 2:
+    if rows[-1] < ry1 - border:
         rows.append(ry1)
     if len(rows) < 2 or len(cols) < 2:
         return None
     # drop boundaries closer than the line width (double lines)
-    rows = _dedupe(rows, tol * 1.5)
-    cols = _dedupe(cols, tol * 1.5)
+    rows = _dedupe(rows, tol * p.double_line_tol_factor)
+    cols = _dedupe(cols, tol * p.double_line_tol_factor)
     nr, nc = len(rows) - 1, len(cols) - 1
     if nr < 1 or nc < 1 or (nr == 1 and nc == 1):
         return None
     lw = float(np.median([s[3] for s in inside_h])) if inside_h else 2.0
-    band = int(max(2, round(lw / 2 + 2)))
+    band = int(max(2, round(lw / 2 + p.band_pad_px)))
     # evidence of each wall and line piece, on the region's crop only
     ox, oy = int(max(0, cols[0] - 2 * band)), int(max(0, rows[0] - 2 * band))
     crop = ink[oy:int(rows[-1] + 2 * band) + 1, ox:int(cols[-1] + 2 * band) + 1]
@@ -406,8 +411,8 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
     under = seal[oy:oy + crop.shape[0], ox:ox + crop.shape[1]] if seal is not None else np.zeros_like(crop)
     crop = cv2.bitwise_and(crop, cv2.bitwise_not(under))
     rows_c, cols_c = [r - oy for r in rows], [c - ox for c in cols]
-    vmask = _wall_evidence(crop, rows_c, cols_c, char_h, band, lw, horizontal=False)
-    hmask = _wall_evidence(crop, rows_c, cols_c, char_h, band, lw, horizontal=True)
+    vmask = _wall_evidence(crop, rows_c, cols_c, char_h, band, lw, False, p)
+    hmask = _wall_evidence(crop, rows_c, cols_c, char_h, band, lw, True, p)
 
     def v_present(j: int, r: int, sealed: bool = True) -> bool:
         x = int(round(cols_c[j]))
@@ -431,7 +436,7 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
             on |= under[ys, x0:x1].max(axis=0, initial=0) > 0
         return on.size > 0 and on.mean() >= wall_cover
 
-    reach = max(3, int(0.3 * char_h))
+    reach = max(p.joined_reach_px, int(p.joined_reach_chars * char_h))
 
     def joined(i: int, j: int, vertical: bool) -> bool:
         """Unbroken ink runs out of the crossing of row line i and column line j, along the
@@ -454,9 +459,9 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
         dead_c = [j for j in range(1, nc) if _lone(seen_c[j], lambda: any(joined(i, j, True) for i in range(nr + 1)))]
         dead_r = [i for i in range(1, nr) if _lone(seen_r[i], lambda: any(joined(i, j, False) for j in range(nc + 1)))]
         if not dead_c:  # no cell is narrower than a character: of two such lines, the stronger stays
-            dead_c = _too_close(cols, seen_c, 0.8 * char_h)
+            dead_c = _too_close(cols, seen_c, p.min_col_chars * char_h)
         if not dead_r:
-            dead_r = _too_close(rows, seen_r, 0.5 * char_h)
+            dead_r = _too_close(rows, seen_r, p.min_row_chars * char_h)
         if not dead_c and not dead_r:
             break
         for j in reversed(dead_c):
@@ -471,10 +476,10 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
     # in two rows or more, inside a wide column
     text = cv2.bitwise_and(crop, cv2.bitwise_not(cv2.bitwise_or(vmask, hmask)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
-    dots = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < 0.35 * char_h
+    dots = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < p.dot_chars * char_h
     dots[0] = False  # what a faint lost wall leaves: dots, not glyphs
     text[dots[labels]] = 0
-    for j, x, present in reversed(_gap_columns(text, rows_c, cols_c, char_h, band)):
+    for j, x, present in reversed(_gap_columns(text, rows_c, cols_c, char_h, band, p)):
         cols.insert(j + 1, x + ox)
         cols_c.insert(j + 1, x)
         wall = np.insert(wall, j + 1, present, axis=1)
@@ -505,7 +510,7 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, seal=None, wall_cove
 
 
 def _gap_columns(text: np.ndarray, rows: list[float], cols: list[float], char_h: float,
-                 band: int) -> list[tuple[int, float, list[bool]]]:
+                 band: int, p: GridSettings) -> list[tuple[int, float, list[bool]]]:
     """Columns whose ruling line was lost in every row, found from the text: inside a column
     at least twice the typical width, an x where two rows or more hold two blocks of text
     with one clear gap between them, a character or more and much wider than any other gap
@@ -517,10 +522,10 @@ def _gap_columns(text: np.ndarray, rows: list[float], cols: list[float], char_h:
     if len(widths) < 2:
         return []
     typical = float(np.median(widths))
-    min_gap = max(3, int(round(char_h)))
+    min_gap = max(p.gap_min_px, int(round(p.gap_min_chars * char_h)))
     out: list[tuple[int, float, list[bool]]] = []
     for j in range(len(cols) - 1):
-        if widths[j] < 2 * typical or widths[j] < 4 * char_h:
+        if widths[j] < p.gap_col_typical * typical or widths[j] < p.gap_col_min_chars * char_h:
             continue
         x0, x1 = int(cols[j]) + band + 2, int(cols[j + 1]) - band - 1
         profiles: list[np.ndarray] = []
@@ -540,17 +545,17 @@ def _gap_columns(text: np.ndarray, rows: list[float], cols: list[float], char_h:
             g = int(steps.argmax())
             wide = steps[g]
             others = np.delete(steps, g)
-            if wide < max(min_gap, 0.15 * prof.size) or (others.size and others.max() > wide / 3):
+            if wide < max(min_gap, p.gap_min_share * prof.size) or (others.size and others.max() > wide / p.gap_dominance):
                 continue
             votes[ink_at[g] + 1:ink_at[g + 1]] += 1
-        if votes.size == 0 or votes.max() < 2:
+        if votes.size == 0 or votes.max() < p.gap_min_rows:
             continue
         best = np.flatnonzero(votes == votes.max())
         # the middle of the widest run of best votes
         runs = np.split(best, np.flatnonzero(np.diff(best) > 1) + 1)
         run = max(runs, key=len)
         x = float(x0 + (run[0] + run[-1]) / 2.0)
-        if x - cols[j] < 1.5 * char_h or cols[j + 1] - x < 1.5 * char_h:
+        if x - cols[j] < p.gap_side_chars * char_h or cols[j + 1] - x < p.gap_side_chars * char_h:
             continue
         xi = int(round(x)) - x0
         present = [prof.size == 0 or not prof[max(0, xi - 1):xi + 2].any() for prof in profiles]
@@ -576,7 +581,7 @@ def _too_close(bounds: list[float], seen: list[int], min_gap: float) -> list[int
     return sorted(out)
 
 
-def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[list[int]]:
+def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int, p: GridSettings) -> list[list[int]]:
     """Join pieces of one table that a band erased across all its lines split apart: boxes
     side by side over the same rows, or one just under the other over the same columns, or
     a lone line a row above or below a table (its border, the row's walls all lost)."""
@@ -589,15 +594,18 @@ def _merge_adjacent(boxes: list[list[int]], char_h: float, page_w: int) -> list[
                 A, B = boxes[a], boxes[b]
                 y_over = min(A[3], B[3]) - max(A[1], B[1])
                 x_over = min(A[2], B[2]) - max(A[0], B[0])
-                same_rows = y_over >= 0.8 * max(A[3] - A[1], B[3] - B[1])
-                side = (y_over >= 0.5 * min(A[3] - A[1], B[3] - B[1]) and -x_over <= max(2 * char_h, 0.02 * page_w)
-                        or same_rows and -x_over <= max(4 * char_h, 0.1 * page_w))
-                stacked = x_over >= 0.5 * min(A[2] - A[0], B[2] - B[0]) and -y_over <= 0.8 * char_h
+                same_rows = y_over >= p.merge_same_rows * max(A[3] - A[1], B[3] - B[1])
+                side = (y_over >= p.merge_side_overlap * min(A[3] - A[1], B[3] - B[1])
+                        and -x_over <= max(p.merge_side_gap_chars * char_h, p.merge_side_gap_page_frac * page_w)
+                        or same_rows and -x_over <= max(p.merge_same_rows_gap_chars * char_h,
+                                                        p.merge_same_rows_gap_page_frac * page_w))
+                stacked = (x_over >= p.merge_stacked_overlap * min(A[2] - A[0], B[2] - B[0])
+                           and -y_over <= p.merge_stacked_gap_chars * char_h)
                 # a lone ruling line as wide as a table, a row over or under it: the table's
                 # top or bottom border where every wall of that row was lost
-                flat = [Z for Z in (A, B) if Z[3] - Z[1] <= 0.5 * char_h]
-                border = (len(flat) == 1 and x_over >= 0.8 * max(A[2] - A[0], B[2] - B[0])
-                          and -y_over <= 3 * char_h)
+                flat = [Z for Z in (A, B) if Z[3] - Z[1] <= p.merge_flat_chars * char_h]
+                border = (len(flat) == 1 and x_over >= p.merge_border_overlap * max(A[2] - A[0], B[2] - B[0])
+                          and -y_over <= p.merge_border_gap_chars * char_h)
                 if side or stacked or border:
                     boxes[a] = [min(A[0], B[0]), min(A[1], B[1]), max(A[2], B[2]), max(A[3], B[3])]
                     del boxes[b]

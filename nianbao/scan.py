@@ -293,8 +293,7 @@ def read_page(
     gray = to_gray(clean)
     ink = binarize(gray)
     char_h = estimate_char_height(ink)
-    grids = detect_grids(ink, lay.min_line_length_frac, seal_mask=seal, min_piece_frac=lay.min_piece_frac,
-                         wall_cover=lay.wall_cover, char_h=char_h)
+    grids = detect_grids(ink, lay, seal_mask=seal, char_h=char_h)
     t["grids"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     text_ink[speck_mask(text_ink, char_h, lay.speck_area, lay.speck_reach)] = 0  # scan noise out, so blank cells stay blank

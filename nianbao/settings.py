@@ -15,12 +15,105 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 
+class GridSettings(BaseModel):
+    """Every threshold of the ruling-line grid (``layout.grid.detect_grids``). Lengths are in
+    character heights (``*_chars``), page fractions (``*_page_frac``) or pixels (``*_px``, the
+    floor a length never goes under on small pages); the docstrings in ``layout/grid.py`` say why
+    each is what it is."""
+
+    # which ink components can be line pieces (_long_components)
+    piece_thin_px: float = 4.0  # a line piece is at most this thick ...
+    piece_thin_chars: float = 0.3  # ... or this many character heights
+    long_component_chars: float = 3.0  # a component this long is a line, whatever its shape
+    corner_min_chars: float = 1.2  # an L/T/+ piece where a dashed wall meets a dashed line is this long ...
+    corner_band_share: float = 0.9  # ... and holds this share of its ink in one row band and one column band
+    # line and wall pieces (detect_grids)
+    min_line_px: int = 20
+    min_line_chars: float = 4.0  # a ruling line is longer than a few touching characters
+    min_wall_px: int = 10
+    min_wall_page_frac: float = 0.006
+    min_piece_px: int = 12
+    line_gap_divisor: int = 400  # a line mask joins gaps up to the page width / this
+    max_line_thick_px: float = 8.0  # thicker than this (and than max_line_thick_page_frac) is no line
+    max_line_thick_page_frac: float = 0.006
+    line_tol_px: float = 4.0  # pieces this close across are one line ...
+    line_tol_page_frac: float = 0.004  # ... or this share of the page width
+    seal_grow_px: int = 5  # the seal's mask grows this much: its rim took the line's ink beside it
+    seal_gap_chars: float = 3.0  # a gap under a seal this long is joined ...
+    seal_gap_cover: float = 0.3  # ... when seal ink lies along this share of it
+    short_gap_px: float = 6.0  # gaps this short (or within the tolerance) are always joined
+    bridge_chars: float = 3.0  # a broken/faint line's gaps are joined up to this ...
+    bridge_page_frac: float = 0.08  # ... or this share of the page width
+    near_tol_factor: float = 1.5  # a crossing wall is "at" a gap's end within the tolerance × this ...
+    near_chars: float = 0.5  # ... or this many character heights
+    long_piece_chars: float = 1.5  # a piece longer than any glyph stroke (in the tallest glyph's heights)
+    min_inked_line_chars: float = 2.5  # a joined line holds this much ink
+    # walls (detect_grids.walls)
+    to_line_tol_factor: float = 1.5  # a wall meets a line within the tolerance × this ...
+    to_line_chars: float = 0.8  # ... or this many character heights (broken scans leave gaps at crossings)
+    one_line_px: float = 4.0  # lines a piece meets closer together than this are one line
+    touch_px: float = 3.0  # a dash meeting one line only must touch it (within this)
+    wall_span_share: float = 0.7  # a wall covers this share of the span between the lines it meets
+    open_end_chars: float = 1.0  # a wall running on this far past the last line, ...
+    open_end_inked: float = 0.7  # ... this well inked, leaves the table open there
+    inked_probe_px: float = 2.0
+    # grouping lines into tables
+    group_gap_px: int = 5
+    group_gap_chars: float = 0.7  # pieces of one table lie within this of each other
+    min_table_width_frac: float = 0.2  # a table is at least this share of the page wide ...
+    min_table_h_px: int = 15
+    min_table_h_page_frac: float = 0.01  # ... and this share of the page high
+    # a table set in a smaller font (_redo_in_table_font)
+    text_line_px: int = 20
+    text_line_chars: float = 3.0  # straight runs this long are rules, not text (remove_lines)
+    table_font_ratio: float = 0.75  # a table's characters under this share of the page's: detect again
+    table_font_margin_chars: float = 2.0
+    # which sides of which cells are there (_wall_evidence, _grid_in_region)
+    evidence_thin_px: float = 3.0  # wall evidence is thinner than this ...
+    evidence_thin_lw: float = 1.5  # ... or this many line widths
+    evidence_thin_pad_px: float = 2.0  # ... plus this
+    evidence_min_px: int = 3
+    evidence_min_chars: float = 0.25  # a dash of wall evidence is this long
+    evidence_big_chars: float = 2.0  # a component this big (a line touching a seal's rim) is kept
+    region_slack_px: float = 3.0
+    border_tol_factor: float = 2.0  # a region edge this many tolerances from a line is a boundary too
+    double_line_tol_factor: float = 1.5  # boundaries within this many tolerances are one (a double line)
+    band_pad_px: float = 2.0
+    joined_reach_px: int = 3
+    joined_reach_chars: float = 0.3  # unbroken ink this far out of a crossing: a wall meets its line
+    min_col_chars: float = 0.8  # no column is narrower than this
+    min_row_chars: float = 0.5  # no row is lower than this
+    dot_chars: float = 0.35  # what a faint lost wall leaves: dots under this size
+    # a column whose wall was lost in every row (_gap_columns)
+    gap_col_typical: float = 2.0  # inside a column this many times the typical width ...
+    gap_col_min_chars: float = 4.0  # ... and this many character heights
+    gap_min_px: int = 3
+    gap_min_chars: float = 1.0  # the clear gap between two blocks of text
+    gap_min_share: float = 0.15  # ... and this share of the column's width
+    gap_dominance: float = 3.0  # ... this many times wider than any other gap in the row
+    gap_min_rows: int = 2  # rows that show the gap
+    gap_side_chars: float = 1.5  # a new wall keeps this far from the column's walls
+    # pieces of one table split by an erased band (_merge_adjacent)
+    merge_same_rows: float = 0.8  # vertical overlap (of the taller) of pieces side by side over the same rows
+    merge_side_overlap: float = 0.5  # vertical overlap (of the lower) of pieces side by side
+    merge_side_gap_chars: float = 2.0  # side by side within this ...
+    merge_side_gap_page_frac: float = 0.02  # ... or this share of the page width
+    merge_same_rows_gap_chars: float = 4.0  # over the same rows within this ...
+    merge_same_rows_gap_page_frac: float = 0.1  # ... or this share of the page width
+    merge_stacked_overlap: float = 0.5  # horizontal overlap (of the narrower) of stacked pieces
+    merge_stacked_gap_chars: float = 0.8
+    merge_flat_chars: float = 0.5  # a lone line is at most this high
+    merge_border_overlap: float = 0.8  # a lone line as wide as the table (this share) ...
+    merge_border_gap_chars: float = 3.0  # ... a row above or below it
+
+
 class LayoutSettings(BaseModel):
     render_dpi: int = 200  # dpi for rendering PDF pages that are not one embedded scan
     max_scan_dpi: int = 300  # embedded scans above this are downsampled to it
     min_line_length_frac: float = 0.03  # ruling line min length, as a fraction of page width
     min_piece_frac: float = 0.3  # shortest dash of a broken ruling line kept, in character heights
     wall_cover: float = 0.3  # share of a cell side its line's dashes must cover for the side to be there
+    grid: GridSettings = Field(default_factory=GridSettings)  # every other threshold of the line grid
     # clusters of ink with less than this share of a character's square (char_h²) are scan specks
     # (layout.text.speck_mask): taken out of the text ink (blank cells stay blank) and of the word
     # detector's picture (fax and photocopy speckle otherwise bridges the detector's words across

@@ -24,6 +24,8 @@ from nianbao.layout import (
 )
 from nianbao.settings import Settings
 
+LAYOUT = Settings().layout
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "scan"
 
 
@@ -46,7 +48,7 @@ EXPECTED_MERGED = {
 
 
 def test_grid_with_merged_cells(page):
-    grids = detect_grids(ink_mask(page))
+    grids = detect_grids(ink_mask(page), LAYOUT)
     assert len(grids) == 1
     g = grids[0]
     assert (g.n_rows, g.n_cols) == (26, 10)
@@ -81,7 +83,7 @@ def _stamp(img: np.ndarray, center, radius: int, alpha: float = 0.85) -> np.ndar
 def test_red_seal_over_table_is_removed(page):
     stamped = _stamp(page, (900, 420), 130)
     assert red_mask(stamped).sum() > 0
-    g = detect_grids(ink_mask(stamped), seal_mask=red_mask(stamped))
+    g = detect_grids(ink_mask(stamped), LAYOUT, seal_mask=red_mask(stamped))
     assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
     assert _merged(g[0]) == EXPECTED_MERGED
     # the seal's ink is gone from what OCR would see
@@ -103,7 +105,7 @@ def test_faint_and_broken_lines(page):
         x, y = int(rng.integers(70, 1170)), int(rng.integers(170, 880))
         img[y - 1:y + 2, x:x + 4] = 255  # short breaks in horizontal lines
         img[y:y + 4, x - 1:x + 2] = 255  # and vertical ones
-    g = detect_grids(ink_mask(img))
+    g = detect_grids(ink_mask(img), LAYOUT)
     assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
 
 
@@ -133,7 +135,7 @@ def test_wide_gaps_in_ruling_lines_still_give_the_full_grid(page, seed):
     """Ruling lines cut into short runs (a tenth of every line erased in bands) used to lose
     their short pieces and walls, so the table fell apart into fragments or vanished."""
     img = _cut_line_bands(page, 0.1, seed)
-    grids = detect_grids(ink_mask(img))
+    grids = detect_grids(ink_mask(img), LAYOUT)
     assert len(grids) == 1
     g = grids[0]
     assert (g.n_rows, g.n_cols) == (26, 10)
@@ -149,7 +151,7 @@ def test_deskew(page, angle):
     est = estimate_skew(ink_mask(tilted))
     assert abs(est + angle) < 0.15
     level = apply_upright(tilted, 0, est)
-    g = detect_grids(ink_mask(level))
+    g = detect_grids(ink_mask(level), LAYOUT)
     assert len(g) == 1 and (g[0].n_rows, g[0].n_cols) == (26, 10)
 
 
@@ -176,7 +178,7 @@ def test_upside_down_needs_and_uses_a_reader(page):
 
 def test_text_lines_outside_tables(page):
     ink = ink_mask(page)
-    grids = detect_grids(ink)
+    grids = detect_grids(ink, LAYOUT)
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids])
     # title, one sentence, the section heading above the table, the heading below it
     assert len(lines) == 4
@@ -192,7 +194,7 @@ def test_walls_broken_into_dashes_in_every_row_keep_the_cells_apart():
     missing in whole blocks of rows, so labels and the first value columns of eight rows
     flooded into one merged cell and their numbers were lost."""
     img = cv2.imread(str(DATA / "dashed_walls.jpg"))
-    grids = detect_grids(ink_mask(img))
+    grids = detect_grids(ink_mask(img), LAYOUT)
     assert len(grids) == 1
     g = grids[0]
     assert (g.n_rows, g.n_cols) == (20, 9)
@@ -205,7 +207,7 @@ def test_dashed_walls_meeting_dashed_lines_still_count_as_lines():
     ink, neither thin nor long: such pieces were dropped as glyphs, so the whole left part of
     this review/litigation table had no lines and only its last five columns were found."""
     img = cv2.imread(str(DATA / "dashed_reviews.jpg"))
-    grids = detect_grids(ink_mask(img))
+    grids = detect_grids(ink_mask(img), LAYOUT)
     assert len(grids) == 1
     g = grids[0]
     assert (g.n_rows, g.n_cols) == (4, 15)
@@ -221,7 +223,7 @@ def test_table_in_a_smaller_font_than_the_body_text_keeps_its_short_dashes():
     pdf = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "008.pdf"
     page = next(p for p in iter_page_images(pdf, Settings()) if p.number == 4).image
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
-    grids = detect_grids(ink_mask(level))
+    grids = detect_grids(ink_mask(level), LAYOUT)
     assert len(grids) == 2  # the end of the applications table, then the review table
     assert (grids[1].n_rows, grids[1].n_cols) == (4, 15)
 
@@ -265,7 +267,7 @@ def test_last_row_whose_walls_are_all_lost_keeps_the_tables_bottom_line():
     row under the rest of the table, was dropped as too small to be a table, and the grid
     ended halfway through the row of numbers (15 values lost)."""
     img = cv2.imread(str(DATA / "open_bottom_row.jpg"))
-    grids = detect_grids(ink_mask(img))
+    grids = detect_grids(ink_mask(img), LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     assert abs(grids[0].rows[-1] - 588) <= 4  # the bottom line under the numbers
 
@@ -274,7 +276,7 @@ def test_table_continued_from_the_previous_page_keeps_its_open_first_row():
     """The applications table goes on from the page before: its first row has walls but no
     top line, and the walls were cut at the first line, so the row (seven numbers) was lost."""
     img = cv2.imread(str(DATA / "row_without_walls.jpg"))
-    grids = detect_grids(ink_mask(img))
+    grids = detect_grids(ink_mask(img), LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (16, 10)
     assert grids[0].rows[1] - grids[0].rows[0] > 100  # the open row, up to the walls' top
 
@@ -284,7 +286,7 @@ def test_section_heading_under_a_table_is_not_taken_for_an_open_row():
     the table look open at the bottom: a row of heading text joined the grid. A wall only
     runs on past the last line where it is inked there."""
     ink = cv2.imread(str(DATA / "heading_under_table_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
-    grids = detect_grids(ink)
+    grids = detect_grids(ink, LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (17, 4)
     assert abs(grids[0].rows[-1] - 842) <= 4  # the table's bottom line, above the heading
 
@@ -295,7 +297,7 @@ def test_column_whose_wall_was_lost_in_every_row_is_found_from_the_gap_in_its_te
     row of 15 numbers was shifted. Two rows (the header and the numbers) show two blocks of
     text with one clear gap at the same place: that is the lost column."""
     ink = cv2.imread(str(DATA / "lost_column_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
-    grids = detect_grids(ink)
+    grids = detect_grids(ink, LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     g = grids[0]
     assert all(g.cell_at(3, c).colspan == 1 for c in range(15))  # the row of numbers, one per column
@@ -307,7 +309,7 @@ def test_wall_broken_at_both_ends_into_one_long_dash_still_counts():
     review row's 15 numbers could not be placed. A thin piece longer than any glyph stroke
     that comes near a line is a wall."""
     ink = cv2.imread(str(DATA / "long_dash_wall_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
-    grids = detect_grids(ink)
+    grids = detect_grids(ink, LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     assert all(grids[0].cell_at(2, c).colspan == 1 for c in range(15))  # 结果维持 … 总计, one per column
 
@@ -322,7 +324,7 @@ def test_heading_strokes_of_a_small_font_table_are_not_taken_for_long_dashes():
     pdf = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "004.pdf"
     page = next(p for p in iter_page_images(pdf, Settings()) if p.number == 1).image
     level = apply_upright(page, 0, estimate_skew(ink_mask(page)))
-    grids = detect_grids(ink_mask(level), seal_mask=red_mask(level))
+    grids = detect_grids(ink_mask(level), LAYOUT, seal_mask=red_mask(level))
     assert [(g.n_rows, g.n_cols) for g in grids] == [(3, 4)]
 
 
@@ -332,6 +334,6 @@ def test_glyph_strokes_joined_over_a_table_are_not_a_long_wall_dash():
     wall, the table grew up over the paragraph and lost a column. Only one piece longer
     than any glyph stroke counts as a long dash."""
     ink = cv2.imread(str(DATA / "paragraph_over_table_ink.png"), cv2.IMREAD_GRAYSCALE)  # a levelled page's ink
-    grids = detect_grids(ink)
+    grids = detect_grids(ink, LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     assert abs(grids[0].rows[0] - 578) <= 4  # the table's top line, under the paragraph

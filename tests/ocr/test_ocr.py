@@ -13,7 +13,9 @@ import pytest
 from nianbao.errors import EngineUnavailableError
 from nianbao.layout import detect_grids, ink_mask
 from nianbao.ocr import get_engine
-from nianbao.settings import OcrSettings
+from nianbao.settings import OcrSettings, Settings
+
+LAYOUT = Settings().layout
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scan"
 
@@ -41,7 +43,7 @@ def _tight(gray: np.ndarray, box, pad: int = 3) -> np.ndarray:
 
 def test_numbers_of_a_table_row_read_exactly(page, engine):
     truth = json.loads((DATA / "applications.truth.json").read_text(encoding="utf-8"))["values"]
-    g = detect_grids(ink_mask(page))[0]
+    g = detect_grids(ink_mask(page), LAYOUT)[0]
     gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     crops, want = [], []
     for r in (3, 4, 14, 25):  # 一、二、（三）5.、四、
@@ -60,7 +62,7 @@ def test_numbers_of_a_table_row_read_exactly(page, engine):
 
 
 def test_labels_and_alternatives(page, engine):
-    g = detect_grids(ink_mask(page))[0]
+    g = detect_grids(ink_mask(page), LAYOUT)[0]
     gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     crop = _tight(gray, g.cell_at(3, 0).bbox)
     r = engine.recognize([crop])[0]
