@@ -13,19 +13,19 @@ _LOCK = threading.Lock()
 
 def get_engine(settings=None) -> OcrEngine:
     """The engine named by ``settings`` (an ``OcrSettings``; default settings when None),
-    cached per process and per (engine, threads, gpu)."""
+    cached per process and per (engine, threads, gpu, spin_wait)."""
     if settings is None:
         from nianbao.settings import OcrSettings
 
         settings = OcrSettings()
-    key = (settings.engine, int(settings.threads), bool(settings.use_gpu))
+    key = (settings.engine, int(settings.threads), bool(settings.use_gpu), bool(settings.spin_wait))
     with _LOCK:
         eng = _ENGINES.get(key)
         if eng is None:
             if settings.engine == "rapidocr":
                 from nianbao.ocr.rapid import RapidOcrEngine
 
-                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu)
+                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu, spin_wait=settings.spin_wait)
             elif settings.engine == "paddle":
                 from nianbao.ocr.paddle import PaddleOcrEngine
 
