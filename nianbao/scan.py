@@ -297,17 +297,17 @@ def read_page(
                          wall_cover=lay.wall_cover, char_h=char_h)
     t["grids"] = time.perf_counter()
     structures: list[TableStructure] = []
+    text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     if settings.structure.word_reading:
         # words are found on the page without its straight runs (rules, a streak through a
         # column of numbers): the two readings must not share the rules' evidence
-        straight = cv2.dilate(cv2.subtract(ink, remove_lines(ink, max(int(3 * char_h), 20))), np.ones((3, 3), np.uint8))
+        straight = cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8))
         unruled = gray.copy()
         unruled[straight > 0] = 255
         structures = read_structures(gray, unruled, grids, char_h, engine, settings)
         grids = [st.grid for st in structures if st.grid is not None]
         structures = [st for st in structures if st.grid is not None]
     t["structure"] = time.perf_counter()
-    text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     # drop specks (scan noise) so blank cells stay blank
     n, labels, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
     small = stats[:, cv2.CC_STAT_AREA] < max(3, int(0.01 * char_h * char_h))
