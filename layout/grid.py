@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel
 
+from nianbao.layout.image import component_stats
 from nianbao.layout.lines import line_masks, remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
@@ -87,7 +88,7 @@ def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float = 0.3
 
 def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[float, float, float, float]]:
     """Connected line pieces as (pos, start, end, thickness): pos = y for horizontal lines."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, stats = component_stats(mask)
     out = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
