@@ -510,7 +510,7 @@ def print_stages(console, rows: list[dict], title: str) -> None:
                     *(f"{per_page:.2f} {share:.0%}" for per_page, share in r["stages"].values()))
     console.print(tab)
     for r in rows:
-        console.print(stage_line(r), markup=False)
+        console.print(stage_line(r), markup=False, soft_wrap=True)  # one line, however long
 
 
 def main(argv: list[str] | None = None) -> int:
