@@ -58,20 +58,27 @@ def remove_red(bgr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def component_stats(mask: np.ndarray) -> tuple[int, np.ndarray]:
-    """``(n, stats)`` of ``cv2.connectedComponentsWithStats(mask, connectivity=8)``: the same
-    components, numbered the same, with the same stats in page pixels (all but row 0, the
-    background's), taken on the box of the mask's ink only. Its stats pass looks at every
-    pixel, the paper around a page's print and a table's lines included; the box starts at
-    even pixels so that the labelling's 2x2 blocks, and with them the numbering, stay as on
-    the whole mask."""
+def component_labels(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, tuple[int, int]]:
+    """``cv2.connectedComponentsWithStats(mask, connectivity=8)`` taken on the box of the
+    mask's ink only: ``(n, labels, stats, (x0, y0))`` with the same components, numbered the
+    same, the labels of the box whose top-left is (x0, y0), and the same stats in page pixels
+    (all but row 0, the background's). The labelling looks at every pixel, the paper around a
+    page's print and around a table's lines included; the box starts at even pixels so that
+    the labelling's 2x2 blocks, and with them the numbering, stay as on the whole mask."""
     x, y, w, h = cv2.boundingRect(mask)
     if w == 0 or h == 0:
-        return 1, np.zeros((1, 5), np.int32)
+        return 1, np.zeros((0, 0), np.int32), np.zeros((1, 5), np.int32), (0, 0)
     x0, y0 = x & ~1, y & ~1
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask[y0:y + h, x0:x + w], connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask[y0:y + h, x0:x + w], connectivity=8)
     stats[1:, cv2.CC_STAT_LEFT] += x0
     stats[1:, cv2.CC_STAT_TOP] += y0
+    return n, labels, stats, (x0, y0)
+
+
+def component_stats(mask: np.ndarray) -> tuple[int, np.ndarray]:
+    """``(n, stats)`` of ``component_labels``: components, numbered and measured as by
+    ``cv2.connectedComponentsWithStats`` on the whole mask (but the background's row 0)."""
+    n, _, stats, _ = component_labels(mask)
     return n, stats
 
 

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, to_gray
+from nianbao.layout.image import component_labels
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
@@ -309,11 +310,11 @@ def read_page(
         structures = [st for st in structures if st.grid is not None]
     t["structure"] = time.perf_counter()
     # drop specks (scan noise) so blank cells stay blank
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
+    n, labels, stats, (bx, by) = component_labels(text_ink)  # labels of the box of the ink at (bx, by)
     small = stats[:, cv2.CC_STAT_AREA] < max(3, int(0.01 * char_h * char_h))
     small[0] = False
     if small.any():
-        text_ink[small[labels]] = 0
+        text_ink[by:by + labels.shape[0], bx:bx + labels.shape[1]][small[labels]] = 0
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # what to read
     cells: list[CellRead] = []
