@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel
 
+from nianbao.layout.image import component_labels, component_stats
 from nianbao.layout.lines import line_masks, remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
@@ -60,7 +61,7 @@ def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float, p: G
     """Keep only ink components that can be ruling lines: long ones (a table's lines are one
     big component; broken pieces are still long) and thin tall pieces (a wall broken off at
     both ends). Characters never reach that size, so their strokes can't become lines."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, (bx, by) = component_labels(ink)  # labels of the box of the ink at (bx, by)
     if n <= 1:
         return ink
     w = stats[:, cv2.CC_STAT_WIDTH]
@@ -78,17 +79,21 @@ def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float, p: G
     box = np.ones(band, np.float32)
     for i in np.nonzero(~keep & (w >= piece) & (h >= piece) & (np.maximum(w, h) >= p.corner_min_chars * char_h)
                         & (np.maximum(w, h) < p.long_component_chars * char_h))[0]:
-        x, y = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        if i == 0:
+            continue  # the background
+        x, y = stats[i, cv2.CC_STAT_LEFT] - bx, stats[i, cv2.CC_STAT_TOP] - by
         m = labels[y:y + h[i], x:x + w[i]] == i
         row_band = np.convolve(m.sum(axis=1), box, mode="valid").max() if h[i] >= band else m.sum()
         col_band = np.convolve(m.sum(axis=0), box, mode="valid").max() if w[i] >= band else m.sum()
         keep[i] = row_band + col_band >= p.corner_band_share * stats[i, cv2.CC_STAT_AREA]
-    return (keep[labels].astype(np.uint8)) * 255
+    out = np.zeros_like(ink)
+    out[by:by + labels.shape[0], bx:bx + labels.shape[1]] = keep[labels].astype(np.uint8) * 255
+    return out
 
 
 def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[float, float, float, float]]:
     """Connected line pieces as (pos, start, end, thickness): pos = y for horizontal lines."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, stats = component_stats(mask)
     out = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]

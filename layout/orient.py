@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout.image import ink_mask, rotate_quadrant, rotate_small, to_gray
+from nianbao.layout.image import component_stats, ink_mask, rotate_quadrant, rotate_small, to_gray
 from nianbao.layout.lines import remove_lines
 
 # classify(crops) -> [(angle 0|180, score)] for text-line crops (BGR)
@@ -88,7 +88,7 @@ def line_blobs(text: np.ndarray, char_h: float) -> list[tuple[float, float, floa
     lines don't, and a cell's label stays apart from the next cell's."""
     k = max(2, int(round(0.6 * char_h)))
     sm = cv2.morphologyEx(text, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    n, _, st, _ = cv2.connectedComponentsWithStats(sm, connectivity=8)
+    n, st = component_stats(sm)
     if n <= 1:
         return []
     x, y, w, h = (st[1:, i] for i in range(4))

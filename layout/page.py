@@ -580,8 +580,12 @@ def even_light(img: np.ndarray, kernel_frac: float) -> np.ndarray:
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.GaussianBlur(bg, (0, 0), k / 2)
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    out = img.astype(np.float32) * (245.0 / np.maximum(bg, 1.0))
-    return np.clip(out, 0, 255).astype(np.uint8)
+    # in place, on the page-sized float arrays: img * (245 / max(bg, 1)), clipped to 0..255
+    gain = np.maximum(bg, 1.0, out=bg)
+    np.divide(245.0, gain, out=gain)
+    out = img.astype(np.float32)
+    out *= gain
+    return np.clip(out, 0, 255, out=out).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------- the stage

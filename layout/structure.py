@@ -529,17 +529,21 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
 
 
 # --------------------------------------------------------------------------- arbitration
-def cell_of_word(grid: Grid, word: Box, margin: float) -> list[int]:
+def cell_boxes(grid: Grid) -> np.ndarray:
+    """The boxes of a grid's cells as one (cells, 4) array, for ``cell_of_word``."""
+    return np.array([c.bbox for c in grid.cells], np.float64).reshape(-1, 4)
+
+
+def cell_of_word(grid: Grid, word: Box, margin: float, boxes: np.ndarray | None = None) -> list[int]:
     """Indices of the grid cells a word covers by more than ``margin`` on each axis (or a
-    quarter of the word's own extent, for a lone digit narrower than that)."""
+    quarter of the word's own extent, for a lone digit narrower than that). ``boxes`` is
+    ``cell_boxes(grid)``, given when many words are placed on one grid."""
     mx = max(1.0, min(margin, 0.25 * (word[2] - word[0])))
     my = max(1.0, min(margin, 0.25 * (word[3] - word[1])))
-    out = []
-    for k, c in enumerate(grid.cells):
-        b = c.bbox
-        if min(word[2], b[2]) - max(word[0], b[0]) > mx and min(word[3], b[3]) - max(word[1], b[1]) > my:
-            out.append(k)
-    return out
+    b = cell_boxes(grid) if boxes is None else boxes
+    inside = ((np.minimum(word[2], b[:, 2]) - np.maximum(word[0], b[:, 0]) > mx)
+              & (np.minimum(word[3], b[:, 3]) - np.maximum(word[1], b[:, 1]) > my))
+    return np.flatnonzero(inside).tolist()
 
 
 def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[int]:
@@ -597,7 +601,8 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     faults: list[str] = []
     m = p.crossing_chars * char_h
     in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
-    crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1
+    boxes = cell_boxes(grid)
+    crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m, boxes)) > 1
                 and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)]
     share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
     gx0, gy0, gx1, gy1 = grid.bbox
@@ -609,9 +614,10 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     lost = 0
     if reference is not None:
         seen: dict[tuple[int, int], int] = {}
+        ref_boxes = cell_boxes(reference)
         for i in in_values:
-            mine = cell_of_word(grid, words[i], m)
-            ref = cell_of_word(reference, words[i], m)
+            mine = cell_of_word(grid, words[i], m, boxes)
+            ref = cell_of_word(reference, words[i], m, ref_boxes)
             if len(mine) != 1 or len(ref) != 1:
                 continue
             key = (mine[0], line_of[i])
@@ -711,10 +717,11 @@ def disputed_cells(st: TableStructure, p: StructureSettings) -> set[tuple[int, i
     mine: dict[int, set[int]] = {}
     theirs: dict[int, set[int]] = {}
     where: dict[int, tuple[int, int]] = {}
+    chosen_boxes, other_boxes = cell_boxes(chosen), cell_boxes(other)
     for i, w in enumerate(st.words):
         if (w[0] + w[2]) / 2 < value_x:
             continue
-        a, b = cell_of_word(chosen, w, m), cell_of_word(other, w, m)
+        a, b = cell_of_word(chosen, w, m, chosen_boxes), cell_of_word(other, w, m, other_boxes)
         if len(a) == 1:
             mine.setdefault(a[0], set()).add(i)
             where[i] = (chosen.cells[a[0]].row, chosen.cells[a[0]].col)

@@ -9,13 +9,14 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from nianbao.layout.image import component_stats
 from nianbao.layout.lines import remove_lines
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 
 def estimate_char_height(ink: np.ndarray) -> float:
     """Typical character height (pixels) from connected components of the ink."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, stats = component_stats(ink)
     if n <= 1:
         return 20.0
     h = stats[1:, cv2.CC_STAT_HEIGHT]
@@ -61,7 +62,7 @@ def find_text_lines(
     ky = max(1, int(char_h * 0.35))
     smear = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kx, 1)))
     smear = cv2.morphologyEx(smear, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ky)))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
+    n, stats = component_stats(smear)
     boxes: list[Box] = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]

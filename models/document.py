@@ -58,6 +58,9 @@ class Document(BaseModel):
     rows: list[Row] = Field(default_factory=list)
     pages: list[PageInfo] = Field(default_factory=list)
     tables: list[TableLayout] = Field(default_factory=list)  # scanned tables' structure, by table_index
+    # seconds spent in each stage of reading scanned pages, summed over the pages (render,
+    # orient, grids, structure, crops, ocr, second_look): what ``nianbao bench`` breaks speed down by
+    timings: dict[str, float] = Field(default_factory=dict)
 
     @property
     def full_text(self) -> str:

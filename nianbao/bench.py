@@ -16,7 +16,10 @@ calibration table (confidence buckets); then one row per family x capture condit
 the manifest (chromium/word x born_digital/flatbed/phone/lowres/fax/hairline: reports,
 accuracy, silent errors, review load = share of cells below the threshold, tables found), each
 also printed plain as ``condition family=… capture=… reports=… accuracy=… silent_errors=…
-review_load=… tables=…/…``; and it ends with one line over all:
+review_load=… tables=…/…``; then where the time goes per family x capture condition (seconds
+per page and share of each stage of reading scanned pages, of assembly and the rest; plain as
+``stages family=… capture=… pages=… s_per_page=… render=s/share orient=… …``); and it ends with
+one line over all:
 
     accuracy=… silent_errors=… missing=… wrong=… cells=… reports=… s_per_page=… peak_rss_mb=…
 
@@ -48,6 +51,9 @@ DASHES = {"—", "/", "-", "－", "--", "——", "无", "／"}
 TOL = 1e-6
 TABLE_IDS = ("applications", "reviews_litigation", "active_disclosure")
 CAL_BUCKETS = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 0.99), (0.99, 1.0001)]
+# where a parse's time goes: the stages of reading scanned pages (``nianbao.scan``, summed over
+# pages), then assembly, checks and scoring; "other" is the rest (text layers, file checks)
+STAGES = ("render", "orient", "grids", "structure", "crops", "ocr", "second_look", "assemble")
 CELL_CSV_COLUMNS = ["report", "engine", "table", "row", "col", "truth_value", "truth_text", "value", "text",
                     "confidence", "page", "status", "silent"]
 
@@ -135,6 +141,7 @@ class ReportScore:
     failed_checks: list[tuple[str, str]] = field(default_factory=list)
     expected_failed: list[tuple[str, str]] | None = None  # from the manifest (None: not known)
     results: list[CellResult] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per STAGES entry (empty: not known)
 
     @property
     def accuracy(self) -> float:
@@ -271,6 +278,33 @@ def by_condition(scores: list[ReportScore], manifest_by_name: dict[str, dict],
     return rows
 
 
+def stage_rows(scores: list[ReportScore], manifest_by_name: dict[str, dict]) -> list[dict]:
+    """Per family x capture condition: pages, median s/page, and per stage its seconds per
+    page and its share of all the parse time (reports that raised or carry no stage times are
+    left out; "other" is what no stage accounts for)."""
+    groups: dict[tuple[str, str], list[ReportScore]] = {}
+    for s in scores:
+        if s.error is None and s.pages and s.stages:
+            groups.setdefault(condition_of(manifest_by_name.get(s.name)), []).append(s)
+    rows = []
+    for (family, capture), group in sorted(groups.items()):
+        pages = sum(s.pages for s in group)
+        seconds = sum(s.seconds for s in group)
+        per_stage = {k: sum(s.stages.get(k, 0.0) for s in group) for k in STAGES}
+        per_stage["other"] = max(0.0, seconds - sum(per_stage.values()))
+        seconds = max(seconds, sum(per_stage.values()))  # a parse takes at least its stages' time
+        rows.append({"family": family, "capture": capture, "reports": len(group), "pages": pages,
+                     "s_per_page_median": statistics.median(s.s_per_page for s in group),
+                     "stages": {k: (v / pages, v / seconds if seconds else 0.0) for k, v in per_stage.items()}})
+    return rows
+
+
+def stage_line(r: dict) -> str:
+    return (f"stages family={r['family']} capture={r['capture']} pages={r['pages']} "
+            f"s_per_page={r['s_per_page_median']:.2f} "
+            + " ".join(f"{k}={per_page:.3f}/{share:.0%}" for k, (per_page, share) in r["stages"].items()))
+
+
 def condition_line(r: dict) -> str:
     return (f"condition family={r['family']} capture={r['capture']} reports={r['reports']} accuracy={r['accuracy']:.4f} "
             f"silent_errors={r['silent_errors']} review_load={r['review_load']:.4f} "
@@ -337,10 +371,13 @@ def parse_with_nianbao(path: Path, settings: Settings | None = None):
     report = parse_file(path, settings)
     found = [t.id for t in report.tables if t.found]
     failed = [(c.rule, c.subject) for c in report.checks if getattr(c.status, "value", c.status) == "failed"]
-    return long_rows(report), found, failed, len(report.pages)
+    stages = {k: report.timings.get(f"scan_{k}_s", 0.0) for k in STAGES}
+    stages["assemble"] = report.timings.get("assemble_s", 0.0)
+    return long_rows(report), found, failed, len(report.pages), stages
 
 
-Parser = Callable[[Path], tuple[list[dict], list[str], list[tuple[str, str]], int]]
+# (long rows, tables found, failed checks, pages[, seconds per STAGES entry])
+Parser = Callable[[Path], tuple]
 
 
 def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "nianbao",
@@ -350,8 +387,10 @@ def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "ni
     for it in items:
         truth = read_truth(it.truth)
         t0 = time.perf_counter()
+        stages: dict[str, float] = {}
         try:
-            rows, found, failed, pages = parse(it.pdf)
+            rows, found, failed, pages, *more = parse(it.pdf)
+            stages = dict(more[0]) if more else {}
             err = None
         except Exception as e:  # a parse that raises: all its cells missing, listed
             rows, found, failed, pages = None, [], [], 0
@@ -365,6 +404,7 @@ def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "ni
         sc.error = err
         sc.tables_found = found
         sc.failed_checks = failed
+        sc.stages = stages
         sc.expected_failed = expected_failed(it.manifest)
         scores.append(sc)
         if progress:
@@ -464,6 +504,25 @@ def print_conditions(console, rows: list[dict], title: str, threshold: float = D
         console.print(condition_line(r), markup=False)
 
 
+def print_stages(console, rows: list[dict], title: str) -> None:
+    """Where the time goes per family x capture condition: seconds per page of each stage and
+    its share of the parse time, then each row as one plain ``stages …`` line."""
+    from rich.table import Table
+
+    if not rows:
+        return
+    tab = Table(title=title)
+    names = list(rows[0]["stages"])
+    for col in ("family", "capture", "pages", "s/page median", *names):
+        tab.add_column(col, justify="left" if col in ("family", "capture") else "right")
+    for r in rows:
+        tab.add_row(r["family"], r["capture"], str(r["pages"]), f"{r['s_per_page_median']:.2f}",
+                    *(f"{per_page:.2f} {share:.0%}" for per_page, share in r["stages"].values()))
+    console.print(tab)
+    for r in rows:
+        console.print(stage_line(r), markup=False, soft_wrap=True)  # one line, however long
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m nianbao.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -503,6 +562,7 @@ def bench(folder: str | Path, csv_out: str | None = None, peer: bool = False, li
     print_totals(console, t, rule_summary(scores), calibration(scores), rss, "nianbao, all reports")
     print_conditions(console, by_condition(scores, manifest_by_name, threshold),
                      "nianbao per family x capture condition", threshold)
+    print_stages(console, stage_rows(scores, manifest_by_name), "nianbao time per stage (s/page, share of parse time)")
     groups = [scores]
     if peer:
         from nianbao import peer as peer_mod

@@ -73,7 +73,7 @@ def read_document(path: str, fmt: str, settings: Settings) -> Document:
     text_doc = read_pdf_text(path, dpi=settings.layout.render_dpi, pages=text_pages)
     rows = sorted(text_doc.rows + scanned.rows, key=lambda r: r.page or 0)  # stable: keeps order within a page
     pages = sorted(text_doc.pages + scanned.pages, key=lambda p: p.number)
-    return Document(path=path, format="pdf-mixed", rows=rows, pages=pages)
+    return Document(path=path, format="pdf-mixed", rows=rows, pages=pages, timings=scanned.timings)
 
 
 def _read_scanned(path: str, settings: Settings, pages: list[int] | None) -> Document:
@@ -136,5 +136,7 @@ def parse_file(path: str | Path, settings: Settings | None = None) -> Report:
     source = SourceInfo(path=str(Path(path).resolve()), sha256=sha256_file(path), size=size, format=doc.format, pages=len(doc.pages))
     report = parse_document(doc, settings, source)
     report.timings["read_s"] = round(t_read, 4)
+    for stage, seconds in doc.timings.items():  # scanned pages, stage by stage
+        report.timings[f"scan_{stage}_s"] = seconds
     report.timings["total_s"] = round(time.perf_counter() - t0, 4)
     return report

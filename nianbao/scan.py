@@ -605,11 +605,31 @@ def read_scanned_pages(
         source = (p for p in source if want is None or p.number in want)
         doc = Document(path="<images>", format="image")
     n_tables = 0
-    for p in source:
+    stages = doc.timings
+    pages_in = iter(source)
+    while True:
+        t0 = time.perf_counter()
+        p = next(pages_in, None)  # the page image: rendered, or decoded from its embedded scan
+        stages["render"] = stages.get("render", 0.0) + time.perf_counter() - t0
+        if p is None:
+            break
         res = read_page(p.image, p.number, p.dpi, settings, engine, table_offset=n_tables)
         n_tables += len(res.grids)
         doc.rows.extend(res.rows)
         doc.pages.append(res.info)
         doc.tables.extend(res.layouts)
+        for stage, seconds in stage_seconds(res.timings).items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
         log.debug("page %d: %s", p.number, res.timings)
+    doc.timings = {k: round(v, 4) for k, v in stages.items()}
     return doc
+
+
+def stage_seconds(timings: dict) -> dict[str, float]:
+    """Seconds spent in each stage of ``read_page`` from its ``PageResult.timings`` (the time
+    since the page's start at the end of each stage, in stage order)."""
+    out, before = {}, 0.0
+    for stage, at in timings.items():
+        out[stage] = max(0.0, at - before)
+        before = at
+    return out

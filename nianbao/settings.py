@@ -193,6 +193,11 @@ class StructureSettings(BaseModel):
 class OcrSettings(BaseModel):
     engine: Literal["rapidocr", "paddle"] = "rapidocr"
     threads: int = 2  # onnxruntime intra-op threads
+    # onnxruntime's intra-op threads busy-wait between operators when True (its default). Off:
+    # a page's recognition is hundreds of small batches, and on a loaded machine (batch workers,
+    # a shared server) the spinning threads burn the CPU the other work needs: off took 40 % off
+    # recognition's CPU and wall time on the 2-core dev machine, with the same readings
+    spin_wait: bool = False
     use_gpu: bool = False
     second_look: bool = True  # re-read unsure numeric cells with a different crop
     # text outside tables on scans: "full" reads every line (~4 s per page of prose on 2 cores);
@@ -283,7 +288,7 @@ class ServerSettings(BaseModel):
 
 # settings that do not change what a parse reads (threads, limits that
 # only refuse or stop work): left out of Settings.results_hash
-RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"ocr": {"threads", "use_gpu"}, "limits": True, "server": True}
+RESULT_NEUTRAL_SETTINGS: dict[str, Any] = {"ocr": {"threads", "use_gpu", "spin_wait"}, "limits": True, "server": True}
 
 
 class Settings(BaseSettings):

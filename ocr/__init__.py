@@ -13,15 +13,15 @@ _LOCK = threading.Lock()
 
 
 def get_engine(settings: OcrSettings) -> OcrEngine:
-    """The engine named by ``settings``, cached per process and per (engine, threads, gpu)."""
-    key = (settings.engine, int(settings.threads), bool(settings.use_gpu))
+    """The engine named by ``settings``, cached per process and per (engine, threads, gpu, spin_wait)."""
+    key = (settings.engine, int(settings.threads), bool(settings.use_gpu), bool(settings.spin_wait))
     with _LOCK:
         eng = _ENGINES.get(key)
         if eng is None:
             if settings.engine == "rapidocr":
                 from nianbao.ocr.rapid import RapidOcrEngine
 
-                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu)
+                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu, spin_wait=settings.spin_wait)
             elif settings.engine == "paddle":
                 from nianbao.ocr.paddle import PaddleOcrEngine
 

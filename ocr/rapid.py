@@ -54,10 +54,26 @@ def packaged_model_params(threads: int = 2) -> dict:
     }
 
 
+def cpu_session(path: Path, threads: int, spin_wait: bool):
+    """An onnxruntime CPU session with rapidocr's options (all graph optimisations, no memory
+    arena, ``threads`` intra-op threads, one inter-op) and whether those threads busy-wait
+    for work between operators."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 4
+    opts.enable_cpu_mem_arena = False
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.intra_op_num_threads = int(threads)
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
+    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
 class RapidOcrEngine(OcrEngine):
     name = "rapidocr"
 
-    def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600):
+    def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600, spin_wait: bool = False):
         try:
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - core dependency
@@ -74,11 +90,28 @@ class RapidOcrEngine(OcrEngine):
             "EngineConfig.onnxruntime.use_cuda": bool(use_gpu),
         }
         self._rapid = RapidOCR(params=params)
-        rec = self._rapid._load_rec_model()
+        # rapidocr's session options cannot say whether worker threads spin: without spinning
+        # (``OcrSettings.spin_wait``) each model's session is built again here, on the CPU
+        self._own_sessions = not spin_wait and not use_gpu
+        self._threads = int(threads)
+        self._swapped: set[str] = set()
+        self._lock = threading.Lock()
+        rec = self._model("rec")
         self._rec_session = rec.session.session  # onnxruntime.InferenceSession
         self._rec_input = self._rec_session.get_inputs()[0].name
         self._chars = list(rec.postprocess_op.character)  # index 0 = CTC blank
-        self._lock = threading.Lock()
+
+    def _model(self, kind: str):
+        """rapidocr's det/cls/rec model (loaded on first use), its onnxruntime session built
+        with this engine's options where rapidocr's own cannot carry them."""
+        load = {"det": self._rapid._load_det_model, "cls": self._rapid._load_cls_model, "rec": self._rapid._load_rec_model}
+        model = load[kind]()
+        if self._own_sessions and kind not in self._swapped:
+            with self._lock:
+                if kind not in self._swapped:
+                    model.session.session = cpu_session(model_dir() / MODEL_FILES[kind], self._threads, spin_wait=False)
+                    self._swapped.add(kind)
+        return model
 
     # ---------------------------------------------------------------- recognition
     @staticmethod
@@ -169,7 +202,7 @@ class RapidOcrEngine(OcrEngine):
 
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        det = self._rapid._load_det_model()
+        det = self._model("det")
         with self._lock:
             res = det(image)
         if res.boxes is None or len(res.boxes) == 0:
@@ -195,7 +228,7 @@ class RapidOcrEngine(OcrEngine):
         h, w = image.shape[:2]
         scale = min(1.0, max_side / float(max(h, w)))
         small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else image
-        det = self._rapid._load_det_model()
+        det = self._model("det")
         with self._lock:
             res = det(small)
         if res.boxes is None or len(res.boxes) == 0:
@@ -210,7 +243,7 @@ class RapidOcrEngine(OcrEngine):
     def classify_orientation(self, crops: Sequence[np.ndarray]) -> list[tuple[int, float]]:
         if not crops:
             return []
-        cls = self._rapid._load_cls_model()
+        cls = self._model("cls")
         imgs = [c if c.ndim == 3 else cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops]
         with self._lock:
             res = cls(imgs)

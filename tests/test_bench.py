@@ -291,3 +291,24 @@ def test_silent_threshold_is_the_settings_field(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "silent_errors=0 " in out.strip().splitlines()[-1]
     assert "review load (share of cells below confidence 0.96)" in out
+
+
+def test_bench_prints_time_per_stage_per_condition(tmp_path, capsys):
+    """A parser that says where its time went: one ``stages`` line per family x capture
+    condition with each stage's seconds per page and share; a parser that does not say
+    (the peer, a 4-tuple) gets no stage table."""
+    folder = _mixed_set(tmp_path)
+
+    def parse(pdf: Path):
+        rows, found, failed, pages = _truth_predictor()(pdf)
+        return rows, found, failed, pages, {"ocr": 3.0 * pages, "grids": 1.0 * pages}
+
+    assert bench.bench(folder, parse=parse) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    stages = {tuple(re.search(r"family=(\S+) capture=(\S+)", ln).groups()): ln for ln in lines if ln.startswith("stages ")}
+    assert set(stages) == {("chromium", "flatbed"), ("word", "phone"), ("word", "fax")}
+    line = stages[("word", "phone")]
+    assert "ocr=3.000/75%" in line and "grids=1.000/25%" in line and "render=0.000/0%" in line
+    assert SUMMARY_RE.match(lines[-1])
+    assert bench.bench(folder, parse=_truth_predictor()) == 0
+    assert not [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("stages ")]

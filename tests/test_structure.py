@@ -17,6 +17,8 @@ import pytest
 from nianbao.layout.grid import Grid, GridCell
 from nianbao.layout.structure import (
     build_grid,
+    cell_boxes,
+    cell_of_word,
     find_columns,
     grid_faults,
     group_lines,
@@ -185,6 +187,25 @@ def test_grid_whose_wall_cuts_the_numbers_is_not_trusted():
                       for r in range(5) for c, (x0, x1) in enumerate(zip([0, 250, 380, 430, 480], [250, 380, 430, 480, 600]))])
     assert grid_faults(good, words, line_of, good, 250, [3], 20.0, P, check_count=False) == []
     assert any("cut by a wall" in f for f in grid_faults(cut, words, line_of, good, 250, [3], 20.0, P, check_count=False))
+
+
+def test_cell_of_word_places_a_word_in_every_cell_it_covers_past_the_margin():
+    """The cells a word covers by more than the margin on both axes, the same with the grid's
+    boxes computed once for many words (the word reading places hundreds per region)."""
+    rows, cols = [0, 35, 70, 110], [0, 250, 380, 430, 480, 600]
+    grid = Grid(bbox=(0, 0, 600, 110), rows=rows, cols=cols,
+                cells=[GridCell(row=r, col=c, bbox=(cols[c], rows[r], cols[c + 1], rows[r + 1]))
+                       for r in range(3) for c in range(5)])
+    boxes = cell_boxes(grid)
+    assert boxes.shape == (15, 4)
+    cases = {(390.0, 40.0, 420.0, 60.0): [7],  # inside one cell
+             (400.0, 40.0, 460.0, 60.0): [7, 8],  # across the wall at 430
+             (400.0, 40.0, 433.0, 60.0): [7],  # 3 px past the wall: within the margin
+             (300.0, 30.0, 340.0, 75.0): [6],  # 5 px into the rows above and below: within the margin
+             (700.0, 40.0, 720.0, 60.0): []}  # outside the grid
+    for word, cells in cases.items():
+        assert cell_of_word(grid, word, 7.0) == cells
+        assert cell_of_word(grid, word, 7.0, boxes) == cells
 
 
 def test_agreeing_line_grid_is_chosen_and_a_contradicted_one_is_not():

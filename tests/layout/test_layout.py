@@ -337,3 +337,25 @@ def test_glyph_strokes_joined_over_a_table_are_not_a_long_wall_dash():
     grids = detect_grids(ink, LAYOUT)
     assert len(grids) == 1 and (grids[0].n_rows, grids[0].n_cols) == (4, 15)
     assert abs(grids[0].rows[0] - 578) <= 4  # the table's top line, under the paragraph
+
+
+def test_component_stats_number_and_measure_components_as_on_the_whole_mask(page):
+    """Stats taken on the box of a mask's ink: the same components in the same order with
+    the same boxes and areas in page pixels, whatever the box's offset (odd ones included),
+    for the page's ink, its ruling lines and its text without them; an empty mask has none."""
+    from nianbao.layout.image import binarize, component_labels, component_stats, to_gray
+    from nianbao.layout.lines import line_masks, remove_lines
+
+    ink = binarize(to_gray(page))
+    h, v = line_masks(ink, 100, 40)
+    masks = [ink, h, v, remove_lines(ink, 60)]
+    masks += [np.ascontiguousarray(m[3:, 1:]) for m in masks] + [np.ascontiguousarray(m[:-5, 7:]) for m in masks]
+    for m in masks:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        n2, stats2 = component_stats(m)
+        assert n2 == n > 10 and (stats2[1:] == stats[1:]).all()
+        n3, box_labels, _, (x0, y0) = component_labels(m)
+        bh, bw = box_labels.shape
+        assert n3 == n and (box_labels == labels[y0:y0 + bh, x0:x0 + bw]).all()
+        assert not m[:y0].any() and not m[y0 + bh:].any() and not m[:, :x0].any() and not m[:, x0 + bw:].any()
+    assert component_stats(np.zeros((40, 30), np.uint8))[0] == 1

@@ -97,3 +97,29 @@ def test_paddle_engine_says_what_is_missing(monkeypatch, tmp_path):
     assert "no-models" in msg and "PP-OCRv5_mobile_det" in msg and "To get it" in msg
     with pytest.raises(EngineUnavailableError):
         get_engine(OcrSettings(engine="paddle"))
+
+
+def test_model_sessions_do_not_spin_unless_asked(engine, page):
+    """``OcrSettings.spin_wait`` off (the default): every model the engine runs (rec, and det
+    and cls once used) has worker threads that sleep between operators; on, rapidocr's own
+    spinning sessions; the same readings either way, and the setting does not change a
+    result's settings hash."""
+    from nianbao.settings import Settings
+
+    engine.detect_words(page, 640)
+    engine.classify_orientation([page[:80, :400]])
+    def spins(session) -> bool:
+        try:
+            return session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") != "0"
+        except RuntimeError:  # not set: onnxruntime's default, spinning
+            return True
+
+    sessions = {kind: engine._model(kind).session.session for kind in ("det", "cls", "rec")}
+    assert engine._rec_session is sessions["rec"]
+    assert not any(spins(s) for s in sessions.values())
+    spinning = get_engine(OcrSettings(spin_wait=True))
+    assert spinning is not engine and spins(spinning._rec_session)
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    crops = [gray[:80, :600], gray[200:260, 100:700]]
+    assert [(r.text, r.confidence) for r in spinning.recognize(crops)] == [(r.text, r.confidence) for r in engine.recognize(crops)]
+    assert Settings(ocr=OcrSettings(spin_wait=True)).results_hash() == Settings().results_hash()

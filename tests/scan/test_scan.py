@@ -77,6 +77,15 @@ def test_text_rows_and_page_info(doc):
     assert 1120 < cell.bbox[0] < cell.bbox[2] < 1175
 
 
+def test_document_carries_seconds_per_reading_stage(doc):
+    """``nianbao bench`` breaks speed down by these: every stage of a scanned page, summed."""
+    from nianbao.bench import STAGES
+
+    assert set(doc.timings) == {"render", "orient", "grids", "structure", "crops", "ocr", "second_look"}
+    assert set(doc.timings) <= set(STAGES)
+    assert all(v >= 0 for v in doc.timings.values()) and doc.timings["ocr"] > 0
+
+
 def test_blank_cells_are_kept(page):
     img = page.copy()
     img[256:278, 712:780] = 255  # white out the "0" of 商业企业 in row 一
