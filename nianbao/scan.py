@@ -212,6 +212,57 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
     return out
 
 
+def _rows_of(g: Grid, box: Box) -> range:
+    """The grid rows a cell's box covers."""
+    tol = 0.25 * min((b - a for a, b in zip(g.rows, g.rows[1:])), default=1.0)
+    first = next((r for r in range(g.n_rows) if g.rows[r + 1] > box[1] + tol), 0)
+    last = max((r for r in range(g.n_rows) if g.rows[r] < box[3] - tol), default=first)
+    return range(first, max(first, last) + 1)
+
+
+def _label_lines_to_rows(cells: list[CellRead], grids: Sequence[Grid]) -> list[CellRead]:
+    """A label cell the grid merged over several rows of values is one label per row.
+
+    The template prints one label beside every row of values: the label column next to the
+    values never spans value rows (group labels such as "（三）不予公开" stand further left,
+    beside other labels). When a scan lost the faint (dotted, hairline) rules between the labels
+    of that column, the line grid makes them one tall cell, its text all the labels run together
+    and the rows below it without a label. Such a cell, whose right-hand neighbour in every row
+    it spans is a single-row value cell, gives each of its text lines to the row the line lies in;
+    a row no line lies in keeps an empty label."""
+    out: list[CellRead] = []
+    by_grid: dict[int, list[CellRead]] = {}
+    for cr in cells:
+        by_grid.setdefault(cr.grid, []).append(cr)
+    for cr in cells:
+        g = grids[cr.grid]
+        rows = _rows_of(g, cr.bbox)
+        if len(rows) < 2 or len(cr.line_boxes) < 2 or len(cr.line_boxes) != len(cr.texts) \
+                or (cr.split_of is not None and not cr.whole):
+            out.append(cr)
+            continue
+        right = cr.col + cr.colspan
+        neighbours = {}
+        for other in by_grid[cr.grid]:
+            if other.col == right and (other.split_of is None or other.whole):
+                for r in _rows_of(g, other.bbox):
+                    neighbours.setdefault(r, []).append(other)
+        texts = {r: ["".join(t.text for t in n.texts) for n in neighbours.get(r, [])] for r in rows}
+        beside_values = all(len(neighbours.get(r, [])) == 1 and len(_rows_of(g, neighbours[r][0].bbox)) == 1
+                            and parse_cell(texts[r][0], signed=True).kind in VALUE_KINDS for r in rows)
+        if not beside_values or sum(1 for r in rows if texts[r][0].strip()) < 2:
+            out.append(cr)
+            continue
+        for r in rows:
+            part = CellRead(cr.grid, r, cr.col, cr.colspan, (cr.bbox[0], g.rows[r], cr.bbox[2], g.rows[r + 1]))
+            for box, rec in zip(cr.line_boxes, cr.texts):
+                if g.rows[r] <= (box[1] + box[3]) / 2 < g.rows[r + 1]:
+                    part.line_boxes.append(box)
+                    part.texts.append(rec)
+            out.append(part)
+    return out
+
+
 def _joined(parts: list[CellRead]) -> CellRead:
     """One cell made of split parts again: their box, their lines and readings in order."""
     first = parts[0]
@@ -353,6 +404,7 @@ def read_page(
         else:
             line_recs[i] = rec
     cells = _keep_numeric_splits(cells)
+    cells = _label_lines_to_rows(cells, grids)
     _slash_check(cells, text_ink)
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)
