@@ -130,12 +130,15 @@ def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) ->
 
 
 def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int,
-                  words: Sequence[Box] = ()) -> list[CellRead]:
+                  words: Sequence[Box] = (), hrules: np.ndarray | None = None, rule_cover: float = 1.0) -> list[CellRead]:
     """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
     tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number.
     A detected word (``words``, the word reading) across a grid line is one cell's text: no
-    cut there ("108" with a streak through it stays "108")."""
+    cut there ("108" with a streak through it stays "108"). A row line is also cut where a
+    rule however faint (``hrules``, the mask of ``layout.structure.faint_rules``) runs along it
+    over ``rule_cover`` of the cell's width: a dotted rule a low-resolution scan left as grey
+    dots the binarised ink cannot tell from the text touching it."""
     if c.colspan == 1 and c.rowspan == 1:
         return []
     x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
@@ -163,6 +166,13 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
 
     col_cuts = [k for k in cuts(g.cols[c.col + 1:c.col + c.colspan], np.asarray(sub.any(axis=0)), x0) if not across(g.cols[c.col + k])]
     row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], np.asarray(sub.any(axis=1)), y0)
+    if hrules is not None:
+        for k, y in enumerate(g.rows[c.row + 1:c.row + c.rowspan], start=1):
+            yi = int(round(y))
+            along = hrules[max(0, yi - line - 1):yi + line + 2, x0 + m:max(x0 + m, x1 - m)]
+            if k not in row_cuts and along.size and along.any(axis=0).mean() >= rule_cover:
+                row_cuts.append(k)
+        row_cuts.sort()
     if not col_cuts and not row_cuts:
         return []
     col_edges = [0] + col_cuts + [c.colspan]
@@ -183,7 +193,9 @@ VALUE_KINDS = (CellKind.number, CellKind.zero, CellKind.dash, CellKind.blank)
 def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
     """Keep the parts of a split merged cell when every part reads as a value (a number,
     a dash or blank); when a row's walls were all lost, its label and numbers are one merged
-    cell: the label parts on the left go back together and the numbers stay apart.
+    cell: the label parts on the left go back together and the numbers stay apart; likewise
+    a column's header over its values (the rule under the header lost): the text parts on top
+    go back together and the values below stay apart.
     Otherwise (a label with a gap at a grid line) the merged cell is kept whole."""
     out: list[CellRead] = []
     groups: dict[int, list[CellRead]] = {}
@@ -201,9 +213,15 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
         while k > 0 and numeric[k - 1]:
             k -= 1
         one_row = len({p.bbox[1] for p in parts}) == 1
+        one_col = len({(p.col, p.colspan) for p in parts}) == 1
         if k == 0:
             out.extend(parts)
         elif one_row and len(parts) - k >= 2 and any(t.strip() for t in texts[k:]):
+            out.append(_joined(parts[:k]))
+            out.extend(parts[k:])
+        elif one_col and any(parse_cell(t, signed=True).kind != CellKind.blank for t in texts[k:]):
+            # a header over its value whose rule a scan lost ("结果维持" over "1"): the header
+            # parts go back together, the value below keeps its own row
             out.append(_joined(parts[:k]))
             out.extend(parts[k:])
         else:
@@ -366,6 +384,9 @@ def read_page(
     if small.any():
         text_ink[small[labels]] = 0
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
+    # rules however faint along the grids' row lines, where a merged cell may be cut
+    faint_h = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))[0] \
+        if any(c.rowspan > 1 for g in grids for c in g.cells) else None
     # what to read
     cells: list[CellRead] = []
     for gi, g in enumerate(grids):
@@ -375,7 +396,8 @@ def read_page(
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
             cr.line_boxes = _cell_lines(text_ink, c.bbox, m, char_h)
             words = structures[gi].words if structures else ()
-            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells), words) if cr.line_boxes else []
+            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells), words, faint_h,
+                                  settings.structure.cut_rule_cover) if cr.line_boxes else []
             if parts:
                 cr.split_of, cr.whole = len(cells), True
             cells.extend(parts + [cr])

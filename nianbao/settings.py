@@ -81,6 +81,7 @@ class StructureSettings(BaseModel):
     max_row_chars: float = 8.0  # tallest row (character heights) a region reaches on by along its rules
     tall_word_lines: float = 2.5  # a word this many typical word heights tall is a group label (vertical text)
     crossing_chars: float = 0.35  # how far (character heights) a word must reach past a boundary to cross it
+    cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
     min_words: int = 6  # words a region needs for a word reading
     agree_placement: float = 1.0  # placement confidence when both readings agree

@@ -180,3 +180,16 @@ def test_label_column_whose_dotted_rules_a_lowres_scan_lost_keeps_one_label_per_
                 "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项"]
     assert labels[1:] == expected
     assert all([c.text for c in r.cells if c.col is not None and c.col >= 3] == ["0"] * 7 for r in rows)
+
+
+@pytest.mark.slow
+def test_review_matrix_whose_dotted_rule_under_the_header_was_lost_keeps_its_fifteen_values():
+    """The review/litigation matrix of the same 107 dpi Word scan (seed 2031 report 019 page 5):
+    the dotted rule under the "结果维持 / 结果纠正 …" header was lost, so each header and the value
+    under it were one cell ("结果维持1"); the value row had three values instead of fifteen and the
+    whole table went missing. A row line along which a rule however faint runs cuts the merged
+    cell; the header parts go back together and the value keeps its row."""
+    img = cv2.imread(str(DATA / "word_dotted_review_header_rule_lost.jpg"))
+    rows = _table_rows(read_scanned_pages([img]))
+    assert [c.text for c in rows[-1].cells] == ["1", "0", "0", "0", "1", "1", "0", "0", "0", "1", "0", "0", "0", "0", "0"]
+    assert [c.text for c in rows[-2].cells][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
