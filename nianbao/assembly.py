@@ -60,11 +60,17 @@ class Candidate:
     grid_width: int | None = None  # number of value columns of the printed grid
 
 
+_SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:\s+[-+]?\d+(?:\.\d+)?)+")
+
+
 def value_like(text: str) -> bool:
-    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label."""
+    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label;
+    also a cell holding several numbers apart (a scan that lost the walls between them)."""
     t = normalize_text(text) if text else ""
     if not t:
         return False
+    if _SPACED_NUMBERS.fullmatch(text.strip()):
+        return True
     pv = parse_cell(text, signed=True)
     if pv.kind in (CellKind.number, CellKind.zero, CellKind.dash):
         # "无" and "一" (how OCR reads a printed "—") are dashes, not labels
@@ -427,6 +433,29 @@ def _place_by_grid(cand: Candidate, n: int) -> list[TextCell | None] | None:
     return slots
 
 
+def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
+    """The candidate with every cell that holds several numbers apart ("1 0 0 0": the walls
+    between them lost, and the structure readings took them for one cell) read as that many
+    values, when that gives the row exactly the template's ``n`` columns; otherwise unchanged.
+    Their place comes from their order only: their placement is at most ``placement``, so the
+    consistency rules decide whether they are trusted."""
+    printed = [v for v in cand.values if v.text.strip()]
+    if len(printed) >= n or not any(_SPACED_NUMBERS.fullmatch(v.text.strip()) for v in printed):
+        return cand
+    values: list[TextCell] = []
+    for v in printed:
+        tokens = v.text.split()
+        if len(tokens) < 2 or not _SPACED_NUMBERS.fullmatch(v.text.strip()):
+            values.append(v)
+            continue
+        note = f"{len(tokens)} numbers read in one cell ({v.text!r}): placed in their order"
+        values.extend(TextCell(text=t, bbox=v.bbox, confidence=v.confidence, placement=min(v.placement, placement),
+                               notes=[*v.notes, note]) for t in tokens)
+    if len(values) != n:
+        return cand
+    return Candidate(cand.index, cand.row, cand.label, values, cand.context)  # no grid columns: placed by count
+
+
 def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
     """Drop surplus blank cells (split merged cells, trailing empties) when there are too many."""
     notes = []
@@ -468,6 +497,8 @@ class TableAssembler:
     def assemble(self, region: tuple[int, int]) -> Table:
         cands, _ = candidates_in(self.doc, *region)
         if self.spec.id == "reviews_litigation":
+            n = len(self.trows[0].item.columns)
+            cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
             cands = [c for c in cands if len(c.values) >= 12][:1]
             matches = [Match(c, self.trows[0], 1.0, 1.0) for c in cands]
         else:
@@ -477,6 +508,7 @@ class TableAssembler:
         assignments = []
         for mt in matches:
             cols = mt.trow.item.columns
+            mt.cand = split_spaced_values(mt.cand, len(cols), self.settings.spaced_values_placement)
             units = {c.id: _header_unit(self.doc, mt.cand, c) for c in cols if c.money}
             slots = _place_by_grid(mt.cand, len(cols))
             if slots is not None:

@@ -104,6 +104,7 @@ class OcrSettings(BaseModel):
 class AssemblySettings(BaseModel):
     min_label_score: float = 0.45  # label similarity below this does not count as a label match
     max_count_mismatch: int = 2  # values missing/extra in a row that the rules may resolve
+    spaced_values_placement: float = 0.85  # a cell read as several numbers apart ("1 0 0 0", walls lost) is split when that gives the row its template column count; their placement is at most this
 
 
 class ConfidenceSettings(BaseModel):

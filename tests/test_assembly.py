@@ -133,3 +133,42 @@ def test_row_a_pdf_table_finder_missed_at_a_page_top_is_read_from_its_text_lines
     assert [app.cell("unable_unclear", c).value for c in ("natural_person", "commercial_enterprise", "total")] == [2, 0, 2]
     failed = {(c.rule, c.subject) for c in report.checks if c.status == CheckStatus.failed}
     assert ("applications.result_total", "natural_person") in failed  # the 2 is not in （七）总计
+
+
+def _review_rows(value_cells: list[str]) -> list[Row]:
+    """The review/litigation matrix as the scan of a phone photo gave it (seed 2031 report 041):
+    its header of three levels, then a value row whose walls were lost inside each group."""
+    head = ["结果维持", "结果纠正", "其他结果", "尚未审结"]
+    return [
+        Row(kind="text", cells=[TextCell(text="四、政府信息公开行政复议、行政诉讼情况")]),
+        Row(kind="table", table_index=1, exact_cells=True, cells=[
+            TextCell(text="行政复议", col=0), TextCell(text="", col=1),
+            TextCell(text="行政诉讼未经复议直接起诉复议后起诉", col=2, colspan=3), TextCell(text="", col=5)]),
+        Row(kind="table", table_index=1, exact_cells=True, cells=[
+            TextCell(text=" ".join(head), col=0), TextCell(text="总计", col=1), TextCell(text=" ".join(head), col=2),
+            TextCell(text="总计", col=3), TextCell(text=" ".join(head), col=4), TextCell(text="总计", col=5)]),
+        Row(kind="table", table_index=1, exact_cells=True,
+            cells=[TextCell(text=t, col=j, confidence=0.95) for j, t in enumerate(value_cells)]),
+    ]
+
+
+def test_review_values_read_as_several_numbers_in_one_cell_are_placed_in_order():
+    """The word reading took the four values of each review group for one cell ("1 0 0 0"): the
+    row had six values for fifteen columns and the whole matrix went missing. A cell holding
+    numbers apart is that many values when that gives the row exactly its template columns;
+    placed by order only, they stay below 0.9 unless the rules confirm them."""
+    rows = _grid_rows({}) + _review_rows(["1 0 0 0", "1", "5 0 1 0", "6", "7 0 0 1", "8"])
+    rev = _parse(rows).table("reviews_litigation")
+    assert rev.found
+    assert [c.value for c in rev.cells] == [1, 0, 0, 0, 1, 5, 0, 1, 0, 6, 7, 0, 0, 1, 8]
+    split = rev.cell("count", "review_upheld")
+    assert split.placement_confidence <= 0.85 and any("numbers read in one cell" in r for r in split.reasons)
+    assert rev.cell("count", "review_total").placement_confidence == 1.0  # a cell of its own keeps its place
+
+
+def test_cells_of_several_numbers_are_not_split_when_the_count_does_not_fit():
+    """Numbers apart in one cell are not guessed into columns when splitting them does not give
+    the template's count: the row stays unplaced rather than shifted."""
+    rows = _grid_rows({}) + _review_rows(["1 0 0", "1", "5 0 1 0", "6", "7 0 0 1", "8"])
+    rev = _parse(rows).table("reviews_litigation")
+    assert all(c.value is None or c.confidence < 0.9 for c in rev.cells)
