@@ -327,22 +327,43 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
                 options.append((best[i - 1][j - 1] + r, 3))
             best[i][j], move[i][j] = max(options, key=lambda o: (o[0], o[1]))
     matches: list[Match] = []
+    where: list[tuple[int, int]] = []  # (candidate, template row) index of each match
     i, j = n, m
     while i > 0 and j > 0:
         mv = move[i][j]
         if mv == 3:
             s = score[i - 1][j - 1]
             matches.append(Match(cands[i - 1], trows[j - 1], s, 0.0))
+            where.append((i - 1, j - 1))
             i, j = i - 1, j - 1
         elif mv == 1:
             i -= 1
         else:
             j -= 1
     matches.reverse()
-    # a weak label is placed by position only between two rows whose labels matched well
+    where.reverse()
+    # a weak label is placed by position only between two rows whose labels matched well: one
+    # such row, or a run of them that is every value row between the two and fills every
+    # required template row between theirs (the template knows how many rows come between)
     good = [mt.label_score >= min_s for mt in matches]
-    matches = [mt for k, mt in enumerate(matches)
-               if good[k] or (0 < k < len(matches) - 1 and good[k - 1] and good[k + 1])]
+    keep = list(good)
+    k = 0
+    while k < len(matches):
+        if good[k]:
+            k += 1
+            continue
+        end = k
+        while end < len(matches) and not good[end]:
+            end += 1
+        if 0 < k and end < len(matches):
+            (ca, ta), (cb, tb) = where[k - 1], where[end]
+            required = [t for t in range(ta + 1, tb) if not trows[t].spec.optional]
+            if end - k == 1 or (cb - ca - 1 == end - k and required == [where[r][1] for r in range(k, end)]):
+                keep[k:end] = [True] * (end - k)
+        k = end
+    anchored_run = [keep[k] and not good[k] for k in range(len(matches))]
+    matches = [mt for k, mt in enumerate(matches) if keep[k]]
+    anchored_run = [a for k, a in enumerate(anchored_run) if keep[k]]
     for k, mt in enumerate(matches):
         s = mt.label_score
         if s >= 0.8:
@@ -353,8 +374,7 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
             mt.placement = 0.85
             mt.reasons.append(f"row label matched weakly ({s:.2f}): {mt.cand.label!r}")
         else:
-            anchored = (k > 0 and matches[k - 1].label_score >= min_s) and (
-                k + 1 < len(matches) and matches[k + 1].label_score >= min_s)
+            anchored = anchored_run[k]
             mt.placement = 0.8 if anchored else 0.6
             mt.reasons.append(
                 f"row label {'missing' if not mt.cand.label.strip() else 'unreadable: ' + repr(mt.cand.label)}; "

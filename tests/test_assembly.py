@@ -78,6 +78,30 @@ def test_rows_without_labels_are_placed_between_anchors():
     assert matches[2].placement < 0.9 and "placed by position" in matches[2].reasons[0]
 
 
+def test_a_run_of_unreadable_labels_filling_the_rows_between_two_anchors_is_placed_in_order():
+    """A 1-bit fax garbled the labels of the three (六)其他处理 rows ("（正期", "gce", nothing;
+    seed 2031 report 009): only a single unlabelled row was placed between two matched rows,
+    and 21 cells went missing. A run of unreadable labels that is every value row between two
+    matched rows, and exactly as many as the template's required rows between them, is placed
+    in order, by position (below 0.9)."""
+    t21 = load_template("2021").table("applications").items[0]
+    trows = [TemplateRow(t21, r) for r in t21.rows]
+    ids = [t.row_id for t in trows if not t.spec.optional]
+    k = ids.index("other_no_correction")
+    names = {t.row_id: t.spec.names[0] for t in trows}
+    labels = [names[i] for i in ids[k - 2:k]] + ["（正期", "gce", ""] + [names[ids[k + 3]]]
+    cands = [Candidate(i, Row(kind="table", cells=[]), lab, [TextCell(text=str(i))] * 7) for i, lab in enumerate(labels)]
+    matcher = LabelMatcher([n for t in trows for n in t.spec.names])
+    matches = align_rows(cands, trows, matcher, AssemblySettings())
+    assert [m.trow.row_id for m in matches] == ids[k - 2:k + 4]
+    assert all(m.placement == 0.8 and "placed by position between matched rows" in m.reasons[0] for m in matches[2:5])
+    # one row too many between the anchors: the run is not every row between them, nothing is guessed
+    cands.insert(3, Candidate(9, Row(kind="table", cells=[]), "", [TextCell(text="9")] * 7))
+    cands = [Candidate(i, c.row, c.label, c.values) for i, c in enumerate(cands)]
+    placed = [m.trow.row_id for m in align_rows(cands, trows, matcher, AssemblySettings())]
+    assert not {"other_no_correction", "other_no_fee", "other_other"} & set(placed)
+
+
 def test_ocr_garbled_labels_align_in_order():
     labels = ["一、才 卜年新收 政 政府信息公开申请数量", "二、」 上年结转政 (府信息公开申请数量", "(一) 子 以公开", "1 B分公开(区分处理的, -情形,不计其他情形)"]
     cands = [Candidate(i, Row(kind="table", cells=[]), lab, [TextCell(text="0")] * 7) for i, lab in enumerate(labels)]
