@@ -565,7 +565,11 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     cross a wall the table's own layout draws through them; they are not counted."""
     faults: list[str] = []
     m = p.crossing_chars * char_h
-    in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
+    # a value is one line high: a "word" ``tall_word_lines`` characters tall in the value
+    # columns is the detector's one box over stacked text (a header and the value under it in
+    # a narrow column), which a grid's row line rightly cuts
+    tall = p.tall_word_lines * char_h
+    in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x and w[3] - w[1] < tall]
     crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m)) > 1]
     share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
     gx0, gy0, gx1, gy1 = grid.bbox
