@@ -260,7 +260,7 @@ def _label_lines_to_rows(cells: list[CellRead], grids: Sequence[Grid]) -> list[C
             out.append(cr)
             continue
         right = cr.col + cr.colspan
-        neighbours = {}
+        neighbours: dict[int, list[CellRead]] = {}
         for other in by_grid[cr.grid]:
             if other.col == right and (other.split_of is None or other.whole):
                 for r in _rows_of(g, other.bbox):
