@@ -476,6 +476,28 @@ def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
     return Candidate(cand.index, cand.row, cand.label, values, cand.context)  # no grid columns: placed by count
 
 
+_TRAILING_NUMBERS = re.compile(r"(?:[-+]?\d+(?:\.\d+)?\s+)*[-+]?\d+(?:\.\d+)?\s*$")
+
+
+def trailing_values_row(doc: Document, index: int, n: int, placement: float) -> Candidate | None:
+    """A table row read as one text (the review matrix whose every wall a scan lost: its
+    header, then its values) ending in exactly ``n`` numbers apart: a value row of those ``n``
+    values, placed by their order only (placement at most ``placement``). None otherwise."""
+    row = doc.rows[index]
+    text = " ".join(c.text for c in row.cells if c.text.strip())
+    m = _TRAILING_NUMBERS.search(text)
+    if m is None or m.start() == 0 or not _CJK.search(text[:m.start()]):
+        return None
+    tokens = m.group(0).split()
+    if len(tokens) != n:
+        return None
+    cell = next(c for c in reversed(row.cells) if c.text.strip())
+    note = f"{n} numbers read at the end of one cell with the header's text: placed in their order"
+    values = [TextCell(text=t, bbox=cell.bbox, confidence=cell.confidence, placement=min(cell.placement, placement),
+                       notes=[*cell.notes, note]) for t in tokens]
+    return Candidate(index, row, "", values)
+
+
 def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
     """Drop surplus blank cells (split merged cells, trailing empties) when there are too many."""
     notes = []
@@ -515,11 +537,14 @@ class TableAssembler:
         self.min_good_rows = 1 if spec.id == "reviews_litigation" else min(4, len(self.trows) // 4 + 1)
 
     def assemble(self, region: tuple[int, int]) -> Table:
-        cands, _ = candidates_in(self.doc, *region)
+        cands, label_only = candidates_in(self.doc, *region)
         if self.spec.id == "reviews_litigation":
             n = len(self.trows[0].item.columns)
             cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
             cands = [c for c in cands if len(c.values) >= 12][:1]
+            if not cands:
+                read_whole = (trailing_values_row(self.doc, i, n, self.settings.spaced_values_placement) for i in label_only)
+                cands = [c for c in read_whole if c is not None][:1]
             matches = [Match(c, self.trows[0], 1.0, 1.0) for c in cands]
         else:
             matches = align_rows(cands, self.trows, self.matcher, self.settings)

@@ -196,3 +196,20 @@ def test_cells_of_several_numbers_are_not_split_when_the_count_does_not_fit():
     rows = _grid_rows({}) + _review_rows(["1 0 0", "1", "5 0 1 0", "6", "7 0 0 1", "8"])
     rev = _parse(rows).table("reviews_litigation")
     assert all(c.value is None or c.confidence < 0.9 for c in rev.cells)
+
+
+def test_review_matrix_read_as_one_text_gives_its_fifteen_trailing_numbers():
+    """A hairline scan of a Word review matrix lost every wall (seed 2031 report 035): the whole
+    table was one cell, its header's text followed by the fifteen values ("…尚总计0  0  0 …"),
+    and no row had values, so the table went missing. A row of the region that ends in exactly
+    fifteen numbers apart after text is the value row, placed by order (a lowered placement)."""
+    header = "行政复议未经复议直接起诉 行政诉讼 复议后起诉结其 总计 结其 尚 总计结其尚总计"
+    values = "0  0  0 0 0  1  0 0 0  1  1  0 0 0 1"
+    one_cell = [Row(kind="text", cells=[TextCell(text="四、政府信息公开行政复议、行政诉讼情况")]),
+                Row(kind="table", table_index=1, exact_cells=True, cells=[TextCell(text=header + values, col=0, confidence=0.6)])]
+    rev = _parse(_grid_rows({}) + one_cell).table("reviews_litigation")
+    assert rev.found and [c.value for c in rev.cells] == [0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1]
+    assert all(c.placement_confidence <= 0.85 for c in rev.cells)
+    one_cell[1].cells[0].text = header + values[:-3]  # fourteen numbers: no guess
+    rev = _parse(_grid_rows({}) + one_cell).table("reviews_litigation")
+    assert all(c.value is None for c in rev.cells)
