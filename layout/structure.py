@@ -600,7 +600,11 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     themselves are the evidence that the grid's boundary is there)."""
     faults: list[str] = []
     m = p.crossing_chars * char_h
-    in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x]
+    # a value is one line high: a "word" ``tall_word_lines`` characters tall in the value
+    # columns is the detector's one box over stacked text (a header and the value under it in
+    # a narrow column), which a grid's row line rightly cuts
+    tall = p.tall_word_lines * char_h
+    in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x and w[3] - w[1] < tall]
     boxes = cell_boxes(grid)
     crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m, boxes)) > 1
                 and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)]

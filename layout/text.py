@@ -31,9 +31,11 @@ def speck_mask(ink: np.ndarray, char_h: float, area_frac: float, reach_frac: flo
     """Ink that is scan noise, not text: clusters of ink (components within ``reach_frac``
     character heights of each other) whose ink adds up to less than ``area_frac`` of a
     character's square. A glyph a 1-bit scan broke into crumbs keeps its crumbs (together they
-    are a glyph's worth of ink); an isolated speck of fax or photocopy noise goes."""
-    r = max(1, int(round(reach_frac * char_h)))
-    grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    are a glyph's worth of ink); an isolated speck of fax or photocopy noise goes. The reach is
+    rounded down to whole pixels: on a low-resolution page (a character under 20 px) each
+    component stands alone, since there JPEG noise beside a glyph would join it."""
+    r = int(reach_frac * char_h)
+    grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) if r > 0 else ink
     n, labels = cv2.connectedComponents(grown, connectivity=8)
     on = ink > 0
     ink_per_cluster = np.bincount(labels[on], minlength=n)

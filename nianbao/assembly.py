@@ -42,6 +42,7 @@ from nianbao.models import (
 from nianbao.numbers import VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan
 from nianbao.settings import AssemblySettings
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
 
 
@@ -61,9 +62,15 @@ class Candidate:
     grid_width: int | None = None  # number of value columns of the printed grid
 
 
+_SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:\s+[-+]?\d+(?:\.\d+)?)+")
+
+
 def value_like(text: str) -> bool:
     """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label or
-    nothing: :func:`nianbao.numbers.classify`'s value classes."""
+    nothing: :func:`nianbao.numbers.classify`'s value classes; also a cell holding several
+    numbers apart (a scan that lost the walls between them)."""
+    if text and _SPACED_NUMBERS.fullmatch(text.strip()):
+        return True
     return classify(text) in VALUE_CLASSES
 
 
@@ -316,22 +323,43 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
                 options.append((best[i - 1][j - 1] + r, 3))
             best[i][j], move[i][j] = max(options, key=lambda o: (o[0], o[1]))
     matches: list[Match] = []
+    where: list[tuple[int, int]] = []  # (candidate, template row) index of each match
     i, j = n, m
     while i > 0 and j > 0:
         mv = move[i][j]
         if mv == 3:
             s = score[i - 1][j - 1]
             matches.append(Match(cands[i - 1], trows[j - 1], s))
+            where.append((i - 1, j - 1))
             i, j = i - 1, j - 1
         elif mv == 1:
             i -= 1
         else:
             j -= 1
     matches.reverse()
-    # a weak label is placed by position only between two rows whose labels matched well
+    where.reverse()
+    # a weak label is placed by position only between two rows whose labels matched well: one
+    # such row, or a run of them that is every value row between the two and fills every
+    # required template row between theirs (the template knows how many rows come between)
     good = [mt.label_score >= min_s for mt in matches]
-    matches = [mt for k, mt in enumerate(matches)
-               if good[k] or (0 < k < len(matches) - 1 and good[k - 1] and good[k + 1])]
+    keep = list(good)
+    k = 0
+    while k < len(matches):
+        if good[k]:
+            k += 1
+            continue
+        end = k
+        while end < len(matches) and not good[end]:
+            end += 1
+        if 0 < k and end < len(matches):
+            (ca, ta), (cb, tb) = where[k - 1], where[end]
+            required = [t for t in range(ta + 1, tb) if not trows[t].spec.optional]
+            if end - k == 1 or (cb - ca - 1 == end - k and required == [where[r][1] for r in range(k, end)]):
+                keep[k:end] = [True] * (end - k)
+        k = end
+    anchored_run = [keep[k] and not good[k] for k in range(len(matches))]
+    matches = [mt for k, mt in enumerate(matches) if keep[k]]
+    anchored_run = [a for k, a in enumerate(anchored_run) if keep[k]]
     for k, mt in enumerate(matches):
         s = mt.label_score
         if s >= settings.strong_label_score:
@@ -343,8 +371,7 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
             mt.factors.append(ConfidenceFactor(code=FactorCode.row_label_weak,
                                                reason=f"row label matched weakly ({s:.2f}): {mt.cand.label!r}"))
         else:
-            anchored = (k > 0 and matches[k - 1].label_score >= min_s) and (
-                k + 1 < len(matches) and matches[k + 1].label_score >= min_s)
+            anchored = anchored_run[k]
             mt.factors.append(ConfidenceFactor(
                 code=FactorCode.row_by_position_anchored if anchored else FactorCode.row_by_position,
                 reason=f"row label {'missing' if not mt.cand.label.strip() else 'unreadable: ' + repr(mt.cand.label)}; "
@@ -422,6 +449,51 @@ def _place_by_grid(cand: Candidate, n: int) -> list[TextCell | None] | None:
     return slots
 
 
+def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
+    """The candidate with every cell that holds several numbers apart ("1 0 0 0": the walls
+    between them lost, and the structure readings took them for one cell) read as that many
+    values, when that gives the row exactly the template's ``n`` columns; otherwise unchanged.
+    Their place comes from their order only: their placement is at most ``placement``, so the
+    consistency rules decide whether they are trusted."""
+    printed = [v for v in cand.values if v.text.strip()]
+    if len(printed) >= n or not any(_SPACED_NUMBERS.fullmatch(v.text.strip()) for v in printed):
+        return cand
+    values: list[TextCell] = []
+    for v in printed:
+        tokens = v.text.split()
+        if len(tokens) < 2 or not _SPACED_NUMBERS.fullmatch(v.text.strip()):
+            values.append(v)
+            continue
+        note = f"{len(tokens)} numbers read in one cell ({v.text!r}): placed in their order"
+        values.extend(TextCell(text=t, bbox=v.bbox, confidence=v.confidence, placement=min(v.placement, placement),
+                               notes=[*v.notes, note]) for t in tokens)
+    if len(values) != n:
+        return cand
+    return Candidate(cand.index, cand.row, cand.label, values, cand.context)  # no grid columns: placed by count
+
+
+_TRAILING_NUMBERS = re.compile(r"(?:[-+]?\d+(?:\.\d+)?\s+)*[-+]?\d+(?:\.\d+)?\s*$")
+
+
+def trailing_values_row(doc: Document, index: int, n: int, placement: float) -> Candidate | None:
+    """A table row read as one text (the review matrix whose every wall a scan lost: its
+    header, then its values) ending in exactly ``n`` numbers apart: a value row of those ``n``
+    values, placed by their order only (placement at most ``placement``). None otherwise."""
+    row = doc.rows[index]
+    text = " ".join(c.text for c in row.cells if c.text.strip())
+    m = _TRAILING_NUMBERS.search(text)
+    if m is None or m.start() == 0 or not _CJK.search(text[:m.start()]):
+        return None
+    tokens = m.group(0).split()
+    if len(tokens) != n:
+        return None
+    cell = next(c for c in reversed(row.cells) if c.text.strip())
+    note = f"{n} numbers read at the end of one cell with the header's text: placed in their order"
+    values = [TextCell(text=t, bbox=cell.bbox, confidence=cell.confidence, placement=min(cell.placement, placement),
+                       notes=[*cell.notes, note]) for t in tokens]
+    return Candidate(index, row, "", values)
+
+
 def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
     """Drop surplus blank cells (split merged cells, trailing empties) when there are too many."""
     notes = []
@@ -461,9 +533,14 @@ class TableAssembler:
         self.min_good_rows = 1 if spec.id == "reviews_litigation" else min(4, len(self.trows) // 4 + 1)
 
     def assemble(self, region: tuple[int, int]) -> Table:
-        cands, _ = candidates_in(self.doc, *region)
+        cands, label_only = candidates_in(self.doc, *region)
         if self.spec.id == "reviews_litigation":
+            n = len(self.trows[0].item.columns)
+            cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
             cands = [c for c in cands if len(c.values) >= 12][:1]
+            if not cands:
+                read_whole = (trailing_values_row(self.doc, i, n, self.settings.spaced_values_placement) for i in label_only)
+                cands = [c for c in read_whole if c is not None][:1]
             matches = [Match(c, self.trows[0], 1.0) for c in cands]
         else:
             matches = align_rows(cands, self.trows, self.matcher, self.settings)
@@ -472,6 +549,7 @@ class TableAssembler:
         assignments = []
         for mt in matches:
             cols = mt.trow.item.columns
+            mt.cand = split_spaced_values(mt.cand, len(cols), self.settings.spaced_values_placement)
             units = {c.id: _header_unit(self.doc, mt.cand, c) for c in cols if c.money}
             slots = _place_by_grid(mt.cand, len(cols))
             if slots is not None:

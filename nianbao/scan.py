@@ -130,12 +130,15 @@ def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) ->
 
 
 def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int,
-                  words: Sequence[Box] = ()) -> list[CellRead]:
+                  words: Sequence[Box] = (), hrules: np.ndarray | None = None, rule_cover: float = 1.0) -> list[CellRead]:
     """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
     tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number.
     A detected word (``words``, the word reading) across a grid line is one cell's text: no
-    cut there ("108" with a streak through it stays "108")."""
+    cut there ("108" with a streak through it stays "108"). A row line is also cut where a
+    rule however faint (``hrules``, the mask of ``layout.structure.faint_rules``) runs along it
+    over ``rule_cover`` of the cell's width: a dotted rule a low-resolution scan left as grey
+    dots the binarised ink cannot tell from the text touching it."""
     if c.colspan == 1 and c.rowspan == 1:
         return []
     x0, y0, x1, y1 = (int(round(v)) for v in c.bbox)
@@ -163,6 +166,13 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
 
     col_cuts = [k for k in cuts(g.cols[c.col + 1:c.col + c.colspan], np.asarray(sub.any(axis=0)), x0) if not across(g.cols[c.col + k])]
     row_cuts = cuts(g.rows[c.row + 1:c.row + c.rowspan], np.asarray(sub.any(axis=1)), y0)
+    if hrules is not None:
+        for k, y in enumerate(g.rows[c.row + 1:c.row + c.rowspan], start=1):
+            yi = int(round(y))
+            along = hrules[max(0, yi - line - 1):yi + line + 2, x0 + m:max(x0 + m, x1 - m)]
+            if k not in row_cuts and along.size and along.any(axis=0).mean() >= rule_cover:
+                row_cuts.append(k)
+        row_cuts.sort()
     if not col_cuts and not row_cuts:
         return []
     col_edges = [0] + col_cuts + [c.colspan]
@@ -180,7 +190,9 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
 def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
     """Keep the parts of a split merged cell when every part reads as a value (a number,
     a dash or blank); when a row's walls were all lost, its label and numbers are one merged
-    cell: the label parts on the left go back together and the numbers stay apart.
+    cell: the label parts on the left go back together and the numbers stay apart; likewise
+    a column's header over its values (the rule under the header lost): the text parts on top
+    go back together and the values below stay apart.
     Otherwise (a label with a gap at a grid line) the merged cell is kept whole."""
     out: list[CellRead] = []
     groups: dict[int, list[CellRead]] = {}
@@ -198,14 +210,71 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
         while k > 0 and numeric[k - 1]:
             k -= 1
         one_row = len({p.bbox[1] for p in parts}) == 1
+        one_col = len({(p.col, p.colspan) for p in parts}) == 1
         if k == 0:
             out.extend(parts)
         elif one_row and len(parts) - k >= 2 and any(t.strip() for t in texts[k:]):
             out.append(_joined(parts[:k]))
             out.extend(parts[k:])
+        elif one_col and any(classify(t) != ValueClass.blank for t in texts[k:]):
+            # a header over its value whose rule a scan lost ("结果维持" over "1"): the header
+            # parts go back together, the value below keeps its own row
+            out.append(_joined(parts[:k]))
+            out.extend(parts[k:])
         else:
             out.append(whole)
     out.sort(key=lambda cr: (cr.grid, cr.row, cr.col))
+    return out
+
+
+def _rows_of(g: Grid, box: Box) -> range:
+    """The grid rows a cell's box covers."""
+    tol = 0.25 * min((b - a for a, b in zip(g.rows, g.rows[1:])), default=1.0)
+    first = next((r for r in range(g.n_rows) if g.rows[r + 1] > box[1] + tol), 0)
+    last = max((r for r in range(g.n_rows) if g.rows[r] < box[3] - tol), default=first)
+    return range(first, max(first, last) + 1)
+
+
+def _label_lines_to_rows(cells: list[CellRead], grids: Sequence[Grid]) -> list[CellRead]:
+    """A label cell the grid merged over several rows of values is one label per row.
+
+    The template prints one label beside every row of values: the label column next to the
+    values never spans value rows (group labels such as "（三）不予公开" stand further left,
+    beside other labels). When a scan lost the faint (dotted, hairline) rules between the labels
+    of that column, the line grid makes them one tall cell, its text all the labels run together
+    and the rows below it without a label. Such a cell, whose right-hand neighbour in every row
+    it spans is a single-row value cell, gives each of its text lines to the row the line lies in;
+    a row no line lies in keeps an empty label."""
+    out: list[CellRead] = []
+    by_grid: dict[int, list[CellRead]] = {}
+    for cr in cells:
+        by_grid.setdefault(cr.grid, []).append(cr)
+    for cr in cells:
+        g = grids[cr.grid]
+        rows = _rows_of(g, cr.bbox)
+        if len(rows) < 2 or len(cr.line_boxes) < 2 or len(cr.line_boxes) != len(cr.texts) \
+                or (cr.split_of is not None and not cr.whole):
+            out.append(cr)
+            continue
+        right = cr.col + cr.colspan
+        neighbours: dict[int, list[CellRead]] = {}
+        for other in by_grid[cr.grid]:
+            if other.col == right and (other.split_of is None or other.whole):
+                for r in _rows_of(g, other.bbox):
+                    neighbours.setdefault(r, []).append(other)
+        texts = {r: ["".join(t.text for t in n.texts) for n in neighbours.get(r, [])] for r in rows}
+        beside_values = all(len(neighbours.get(r, [])) == 1 and len(_rows_of(g, neighbours[r][0].bbox)) == 1
+                            and classify(texts[r][0]) in WELL_FORMED_CLASSES for r in rows)
+        if not beside_values or sum(1 for r in rows if texts[r][0].strip()) < 2:
+            out.append(cr)
+            continue
+        for r in rows:
+            part = CellRead(cr.grid, r, cr.col, cr.colspan, (cr.bbox[0], g.rows[r], cr.bbox[2], g.rows[r + 1]))
+            for box, rec in zip(cr.line_boxes, cr.texts):
+                if g.rows[r] <= (box[1] + box[3]) / 2 < g.rows[r + 1]:
+                    part.line_boxes.append(box)
+                    part.texts.append(rec)
+            out.append(part)
     return out
 
 
@@ -310,6 +379,9 @@ def read_page(
         structures = [st for st in structures if st.grid is not None]
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
+    # rules however faint along the grids' row lines, where a merged cell may be cut
+    faint_h = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))[0] \
+        if any(c.rowspan > 1 for g in grids for c in g.cells) else None
     # what to read
     cells: list[CellRead] = []
     for gi, g in enumerate(grids):
@@ -319,7 +391,8 @@ def read_page(
             cr = CellRead(gi, c.row, c.col, c.colspan, c.bbox)
             cr.line_boxes = _cell_lines(text_ink, c.bbox, m, char_h)
             words = structures[gi].words if structures else ()
-            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells), words) if cr.line_boxes else []
+            parts = _split_merged(gi, g, c, text_ink, char_h, m, len(cells), words, faint_h,
+                                  settings.structure.cut_rule_cover) if cr.line_boxes else []
             if parts:
                 cr.split_of, cr.whole = len(cells), True
             cells.extend(parts + [cr])
@@ -348,6 +421,7 @@ def read_page(
         else:
             line_recs[i] = rec
     cells = _keep_numeric_splits(cells)
+    cells = _label_lines_to_rows(cells, grids)
     _slash_check(cells, text_ink)
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)

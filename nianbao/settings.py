@@ -183,6 +183,7 @@ class StructureSettings(BaseModel):
     # a rule through a word box that reaches this many character heights beyond the word is
     # printed: the box is two words the detector joined across it, no evidence against the wall
     printed_rule_reach_chars: float = 1.0
+    cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
     min_words: int = 6  # words a region needs for a word reading
     agree_placement: float = 1.0  # placement confidence when both readings agree
@@ -212,6 +213,7 @@ class AssemblySettings(BaseModel):
     strong_label_score: float = 0.8  # a label this similar places its row for sure (no placement cap)
     fair_label_score: float = 0.6  # ... this similar: confidence.row_label_fair_placement; below: row_label_weak_placement
     max_count_mismatch: int = 2  # values missing/extra in a row that the rules may resolve
+    spaced_values_placement: float = 0.85  # a cell read as several numbers apart ("1 0 0 0", walls lost) is split when that gives the row its template column count; their placement is at most this
 
 
 class ConfidenceSettings(BaseModel):

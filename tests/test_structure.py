@@ -236,3 +236,20 @@ def test_every_stage_of_the_word_reading_is_drawn():
     assert len({p.tobytes() for s, p in pictures.items() if s != "chosen"}) == len(STAGES) - 1
     with pytest.raises(ValueError):
         draw_structure(res.image, res.structures, "cells")
+
+
+def test_detector_box_over_a_header_and_its_value_does_not_discredit_the_line_grid():
+    """A 1-bit fax of a Word review/litigation matrix (seed 2031 report 045 page 6): in its narrow
+    columns the word detector boxed each two-line header and the value under it as one "word"
+    ("结果 / 维持 / 0"). The line grid's row line under the header cut all those boxes, counted
+    as walls through words, so the line grid was not trusted; the word grid, one row for header
+    and value, was read instead and the fifteen values were lost in the headers' text. A value
+    is one line high: a box ``tall_word_lines`` characters tall is stacked text, not a value."""
+    s = _word_reading()
+    s.layout.detect_orientation = False  # a table crop: too little text to tell its turn by
+    img = _grey("fax_review_header_over_value_one_word.png")
+    doc = read_scanned_pages([img], settings=s)
+    assert [(t.source, t.placement, t.faults) for t in doc.tables] == [("lines", 1.0, [])]
+    rows = [r for r in doc.rows if r.kind == "table"]
+    assert [c.text for c in rows[-2].cells][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    assert [c.text for c in rows[-1].cells][:9] == ["0", "0", "0", "0", "3", "0", "0", "1", "0"]

@@ -81,6 +81,31 @@ def test_rows_without_labels_are_placed_between_anchors():
     assert factor_value(placed.code, ConfidenceSettings()) < 0.9
 
 
+def test_a_run_of_unreadable_labels_filling_the_rows_between_two_anchors_is_placed_in_order():
+    """A 1-bit fax garbled the labels of the three (六)其他处理 rows ("（正期", "gce", nothing;
+    seed 2031 report 009): only a single unlabelled row was placed between two matched rows,
+    and 21 cells went missing. A run of unreadable labels that is every value row between two
+    matched rows, and exactly as many as the template's required rows between them, is placed
+    in order, by position (below 0.9)."""
+    t21 = load_template("2021").table("applications").items[0]
+    trows = [TemplateRow(t21, r) for r in t21.rows]
+    ids = [t.row_id for t in trows if not t.spec.optional]
+    k = ids.index("other_no_correction")
+    names = {t.row_id: t.spec.names[0] for t in trows}
+    labels = [names[i] for i in ids[k - 2:k]] + ["（正期", "gce", ""] + [names[ids[k + 3]]]
+    cands = [Candidate(i, Row(kind="table", cells=[]), lab, [TextCell(text=str(i))] * 7) for i, lab in enumerate(labels)]
+    matcher = LabelMatcher([n for t in trows for n in t.spec.names])
+    matches = align_rows(cands, trows, matcher, AssemblySettings())
+    assert [m.trow.row_id for m in matches] == ids[k - 2:k + 4]
+    assert all([f.code for f in m.factors] == [FactorCode.row_by_position_anchored]
+               and "placed by position between matched rows" in m.factors[0].reason for m in matches[2:5])
+    # one row too many between the anchors: the run is not every row between them, nothing is guessed
+    cands.insert(3, Candidate(9, Row(kind="table", cells=[]), "", [TextCell(text="9")] * 7))
+    cands = [Candidate(i, c.row, c.label, c.values) for i, c in enumerate(cands)]
+    placed = [m.trow.row_id for m in align_rows(cands, trows, matcher, AssemblySettings())]
+    assert not {"other_no_correction", "other_no_fee", "other_other"} & set(placed)
+
+
 def test_ocr_garbled_labels_align_in_order():
     labels = ["一、才 卜年新收 政 政府信息公开申请数量", "二、」 上年结转政 (府信息公开申请数量", "(一) 子 以公开", "1 B分公开(区分处理的, -情形,不计其他情形)"]
     cands = [Candidate(i, Row(kind="table", cells=[]), lab, [TextCell(text="0")] * 7) for i, lab in enumerate(labels)]
@@ -136,3 +161,59 @@ def test_row_a_pdf_table_finder_missed_at_a_page_top_is_read_from_its_text_lines
     assert [app.cell("unable_unclear", c).value for c in ("natural_person", "commercial_enterprise", "total")] == [2, 0, 2]
     failed = {(c.rule, c.subject) for c in report.checks if c.status == CheckStatus.failed}
     assert ("applications.result_total", "natural_person") in failed  # the 2 is not in （七）总计
+
+
+def _review_rows(value_cells: list[str]) -> list[Row]:
+    """The review/litigation matrix as the scan of a phone photo gave it (seed 2031 report 041):
+    its header of three levels, then a value row whose walls were lost inside each group."""
+    head = ["结果维持", "结果纠正", "其他结果", "尚未审结"]
+    return [
+        Row(kind="text", cells=[TextCell(text="四、政府信息公开行政复议、行政诉讼情况")]),
+        Row(kind="table", table_index=1, exact_cells=True, cells=[
+            TextCell(text="行政复议", col=0), TextCell(text="", col=1),
+            TextCell(text="行政诉讼未经复议直接起诉复议后起诉", col=2, colspan=3), TextCell(text="", col=5)]),
+        Row(kind="table", table_index=1, exact_cells=True, cells=[
+            TextCell(text=" ".join(head), col=0), TextCell(text="总计", col=1), TextCell(text=" ".join(head), col=2),
+            TextCell(text="总计", col=3), TextCell(text=" ".join(head), col=4), TextCell(text="总计", col=5)]),
+        Row(kind="table", table_index=1, exact_cells=True,
+            cells=[TextCell(text=t, col=j, confidence=0.95) for j, t in enumerate(value_cells)]),
+    ]
+
+
+def test_review_values_read_as_several_numbers_in_one_cell_are_placed_in_order():
+    """The word reading took the four values of each review group for one cell ("1 0 0 0"): the
+    row had six values for fifteen columns and the whole matrix went missing. A cell holding
+    numbers apart is that many values when that gives the row exactly its template columns;
+    placed by order only, they stay below 0.9 unless the rules confirm them."""
+    rows = _grid_rows({}) + _review_rows(["1 0 0 0", "1", "5 0 1 0", "6", "7 0 0 1", "8"])
+    rev = _parse(rows).table("reviews_litigation")
+    assert rev.found
+    assert [c.value for c in rev.cells] == [1, 0, 0, 0, 1, 5, 0, 1, 0, 6, 7, 0, 0, 1, 8]
+    split = rev.cell("count", "review_upheld")
+    assert split.placement_confidence <= 0.85 and any("numbers read in one cell" in r for r in split.reasons)
+    assert rev.cell("count", "review_total").placement_confidence == 1.0  # a cell of its own keeps its place
+
+
+def test_cells_of_several_numbers_are_not_split_when_the_count_does_not_fit():
+    """Numbers apart in one cell are not guessed into columns when splitting them does not give
+    the template's count: the row stays unplaced rather than shifted."""
+    rows = _grid_rows({}) + _review_rows(["1 0 0", "1", "5 0 1 0", "6", "7 0 0 1", "8"])
+    rev = _parse(rows).table("reviews_litigation")
+    assert all(c.value is None or c.confidence < 0.9 for c in rev.cells)
+
+
+def test_review_matrix_read_as_one_text_gives_its_fifteen_trailing_numbers():
+    """A hairline scan of a Word review matrix lost every wall (seed 2031 report 035): the whole
+    table was one cell, its header's text followed by the fifteen values ("…尚总计0  0  0 …"),
+    and no row had values, so the table went missing. A row of the region that ends in exactly
+    fifteen numbers apart after text is the value row, placed by order (a lowered placement)."""
+    header = "行政复议未经复议直接起诉 行政诉讼 复议后起诉结其 总计 结其 尚 总计结其尚总计"
+    values = "0  0  0 0 0  1  0 0 0  1  1  0 0 0 1"
+    one_cell = [Row(kind="text", cells=[TextCell(text="四、政府信息公开行政复议、行政诉讼情况")]),
+                Row(kind="table", table_index=1, exact_cells=True, cells=[TextCell(text=header + values, col=0, confidence=0.6)])]
+    rev = _parse(_grid_rows({}) + one_cell).table("reviews_litigation")
+    assert rev.found and [c.value for c in rev.cells] == [0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1]
+    assert all(c.placement_confidence <= 0.85 for c in rev.cells)
+    one_cell[1].cells[0].text = header + values[:-3]  # fourteen numbers: no guess
+    rev = _parse(_grid_rows({}) + one_cell).table("reviews_litigation")
+    assert all(c.value is None for c in rev.cells)

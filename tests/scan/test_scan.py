@@ -174,3 +174,32 @@ def test_cells_under_a_red_seal_read_without_the_seals_residue():
     rows = _table_rows(read_scanned_pages([page], Settings()))
     publication = next(r for r in rows if any("出版物" in c.text for c in r.cells))
     assert [c.text for c in publication.cells[-7:]] == ["0"] * 7
+
+
+@pytest.mark.slow
+def test_label_column_whose_dotted_rules_a_lowres_scan_lost_keeps_one_label_per_row():
+    """A Word table with dotted inner rules, scanned at 107 dpi (crop of a generated report's
+    applications matrix, seed 2031 report 019 page 4): the dotted rules between the item labels
+    were lost, so the line grid made the label column one cell over eight rows of values. All
+    eight labels ran together in the first row and the seven rows below had no label: 105 cells
+    of the report went missing. Each text line of such a cell now goes to the row it lies in."""
+    img = cv2.imread(str(DATA / "word_dotted_label_rules_lost.jpg"))
+    rows = [r for r in _table_rows(read_scanned_pages([img], Settings())) if len(r.cells) >= 7]
+    labels = [next((c.text for c in r.cells if c.col == 2), "") for r in rows]
+    expected = ["1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
+                "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项"]
+    assert labels[1:] == expected
+    assert all([c.text for c in r.cells if c.col is not None and c.col >= 3] == ["0"] * 7 for r in rows)
+
+
+@pytest.mark.slow
+def test_review_matrix_whose_dotted_rule_under_the_header_was_lost_keeps_its_fifteen_values():
+    """The review/litigation matrix of the same 107 dpi Word scan (seed 2031 report 019 page 5):
+    the dotted rule under the "结果维持 / 结果纠正 …" header was lost, so each header and the value
+    under it were one cell ("结果维持1"); the value row had three values instead of fifteen and the
+    whole table went missing. A row line along which a rule however faint runs cuts the merged
+    cell; the header parts go back together and the value keeps its row."""
+    img = cv2.imread(str(DATA / "word_dotted_review_header_rule_lost.jpg"))
+    rows = _table_rows(read_scanned_pages([img], Settings()))
+    assert [c.text for c in rows[-1].cells] == ["1", "0", "0", "0", "1", "1", "0", "0", "0", "1", "0", "0", "0", "0", "0"]
+    assert [c.text for c in rows[-2].cells][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
