@@ -11,9 +11,10 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
 0. regions (``table_regions``): each line grid's box, each ruled frame no grid came from,
    each stack of long rules of one right end; rules however faint (``faint_rules``: the page
    smoothed along each direction, thin long runs only). A region whose line grid is not
-   trusted grows along its rules between its own borders (``grow_region``);
-1. ``words``: the detector's word boxes inside the region (page pixels), found on the page
-   without its rules;
+   trusted grows along its rules between its own borders (``grow_region``). Then the tables no
+   rule shows at all (``word_regions``): runs of word lines that share their columns;
+1. ``words``: the detector's word boxes inside the region (page pixels), found once on the
+   whole page without its rules (``words_in``; ``find_words`` runs it on one region's crop);
 2. ``lines``: words grouped into text lines (y bands);
 3. ``columns``: column boundaries where, across the lines, no word covers x, or spanning
    headers only and more lines flank the gap than cross it; on the line with the most words
@@ -59,6 +60,7 @@ class TableStructure:
 
     region: Box
     char_h: float
+    source: str = "rules"  # what found the region: "rules" (a line grid, a ruled frame, a stack of rules) | "words"
     words: list[Box] = field(default_factory=list)
     lines: list[tuple[float, float]] = field(default_factory=list)  # y band of each word line
     line_of_word: list[int] = field(default_factory=list)
@@ -202,6 +204,83 @@ def grow_region(region: Box, hrules: Sequence[Rule], vrules: Sequence[Rule], cha
         if y0 - step <= y < y0 and y > above and bordered(y, y0):
             y0 = y
     return (x0, y0, x1, y1)
+
+
+def word_regions(words: Sequence[Box], char_h: float, taken: Sequence[Box], p: StructureSettings) -> list[Box]:
+    """Stage 0b: table regions from the page's words alone, for a table whose every rule a scan
+    lost (border included; no region of ``table_regions`` holds it). Prose comes out of the
+    detector as one word per line (no gaps between characters); the rows of a table as several
+    words a column gap apart (a label, then values), and the rows below one another share their
+    columns. So a region is a run of lines, each at most ``region_max_gap_chars`` below the
+    last, with ``region_min_lines`` or more row lines (two words or more, ``region_min_aligned``
+    of them over a word of the row line before), one of them of ``region_min_line_words``; a
+    word wider than ``region_prose_frac`` of the page's text ends a run. Above the first row,
+    the header lines: lines of two words or more, or one word set right of the labels' edge
+    (a spanning column header, not a heading). Words inside a ``taken`` region (found by its
+    rules) are left out; the region is read like any other (``read_structure``), which refuses
+    what has no value columns."""
+    free = [w for w in words if not any(_overlap(w, t) >= 0.5 * _area(w) for t in taken)]
+    if len(free) < p.region_min_line_words * p.region_min_lines:
+        return []
+    lines, line_of = group_lines(free, p.line_overlap)
+    members: list[list[Box]] = [[] for _ in lines]
+    for i, k in enumerate(line_of):
+        members[k].append(free[i])
+    for m in members:
+        m.sort(key=lambda w: w[0])
+    text_w = max(w[2] for w in free) - min(w[0] for w in free)
+    top = [min(w[1] for w in m) for m in members]
+    bottom = [max(w[3] for w in m) for m in members]
+    prose = [any(w[2] - w[0] > p.region_prose_frac * text_w for w in m) for m in members]
+    gap = p.region_max_gap_chars * char_h
+
+    def aligned(a: int, b: int) -> int:
+        """Words of line ``b`` over a word of line ``a`` (x ranges overlapping)."""
+        return sum(1 for w in members[b] if any(min(w[2], v[2]) - max(w[0], v[0]) > 0 for v in members[a]))
+
+    # runs of lines close below one another, no prose among them
+    runs: list[list[int]] = []
+    for k in range(len(lines)):
+        if prose[k]:
+            continue
+        if runs and runs[-1][-1] == k - 1 and top[k] - bottom[k - 1] <= gap:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    pad = p.region_pad_chars * char_h
+    out: list[Box] = []
+    for run in runs:
+        # row lines, split where a row shares too few columns with the row above it
+        blocks: list[list[int]] = []
+        for k in run:
+            if len(members[k]) < 2:
+                continue
+            if blocks and aligned(blocks[-1][-1], k) >= p.region_min_aligned:
+                blocks[-1].append(k)
+            else:
+                blocks.append([k])
+        start = run[0]
+        for rows in blocks:
+            first, last = rows[0], rows[-1]
+            if len(rows) < p.region_min_lines or max(len(members[k]) for k in rows) < p.region_min_line_words:
+                start = last + 1
+                continue
+            left = min(w[0] for k in rows for w in members[k])
+            head = first
+            while head - 1 >= start and (len(members[head - 1]) >= 2 or
+                                         members[head - 1][0][0] > left + p.region_header_indent_chars * char_h):
+                head -= 1
+            ws = [w for k in range(head, last + 1) for w in members[k]]
+            out.append((min(w[0] for w in ws) - pad, min(w[1] for w in ws) - pad,
+                        max(w[2] for w in ws) + pad, max(w[3] for w in ws) + pad))
+            start = last + 1
+    return out
+
+
+def words_in(words: Sequence[Box], region: Box, inside: float = 0.8) -> list[Box]:
+    """Stage 1 from the page's words: those lying (``inside`` of their area) in the region; a
+    heading or a caption that touches the region is no cell's text."""
+    return [w for w in words if _overlap(w, region) >= inside * _area(w)]
 
 
 def _area(b: Box) -> float:
@@ -615,12 +694,15 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
 
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
-                   value_counts: Iterable[int], p: StructureSettings) -> TableStructure:
+                   value_counts: Iterable[int], p: StructureSettings, source: str = "rules") -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
-    against it, and which grid the page is read with (``chosen``) at what ``placement``."""
+    against it, and which grid the page is read with (``chosen``) at what ``placement``. A
+    region found from its words alone (``source="words"``, no rule to confirm a row or a
+    column) with fewer than ``region_min_value_lines`` value lines is thin evidence: its cells
+    get ``thin_placement``."""
     counts = sorted(set(value_counts))
     words = drop_wall_dashes(words, line_grid, vrules, char_h)
-    st = TableStructure(region=region, char_h=char_h, words=words, line_grid=line_grid)
+    st = TableStructure(region=region, char_h=char_h, source=source, words=words, line_grid=line_grid)
     if len(words) < p.min_words:
         st.chosen = "lines" if line_grid is not None else "none"
         st.notes.append(f"{len(words)} words: too few for a word reading")
@@ -662,6 +744,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     else:
         st.chosen, st.placement = "words", p.disputed_placement
         st.notes.append("the word reading alone, with faults")
+    if source == "words" and len(st.value_lines) < p.region_min_value_lines:
+        st.placement = min(st.placement, p.thin_placement)
+        st.notes.append(f"found from its words alone, {len(st.value_lines)} value line(s): thin evidence")
     st.disputed = disputed_cells(st, p)
     return st
 
