@@ -213,7 +213,7 @@ def word_regions(words: Sequence[Box], char_h: float, taken: Sequence[Box], p: S
     words a column gap apart (a label, then values), and the rows below one another share their
     columns. So a region is a run of lines, each at most ``region_max_gap_chars`` below the
     last, with ``region_min_lines`` or more row lines (two words or more, ``region_min_aligned``
-    of them over a word of the row line before), one of them of ``region_min_line_words``; a
+    of them under exactly one run of words of the row line before), one of them of ``region_min_line_words``; a
     word wider than ``region_prose_frac`` of the page's text ends a run. Above the first row,
     the header lines: lines of two words or more, or one word set right of the labels' edge
     (a spanning column header, not a heading). Words inside a ``taken`` region (found by its
@@ -235,8 +235,16 @@ def word_regions(words: Sequence[Box], char_h: float, taken: Sequence[Box], p: S
     gap = p.region_max_gap_chars * char_h
 
     def aligned(a: int, b: int) -> int:
-        """Words of line ``b`` over a word of line ``a`` (x ranges overlapping)."""
-        return sum(1 for w in members[b] if any(min(w[2], v[2]) - max(w[0], v[0]) > 0 for v in members[a]))
+        """Words of line ``b`` under exactly one run of line ``a`` (its words' x ranges, the
+        overlapping ones joined: the detector may box a wrapped label twice): a value under its
+        column (or under a header spanning several), not a run of prose across columns."""
+        runs: list[list[float]] = []
+        for v in members[a]:  # sorted by x0
+            if runs and v[0] < runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], v[2])
+            else:
+                runs.append([v[0], v[2]])
+        return sum(1 for w in members[b] if sum(1 for r in runs if min(w[2], r[1]) - max(w[0], r[0]) > 0) == 1)
 
     # runs of lines close below one another, no prose among them
     runs: list[list[int]] = []
