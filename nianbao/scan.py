@@ -412,14 +412,14 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     A region whose line grid is not trusted grows along its rules over the rows no other
     region holds (a band of rows whose walls were all lost), and is read again. Rules are
     taken from ``gray`` however faint, words from ``unruled`` (the page without its rules).
-    With ``page_words`` (the detector's words of the whole page, found once) every region's
-    words are those of the page inside it, and the tables no rule shows at all are found from
-    them (``word_regions``); without, the detector runs on each region's crop."""
+    With ``page_words`` (the detector's words of the whole page, found once) the tables no rule
+    shows at all are found from them (``word_regions``). Each region's words come from the
+    detector run on its crop, or with ``region_words_from_page`` from the page's words inside it."""
     st_set = settings.structure
     counts = template_value_counts()
 
     def read(region, line_grid, source: str = "rules") -> TableStructure:
-        if page_words is not None:
+        if page_words is not None and st_set.region_words_from_page:
             words = words_in(page_words, region)
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
