@@ -313,6 +313,7 @@ def read_page(
         unruled[straight > 0] = 255
         if settings.structure.page_words:
             page_words = engine.detect_words(unruled, settings.structure.page_det_max_side)
+            t["page_words"] = time.perf_counter()
         candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
                                      page_words if settings.structure.page_words else None)
         grids = [st.grid for st in candidates if st.grid is not None]
