@@ -279,8 +279,16 @@ def word_regions(words: Sequence[Box], char_h: float, taken: Sequence[Box], p: S
                                          members[head - 1][0][0] > left + p.region_header_indent_chars * char_h):
                 head -= 1
             ws = [w for k in range(head, last + 1) for w in members[k]]
-            out.append((min(w[0] for w in ws) - pad, min(w[1] for w in ws) - pad,
-                        max(w[2] for w in ws) + pad, max(w[3] for w in ws) + pad))
+            x0, y0 = min(w[0] for w in ws) - pad, min(w[1] for w in ws) - pad
+            x1, y1 = max(w[2] for w in ws) + pad, max(w[3] for w in ws) + pad
+            for t in taken:  # the padding stops at a region above or below: no row is read twice
+                if min(x1, t[2]) > max(x0, t[0]):
+                    if t[1] <= y0 < t[3]:
+                        y0 = t[3]
+                    if t[1] < y1 <= t[3]:
+                        y1 = t[1]
+            if y1 > y0:
+                out.append((x0, y0, x1, y1))
             start = last + 1
     return out
 

@@ -296,3 +296,11 @@ def test_table_found_from_words_alone_with_few_rows_is_thin_evidence():
     assert thin.chosen == "words" and thin.placement == P.thin_placement and "thin evidence" in thin.notes[-1]
     ruled = read_structure((-10, -10, 850, 70), words, 20.0, [], [], None, [3], P)
     assert ruled.chosen == "words" and ruled.placement == P.words_placement
+
+
+def test_word_region_stops_at_a_ruled_region_above_it():
+    """Rows just under a region found by its rules (a table whose last rules the scan kept) are a
+    region of their own that does not reach into it: no row read twice."""
+    rows = [w for k in range(4) for w in _line(220 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
+    (region,) = word_regions(rows, 20.0, [(-10, 100, 900, 215)], P)
+    assert region[1] == 215 and region[3] > 360
