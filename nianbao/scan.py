@@ -414,13 +414,15 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     region holds (a band of rows whose walls were all lost), and is read again. Rules are
     taken from ``gray`` however faint, words from ``unruled`` (the page without its rules).
     With ``page_words`` (the detector's words of the whole page, found once) the tables no rule
-    shows at all are found from them (``word_regions``). Each region's words come from the
-    detector run on its crop, or with ``region_words_from_page`` from the page's words inside it."""
+    shows at all are found from them (``word_regions``) and read with them; a region found by
+    its rules is read with the detector run on its crop, or with ``region_words_from_page`` with
+    the page's words inside it too. (At page scale the detector finds the words of a table no
+    rule frames better than on the crop; on a ruled table's shaded header, worse.)"""
     st_set = settings.structure
     counts = template_value_counts()
 
     def read(region, line_grid, source: str = "rules") -> TableStructure:
-        if page_words is not None and st_set.region_words_from_page:
+        if page_words is not None and (source == "words" or st_set.region_words_from_page):
             words = words_in(page_words, region)
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))

@@ -72,10 +72,10 @@ class StructureSettings(BaseModel):
     # words found once per page (the detector on the whole page, its rules taken out) to find the
     # tables whose every rule a scan lost (``layout.structure.word_regions``)
     page_words: bool = True
-    page_det_max_side: int = 960  # long side (pixels) the word detector sees the whole page at
-    # read every region's words from those of the page (no detector run per region) instead of
-    # its own crop at det_max_side: faster, but at page scale the detector misses faint text on
-    # shaded headers and some lone digits (world2031 Word hairline reviews matrices lost)
+    page_det_max_side: int = 1280  # long side (pixels) the word detector sees the whole page at
+    # a region found from the page's words is read with them; a region found by its rules is read
+    # with the detector run on its own crop (det_max_side) unless this is on: faster, but at page
+    # scale the detector misses faint text on shaded headers (world2031 Word hairline reviews lost)
     region_words_from_page: bool = False
     region_min_line_words: int = 3  # a word region holds a line of at least this many words (a row of values)
     region_min_lines: int = 2  # ... and at least this many word lines of 2+ words aligned in x (rows)
