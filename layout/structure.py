@@ -293,6 +293,38 @@ def word_regions(words: Sequence[Box], char_h: float, taken: Sequence[Box], p: S
     return out
 
 
+def trim_prose(region: Box, words: Sequence[Box], p: StructureSettings) -> Box:
+    """A region of rules however faint and no line grid (a stack of long rules, a frame) may
+    take in the paragraph over or under its table (text lines smeared into rules): its lines of
+    prose at its top or bottom edge (a word wider than ``region_prose_frac`` of the page's text
+    width, ``words`` being the page's) are left out. A region of prose only is left as it is
+    (``read_structure`` refuses it)."""
+    inside = words_in(words, region)
+    if not inside:
+        return region
+    text_w = max(w[2] for w in words) - min(w[0] for w in words)
+    lines, line_of = group_lines(inside, p.line_overlap)
+    prose = [False] * len(lines)
+    count = [0] * len(lines)
+    top = [float("inf")] * len(lines)
+    bottom = [float("-inf")] * len(lines)
+    for i, w in enumerate(inside):
+        k = line_of[i]
+        prose[k] = prose[k] or w[2] - w[0] > p.region_prose_frac * text_w
+        count[k] += 1
+        top[k], bottom[k] = min(top[k], w[1]), max(bottom[k], w[3])
+    # the table's rows: lines of two words or more, no prose among them; the paragraph's short
+    # last line ("网。") goes with the prose above it
+    rows = [k for k in range(len(lines)) if count[k] >= 2 and not prose[k]]
+    if not rows:
+        return region
+    above = [k for k in range(rows[0]) if prose[k]]
+    below = [k for k in range(rows[-1] + 1, len(lines)) if prose[k]]
+    y0 = max(region[1], (bottom[above[-1]] + top[above[-1] + 1]) / 2) if above else region[1]
+    y1 = min(region[3], (bottom[below[0] - 1] + top[below[0]]) / 2) if below else region[3]
+    return (region[0], y0, region[2], y1)
+
+
 def words_in(words: Sequence[Box], region: Box, inside: float = 0.8) -> list[Box]:
     """Stage 1 from the page's words: those lying (``inside`` of their area) in the region; a
     heading or a caption that touches the region is no cell's text."""

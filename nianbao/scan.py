@@ -26,7 +26,7 @@ from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orient
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
-                                      word_regions, words_in)
+                                      trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import CellKind, Document, PageInfo, Row, TableLayout, TextCell, load_template, TEMPLATE_VERSIONS
 from nianbao.numbers import parse_cell
@@ -422,6 +422,8 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     counts = template_value_counts()
 
     def read(region, line_grid, source: str = "rules") -> TableStructure:
+        if page_words is not None and line_grid is None and source == "rules":
+            region = trim_prose(region, page_words, st_set)  # a paragraph over a faint rule stack is no row
         if page_words is not None and (source == "words" or st_set.region_words_from_page):
             words = words_in(page_words, region)
         else:

@@ -23,6 +23,7 @@ from nianbao.layout.structure import (
     group_lines,
     label_column_count,
     read_structure,
+    trim_prose,
     word_regions,
 )
 from nianbao.models import Document
@@ -304,3 +305,14 @@ def test_word_region_stops_at_a_ruled_region_above_it():
     rows = [w for k in range(4) for w in _line(220 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
     (region,) = word_regions(rows, 20.0, [(-10, 100, 900, 215)], P)
     assert region[1] == 215 and region[3] > 360
+
+
+def test_paragraph_a_faint_rule_stack_took_in_is_trimmed_off():
+    """A region of faint rules with no line grid that reaches over the paragraph above its table
+    (hairline scan, seed-3301 report 004 p3) ends at the paragraph's last line, short as it is."""
+    prose = _line(0, [(0, 900)]) + _line(40, [(0, 60)]) + _line(80, [(0, 900)]) + _line(120, [(0, 600)])
+    header = _line(170, [(500, 600)])
+    rows = [w for k in range(3) for w in _line(210 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
+    trimmed = trim_prose((-10, -10, 900, 300), prose + header + rows, P)
+    assert 140 < trimmed[1] < 170 and trimmed[3] == 300  # the header stays with its rows
+    assert trim_prose((-10, -10, 900, 150), prose, P) == (-10, -10, 900, 150)  # prose only: left to read_structure
