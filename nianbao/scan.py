@@ -422,7 +422,7 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     counts = template_value_counts()
 
     def read(region, line_grid, source: str = "rules") -> TableStructure:
-        if page_words is not None and line_grid is None and source == "rules":
+        if st_set.trim_prose and page_words is not None and line_grid is None and source == "rules":
             region = trim_prose(region, page_words, st_set)  # a paragraph over a faint rule stack is no row
         if page_words is not None and (source == "words" or st_set.region_words_from_page):
             words = words_in(page_words, region)

@@ -77,6 +77,10 @@ class StructureSettings(BaseModel):
     # with the detector run on its own crop (det_max_side) unless this is on: faster, but at page
     # scale the detector misses faint text on shaded headers (world2031 Word hairline reviews lost)
     region_words_from_page: bool = False
+    # leave out of a faint-rule region with no line grid the paragraph it took in above or below
+    # its rows (``layout.structure.trim_prose``). Off: a table row the detector boxes as one wide
+    # word looks like prose too (seed-3301 hairline: active-disclosure rows lost in 2 of 8 reports)
+    trim_prose: bool = False
     region_min_line_words: int = 3  # a word region holds a line of at least this many words (a row of values)
     region_min_lines: int = 2  # ... and at least this many word lines of 2+ words aligned in x (rows)
     region_min_aligned: int = 2  # words of a row line that must share x with the row line above it

@@ -309,7 +309,8 @@ def test_word_region_stops_at_a_ruled_region_above_it():
 
 def test_paragraph_a_faint_rule_stack_took_in_is_trimmed_off():
     """A region of faint rules with no line grid that reaches over the paragraph above its table
-    (hairline scan, seed-3301 report 004 p3) ends at the paragraph's last line, short as it is."""
+    (hairline scan, seed-3301 report 004 p3) ends at the paragraph's last line, short as it is
+    (``Settings.structure.trim_prose``, off by default)."""
     prose = _line(0, [(0, 900)]) + _line(40, [(0, 60)]) + _line(80, [(0, 900)]) + _line(120, [(0, 600)])
     header = _line(170, [(500, 600)])
     rows = [w for k in range(3) for w in _line(210 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
