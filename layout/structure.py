@@ -11,9 +11,10 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
 0. regions (``table_regions``): each line grid's box, each ruled frame no grid came from,
    each stack of long rules of one right end; rules however faint (``faint_rules``: the page
    smoothed along each direction, thin long runs only). A region whose line grid is not
-   trusted grows along its rules between its own borders (``grow_region``);
-1. ``words``: the detector's word boxes inside the region (page pixels), found on the page
-   without its rules;
+   trusted grows along its rules between its own borders (``grow_region``). Then the tables no
+   rule shows at all (``word_regions``): runs of word lines that share their columns;
+1. ``words``: the detector's word boxes inside the region (page pixels), found once on the
+   whole page without its rules (``words_in``; ``find_words`` runs it on one region's crop);
 2. ``lines``: words grouped into text lines (y bands);
 3. ``columns``: column boundaries where, across the lines, no word covers x, or spanning
    headers only and more lines flank the gap than cross it; on the line with the most words
@@ -59,6 +60,7 @@ class TableStructure:
 
     region: Box
     char_h: float
+    source: str = "rules"  # what found the region: "rules" (a line grid, a ruled frame, a stack of rules) | "words"
     words: list[Box] = field(default_factory=list)
     lines: list[tuple[float, float]] = field(default_factory=list)  # y band of each word line
     line_of_word: list[int] = field(default_factory=list)
@@ -202,6 +204,131 @@ def grow_region(region: Box, hrules: Sequence[Rule], vrules: Sequence[Rule], cha
         if y0 - step <= y < y0 and y > above and bordered(y, y0):
             y0 = y
     return (x0, y0, x1, y1)
+
+
+def word_regions(words: Sequence[Box], char_h: float, taken: Sequence[Box], p: StructureSettings) -> list[Box]:
+    """Stage 0b: table regions from the page's words alone, for a table whose every rule a scan
+    lost (border included; no region of ``table_regions`` holds it). Prose comes out of the
+    detector as one word per line (no gaps between characters); the rows of a table as several
+    words a column gap apart (a label, then values), and the rows below one another share their
+    columns. So a region is a run of lines, each at most ``region_max_gap_chars`` below the
+    last, with ``region_min_lines`` or more row lines (two words or more, ``region_min_aligned``
+    of them under exactly one run of words of the row line before), one of them of ``region_min_line_words``; a
+    word wider than ``region_prose_frac`` of the page's text ends a run. Above the first row,
+    the header lines: lines of two words or more, or one word set right of the labels' edge
+    (a spanning column header, not a heading). Words inside a ``taken`` region (found by its
+    rules) are left out; the region is read like any other (``read_structure``), which refuses
+    what has no value columns."""
+    free = [w for w in words if not any(_overlap(w, t) >= 0.5 * _area(w) for t in taken)]
+    if len(free) < p.region_min_line_words * p.region_min_lines:
+        return []
+    lines, line_of = group_lines(free, p.line_overlap)
+    members: list[list[Box]] = [[] for _ in lines]
+    for i, k in enumerate(line_of):
+        members[k].append(free[i])
+    for m in members:
+        m.sort(key=lambda w: w[0])
+    text_w = max(w[2] for w in free) - min(w[0] for w in free)
+    top = [min(w[1] for w in m) for m in members]
+    bottom = [max(w[3] for w in m) for m in members]
+    prose = [any(w[2] - w[0] > p.region_prose_frac * text_w for w in m) for m in members]
+    gap = p.region_max_gap_chars * char_h
+
+    def aligned(a: int, b: int) -> int:
+        """Words of line ``b`` under exactly one run of line ``a`` (its words' x ranges, the
+        overlapping ones joined: the detector may box a wrapped label twice): a value under its
+        column (or under a header spanning several), not a run of prose across columns."""
+        runs: list[list[float]] = []
+        for v in members[a]:  # sorted by x0
+            if runs and v[0] < runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], v[2])
+            else:
+                runs.append([v[0], v[2]])
+        return sum(1 for w in members[b] if sum(1 for r in runs if min(w[2], r[1]) - max(w[0], r[0]) > 0) == 1)
+
+    # runs of lines close below one another, no prose among them
+    runs: list[list[int]] = []
+    for k in range(len(lines)):
+        if prose[k]:
+            continue
+        if runs and runs[-1][-1] == k - 1 and top[k] - bottom[k - 1] <= gap:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    pad = p.region_pad_chars * char_h
+    out: list[Box] = []
+    for run in runs:
+        # row lines, split where a row shares too few columns with the row above it
+        blocks: list[list[int]] = []
+        for k in run:
+            if len(members[k]) < 2:
+                continue
+            if blocks and aligned(blocks[-1][-1], k) >= p.region_min_aligned:
+                blocks[-1].append(k)
+            else:
+                blocks.append([k])
+        start = run[0]
+        for rows in blocks:
+            first, last = rows[0], rows[-1]
+            if len(rows) < p.region_min_lines or max(len(members[k]) for k in rows) < p.region_min_line_words:
+                start = last + 1
+                continue
+            left = min(w[0] for k in rows for w in members[k])
+            head = first
+            while head - 1 >= start and (len(members[head - 1]) >= 2 or
+                                         members[head - 1][0][0] > left + p.region_header_indent_chars * char_h):
+                head -= 1
+            ws = [w for k in range(head, last + 1) for w in members[k]]
+            x0, y0 = min(w[0] for w in ws) - pad, min(w[1] for w in ws) - pad
+            x1, y1 = max(w[2] for w in ws) + pad, max(w[3] for w in ws) + pad
+            for t in taken:  # the padding stops at a region above or below: no row is read twice
+                if min(x1, t[2]) > max(x0, t[0]):
+                    if t[1] <= y0 < t[3]:
+                        y0 = t[3]
+                    if t[1] < y1 <= t[3]:
+                        y1 = t[1]
+            if y1 > y0:
+                out.append((x0, y0, x1, y1))
+            start = last + 1
+    return out
+
+
+def trim_prose(region: Box, words: Sequence[Box], p: StructureSettings) -> Box:
+    """A region of rules however faint and no line grid (a stack of long rules, a frame) may
+    take in the paragraph over or under its table (text lines smeared into rules): its lines of
+    prose at its top or bottom edge (a word wider than ``region_prose_frac`` of the page's text
+    width, ``words`` being the page's) are left out. A region of prose only is left as it is
+    (``read_structure`` refuses it)."""
+    inside = words_in(words, region)
+    if not inside:
+        return region
+    text_w = max(w[2] for w in words) - min(w[0] for w in words)
+    lines, line_of = group_lines(inside, p.line_overlap)
+    prose = [False] * len(lines)
+    count = [0] * len(lines)
+    top = [float("inf")] * len(lines)
+    bottom = [float("-inf")] * len(lines)
+    for i, w in enumerate(inside):
+        k = line_of[i]
+        prose[k] = prose[k] or w[2] - w[0] > p.region_prose_frac * text_w
+        count[k] += 1
+        top[k], bottom[k] = min(top[k], w[1]), max(bottom[k], w[3])
+    # the table's rows: lines of two words or more, no prose among them; the paragraph's short
+    # last line ("网。") goes with the prose above it
+    rows = [k for k in range(len(lines)) if count[k] >= 2 and not prose[k]]
+    if not rows:
+        return region
+    above = [k for k in range(rows[0]) if prose[k]]
+    below = [k for k in range(rows[-1] + 1, len(lines)) if prose[k]]
+    y0 = max(region[1], (bottom[above[-1]] + top[above[-1] + 1]) / 2) if above else region[1]
+    y1 = min(region[3], (bottom[below[0] - 1] + top[below[0]]) / 2) if below else region[3]
+    return (region[0], y0, region[2], y1)
+
+
+def words_in(words: Sequence[Box], region: Box, inside: float = 0.8) -> list[Box]:
+    """Stage 1 from the page's words: those lying (``inside`` of their area) in the region; a
+    heading or a caption that touches the region is no cell's text."""
+    return [w for w in words if _overlap(w, region) >= inside * _area(w)]
 
 
 def _area(b: Box) -> float:
@@ -657,12 +784,15 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
 
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
-                   value_counts: Iterable[int], p: StructureSettings) -> TableStructure:
+                   value_counts: Iterable[int], p: StructureSettings, source: str = "rules") -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
-    against it, and which grid the page is read with (``chosen``) at what ``placement``."""
+    against it, and which grid the page is read with (``chosen``) at what ``placement``. A
+    region found from its words alone (``source="words"``, no rule to confirm a row or a
+    column) with fewer than ``region_min_value_lines`` value lines is thin evidence: its cells
+    get ``thin_placement``."""
     counts = sorted(set(value_counts))
     words = drop_wall_dashes(words, line_grid, vrules, char_h)
-    st = TableStructure(region=region, char_h=char_h, words=words, line_grid=line_grid)
+    st = TableStructure(region=region, char_h=char_h, source=source, words=words, line_grid=line_grid)
     if len(words) < p.min_words:
         st.chosen = "lines" if line_grid is not None else "none"
         st.notes.append(f"{len(words)} words: too few for a word reading")
@@ -704,6 +834,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     else:
         st.chosen, st.placement = "words", p.disputed_placement
         st.notes.append("the word reading alone, with faults")
+    if source == "words" and len(st.value_lines) < p.region_min_value_lines:
+        st.placement = min(st.placement, p.thin_placement)
+        st.notes.append(f"found from its words alone, {len(st.value_lines)} value line(s): thin evidence")
     st.disputed = disputed_cells(st, p)
     return st
 

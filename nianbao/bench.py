@@ -53,7 +53,7 @@ TABLE_IDS = ("applications", "reviews_litigation", "active_disclosure")
 CAL_BUCKETS = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 0.99), (0.99, 1.0001)]
 # where a parse's time goes: the stages of reading scanned pages (``nianbao.scan``, summed over
 # pages), then assembly, checks and scoring; "other" is the rest (text layers, file checks)
-STAGES = ("render", "orient", "grids", "structure", "crops", "ocr", "second_look", "assemble")
+STAGES = ("render", "orient", "grids", "page_words", "structure", "crops", "ocr", "second_look", "assemble")
 CELL_CSV_COLUMNS = ["report", "engine", "table", "row", "col", "truth_value", "truth_text", "value", "text",
                     "confidence", "page", "status", "silent"]
 

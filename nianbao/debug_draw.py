@@ -152,12 +152,15 @@ def draw_page_stage(prep, source: np.ndarray, arrow_step: int = 80, arrow_gain: 
     return out
 
 
-STAGES = ("words", "lines", "columns", "rows", "word-grid", "line-grid", "chosen")
+STAGES = ("regions", "words", "lines", "columns", "rows", "word-grid", "line-grid", "chosen")
 
 
-def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stage: str) -> np.ndarray:
+def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stage: str,
+                   page_words: Sequence[Box] = ()) -> np.ndarray:
     """A copy of the page with one stage of each table region's word reading drawn on it
-    (``layout.structure``): ``words`` (detector boxes, red), ``lines`` (word lines, alternating
+    (``layout.structure``): ``regions`` (every region read, blue where rules found it, orange
+    where its words did, with the page's words in grey; pass every candidate region, those
+    that were found no table included), ``words`` (detector boxes, red), ``lines`` (word lines, alternating
     colours), ``columns``/``rows`` (boundaries, green), ``word-grid``/``line-grid`` (the two
     readings' cells) or ``chosen`` (the grid the page was read with, cells the readings place
     differently in red), each region captioned with its verdict and faults."""
@@ -167,10 +170,17 @@ def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stag
     out = cv2.addWeighted(out, 0.6, np.full_like(out, 255), 0.4, 0)
     size = max(10, out.shape[1] // 110)
     texts: list[tuple[tuple[int, int], str, tuple[int, int, int]]] = []
+    if stage == "regions":
+        for w in page_words:
+            cv2.rectangle(out, (int(w[0]), int(w[1])), (int(w[2]), int(w[3])), (150, 150, 150), 1)
     for st in structures:
         x0, y0, x1, y1 = map(int, st.region)
         cv2.rectangle(out, (x0, y0), (x1, y1), (128, 128, 128), 1)
-        if stage == "words":
+        if stage == "regions":
+            colour = (0, 140, 255) if st.source == "words" else (230, 0, 0)
+            cv2.rectangle(out, (x0, y0), (x1, y1), colour, 3)
+            texts.append(((x0, max(0, y0 - 2 * size - 8)), f"found by its {st.source}", colour))
+        elif stage == "words":
             for w in st.words:
                 cv2.rectangle(out, (int(w[0]), int(w[1])), (int(w[2]), int(w[3])), (0, 0, 230), 1)
         elif stage == "lines":
@@ -206,11 +216,11 @@ def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stag
 
 
 def save_page(path: str | Path, image: np.ndarray, structures: Sequence[TableStructure] = (), stage: str | None = None,
-              **kwargs) -> Path:
+              page_words: Sequence[Box] = (), **kwargs) -> Path:
     """Draw (see ``draw_page``, or ``draw_structure`` when a ``stage`` is named) and write a PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    picture = draw_structure(image, structures, stage) if stage else draw_page(image, **kwargs)
+    picture = draw_structure(image, structures, stage, page_words) if stage else draw_page(image, **kwargs)
     cv2.imwrite(str(path), picture)
     return path
 

@@ -24,7 +24,8 @@ import numpy as np
 from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, speck_mask, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
-from nianbao.layout.structure import TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions
+from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
+                                      trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
@@ -65,6 +66,8 @@ class PageResult:
     image: np.ndarray | None = None  # upright page image (only kept when asked)
     page: PagePrep | None = None  # the page stage's intermediates: photo quad, homography, curl (kept with image)
     structures: list[TableStructure] = field(default_factory=list)  # word readings (``structure.word_reading``)
+    page_words: list[Box] = field(default_factory=list)  # the detector's words of the whole page (``structure.page_words``)
+    candidates: list[TableStructure] = field(default_factory=list)  # every region read, those found no table included
     layouts: list[TableLayout] = field(default_factory=list)  # the structure each grid was read with
 
 
@@ -117,6 +120,9 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
             continue
         if (band > 0).sum() < max(4, 0.04 * char_h * char_h) and (e - s) < 0.3 * char_h:
             continue  # specks
+        edge = max(2.0, 0.15 * char_h)
+        if (e - s) < 0.3 * char_h and cols[-1] - cols[0] >= 1.5 * char_h and (s < edge or e > len(on) - edge):
+            continue  # a flat run along the cell's top or bottom edge: what is left of its rule, not a dash
         out.append((float(x0 + cols[0]), float(y0 + s), float(x0 + cols[-1] + 1), float(y0 + e)))
     return out
 
@@ -367,6 +373,8 @@ def read_page(
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
     text_ink[speck_mask(text_ink, char_h, lay.speck_area, lay.speck_reach)] = 0  # scan noise out, so blank cells stay blank
     structures: list[TableStructure] = []
+    candidates: list[TableStructure] = []
+    page_words: list[Box] = []
     if settings.structure.word_reading:
         # words are found on the page without its straight runs (rules, a streak through a
         # column of numbers) and without specks: the two readings must not share the rules'
@@ -374,9 +382,13 @@ def read_page(
         straight = cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8))
         unruled = gray.copy()
         unruled[straight > 0] = 255
-        structures = read_structures(gray, unruled, grids, char_h, engine, settings)
-        grids = [st.grid for st in structures if st.grid is not None]
-        structures = [st for st in structures if st.grid is not None]
+        if settings.structure.page_words:
+            page_words = engine.detect_words(unruled, settings.structure.page_det_max_side)
+            t["page_words"] = time.perf_counter()
+        candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
+                                     page_words if settings.structure.page_words else None)
+        grids = [st.grid for st in candidates if st.grid is not None]
+        structures = [st for st in candidates if st.grid is not None]
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
@@ -454,7 +466,7 @@ def read_page(
     layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None) for gi, g in enumerate(grids)]
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
                      image=upright if keep_image else None, page=prep if keep_image else None,
-                     structures=structures, layouts=layouts)
+                     structures=structures, layouts=layouts, page_words=page_words, candidates=candidates)
     return res
 
 
@@ -464,25 +476,38 @@ def template_value_counts() -> list[int]:
 
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
-                    engine: OcrEngine, settings: Settings) -> list[TableStructure]:
+                    engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
     region holds (a band of rows whose walls were all lost), and is read again. Rules are
-    taken from ``gray`` however faint, words from ``unruled`` (the page without its rules)."""
+    taken from ``gray`` however faint, words from ``unruled`` (the page without its rules).
+    With ``page_words`` (the detector's words of the whole page, found once) the tables no rule
+    shows at all are found from them (``word_regions``) and read with them; a region found by
+    its rules is read with the detector run on its crop, or with ``region_words_from_page`` with
+    the page's words inside it too. (At page scale the detector finds the words of a table no
+    rule frames better than on the crop; on a ruled table's shaded header, worse.)"""
     st_set = settings.structure
     counts = template_value_counts()
 
-    def read(region, line_grid) -> TableStructure:
-        words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
-        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set)
+    def read(region, line_grid, source: str = "rules") -> TableStructure:
+        if st_set.trim_prose and page_words is not None and line_grid is None and source == "rules":
+            region = trim_prose(region, page_words, st_set)  # a paragraph over a faint rule stack is no row
+        if page_words is not None and (source == "words" or st_set.region_words_from_page):
+            words = words_in(page_words, region)
+        else:
+            words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
+        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source)
 
     # rules and walls from two characters long (a wall may be a row high)
     h, v = faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
     regions, hrules, vrules = table_regions(h, v, char_h, grids, max_row_chars=st_set.max_row_chars)
     out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
+    if page_words is not None:
+        taken = [st.region for st in out if st.chosen != "none"]
+        out += [read(region, None, "words") for region in word_regions(page_words, char_h, taken, st_set)]
     for k, st in enumerate(out):
-        if st.chosen == "lines" and not st.faults:
+        if (st.chosen == "lines" and not st.faults) or st.source == "words":
             continue
         grown = grow_region(st.region, hrules, vrules, char_h, [o.region for j, o in enumerate(out) if j != k],
                             st_set.max_row_chars)

@@ -167,7 +167,27 @@ class StructureSettings(BaseModel):
     the word reading is a field here."""
 
     word_reading: bool = True  # read every table region's words and arbitrate against the line grid
-    det_max_side: int = 960  # long side (pixels) the word detector sees a table region at
+    det_max_side: int = 960  # long side (pixels) the word detector sees a table region at (page_words off)
+    # words found once per page (the detector on the whole page, its rules taken out) to find the
+    # tables whose every rule a scan lost (``layout.structure.word_regions``)
+    page_words: bool = True
+    page_det_max_side: int = 1280  # long side (pixels) the word detector sees the whole page at
+    # a region found from the page's words is read with them; a region found by its rules is read
+    # with the detector run on its own crop (det_max_side) unless this is on: faster, but at page
+    # scale the detector misses faint text on shaded headers (world2031 Word hairline reviews lost)
+    region_words_from_page: bool = False
+    # leave out of a faint-rule region with no line grid the paragraph it took in above or below
+    # its rows (``layout.structure.trim_prose``). Off: a table row the detector boxes as one wide
+    # word looks like prose too (seed-3301 hairline: active-disclosure rows lost in 2 of 8 reports)
+    trim_prose: bool = False
+    region_min_line_words: int = 3  # a word region holds a line of at least this many words (a row of values)
+    region_min_lines: int = 2  # ... and at least this many word lines of 2+ words aligned in x (rows)
+    region_min_aligned: int = 2  # words of a row line that must share x with the row line above it
+    region_max_gap_chars: float = 3.0  # widest vertical gap (character heights) between two lines of one word region
+    region_prose_frac: float = 0.6  # a word wider than this share of the page's text width is prose, not a cell
+    region_header_indent_chars: float = 2.0  # a lone word above the rows is a column header only this far (chars) right of the labels
+    region_pad_chars: float = 0.5  # a word region reaches this far (character heights) past its words
+    region_min_value_lines: int = 4  # value lines a table found from words alone needs for the word placement; fewer: thin evidence
     column_cross_frac: float = 0.12  # share of word lines a column gap may be crossed by (spanning headers)
     header_cross_frac: float = 0.34  # ... or this share, when more lines have words on both sides of it
     fault_frac: float = 0.1  # share of value words cut by walls / put together before a grid is not trusted
@@ -189,6 +209,7 @@ class StructureSettings(BaseModel):
     agree_placement: float = 1.0  # placement confidence when both readings agree
     words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
     disputed_placement: float = 0.7  # cells the two readings place differently, or no reading free of faults
+    thin_placement: float = 0.7  # a table found from its words alone with few value lines (``region_min_value_lines``)
 
 
 class OcrSettings(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -24,6 +25,8 @@ from nianbao.layout.structure import (
     group_lines,
     label_column_count,
     read_structure,
+    trim_prose,
+    word_regions,
 )
 from nianbao.models import Document
 from nianbao.scan import read_scanned_pages, template_value_counts
@@ -253,3 +256,102 @@ def test_detector_box_over_a_header_and_its_value_does_not_discredit_the_line_gr
     rows = [r for r in doc.rows if r.kind == "table"]
     assert [c.text for c in rows[-2].cells][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     assert [c.text for c in rows[-1].cells][:9] == ["0", "0", "0", "0", "3", "0", "0", "1", "0"]
+
+
+# --------------------------------------------------------------------------- tables no rule shows
+# crops of a generated Chromium scan whose every rule, border included, the scan lost (hairline
+# capture, world2031 report 034, pages 5 and 6, brought to 170-180 dpi): the table is found from
+# its words alone (``word_regions``) and read like any other
+@pytest.fixture(scope="module")
+def reviews_without_rules() -> Document:
+    return read_scanned_pages([_grey("reviews_without_rules.jpg")], settings=_word_reading())
+
+
+def test_review_matrix_with_no_rules_left_is_found_from_its_words(reviews_without_rules):
+    doc = reviews_without_rules
+    (table,) = doc.tables
+    assert table.source == "words" and table.faults == ["no ruling-line grid"]
+    values = [[c.text for c in r.cells] for r in doc.rows if r.kind == "table"]
+    assert ["2", "3", "1", "0", "6", "5", "1", "1", "2", "9", "0", "1", "0", "0", "1"] in values
+    # the prose above and the heading below stay text, outside the table
+    text = [r.cells[0].text for r in doc.rows if r.kind == "text"]
+    assert any("存在的主要问题" in t for t in text) and any("政务新媒体" in t for t in text)
+    # header lines over the value columns and a row of values: the word grid's placement
+    cells = [c for r in doc.rows if r.kind == "table" for c in r.cells]
+    assert all(c.placement == P.words_placement for c in cells)
+
+
+def test_applications_matrix_with_no_rules_left_is_read_from_its_words():
+    doc = read_scanned_pages([_grey("applications_without_rules.jpg")], settings=_word_reading())
+    (table,) = doc.tables
+    assert table.source == "words" and len(table.cols) - 1 - table.label_columns == 7
+    assert _values(doc, "予以公开") == ["249", "38", "0", "0", "14", "7", "308"]
+    assert _values(doc, "2.重复申请") == ["8", "2", "0", "0", "0", "0", "10"]
+    assert _values(doc, "总计") == ["427", "67", "4", "2", "19", "13", "532"]
+    assert _values(doc, "结转下年度") == ["51", "8", "0", "1", "1", "0", "61"]
+    cells = [c for r in doc.rows if r.kind == "table" for c in r.cells]
+    assert all(c.placement == P.words_placement for c in cells)  # 25 rows of values: not thin
+
+
+def test_without_page_words_a_table_with_no_rules_is_not_found():
+    """What the word regions are for: with the words read only inside regions the rules show,
+    the review matrix of that page is no table at all."""
+    s = _word_reading()
+    s.structure.page_words = False
+    doc = read_scanned_pages([_grey("reviews_without_rules.jpg")], settings=s)
+    assert not doc.tables
+
+
+def _line(y: float, xs: Sequence[tuple[float, float]], h: float = 20.0) -> list[tuple[float, float, float, float]]:
+    return [(a, y, b, y + h) for a, b in xs]
+
+
+def test_word_regions_are_runs_of_lines_sharing_columns():
+    prose = _line(0, [(0, 900)]) + _line(40, [(0, 900)]) + _line(80, [(0, 400)])  # a paragraph, its short last line
+    heading = _line(140, [(0, 300)])  # a heading at the labels' edge: not the table's
+    header = _line(180, [(500, 600)])  # a spanning column header, set right of the labels
+    rows = [w for k in range(4) for w in _line(220 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
+    after = _line(420, [(0, 900)])
+    (region,) = word_regions(prose + heading + header + rows + after, 20.0, [], P)
+    assert 160 < region[1] < 180 and 360 < region[3] < 380  # header in, heading out
+    assert region[0] < 0 and region[2] > 840
+    # words a ruled region holds already are not found again; prose alone is no region
+    assert word_regions(prose + heading + header + rows, 20.0, [(-10, 170, 900, 380)], P) == []
+    assert word_regions(prose + after, 20.0, [], P) == []
+    # rows whose words share no columns (a list of names, two to a line, set apart) are no table,
+    # and a line of prose in two runs under the rows is not one of them
+    ragged = _line(0, [(0, 100), (300, 350), (700, 720)]) + _line(40, [(150, 250), (500, 560)])
+    assert word_regions(ragged, 20.0, [], P) == []
+    split_prose = _line(380, [(0, 500), (520, 860)])
+    (region,) = word_regions(rows + split_prose, 20.0, [], P)
+    assert region[3] < 380
+
+
+def test_table_found_from_words_alone_with_few_rows_is_thin_evidence():
+    """Two lines of values and no rule: read, but below the placement (0.9) at which the
+    consistency rules may lift a cell; the same words in a ruled region keep the word placement."""
+    words = [w for k in range(2) for w in _line(40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
+    thin = read_structure((-10, -10, 850, 70), words, 20.0, [], [], None, [3], P, source="words")
+    assert thin.chosen == "words" and thin.placement == P.thin_placement and "thin evidence" in thin.notes[-1]
+    ruled = read_structure((-10, -10, 850, 70), words, 20.0, [], [], None, [3], P)
+    assert ruled.chosen == "words" and ruled.placement == P.words_placement
+
+
+def test_word_region_stops_at_a_ruled_region_above_it():
+    """Rows just under a region found by its rules (a table whose last rules the scan kept) are a
+    region of their own that does not reach into it: no row read twice."""
+    rows = [w for k in range(4) for w in _line(220 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
+    (region,) = word_regions(rows, 20.0, [(-10, 100, 900, 215)], P)
+    assert region[1] == 215 and region[3] > 360
+
+
+def test_paragraph_a_faint_rule_stack_took_in_is_trimmed_off():
+    """A region of faint rules with no line grid that reaches over the paragraph above its table
+    (hairline scan, seed-3301 report 004 p3) ends at the paragraph's last line, short as it is
+    (``Settings.structure.trim_prose``, off by default)."""
+    prose = _line(0, [(0, 900)]) + _line(40, [(0, 60)]) + _line(80, [(0, 900)]) + _line(120, [(0, 600)])
+    header = _line(170, [(500, 600)])
+    rows = [w for k in range(3) for w in _line(210 + 40 * k, [(0, 300), (400, 440), (600, 640), (800, 840)])]
+    trimmed = trim_prose((-10, -10, 900, 300), prose + header + rows, P)
+    assert 140 < trimmed[1] < 170 and trimmed[3] == 300  # the header stays with its rows
+    assert trim_prose((-10, -10, 900, 150), prose, P) == (-10, -10, 900, 150)  # prose only: left to read_structure

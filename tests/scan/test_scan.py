@@ -81,7 +81,7 @@ def test_document_carries_seconds_per_reading_stage(doc):
     """``nianbao bench`` breaks speed down by these: every stage of a scanned page, summed."""
     from nianbao.bench import STAGES
 
-    assert set(doc.timings) == {"render", "orient", "grids", "structure", "crops", "ocr", "second_look"}
+    assert set(doc.timings) == {"render", "orient", "grids", "page_words", "structure", "crops", "ocr", "second_look"}
     assert set(doc.timings) <= set(STAGES)
     assert all(v >= 0 for v in doc.timings.values()) and doc.timings["ocr"] > 0
 
