@@ -29,11 +29,10 @@ def estimate_char_height(ink: np.ndarray) -> float:
 
 def speck_mask(ink: np.ndarray, char_h: float, area_frac: float, reach_frac: float) -> np.ndarray:
     """Ink that is scan noise, not text: clusters of ink (components within ``reach_frac``
-    character heights of each other) whose ink adds up to less than ``area_frac`` of a
-    character's square. A glyph a 1-bit scan broke into crumbs keeps its crumbs (together they
-    are a glyph's worth of ink); an isolated speck of fax or photocopy noise goes. The reach is
-    rounded down to whole pixels: on a low-resolution page (a character under 20 px) each
-    component stands alone, since there JPEG noise beside a glyph would join it."""
+    character heights of each other; 0: each component alone) whose ink adds up to less than
+    ``area_frac`` of a character's square. With a reach, a glyph a 1-bit scan broke into crumbs
+    keeps its crumbs, but so does a dotted rule keep its dots (``LayoutSettings.speck_reach``
+    is 0 by default for that reason). The reach is rounded down to whole pixels."""
     r = int(reach_frac * char_h)
     grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) if r > 0 else ink
     n, labels = cv2.connectedComponents(grown, connectivity=8)
