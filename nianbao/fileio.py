@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -71,3 +72,10 @@ def remove_stale_temps(folder: str | Path) -> int:
         stale.unlink(missing_ok=True)
         n += 1
     return n
+
+
+# pdfium (pypdfium2) is not thread-safe: two threads inside it at once corrupt its state
+# (a sound PDF then fails to load, or the process aborts). The server answers page crops and
+# page counts from a pool of threads; every open-to-close use of pdfium that can run on such a
+# thread holds this lock. The parse itself runs in worker processes, one thread each.
+PDFIUM_LOCK = threading.RLock()

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from nianbao.errors import InputFileError
+from nianbao.fileio import PDFIUM_LOCK
 from nianbao.layout.image import apply_upright
 from nianbao.settings import Settings
 
@@ -431,9 +432,11 @@ def iter_page_images(path: str | Path, settings: Settings, kinds: Iterable[str] 
     fmt = sniff_format(p)
     want = set(kinds) if kinds is not None else None
     if fmt == "pdf":
-        pdf = _open_pdf(p, settings)
+        with PDFIUM_LOCK:  # held inside pdfium only, never across a yield
+            pdf = _open_pdf(p, settings)
         try:
-            facts = [_page_facts(pdf[i]) for i in range(len(pdf))]
+            with PDFIUM_LOCK:
+                facts = [_page_facts(pdf[i]) for i in range(len(pdf))]
             if all(f.kind == "empty" for f in facts):
                 raise InputFileError(str(p), "PDF has no text layer and no images (nothing to read)")
             for i, f in enumerate(facts):
@@ -441,10 +444,12 @@ def iter_page_images(path: str | Path, settings: Settings, kinds: Iterable[str] 
                     continue
                 if f.kind == "empty":
                     continue
-                img, dpi = _pdf_page_image(p, pdf[i], f, settings)
+                with PDFIUM_LOCK:
+                    img, dpi = _pdf_page_image(p, pdf[i], f, settings)
                 yield PageImage(i + 1, img, dpi, f.kind)
         finally:
-            pdf.close()
+            with PDFIUM_LOCK:
+                pdf.close()
         return
     if fmt in IMAGE_FORMATS:
         im = _open_image(p, settings)
@@ -469,14 +474,15 @@ def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 
     p = Path(path)
     fmt = sniff_format(p)
     if fmt == "pdf":
-        pdf = _open_pdf(p, settings)
-        try:
-            if not 1 <= page_number <= len(pdf):
-                raise InputFileError(str(p), f"no page {page_number} (PDF has {len(pdf)})")
-            page = pdf[page_number - 1]
-            img, _ = _pdf_page_image(p, page, _page_facts(page), settings, dpi=float(dpi))
-        finally:
-            pdf.close()
+        with PDFIUM_LOCK:  # review and workbench crops are drawn on the server's threads
+            pdf = _open_pdf(p, settings)
+            try:
+                if not 1 <= page_number <= len(pdf):
+                    raise InputFileError(str(p), f"no page {page_number} (PDF has {len(pdf)})")
+                page = pdf[page_number - 1]
+                img, _ = _pdf_page_image(p, page, _page_facts(page), settings, dpi=float(dpi))
+            finally:
+                pdf.close()
     elif fmt in IMAGE_FORMATS:
         im = _open_image(p, settings)
         try:

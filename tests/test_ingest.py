@@ -245,3 +245,17 @@ def test_early_stop_leaves_chinese_and_scanned_pdfs_alone(tmp_path, scan_pdf):
     _latin_pdf(latin, 2)
     assert no_template_sign(latin, 0) is None  # switched off
     assert no_template_sign(latin, 3)
+
+
+def test_pages_drawn_on_many_threads_at_once_are_the_pages_drawn_one_by_one():
+    """The server draws review and workbench crops on a pool of threads, and pdfium is not
+    thread-safe: at once, a sound PDF failed to load ("Data format error") or the process
+    aborted. Every use of pdfium on such a thread holds ``fileio.PDFIUM_LOCK``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = Settings()
+    jobs = [(SAMPLES / name, page) for name in ("000.pdf", "009.pdf") for page in (1, 2)] * 3
+    alone = {(p, n): render_page(p, n, 60, settings=s) for p, n in set(jobs)}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        drawn = list(pool.map(lambda job: render_page(job[0], job[1], 60, settings=s), jobs))
+    assert all(np.array_equal(img, alone[job]) for img, job in zip(drawn, jobs))

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from nianbao.fileio import PDFIUM_LOCK
 from nianbao.models import Cell, PageInfo, Report
 from nianbao.settings import Settings
 
@@ -21,11 +22,12 @@ def _fallback_render(path: str, page_number: int, dpi: float) -> np.ndarray:
     if path.lower().endswith(".pdf"):
         import pypdfium2 as pdfium
 
-        pdf = pdfium.PdfDocument(path)
-        try:
-            pil = pdf[page_number - 1].render(scale=dpi / 72).to_pil().convert("RGB")
-        finally:
-            pdf.close()
+        with PDFIUM_LOCK:  # request threads
+            pdf = pdfium.PdfDocument(path)
+            try:
+                pil = pdf[page_number - 1].render(scale=dpi / 72).to_pil().convert("RGB")
+            finally:
+                pdf.close()
         return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
     img = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
     if img is None:

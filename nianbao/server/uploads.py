@@ -23,6 +23,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from nianbao.errors import InputFileError
+from nianbao.fileio import PDFIUM_LOCK
 from nianbao.ingest import ArchiveRejected, open_archive, sniff_format
 from nianbao.server.queue import Paths
 from nianbao.settings import Limits
@@ -206,11 +207,12 @@ def page_count(path: Path, fmt: str) -> int | None:
         if fmt == "pdf":
             import pypdfium2 as pdfium
 
-            pdf = pdfium.PdfDocument(str(path))
-            try:
-                return len(pdf)
-            finally:
-                pdf.close()
+            with PDFIUM_LOCK:  # request threads
+                pdf = pdfium.PdfDocument(str(path))
+                try:
+                    return len(pdf)
+                finally:
+                    pdf.close()
         from PIL import Image
 
         with Image.open(path) as im:
