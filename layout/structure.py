@@ -661,12 +661,16 @@ def cell_boxes(grid: Grid) -> np.ndarray:
     return np.array([c.bbox for c in grid.cells], np.float64).reshape(-1, 4)
 
 
+def word_margins(word: Box, margin: float) -> tuple[float, float]:
+    """How far (x, y) a word must reach into a cell to be in it: ``margin``, or a quarter of
+    the word's own extent for a lone digit narrower than that."""
+    return (max(1.0, min(margin, 0.25 * (word[2] - word[0]))), max(1.0, min(margin, 0.25 * (word[3] - word[1]))))
+
+
 def cell_of_word(grid: Grid, word: Box, margin: float, boxes: np.ndarray | None = None) -> list[int]:
-    """Indices of the grid cells a word covers by more than ``margin`` on each axis (or a
-    quarter of the word's own extent, for a lone digit narrower than that). ``boxes`` is
-    ``cell_boxes(grid)``, given when many words are placed on one grid."""
-    mx = max(1.0, min(margin, 0.25 * (word[2] - word[0])))
-    my = max(1.0, min(margin, 0.25 * (word[3] - word[1])))
+    """Indices of the grid cells a word covers by more than its ``word_margins`` on each axis.
+    ``boxes`` is ``cell_boxes(grid)``, given when many words are placed on one grid."""
+    mx, my = word_margins(word, margin)
     b = cell_boxes(grid) if boxes is None else boxes
     inside = ((np.minimum(word[2], b[:, 2]) - np.maximum(word[0], b[:, 0]) > mx)
               & (np.minimum(word[3], b[:, 3]) - np.maximum(word[1], b[:, 1]) > my))
@@ -705,8 +709,7 @@ def printed_rule_through(word: Box, pos: float, rules: Sequence[Rule], vertical:
 def _joined_across_rules(grid: Grid, word: Box, margin: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                          char_h: float, reach_chars: float) -> bool:
     """Every grid boundary ``word`` crosses is a printed rule through it (see :func:`printed_rule_through`)."""
-    mx = max(1.0, min(margin, 0.25 * (word[2] - word[0])))
-    my = max(1.0, min(margin, 0.25 * (word[3] - word[1])))
+    mx, my = word_margins(word, margin)
     xs = [x for x in grid.cols if word[0] + mx < x < word[2] - mx]
     ys = [y for y in grid.rows if word[1] + my < y < word[3] - my]
     if not xs and not ys:

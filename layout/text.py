@@ -9,7 +9,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from nianbao.layout.image import component_stats
+from nianbao.layout.image import component_labels, component_stats
 from nianbao.layout.lines import remove_lines
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
@@ -35,12 +35,17 @@ def speck_mask(ink: np.ndarray, char_h: float, area_frac: float, reach_frac: flo
     is 0 by default for that reason). The reach is rounded down to whole pixels."""
     r = int(reach_frac * char_h)
     grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) if r > 0 else ink
-    n, labels = cv2.connectedComponents(grown, connectivity=8)
-    on = ink > 0
+    n, labels, _, (x0, y0) = component_labels(grown)  # labelled on the box of the ink only
+    out = np.zeros(ink.shape, bool)
+    if n <= 1:
+        return out
+    h, w = labels.shape
+    on = ink[y0:y0 + h, x0:x0 + w] > 0
     ink_per_cluster = np.bincount(labels[on], minlength=n)
     small = ink_per_cluster < max(3.0, area_frac * char_h * char_h)
     small[0] = False
-    return small[labels] & on
+    out[y0:y0 + h, x0:x0 + w] = small[labels] & on
+    return out
 
 
 def find_text_lines(

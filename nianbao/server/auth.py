@@ -261,9 +261,6 @@ def client_address(scope: Mapping[str, Any]) -> str:
     return str(client[0]) if client else ""
 
 
-TOO_MANY = {"detail": "too many wrong tokens from this address; try again later", "retry_after_s": 0}
-
-
 class AuthMiddleware:
     """Puts the user (``scope["state"]["user"]``, read by routes as ``request.state.user``) on
     every request from a bearer token or a session cookie, and answers 401 (or, for a browser
@@ -305,7 +302,8 @@ class AuthMiddleware:
         if self.throttle is not None and header(scope, b"authorization"):
             wait = self.throttle.retry_after(client_address(scope))
             if wait:  # refused before the token is even compared
-                await send_json(send, 429, {**TOO_MANY, "retry_after_s": wait},
+                await send_json(send, 429, {"detail": "too many wrong tokens from this address; try again later",
+                                            "retry_after_s": wait},
                                 [(b"retry-after", str(wait).encode())])
                 return
         user, how = self.identify(scope)
