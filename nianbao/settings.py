@@ -310,6 +310,10 @@ class ServerSettings(BaseModel):
     # it is answered 429 until the oldest leaves the window; 0 turns the limit off
     max_failed_logins: int = 10
     failed_login_window_s: float = 300.0
+    # addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (e.g.
+    # ["127.0.0.1"] behind a local nginx); none by default: the client is the socket's peer, so
+    # a caller cannot pose as other addresses (and slip the wrong-token limit) with a header
+    trusted_proxies: list[str] = Field(default_factory=list)
 
 
 # settings that do not change what a parse reads (threads, limits that

@@ -248,14 +248,15 @@ def _free_port() -> int:
 class Server:
     """``nianbao serve`` as a subprocess on 127.0.0.1."""
 
-    def __init__(self, data_dir: Path, workers: int, parser: str | None = None, pythonpath: Path | None = None):
+    def __init__(self, data_dir: Path, workers: int, parser: str | None = None, pythonpath: Path | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "nianbao.cli", "serve", "--port", str(self.port), "--data-dir", str(data_dir),
                "--workers", str(workers)]
         if parser:
             cmd += ["--parser", parser]
-        env = {k: v for k, v in os.environ.items() if k != "NIANBAO_TOKEN"}
+        env = {k: v for k, v in os.environ.items() if k != "NIANBAO_TOKEN"} | (extra_env or {})
         if pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), env.get("PYTHONPATH")]))
         self.log = open(data_dir.parent / f"server-{self.port}.log", "w")
@@ -548,3 +549,19 @@ def test_a_result_written_just_before_a_kill_is_not_parsed_again(tmp_path: Path)
     assert q.claim("w0:2") is None  # nothing left to parse
     f = q.job(job)["files"][0]
     assert (f["status"], f["reused"], f["pages"]) == ("done", 1, 4) and f["id"] == claimed["id"]
+
+
+@pytest.mark.slow
+def test_a_forwarded_for_header_does_not_slip_the_wrong_token_limit(tmp_path: Path) -> None:
+    """uvicorn believed X-Forwarded-For from 127.0.0.1 by default, so a caller on the machine
+    could give every wrong token another address and never meet the limit. Forwarded headers
+    are believed only from ``settings.server.trusted_proxies`` (none by default)."""
+    env = {"NIANBAO_TOKEN": "tok-0123456789", "NIANBAO_SERVER__MAX_FAILED_LOGINS": "3"}
+    server = Server(tmp_path / "data", workers=0, extra_env=env)
+    try:
+        codes = [httpx.get(server.url + "/v1/jobs", timeout=10, headers={
+            "Authorization": f"Bearer guess-{i}", "X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(5)]
+        assert codes == [401, 401, 401, 429, 429]
+    finally:
+        server.stop()
+

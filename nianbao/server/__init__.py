@@ -29,13 +29,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path = DEFA
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     lock = lock_data_dir(Path(data_dir))  # raises DataDirBusy (one line, no traceback): a second server
-    config = ServerConfig(data_dir=Path(data_dir), workers=workers, users=users, settings=Settings(), parser=parser,
+    settings = Settings()
+    config = ServerConfig(data_dir=Path(data_dir), workers=workers, users=users, settings=settings, parser=parser,
                           host=host, data_lock=lock)
     app = create_app(config)
     logging.getLogger("nianbao.server").info(
         "data in %s; %d worker(s); auth %s", Path(data_dir).resolve(), workers,
         f"on ({len(users)} user(s))" if users else "OFF (localhost only)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10)
+    proxies = settings.server.trusted_proxies  # forwarded headers believed from these only (none by default)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10,
+                proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
 
 
 __all__ = ["serve", "DEFAULT_DATA_DIR"]
