@@ -413,14 +413,19 @@ def run(items: list[Item], parse: Parser = parse_with_nianbao, engine: str = "ni
 
 
 def write_cell_csv(path: str | Path, groups: list[list[ReportScore]]) -> None:
+    """One row per scored cell. Texts are what OCR or a file gave, so each field passes the
+    formula guard every spreadsheet-bound writer uses (:func:`nianbao.output.csv_field`)."""
+    from nianbao.output import csv_field
+
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CELL_CSV_COLUMNS)
         for scores in groups:
             for s in scores:
                 for c in s.results:
-                    w.writerow([s.name, s.engine, *c.key, c.truth_value, c.truth_text, c.value, c.text,
-                                "" if c.confidence is None else f"{c.confidence:.4f}", c.page, c.status, int(c.silent)])
+                    row = [s.name, s.engine, *c.key, c.truth_value, c.truth_text, c.value, c.text,
+                           "" if c.confidence is None else f"{c.confidence:.4f}", c.page, c.status, int(c.silent)]
+                    w.writerow([csv_field(v) for v in row])
 
 
 # --------------------------------------------------------------------------- printing

@@ -312,3 +312,15 @@ def test_bench_prints_time_per_stage_per_condition(tmp_path, capsys):
     assert SUMMARY_RE.match(lines[-1])
     assert bench.bench(folder, parse=_truth_predictor()) == 0
     assert not [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("stages ")]
+
+
+def test_bench_cell_csv_does_not_carry_a_read_formula_into_a_spreadsheet(tmp_path):
+    """An OCR text such as ``=HYPERLINK(...)`` in the per-cell CSV would run when a researcher
+    opens it in Excel; it is written quote-prefixed, as every other CSV writer does."""
+    score = bench.ReportScore(name="000")
+    score.results = [bench.CellResult(("applications", "new_received", "natural_person"), "3", "3", "",
+                                      '=HYPERLINK("http://x","3")', 0.4, "2", "wrong", False)]
+    out = tmp_path / "cells.csv"
+    bench.write_cell_csv(out, [[score]])
+    row = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["text"] == "'=HYPERLINK(\"http://x\",\"3\")" and row["truth_value"] == "3"
