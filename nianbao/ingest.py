@@ -23,10 +23,9 @@ import numpy as np
 from nianbao.errors import InputFileError
 from nianbao.fileio import PDFIUM_LOCK
 from nianbao.layout.image import apply_upright
-from nianbao.settings import Settings
+from nianbao.settings import Settings, TextLayerSettings
 
 IMAGE_FORMATS = {"png", "jpeg", "tiff", "bmp", "webp", "gif"}
-MIN_TEXT_CHARS = 20  # a text layer with fewer real characters is not a text page
 
 
 @dataclass
@@ -226,7 +225,7 @@ class _PageFacts:
     native_dpi: float | None
 
 
-def _page_facts(page) -> _PageFacts:
+def _page_facts(page, layer: TextLayerSettings) -> _PageFacts:
     import pypdfium2.raw as raw
 
     try:
@@ -236,7 +235,7 @@ def _page_facts(page) -> _PageFacts:
     except Exception:
         text = ""
     real = sum(1 for ch in text if not ch.isspace() and ch not in "\ufffd\x00")
-    if real >= MIN_TEXT_CHARS:
+    if real >= layer.min_text_chars:
         return _PageFacts("text", real, None, None)
     pw, ph = page.get_size()
     images = list(page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]))
@@ -266,17 +265,16 @@ def pdf_page_kinds(path: str | Path, settings: Settings) -> list[str]:
     """Kind of each page of a PDF: "text", "scan", "render" or "empty"."""
     pdf = _open_pdf(Path(path), settings)
     try:
-        return [_page_facts(pdf[i]).kind for i in range(len(pdf))]
+        return [_page_facts(pdf[i], settings.text_layer).kind for i in range(len(pdf))]
     finally:
         pdf.close()
 
 
 # the words a 政府信息公开工作年度报告 cannot do without (its title and the headings of its tables)
 TEMPLATE_SIGNS = ("信息公开", "年度报告", "主动公开", "依申请", "行政复议", "行政诉讼")
-MIN_SIGN_PAGE_CHARS = 50  # a page with less text says nothing either way
 
 
-def no_template_sign(path: str | Path, pages: int) -> str | None:
+def no_template_sign(path: str | Path, pages: int, layer: TextLayerSettings) -> str | None:
     """Why a PDF cannot be a 年度报告, judged from its first ``pages`` pages alone, or None.
 
     Only a clear case stops early: each of those pages carries a clean text layer of Latin
@@ -305,7 +303,7 @@ def no_template_sign(path: str | Path, pages: int) -> str | None:
             latin = sum(1 for ch in real if ch.isascii() and ch.isalpha())
             cjk = sum(1 for ch in real if "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
             broken = text.count("\ufffd") + text.count("(cid:")
-            if len(real) < MIN_SIGN_PAGE_CHARS or cjk or broken or latin < 0.6 * len(real):
+            if len(real) < layer.min_sign_page_chars or cjk or broken or latin < 0.6 * len(real):
                 return None
     finally:
         pdf.close()
@@ -436,7 +434,7 @@ def iter_page_images(path: str | Path, settings: Settings, kinds: Iterable[str] 
             pdf = _open_pdf(p, settings)
         try:
             with PDFIUM_LOCK:
-                facts = [_page_facts(pdf[i]) for i in range(len(pdf))]
+                facts = [_page_facts(pdf[i], settings.text_layer) for i in range(len(pdf))]
             if all(f.kind == "empty" for f in facts):
                 raise InputFileError(str(p), "PDF has no text layer and no images (nothing to read)")
             for i, f in enumerate(facts):
@@ -480,7 +478,7 @@ def render_page(path: str | Path, page_number: int, dpi: float, rotation: int = 
                 if not 1 <= page_number <= len(pdf):
                     raise InputFileError(str(p), f"no page {page_number} (PDF has {len(pdf)})")
                 page = pdf[page_number - 1]
-                img, _ = _pdf_page_image(p, page, _page_facts(page), settings, dpi=float(dpi))
+                img, _ = _pdf_page_image(p, page, _page_facts(page, settings.text_layer), settings, dpi=float(dpi))
             finally:
                 pdf.close()
     elif fmt in IMAGE_FORMATS:

@@ -56,21 +56,21 @@ def read_document(path: str, fmt: str, settings: Settings) -> Document:
     kinds = pdf_page_kinds(path, settings)  # raises for corrupt, encrypted, over the limits
     if all(k == "empty" for k in kinds):
         raise InputFileError(path, "PDF has no text layer and no images (nothing to read)")
-    no_sign = no_template_sign(path, settings.limits.template_sign_pages)
+    no_sign = no_template_sign(path, settings.limits.template_sign_pages, settings.text_layer)
     if no_sign:  # stop before reading (and OCR-ing) every page
         raise NotAReportError(path, no_sign)
     try:
-        usable = text_layer_quality(path, len(kinds))
+        usable = text_layer_quality(path, settings.text_layer, len(kinds))
     except Exception as exc:
         raise InputFileError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
     text_pages = [i + 1 for i, k in enumerate(kinds) if k == "text" and usable[i]]
     other_pages = [i + 1 for i, k in enumerate(kinds) if k != "empty" and i + 1 not in text_pages]
     if not other_pages:
-        return read_pdf_text(path, dpi=settings.layout.render_dpi)
+        return read_pdf_text(path, settings.text_layer, dpi=settings.layout.render_dpi)
     scanned = _read_scanned(path, settings, other_pages)
     if not text_pages:
         return scanned
-    text_doc = read_pdf_text(path, dpi=settings.layout.render_dpi, pages=text_pages)
+    text_doc = read_pdf_text(path, settings.text_layer, dpi=settings.layout.render_dpi, pages=text_pages)
     rows = sorted(text_doc.rows + scanned.rows, key=lambda r: r.page or 0)  # stable: keeps order within a page
     pages = sorted(text_doc.pages + scanned.pages, key=lambda p: p.number)
     return Document(path=path, format="pdf-mixed", rows=rows, pages=pages, timings=scanned.timings)

@@ -278,6 +278,21 @@ class ConfidenceSettings(BaseModel):
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error (and a cell goes to review)
 
 
+class TextLayerSettings(BaseModel):
+    """A PDF page's text layer: when it is text and usable (ingest, pipeline), and how the
+    text-layer reader (``readers.pdf``) rebuilds a table whose cells do not separate its words."""
+
+    min_text_chars: int = 20  # a page whose text layer has fewer real characters is not a text page
+    min_sign_page_chars: int = 50  # a page with less text says nothing about being a 年度报告 or not
+    usable_min_cjk: int = 10  # a text layer with fewer CJK characters is not used (read as a scan)
+    # broken-encoding marks (U+FFFD, "(cid:") allowed: one per this many CJK characters, at least
+    # usable_min_broken, before the layer counts as garbled
+    usable_cjk_per_broken: int = 20
+    usable_min_broken: int = 5
+    edge_merge_pt: float = 1.5  # rules (and pdfplumber row bounds) closer than this are one boundary
+    align_gap_pt: float = 6.0  # value words whose centres are this far apart stand in different columns
+
+
 class Limits(BaseModel):
     max_pages: int = 200
     max_file_mb: int = 200
@@ -331,6 +346,7 @@ class Settings(BaseSettings):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     assembly: AssemblySettings = Field(default_factory=AssemblySettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
+    text_layer: TextLayerSettings = Field(default_factory=TextLayerSettings)
     limits: Limits = Field(default_factory=Limits)
     server: ServerSettings = Field(default_factory=ServerSettings)
 

@@ -238,13 +238,13 @@ def test_latin_text_pdf_is_refused_after_its_first_pages_not_after_ocr_of_all(tm
 def test_early_stop_leaves_chinese_and_scanned_pdfs_alone(tmp_path, scan_pdf):
     from nianbao.ingest import no_template_sign
 
-    assert no_template_sign(scan_pdf, 3) is None  # no text layer: nothing to judge by
+    assert no_template_sign(scan_pdf, 3, Settings().text_layer) is None  # no text layer: nothing to judge by
     for pdf in sorted(SAMPLES.glob("*.pdf"))[:2]:
-        assert no_template_sign(pdf, 3) is None
+        assert no_template_sign(pdf, 3, Settings().text_layer) is None
     latin = tmp_path / "latin.pdf"
     _latin_pdf(latin, 2)
-    assert no_template_sign(latin, 0) is None  # switched off
-    assert no_template_sign(latin, 3)
+    assert no_template_sign(latin, 0, Settings().text_layer) is None  # switched off
+    assert no_template_sign(latin, 3, Settings().text_layer)
 
 
 def test_pages_drawn_on_many_threads_at_once_are_the_pages_drawn_one_by_one():

@@ -20,6 +20,7 @@ from pdfplumber.table import Table, TableFinder, TableSettings
 from nianbao.models import Document, PageInfo, Row, TextCell
 from nianbao.numbers import NUMBER_CLASSES, ValueClass, classify, normalize_text
 from nianbao.readers.common import join_cell_lines
+from nianbao.settings import TextLayerSettings
 
 _TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
                                    "intersection_tolerance": 4, "snap_tolerance": 3}
@@ -72,8 +73,6 @@ def _is_value_word(text: str) -> bool:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _VALUE_WORD_CLASSES = NUMBER_CLASSES | {ValueClass.dash}
-_EDGE_MERGE_PT = 1.5  # rules (and pdfplumber row bounds) closer than this are one boundary
-_ALIGN_GAP_PT = 6.0  # value words whose centres are this far apart stand in different columns
 
 
 def _lines_of(words: list[dict]) -> list[list[dict]]:
@@ -111,7 +110,7 @@ def _merge_positions(values: list[float], tol: float) -> list[float]:
 
 
 def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno: int,
-                     table_index: int) -> list[tuple[float, Row]]:
+                     table_index: int, layer: TextLayerSettings) -> list[tuple[float, Row]]:
     """Rebuild a table's rows from the words of the text layer when its found cells do not
     separate them (Word tables without inner vertical rules). Row bands come from the
     horizontal rules that exist; value columns from the x-alignment of value words across rows;
@@ -125,13 +124,13 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     rules = [e for e in page.edges if e["orientation"] == "h" and ftop - 2 <= e["top"] <= fbottom + 2
              and e["x0"] >= fx0 - 3 and e["x1"] <= fx1 + 3 and e["x1"] - e["x0"] > 5]
     ys = _merge_positions([ftop, fbottom] + [e["top"] for e in rules] + [r.bbox[1] for r in table.rows]
-                          + [r.bbox[3] for r in table.rows], _EDGE_MERGE_PT)
+                          + [r.bbox[3] for r in table.rows], layer.edge_merge_pt)
     ys = [y for y in ys if ftop - 2 <= y <= fbottom + 2]
     # value columns: clusters of value-word centres
     clusters: list[list[dict]] = []
     for w in sorted(values, key=lambda w: (w["x0"] + w["x1"]) / 2):
         c = (w["x0"] + w["x1"]) / 2
-        if clusters and c - (clusters[-1][-1]["x0"] + clusters[-1][-1]["x1"]) / 2 <= _ALIGN_GAP_PT:
+        if clusters and c - (clusters[-1][-1]["x0"] + clusters[-1][-1]["x1"]) / 2 <= layer.align_gap_pt:
             clusters[-1].append(w)
         else:
             clusters.append([w])
@@ -161,8 +160,8 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
         if b == 0 or b == len(ys) - 1:
             return True
         mid = (xs[c] + xs[c + 1]) / 2
-        return any(abs(e["top"] - ys[b]) <= _EDGE_MERGE_PT and e["x0"] - 2 <= mid <= e["x1"] + 2 for e in rules) \
-            or any(abs(r.bbox[1] - ys[b]) <= _EDGE_MERGE_PT for r in table.rows)
+        return any(abs(e["top"] - ys[b]) <= layer.edge_merge_pt and e["x0"] - 2 <= mid <= e["x1"] + 2 for e in rules) \
+            or any(abs(r.bbox[1] - ys[b]) <= layer.edge_merge_pt for r in table.rows)
 
     def trailing_value(w: dict) -> dict | None:
         """The value word a unit word ("万元" after "3.4") follows closely on its line."""
@@ -225,7 +224,7 @@ def _find_tables(page: Any, words: list[dict]) -> list[Any]:
     return sorted(tables, key=lambda t: min((c[1], c[0]) for c in t.cells))
 
 
-def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None) -> Document:
+def read_pdf_text(path: str, layer: TextLayerSettings, dpi: float = 200.0, pages: list[int] | None = None) -> Document:
     """Rows of a text-layer PDF; boxes in pixels of the page rendered at ``dpi``."""
     scale = dpi / 72.0
     rows: list[Row] = []
@@ -244,7 +243,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
             for t in tables:
                 in_table = [w for w in page_words if _inside(w, [t.bbox])]
                 if not _cells_separate_words(t, in_table):
-                    rebuilt = _rows_from_words(t, page, in_table, scale, pno, table_index)
+                    rebuilt = _rows_from_words(t, page, in_table, scale, pno, table_index, layer)
                     if rebuilt:
                         placed.extend(rebuilt)
                         table_index += 1
@@ -280,7 +279,7 @@ def read_pdf_text(path: str, dpi: float = 200.0, pages: list[int] | None = None)
     return Document(path=path, format="pdf-text", rows=rows, pages=infos)
 
 
-def text_layer_quality(path: str, max_pages: int = 50) -> list[bool]:
+def text_layer_quality(path: str, layer: TextLayerSettings, max_pages: int = 50) -> list[bool]:
     """Per page: does it carry a usable (CJK, not garbled) text layer? Read with pdfium, which
     is far faster than parsing every page with pdfminer just to look."""
     import pypdfium2 as pdfium
@@ -294,7 +293,8 @@ def text_layer_quality(path: str, max_pages: int = 50) -> list[bool]:
             tp.close()
             cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u2e80" <= ch <= "\u2fdf")
             bad = text.count("\ufffd") + text.count("(cid:")
-            usable.append(cjk >= 10 and bad <= max(5, cjk // 20))
+            usable.append(cjk >= layer.usable_min_cjk
+                          and bad <= max(layer.usable_min_broken, cjk // layer.usable_cjk_per_broken))
     finally:
         pdf.close()
     return usable

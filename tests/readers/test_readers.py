@@ -10,6 +10,7 @@ import pytest
 from nianbao.readers.common import clean_inline, join_cell_lines
 from nianbao.readers.html import MAX_COLSPAN, rows_from_html
 from nianbao.readers.text import read_text
+from nianbao.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -47,7 +48,7 @@ def test_word_table_without_inner_vertical_rules_keeps_labels_whole_and_values_a
 
     pdf = DATA / "word_no_inner_verticals.pdf"
     truth = json.loads((DATA / "word_no_inner_verticals.truth.json").read_text("utf-8"))
-    rows = [r for r in read_pdf_text(str(pdf)).rows if r.kind == "table"]
+    rows = [r for r in read_pdf_text(str(pdf), Settings().text_layer).rows if r.kind == "table"]
     new = next(r for r in rows if "本年新收" in r.text)
     assert new.exact_cells and new.cells[0].text.replace(" ", "") == "一、本年新收政府信息公开申请数量"
     assert [c.text for c in new.cells[1:]] == [str(truth["new_received"][c]) for c in
@@ -71,7 +72,7 @@ def test_word_rows_barely_taller_than_their_text_do_not_take_the_next_rows_glyph
 
     pdf = DATA / "word_rows_touching_rules.pdf"
     truth = json.loads((DATA / "word_rows_touching_rules.truth.json").read_text("utf-8"))
-    texts = [r.text for r in read_pdf_text(str(pdf)).rows if r.kind == "table"]
+    texts = [r.text for r in read_pdf_text(str(pdf), Settings().text_layer).rows if r.kind == "table"]
     assert not any("规章" in t and "规范性文件" in t for t in texts), texts
     report = parse_file(pdf)
     got = {(c.row, c.col): c for c in report.cells() if c.table == "active_disclosure"}
