@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -28,9 +27,8 @@ sys.path.insert(0, str(FIXTURES))
 
 import fx_data  # noqa: E402
 import fx_sheet  # noqa: E402
-import fx_word  # noqa: E402
 
-HAS_LO = any(shutil.which(b) for b in fx_word.LO_BINARIES)
+HAS_LO = fx_sheet.calc_available()
 
 
 def build(seed: int, force: dict | None = None, data: dict | None = None):
