@@ -56,7 +56,8 @@ def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[floa
     that is mostly ink of a piece of ``ruled`` reaching out of the window (a wall going on up
     into the header) or running along the row (a rule and the walls standing on it) is a wall's
     piece the rule removal left, not a digit: a number stands inside its cell, apart from its
-    walls; so is one reaching ``tolerance`` digit heights above or below the line of the digits
+    walls; so is one touching a rule along the row (a pixel row of ``ruled`` inked over half the
+    width: a number stands apart from its row's rules), and one reaching ``tolerance`` digit heights above or below the line of the digits
     (``_on_digit_line``). A group no part of which is ``speck`` digit heights long is noise."""
     H, W = ink.shape[:2]
     core_h = max(1.0, band[1] - band[0])
@@ -67,6 +68,9 @@ def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[floa
     crop = np.ascontiguousarray((ink[wy0:wy1, bx0:bx1] > 0).astype(np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     walls = _rule_ink(ruled[wy0:wy1, bx0:bx1], core_h) if ruled is not None else None
+    # pixel rows of the window along which a rule runs (however broken: over half the width)
+    rule_rows = np.flatnonzero(np.asarray(ruled[wy0:wy1, bx0:bx1] > 0).mean(axis=1) >= 0.5) if ruled is not None \
+        else np.zeros(0, np.int64)
     comps = []
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i][:4])
@@ -74,6 +78,8 @@ def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[floa
         through = y == 0 and y + h >= wy1 - wy0
         if not band[0] <= mid <= band[1] or through:
             continue
+        if rule_rows.size and ((rule_rows >= y - 1) & (rule_rows <= y + h)).any():
+            continue  # it touches a rule along the row: a wall's stub or the rule's own dash
         if walls is not None:
             own = labels[y:y + h, x:x + w] == i
             if walls[y:y + h, x:x + w][own].mean() >= 0.5:
