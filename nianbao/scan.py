@@ -531,7 +531,8 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
     word) has its last text line cut into numbers by the gaps in its ink
     (``layout.value_row.number_boxes``), each read alone. With exactly n values (leading label
     text left out) they are the row, placed by their x order (placement
-    ``matrix_row_placement``, with a note saying so); the grid's readings inside that line are
+    ``matrix_row_placement``, with a note saying so; ``matrix_row_even_placement`` when they are
+    evenly spaced, within ``matrix_row_pitch_tolerance`` of their median step); the grid's readings inside that line are
     dropped. Otherwise the grid reading stands. ``cells`` is changed in place; the new rows
     come back as (y, 1, Row) for the page's reading order."""
     p = settings.structure
@@ -571,11 +572,18 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         if len(boxes) - first != n or any(k not in VALUE_CLASSES for k in kinds[first:]):
             log.debug("page %d grid %d: one-row matrix line gave %d pieces for %d columns", page, gi, len(boxes) - first, n)
             continue
+        boxes, recs = boxes[first:], recs[first:]
+        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
+        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
+        centres = [(b[0] + b[2]) / 2 for b in boxes]
+        steps = np.diff(centres)
+        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
         note = (f"the grid gave no row of {n} values: the last line cut into {n} numbers by the gaps in its ink, "
-                f"placed in x order")
+                f"placed in x order" + (", evenly spaced" if even else ""))
+        placement = p.matrix_row_even_placement if even else p.matrix_row_placement
         tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
-                           placement=p.matrix_row_placement, notes=[note])
-                  for b, r in zip(boxes[first:], recs[first:])]
+                           placement=placement, notes=[note])
+                  for b, r in zip(boxes, recs)]
         gone = {id(cr) for cr in mine if _in_band(cr, band)}
         cells[:] = [cr for cr in cells if id(cr) not in gone]
         for cr in mine:  # the grid's readings of the line go: the line is read above

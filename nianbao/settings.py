@@ -221,6 +221,10 @@ class StructureSettings(BaseModel):
     matrix_row_gap_digits: float = 0.5  # a gap in a value row's ink this wide (digit heights) parts two numbers
     matrix_row_band_trim: float = 0.15  # share of a detector line's height taken off at top and bottom: the line's text
     matrix_row_placement: float = 0.85  # placement of numbers placed by their x order alone (below 0.9: no rule confirms them)
+    # ... evenly spaced (every step between neighbours within this share of the median step):
+    # one number to a column of even width; the consistency rules may then confirm them
+    matrix_row_pitch_tolerance: float = 0.2
+    matrix_row_even_placement: float = 0.9
 
 
 class OcrSettings(BaseModel):

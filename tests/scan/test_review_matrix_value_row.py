@@ -12,7 +12,9 @@ where the grid reading gave no row of fifteen values and the table came out empt
   the header cells above them ("结果纠歪2"), leaving blanks in the value row.
 
 Both now have their last line cut into numbers by the gaps in its ink and placed in x order,
-with a placement (0.85) that says so: below 0.9, so no rule confirms them into certainty.
+with a placement that says so: 0.85 (no rule confirms them into certainty), 0.9 when the
+numbers are evenly spaced (one to each column of even width), which the consistency rules
+may then confirm.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ def test_review_matrix_values_row_cut_by_ink_gaps_in_x_order(page) -> None:
     truth = PAGES[name][1]
     values = [r for r in res.rows if r.kind == "table"][-1]
     assert [int(c.text.replace("O", "0")) for c in values.cells] == truth
-    assert all(c.placement == settings.structure.matrix_row_placement < 0.9 for c in values.cells)
-    assert all(any("x order" in n for n in c.notes) for c in values.cells)
+    # one number to each of the even columns: the placement the consistency rules may confirm
+    assert all(c.placement == settings.structure.matrix_row_even_placement for c in values.cells)
+    assert all(any("x order, evenly spaced" in n for n in c.notes) for c in values.cells)
 
 
 def test_review_matrix_assembled_from_the_reread_row(page) -> None:
@@ -60,7 +63,7 @@ def test_review_matrix_assembled_from_the_reread_row(page) -> None:
     table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
     assert table.found
     assert [c.value for c in table.cells] == PAGES[name][1]
-    assert all(c.placement_score < 0.9 for c in table.cells)
+    assert all(c.placement_score <= settings.structure.matrix_row_even_placement for c in table.cells)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -72,3 +75,15 @@ def test_review_matrix_lost_without_the_reread(name: str) -> None:
     doc = Document(path=name, format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
     table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
     assert [c.value for c in table.cells] != PAGES[name][1]
+
+
+def test_review_matrix_known_by_its_own_column_labels_when_a_fax_lost_its_anchors() -> None:
+    """world2032 report 009 (fax): the OCR of the header lost 行政复议 and 行政诉讼, but 结果维持
+    and 尚未审结 are the matrix's own column labels (no other template table prints them); a
+    region holding another table's anchor is not the matrix."""
+    from nianbao.scan import _matrix_columns
+
+    assert _matrix_columns("政诉木经复议直找起诉复议超诉结果维持舞其尚末审结总计结果維持東企正其造也巢尚未审结总计") == 15
+    assert _matrix_columns("行政复议 结果维持 总计") == 15
+    assert _matrix_columns("结果维持 总计") is None  # one label is no proof
+    assert _matrix_columns("申请人情况 自然人 行政复议 结果维持 尚未审结") is None
