@@ -822,7 +822,10 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         # grid answers for words it cuts or puts together, not for its column count
         st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
                                 check_count=False, hrules=hrules, vrules=vrules)
-    if line_grid is None and (st.word_grid.n_cols < 2 or len(st.value_lines) < 2):
+    # one line of exactly the widest template count of words: the review matrix's row of values
+    # (its header's shaded text not found), a table of one row
+    one_row = len(st.value_lines) == 1 and bool(counts) and st.word_grid.n_cols == max(counts)
+    if line_grid is None and (st.word_grid.n_cols < 2 or (len(st.value_lines) < 2 and not one_row)):
         # no rules to speak of and no columns of values: a paragraph between rules, not a table
         st.chosen = "none"
         st.notes.append("no value columns in the words and no line grid: not a table")
@@ -837,6 +840,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     else:
         st.chosen, st.placement = "words", p.disputed_placement
         st.notes.append("the word reading alone, with faults")
+    if line_grid is None and one_row:
+        st.placement = min(st.placement, p.thin_placement)
+        st.notes.append(f"one line of {n_cols} words and no line grid: thin evidence")
     if source == "words" and len(st.value_lines) < p.region_min_value_lines:
         st.placement = min(st.placement, p.thin_placement)
         st.notes.append(f"found from its words alone, {len(st.value_lines)} value line(s): thin evidence")

@@ -537,7 +537,10 @@ class TableAssembler:
         if self.spec.id == "reviews_litigation":
             n = len(self.trows[0].item.columns)
             cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
-            cands = [c for c in cands if len(c.values) >= 12][:1]
+            # the row printing the most of the n values (a table read twice, by an overlapping
+            # region, gives a row of blank cells above the values too); the first of equals
+            cands = sorted((c for c in cands if len(c.values) >= 12),
+                           key=lambda c: -sum(1 for v in c.values if v.text.strip()))[:1]
             if not cands:
                 read_whole = (trailing_values_row(self.doc, i, n, self.settings.spaced_values_placement) for i in label_only)
                 cands = [c for c in read_whole if c is not None][:1]

@@ -12,6 +12,7 @@ Which canonical table a grid is, and which row is which, is left to ``nianbao.as
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
                                       trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
+from nianbao.layout.value_row import number_boxes, text_line_bands
+from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
-from nianbao.numbers import NUMBER_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
+from nianbao.numbers import NUMBER_CLASSES, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.settings import LayoutSettings, OcrSettings, Settings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
@@ -438,6 +441,8 @@ def read_page(
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)
     t["second_look"] = time.perf_counter()
+    matrix_rows = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine, settings,
+                                      number, table_offset) if settings.structure.matrix_row_reread else []
     # rows in reading order
     items: list[tuple[float, int, Row]] = []
     for i, b in enumerate(lines):
@@ -458,6 +463,7 @@ def read_page(
             _place(tcells, [cr.row for cr in sorted(crs, key=lambda c: c.col)], structures[gi])
         items.append((g.rows[r], 1, Row(kind="table", page=number, cells=tcells,
                                         table_index=table_offset + gi, exact_cells=True)))
+    items.extend(matrix_rows)
     items.sort(key=lambda it: (it[0], it[1]))
     h, w = upright.shape[:2]
     info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
@@ -473,6 +479,125 @@ def read_page(
 def template_value_counts() -> list[int]:
     """How many value columns a printed table of any template version can have."""
     return sorted({len(item.columns) for v in TEMPLATE_VERSIONS for t in load_template(v).tables for item in t.items})
+
+
+@functools.lru_cache(maxsize=1)
+def one_row_matrices() -> tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], int], ...]:
+    """The template tables printed as one row of values under their header (the review matrix),
+    as (their anchors, their column labels no other table prints, every other table's anchors,
+    value column count), over every version; labels normalised (``labels.normalize_label``)."""
+    out = set()
+    for v in TEMPLATE_VERSIONS:
+        tables = load_template(v).tables
+        for t in tables:
+            if len(t.items) != 1 or len(t.items[0].rows) != 1:
+                continue
+            others = [o for o in tables if o.id != t.id]
+            elsewhere = {normalize_label(n) for o in others for item in o.items
+                         for names in [*(c.names for c in item.columns), *(r.names for r in item.rows)] for n in names}
+            own = sorted({normalize_label(c.label) for c in t.items[0].columns} - elsewhere - {""})
+            out.add((tuple(normalize_label(a) for a in t.anchors), tuple(own),
+                     tuple(normalize_label(a) for o in others for a in o.anchors), len(t.items[0].columns)))
+    return tuple(sorted(out))
+
+
+def _matrix_columns(text: str, min_labels: int = 2) -> int | None:
+    """The value column count of the one-row template table whose header ``text`` prints: one
+    of its anchors, or ``min_labels`` of the column labels only it has (结果维持, 尚未审结: a
+    fax may lose the 行政复议 over them), and no anchor of another table."""
+    t = normalize_label(text)
+    fits = {n for anchors, own, others, n in one_row_matrices()
+            if (any(a in t for a in anchors) or sum(label in t for label in own) >= min_labels)
+            and not any(a in t for a in others)}
+    return fits.pop() if len(fits) == 1 else None
+
+
+def _has_value_row(cells: Sequence[CellRead], n: int) -> bool:
+    """A grid row of ``cells`` printing exactly ``n`` values, each a number or a dash."""
+    by_row: dict[int, list[str]] = {}
+    for cr in cells:
+        text = "".join(r.text for r in cr.texts).strip()
+        if text:
+            by_row.setdefault(cr.row, []).append(text)
+    return any(len(texts) == n and all(classify(x) in WELL_FORMED_CLASSES for x in texts) for texts in by_row.values())
+
+
+def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures: Sequence[TableStructure],
+                        text_ink: np.ndarray, ink: np.ndarray, gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine,
+                        settings: Settings, page: int, table_offset: int) -> list[tuple[float, int, Row]]:
+    """The template is the model: a table whose header prints a one-row template table's words
+    (行政复议 / 行政诉讼: the review matrix, 15 value columns) and whose grid reading gave no row
+    of exactly those n values (walls lost, glyph strokes taken for walls, numbers boxed as one
+    word) has its last text line cut into numbers by the gaps in its ink
+    (``layout.value_row.number_boxes``), each read alone. With exactly n values (leading label
+    text left out) they are the row, placed by their x order (placement
+    ``matrix_row_placement``, with a note saying so; ``matrix_row_even_placement`` when they are
+    evenly spaced, within ``matrix_row_pitch_tolerance`` of their median step); the grid's readings inside that line are
+    dropped. Otherwise the grid reading stands. ``cells`` is changed in place; the new rows
+    come back as (y, 1, Row) for the page's reading order."""
+    p = settings.structure
+    out: list[tuple[float, int, Row]] = []
+    for gi, g in enumerate(grids):
+        mine = [cr for cr in cells if cr.grid == gi]
+        n = _matrix_columns(" ".join(r.text for cr in mine for r in cr.texts))
+        if n is None or _has_value_row(mine, n):
+            continue
+        region = g.bbox
+        if structures:
+            r0 = structures[gi].region
+            region = (min(region[0], r0[0]), min(region[1], r0[1]), max(region[2], r0[2]), max(region[3], r0[3]))
+        # the last text line: of the words the detector found without the rules (walls join
+        # the lines of the ink), else of the ink
+        st = structures[gi] if structures else None
+        bands = [(float(a), float(b)) for a, b in st.lines] if st is not None and st.lines else \
+            [(float(a), float(b)) for a, b in text_line_bands(text_ink, region, char_h)]
+        if not bands:
+            continue
+        top, bottom = bands[-1]
+        trim = p.matrix_row_band_trim * (bottom - top)  # the detector pads its boxes: back to the text
+        band = (top + trim, bottom - trim)
+        boxes = number_boxes(text_ink, band, (region[0], region[2]), p.matrix_row_gap_digits,
+                             ruled=ink)
+        if len(boxes) < n:
+            continue
+        recs = engine.recognize([_crop(gray, b, char_h, pad) for b in boxes])
+        kinds = [classify(r.text) for r in recs]
+        # a speck that reads as no value ("。", ":") is noise, not a cell
+        size = float(np.median([b[3] - b[1] for b in boxes]))
+        keep = [i for i, b in enumerate(boxes) if kinds[i] in VALUE_CLASSES or max(b[2] - b[0], b[3] - b[1]) >= 0.7 * size]
+        boxes, recs, kinds = [boxes[i] for i in keep], [recs[i] for i in keep], [kinds[i] for i in keep]
+        first = 0
+        while first < len(kinds) and kinds[first] not in VALUE_CLASSES:
+            first += 1  # the row's label, if it prints one
+        if len(boxes) - first != n or any(k not in VALUE_CLASSES for k in kinds[first:]):
+            log.debug("page %d grid %d: one-row matrix line gave %d pieces for %d columns", page, gi, len(boxes) - first, n)
+            continue
+        boxes, recs = boxes[first:], recs[first:]
+        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
+        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
+        centres = [(b[0] + b[2]) / 2 for b in boxes]
+        steps = np.diff(centres)
+        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
+        note = (f"the grid gave no row of {n} values: the last line cut into {n} numbers by the gaps in its ink, "
+                f"placed in x order" + (", evenly spaced" if even else ""))
+        placement = p.matrix_row_even_placement if even else p.matrix_row_placement
+        tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
+                           placement=placement, notes=[note])
+                  for b, r in zip(boxes, recs)]
+        gone = {id(cr) for cr in mine if _in_band(cr, band)}
+        cells[:] = [cr for cr in cells if id(cr) not in gone]
+        for cr in mine:  # the grid's readings of the line go: the line is read above
+            if id(cr) not in gone and len(cr.line_boxes) == len(cr.texts):
+                kept = [(b, r) for b, r in zip(cr.line_boxes, cr.texts) if not band[0] <= (b[1] + b[3]) / 2 <= band[1]]
+                cr.line_boxes, cr.texts = [b for b, _ in kept], [r for _, r in kept]
+        out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi)))
+    return out
+
+
+def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
+    """Is every text line of the cell (or, empty, its middle) inside the y ``band``?"""
+    ys = [(b[1] + b[3]) / 2 for b in cr.line_boxes] or [(cr.bbox[1] + cr.bbox[3]) / 2]
+    return all(band[0] <= y <= band[1] for y in ys)
 
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,

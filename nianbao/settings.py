@@ -213,6 +213,18 @@ class StructureSettings(BaseModel):
     words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
     disputed_placement: float = 0.7  # cells the two readings place differently, or no reading free of faults
     thin_placement: float = 0.7  # a table found from its words alone with few value lines (``region_min_value_lines``)
+    # a template table printed as one row of values under its header (the review matrix): when
+    # the grid read gives that row no exactly-n printed values, the row is cut into numbers by
+    # the gaps in its ink (``layout.value_row``) and, with exactly the template's n, they are
+    # placed in x order (scan ``_reread_matrix_rows``)
+    matrix_row_reread: bool = True
+    matrix_row_gap_digits: float = 0.5  # a gap in a value row's ink this wide (digit heights) parts two numbers
+    matrix_row_band_trim: float = 0.15  # share of a detector line's height taken off at top and bottom: the line's text
+    matrix_row_placement: float = 0.85  # placement of numbers placed by their x order alone (below 0.9: no rule confirms them)
+    # ... evenly spaced (every step between neighbours within this share of the median step):
+    # one number to a column of even width; the consistency rules may then confirm them
+    matrix_row_pitch_tolerance: float = 0.2
+    matrix_row_even_placement: float = 0.9
 
 
 class OcrSettings(BaseModel):

@@ -217,3 +217,19 @@ def test_review_matrix_read_as_one_text_gives_its_fifteen_trailing_numbers():
     one_cell[1].cells[0].text = header + values[:-3]  # fourteen numbers: no guess
     rev = _parse(_grid_rows({}) + one_cell).table("reviews_litigation")
     assert all(c.value is None for c in rev.cells)
+
+
+def test_review_matrix_read_twice_takes_the_row_with_its_values_not_the_blank_one():
+    """world2032 report 038 (Chromium, flatbed): a region found from the words overlapped the
+    line grid of the review matrix, so the matrix was read twice, and the first row of fifteen
+    cells was a row of blank cells of the overlapping reading; it was taken for the value row
+    and every value went missing. The row printing the most values is the value row."""
+    # the overlapping reading: the sentence over the matrix taken into its region, then blanks
+    sentence = Row(kind="table", table_index=2, exact_cells=True, cells=[
+        TextCell(text="", col=0), TextCell(text="全年未发生因政府信息公开引起的行政复议、行政诉讼案件。", col=1, colspan=14)])
+    blank = Row(kind="table", table_index=2, exact_cells=True, cells=[TextCell(text="", col=j) for j in range(15)])
+    values = [str(v) for v in (1, 0, 0, 0, 1, 0, 2, 0, 0, 2, 0, 0, 0, 0, 0)]
+    rows = _grid_rows({}) + _review_rows(values)
+    rows[len(rows) - 3:len(rows) - 3] = [sentence, blank]  # under the heading, above the matrix's header rows
+    rev = _parse(rows).table("reviews_litigation")
+    assert rev.found and [c.value for c in rev.cells] == [int(v) for v in values]

@@ -1,0 +1,144 @@
+"""The numbers of a table's one row of values, found from their ink alone.
+
+A table printed as one row of values under a header of several levels (the review/litigation
+matrix: fifteen numbers under 行政复议 / 行政诉讼) is the table scans lose whole: at 100 dpi or on
+a fax the text detector boxes the row's numbers as a few long words ("1 2 1 0"), a photo's
+curl or a hairline scan leaves no wall between them, glyph strokes of the header make walls
+that are not there. Yet the numbers themselves stay apart: numbers in different cells are a
+cell's padding (and a rule) apart, the digits of one number touch or nearly so. This module
+finds that row and cuts it into numbers by the gaps in its ink; which column each number is,
+the caller decides from the template (its value column count, in x order).
+
+Plain data in page pixels; thresholds are the caller's (``StructureSettings.matrix_row_*``).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from nianbao.models import BBox as Box
+
+
+def text_line_bands(ink: np.ndarray, region: Box, char_h: float, min_height_frac: float = 0.35) -> list[tuple[int, int]]:
+    """Text lines of ``region`` as y bands (page pixels), top to bottom: runs of pixel rows with
+    ink, joined across gaps under a sixth of a character, at least ``min_height_frac`` of a
+    character tall (a speck or a dash left of a rule is no line)."""
+    H, W = ink.shape[:2]
+    x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
+    x1, y1 = min(W, int(np.ceil(region[2]))), min(H, int(np.ceil(region[3])))
+    if x1 <= x0 or y1 <= y0:
+        return []
+    rows = np.asarray(ink[y0:y1, x0:x1] > 0).sum(axis=1) > 0
+    bands: list[list[int]] = []
+    join = max(1, int(char_h / 6))
+    for y in np.flatnonzero(rows):
+        if bands and y - bands[-1][1] <= join:
+            bands[-1][1] = int(y) + 1
+        else:
+            bands.append([int(y), int(y) + 1])
+    return [(a + y0, b + y0) for a, b in bands if b - a >= min_height_frac * char_h]
+
+
+def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[float, float], gap_digits: float,
+                 ruled: np.ndarray | None = None, reach: float = 0.5, tolerance: float = 0.3,
+                 speck: float = 0.35) -> list[Box]:
+    """The numbers of one text line between ``x_range``, left to right, each box tight to its ink.
+
+    ``band`` is the line's core (y extent of its text). The ink is looked at over the band and
+    ``reach`` of its height above and below; what is kept: components whose middle lies in the
+    band (not the rule under the row, not the header's strokes above it) and that are not a
+    piece of a wall (running through the whole window, or a thin stroke a third taller than the
+    digits: a wall runs from rule to rule and a row is taller than its text). The components go
+    together where the gap between them is under ``gap_digits`` digit heights (the digits of
+    one number touch or nearly so; numbers of two cells are a cell's padding apart).
+    ``ruled``: the same page's ink with its rules (``ink`` being without them): a component
+    that is mostly ink of a piece of ``ruled`` reaching out of the window (a wall going on up
+    into the header) or running along the row (a rule and the walls standing on it) is a wall's
+    piece the rule removal left, not a digit: a number stands inside its cell, apart from its
+    walls; so is one touching a rule along the row (a pixel row of ``ruled`` inked over half the
+    width: a number stands apart from its row's rules), and one reaching ``tolerance`` digit heights above or below the line of the digits
+    (``_on_digit_line``). A group no part of which is ``speck`` digit heights long is noise."""
+    H, W = ink.shape[:2]
+    core_h = max(1.0, band[1] - band[0])
+    wy0, wy1 = max(0, int(band[0] - reach * core_h)), min(H, int(np.ceil(band[1] + reach * core_h)))
+    bx0, bx1 = max(0, int(x_range[0])), min(W, int(np.ceil(x_range[1])))
+    if bx1 <= bx0 or wy1 <= wy0:
+        return []
+    crop = np.ascontiguousarray((ink[wy0:wy1, bx0:bx1] > 0).astype(np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    walls = _rule_ink(ruled[wy0:wy1, bx0:bx1], core_h) if ruled is not None else None
+    # pixel rows of the window along which a rule runs (however broken: over half the width)
+    rule_rows = np.flatnonzero(np.asarray(ruled[wy0:wy1, bx0:bx1] > 0).mean(axis=1) >= 0.5) if ruled is not None \
+        else np.zeros(0, np.int64)
+    comps = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        mid = wy0 + y + h / 2
+        through = y == 0 and y + h >= wy1 - wy0
+        if not band[0] <= mid <= band[1] or through:
+            continue
+        if rule_rows.size and ((rule_rows >= y - 1) & (rule_rows <= y + h)).any():
+            continue  # it touches a rule along the row: a wall's stub or the rule's own dash
+        if walls is not None:
+            own = labels[y:y + h, x:x + w] == i
+            if walls[y:y + h, x:x + w][own].mean() >= 0.5:
+                continue
+        comps.append((x, y, w, h))
+    # the digits' height: of the components that are not thin strokes ("1", a wall's piece)
+    broad = [h for x, y, w, h in comps if w >= 0.4 * h] or [h for x, y, w, h in comps]
+    digit_h = float(np.median(broad)) if broad else 0.0
+    comps = [c for c in comps if not (c[2] < 0.4 * c[3] and c[3] > 1.3 * digit_h)]
+    comps = _on_digit_line(comps, digit_h, tolerance)
+    parts = sorted((x, y, x + w, y + h) for x, y, w, h in comps)
+    groups: list[list[int]] = []
+    gap = gap_digits * digit_h
+    for a, b, c, d in parts:
+        if groups and a - groups[-1][2] < gap:
+            g = groups[-1]
+            g[1], g[2], g[3] = min(g[1], b), max(g[2], c), max(g[3], d)
+            g[4] = max(g[4], max(c - a, d - b))
+        else:
+            groups.append([a, b, c, d, max(c - a, d - b)])
+    # a group of specks only (scan noise, a dot a fax left) is no number
+    return [(float(a + bx0), float(b + wy0), float(c + bx0), float(d + wy0)) for a, b, c, d, size in groups
+            if size >= speck * digit_h]
+
+
+def _on_digit_line(comps: list[tuple[int, int, int, int]], digit_h: float, tolerance: float
+                   ) -> list[tuple[int, int, int, int]]:
+    """The components lying on the line of the digits: the digits of a font stand between one
+    top line and one baseline (fitted over the full-height broad components, x-dependent for a
+    page not quite level); a piece of a wall or a rule that starts at the row's rule reaches
+    above or below it by more than ``tolerance`` digit heights. Fewer than three digits to fit
+    the line on: all kept."""
+    fit = [c for c in comps if c[2] >= 0.4 * c[3] and c[3] >= 0.7 * digit_h]
+    if len(fit) < 3:
+        return comps
+    xs = np.array([c[0] + c[2] / 2 for c in fit], np.float64)
+    tops = np.array([c[1] for c in fit], np.float64)
+    bottoms = np.array([c[1] + c[3] for c in fit], np.float64)
+    if np.ptp(xs) < 1:
+        return comps
+    top_line = np.polyfit(xs, tops, 1)
+    bottom_line = np.polyfit(xs, bottoms, 1)
+    tol = tolerance * digit_h
+    out = []
+    for c in comps:
+        x = c[0] + c[2] / 2
+        if c[1] >= np.polyval(top_line, x) - tol and c[1] + c[3] <= np.polyval(bottom_line, x) + tol:
+            out.append(c)
+    return out
+
+
+def _rule_ink(window: np.ndarray, core_h: float) -> np.ndarray:
+    """The pixels of a window's ink (with its rules) that belong to rules: components touching
+    the window's top or bottom edge (a wall goes on beyond the row) or wider than three line
+    heights (a rule along the row, with the walls standing on it)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray((window > 0).astype(np.uint8)), connectivity=8)
+    h = window.shape[0]
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, w, hh = (int(v) for v in stats[i][:4])
+        keep[i] = y == 0 or y + hh >= h or w > 3 * core_h
+    return keep[labels]

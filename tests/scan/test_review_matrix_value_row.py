@@ -1,0 +1,89 @@
+"""The review/litigation matrix lost whole in Word-family (LibreOffice-laid-out) scans.
+
+The template is the model: the matrix prints one row of fifteen values under a header of three
+levels (行政复议 / 行政诉讼: 未经复议直接起诉, 复议后起诉; 结果维持 … 总计 in each group). Two pages
+where the grid reading gave no row of fifteen values and the table came out empty:
+
+- ``lowres_review_matrix_joined_numbers.png`` (world2032 report 007, page 3, a 106 dpi scan):
+  glyph strokes of the header made a line grid of 32 columns, the detector boxed "1 2 1 0" as
+  one word, so the word grid had 3 columns; the values row read "12104" and "10 0 0110001";
+- ``phone_review_values_in_header_cells.jpg`` (world2032 report 029, page 4, a phone photo,
+  flattened): the rule under the header was lost in part, and half the values were read into
+  the header cells above them ("结果纠歪2"), leaving blanks in the value row.
+
+Both now have their last line cut into numbers by the gaps in its ink and placed in x order,
+with a placement that says so: 0.85 (no rule confirms them into certainty), 0.9 when the
+numbers are evenly spaced (one to each column of even width), which the consistency rules
+may then confirm.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+
+from nianbao.assembly import assemble
+from nianbao.models import Document
+from nianbao.scan import read_page
+from nianbao.settings import Settings
+
+DATA = Path(__file__).parents[1] / "data" / "scan"
+PAGES = {
+    "lowres_review_matrix_joined_numbers.png": (106.0, [1, 2, 1, 0, 4, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1]),
+    "phone_review_values_in_header_cells.jpg": (200.0, [6, 2, 4, 3, 15, 1, 0, 0, 0, 1, 1, 3, 1, 2, 7]),
+}
+
+
+def _read(name: str, settings: Settings):
+    dpi, _ = PAGES[name]
+    return read_page(cv2.imread(str(DATA / name)), 1, dpi, settings)
+
+
+@pytest.fixture(scope="module", params=sorted(PAGES))
+def page(request):
+    settings = Settings()
+    return request.param, settings, _read(request.param, settings)
+
+
+def test_review_matrix_values_row_cut_by_ink_gaps_in_x_order(page) -> None:
+    name, settings, res = page
+    truth = PAGES[name][1]
+    values = [r for r in res.rows if r.kind == "table"][-1]
+    assert [int(c.text.replace("O", "0")) for c in values.cells] == truth
+    # one number to each of the even columns: the placement the consistency rules may confirm
+    assert all(c.placement == settings.structure.matrix_row_even_placement for c in values.cells)
+    assert all(any("x order, evenly spaced" in n for n in c.notes) for c in values.cells)
+
+
+def test_review_matrix_assembled_from_the_reread_row(page) -> None:
+    name, settings, res = page
+    doc = Document(path=name, format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert table.found
+    assert [c.value for c in table.cells] == PAGES[name][1]
+    assert all(c.placement_score <= settings.structure.matrix_row_even_placement for c in table.cells)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_review_matrix_lost_without_the_reread(name: str) -> None:
+    """The old reading (the step switched off) gives the assembly no row of fifteen values."""
+    settings = Settings()
+    settings.structure.matrix_row_reread = False
+    res = _read(name, settings)
+    doc = Document(path=name, format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert [c.value for c in table.cells] != PAGES[name][1]
+
+
+def test_review_matrix_known_by_its_own_column_labels_when_a_fax_lost_its_anchors() -> None:
+    """world2032 report 009 (fax): the OCR of the header lost 行政复议 and 行政诉讼, but 结果维持
+    and 尚未审结 are the matrix's own column labels (no other template table prints them); a
+    region holding another table's anchor is not the matrix."""
+    from nianbao.scan import _matrix_columns
+
+    assert _matrix_columns("政诉木经复议直找起诉复议超诉结果维持舞其尚末审结总计结果維持東企正其造也巢尚未审结总计") == 15
+    assert _matrix_columns("行政复议 结果维持 总计") == 15
+    assert _matrix_columns("结果维持 总计") is None  # one label is no proof
+    assert _matrix_columns("申请人情况 自然人 行政复议 结果维持 尚未审结") is None
