@@ -1,0 +1,61 @@
+"""Rows of the application matrix that a scan's reading lost, found again by assembly from the
+template's knowledge of the table (how many values a row has, what its header says).
+
+The stored Documents are the application-matrix rows (and the heading above them) of two
+Word-family scans of the spent held-out set ``fixtures/generated/world2032`` as the scan stage
+read them at main 1a4f0bd, boxes rounded to whole pixels:
+
+- ``027`` (flatbed): the table's continuation on page 3 lost every inner wall, so the line grid
+  is one column wide and each row one cell, "3.补正后申请内容仍不 0 0 0 0 0 0 0",
+  "(六)其他处理0000000"; nine rows (63 cells) were lost;
+- ``033`` (fax): a sliver of a grid row with no ink (no label, seven blank cells) took the place
+  of the 部分公开 row, whose label OCR garbled ("二一形公开计其分形只").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nianbao.models import Document, SourceInfo
+from nianbao.pipeline import parse_document
+from nianbao.settings import Settings
+
+INTERMEDIATES = Path(__file__).resolve().parents[1] / "data" / "intermediates"
+COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+           "legal_service_org", "other_org", "total")
+
+
+def applications(name: str) -> dict[str, list]:
+    """The application matrix assembled from a stored Document: row id → its cells in column order."""
+    path = INTERMEDIATES / f"world2032-{name}-applications.document.json"
+    doc = Document.model_validate_json(path.read_text(encoding="utf-8"))
+    source = SourceInfo(path=str(path), sha256="0" * 64, size=0, format=doc.format, pages=len(doc.pages))
+    report = parse_document(doc, Settings(), source)
+    table = next(t for t in report.tables if t.id == "applications")
+    rows: dict[str, list] = {}
+    for cell in table.cells:
+        rows.setdefault(cell.row, []).append(cell)
+    return {r: sorted(cells, key=lambda c: COLUMNS.index(c.col)) for r, cells in rows.items()}
+
+
+def test_rows_read_as_one_text_of_label_and_numbers_keep_their_values():
+    rows = applications("027")
+    lost = ["unable_unclear", "rejected_petition", "rejected_duplicate", "rejected_publication", "rejected_mass_repeat",
+            "rejected_confirm_reissue", "other_handling", "result_total", "carried_forward"]
+    for row in lost:
+        expected = [2, 0, 0, 0, 0, 0, 2] if row == "result_total" else [0] * 7
+        assert [c.value for c in rows[row]] == expected, row
+        # placed by their order in one text, not by a grid: never certain on their own
+        assert all(c.confidence < 0.9 for c in rows[row]), row
+        assert any("numbers read at the end of one cell" in r for r in rows[row][0].reasons)
+    # "(七)总计20000 02": seven digits for seven values, one digit each
+    assert [c.text for c in rows["result_total"]] == ["2", "0", "0", "0", "0", "0", "2"]
+
+
+def test_empty_sliver_row_does_not_take_the_place_of_a_row_with_a_garbled_label():
+    rows = applications("033")
+    cells = rows["partially_disclosed"]
+    assert [c.value for c in cells] == [0] * 7
+    assert all(c.confidence < 0.9 for c in cells)  # placed by position between matched rows
+    assert [c.value for c in rows["disclosed"]] == [0] * 7
+    assert [c.value for c in rows["withheld_state_secret"]] == [0] * 7
