@@ -228,7 +228,8 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
 
     With the table's ``shape`` (the template's): a grid row with no label and no printed value
     (a sliver between two rules) and a header row repeated over a table continued on the next
-    page are no value rows; a table row read as one text ending in as many numbers as a row of
+    page are no value rows; a grid row with a label and fewer blank cells than a row of the table
+    has columns is a label only (labels of the rows below whose cells the grid merged); a table row read as one text ending in as many numbers as a row of
     the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
     is a value row of those numbers, their placement at most ``split_placement``."""
     cands: list[Candidate] = []
@@ -243,10 +244,12 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
             label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
             values = []  # the rest of the label of the row above, cut by a page break
-        if shape is not None and values and not any(v.text.strip() for v in values) \
-                and (not normalize_label(label) or shape.is_header(label)):
-            pending_context = []
-            continue
+        if shape is not None and values and not any(v.text.strip() for v in values):
+            if not normalize_label(label) or shape.is_header(label):
+                pending_context = []
+                continue
+            if row.exact_cells and len(values) < min(shape.value_counts):
+                values = []  # a grid row printed blank has a cell per column: this is a label only
         if shape is not None and not values and row.kind == "table":
             whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
             if whole is not None:

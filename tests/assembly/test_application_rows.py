@@ -1,15 +1,19 @@
 """Rows of the application matrix that a scan's reading lost, found again by assembly from the
 template's knowledge of the table (how many values a row has, what its header says).
 
-The stored Documents are the application-matrix rows (and the heading above them) of two
-Word-family scans of the spent held-out set ``fixtures/generated/world2032`` as the scan stage
-read them at main 1a4f0bd, boxes rounded to whole pixels:
+The stored Documents are the application-matrix rows (and the heading above them) of three
+Word-family scans as the scan stage read them (boxes rounded to whole pixels): two of the spent
+held-out set ``fixtures/generated/world2032`` at main 1a4f0bd, one of the committed
+``fixtures/samples-world``:
 
-- ``027`` (flatbed): the table's continuation on page 3 lost every inner wall, so the line grid
+- ``world2032-027`` (flatbed): the table's continuation on page 3 lost every inner wall, so the line grid
   is one column wide and each row one cell, "3.补正后申请内容仍不 0 0 0 0 0 0 0",
   "(六)其他处理0000000"; nine rows (63 cells) were lost;
-- ``033`` (fax): a sliver of a grid row with no ink (no label, seven blank cells) took the place
-  of the 部分公开 row, whose label OCR garbled ("二一形公开计其分形只").
+- ``world2032-033`` (fax): a sliver of a grid row with no ink (no label, seven blank cells) took the place
+  of the 部分公开 row, whose label OCR garbled ("二一形公开计其分形只");
+- ``samples-world-004`` (fax): the labels of the first two rows stood in one grid row with one
+  blank cell and no values, which took the place of 本年新收; the five value rows below it had no
+  readable label, and 35 cells were lost.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "s
 
 def applications(name: str) -> dict[str, list]:
     """The application matrix assembled from a stored Document: row id → its cells in column order."""
-    path = INTERMEDIATES / f"world2032-{name}-applications.document.json"
+    path = INTERMEDIATES / f"{name}-applications.document.json"
     doc = Document.model_validate_json(path.read_text(encoding="utf-8"))
     source = SourceInfo(path=str(path), sha256="0" * 64, size=0, format=doc.format, pages=len(doc.pages))
     report = parse_document(doc, Settings(), source)
@@ -39,7 +43,7 @@ def applications(name: str) -> dict[str, list]:
 
 
 def test_rows_read_as_one_text_of_label_and_numbers_keep_their_values():
-    rows = applications("027")
+    rows = applications("world2032-027")
     lost = ["unable_unclear", "rejected_petition", "rejected_duplicate", "rejected_publication", "rejected_mass_repeat",
             "rejected_confirm_reissue", "other_handling", "result_total", "carried_forward"]
     for row in lost:
@@ -53,9 +57,19 @@ def test_rows_read_as_one_text_of_label_and_numbers_keep_their_values():
 
 
 def test_empty_sliver_row_does_not_take_the_place_of_a_row_with_a_garbled_label():
-    rows = applications("033")
+    rows = applications("world2032-033")
     cells = rows["partially_disclosed"]
     assert [c.value for c in cells] == [0] * 7
     assert all(c.confidence < 0.9 for c in cells)  # placed by position between matched rows
     assert [c.value for c in rows["disclosed"]] == [0] * 7
     assert [c.value for c in rows["withheld_state_secret"]] == [0] * 7
+
+
+def test_label_row_over_unlabelled_value_rows_is_no_value_row():
+    rows = applications("samples-world-004")
+    expected = {"new_received": [10, 0, 0, 0, 0, 0, 10], "carried_over": [0] * 7, "disclosed": [6, 0, 0, 0, 0, 0, 6],
+                "partially_disclosed": [0] * 7, "withheld_state_secret": [0] * 7}
+    assert {r: [c.value for c in rows[r]] for r in expected} == expected
+    # the four rows below 本年新收 have no label of their own: placed between matched rows, never certain
+    for r in ("carried_over", "disclosed", "partially_disclosed", "withheld_state_secret"):
+        assert all(c.confidence < 0.9 for c in rows[r]), r
