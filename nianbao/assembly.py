@@ -384,7 +384,10 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
     where.reverse()
     # a weak label is placed by position only between two rows whose labels matched well: one
     # such row, or a run of them that is every value row between the two and fills every
-    # required template row between theirs (the template knows how many rows come between)
+    # required template row between theirs (the template knows how many rows come between);
+    # the start and the end of the table count as such a row for a run that is every value row
+    # before the first (after the last) well-matched row and fills every required template row
+    # before (after) it
     good = [mt.label_score >= min_s for mt in matches]
     keep = list(good)
     k = 0
@@ -395,10 +398,12 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
         end = k
         while end < len(matches) and not good[end]:
             end += 1
-        if 0 < k and end < len(matches):
-            (ca, ta), (cb, tb) = where[k - 1], where[end]
+        if (0 < k or end < len(matches)) and any(good):
+            ca, ta = where[k - 1] if k > 0 else (-1, -1)
+            cb, tb = where[end] if end < len(matches) else (n, m)
             required = [t for t in range(ta + 1, tb) if not trows[t].spec.optional]
-            if end - k == 1 or (cb - ca - 1 == end - k and required == [where[r][1] for r in range(k, end)]):
+            if (0 < k and end < len(matches) and end - k == 1) \
+                    or (cb - ca - 1 == end - k and required == [where[r][1] for r in range(k, end)]):
                 keep[k:end] = [True] * (end - k)
         k = end
     anchored_run = [keep[k] and not good[k] for k in range(len(matches))]

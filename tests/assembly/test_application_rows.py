@@ -73,3 +73,22 @@ def test_label_row_over_unlabelled_value_rows_is_no_value_row():
     # the four rows below 本年新收 have no label of their own: placed between matched rows, never certain
     for r in ("carried_over", "disclosed", "partially_disclosed", "withheld_state_secret"):
         assert all(c.confidence < 0.9 for c in rows[r]), r
+
+
+def test_unlabelled_rows_at_the_top_of_the_table_are_pinned_by_the_first_matched_row():
+    """The first two rows of world2032-033 with their labels taken out (as a scan that lost the
+    label column's top gives them): every value row above the first matched row (予以公开), as
+    many as the template has required rows above it, is placed by position, never certain."""
+    path = INTERMEDIATES / "world2032-033-applications.document.json"
+    doc = Document.model_validate_json(path.read_text(encoding="utf-8"))
+    for row in doc.rows:
+        for c in row.cells:
+            if "本年新收" in c.text or "上年结转" in c.text:
+                c.text = ""
+    source = SourceInfo(path=str(path), sha256="0" * 64, size=0, format=doc.format, pages=len(doc.pages))
+    table = next(t for t in parse_document(doc, Settings(), source).tables if t.id == "applications")
+    for row in ("new_received", "carried_over"):
+        cells = [c for c in table.cells if c.row == row]
+        assert [c.value for c in cells] == [0] * 7, row
+        assert all(c.confidence < 0.9 for c in cells), row
+        assert any("placed by position between matched rows" in r for r in cells[0].reasons), row
