@@ -204,6 +204,7 @@ class TableShape:
 
     value_counts: frozenset[int]
     header_words: tuple[str, ...]
+    max_label_chars: int  # the longest row label (normalised), with room for a group label before it
 
     @classmethod
     def of(cls, spec: TableSpec) -> "TableShape":
@@ -211,7 +212,9 @@ class TableShape:
         if len(spec.items) == 1:
             words = {normalize_label(w) for w in spec.anchors}
             words |= {normalize_label(c.label) for c in spec.items[0].columns}
-        return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)))
+        longest = max((len(normalize_label(name)) for item in spec.items for r in item.rows for name in r.names), default=0)
+        return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)),
+                   longest + 10)
 
     def is_header(self, label: str) -> bool:
         """A label that names the table's header: one of its anchors ("申请人情况", "勾稽关系")
@@ -229,8 +232,9 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     With the table's ``shape`` (the template's): a grid row with no label and no printed value
     (a sliver between two rules) and a header row repeated over a table continued on the next
     page are no value rows; a grid row with a label and fewer blank cells than a row of the table
-    has columns is a label only (labels of the rows below whose cells the grid merged); a table row read as one text ending in as many numbers as a row of
-    the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
+    has columns is a label only (labels of the rows below whose cells the grid merged); a table
+    row (or a text line no longer than a row label: a row outside the grid) read as one text
+    ending in as many numbers as a row of the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
     is a value row of those numbers, their placement at most ``split_placement``."""
     cands: list[Candidate] = []
     label_only: list[int] = []
@@ -250,10 +254,10 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 continue
             if row.exact_cells and len(values) < min(shape.value_counts):
                 values = []  # a grid row printed blank has a cell per column: this is a label only
-        if shape is not None and not values and row.kind == "table":
+        if shape is not None and not values:
             whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
-            if whole is not None:
-                label, values = whole.label, whole.values
+            if whole is not None and (row.kind == "table" or len(normalize_label(whole.label)) <= shape.max_label_chars):
+                label, values = whole.label, whole.values  # a text line only as short as a row label
         if values and (row.kind == "table" or len(values) >= 2):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
             if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
@@ -528,7 +532,8 @@ def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]]
     """The text before and the values at the end of ``text`` when it ends in as many numbers as
     one of ``counts`` after a label (with at least one Chinese character): numbers apart
     ("… 0 0 0 0 0 0 0"), or whole numbers run together with exactly one digit per value
-    ("…总计20000 02" for 7 values: the only way to read 7 digits as 7 values). None otherwise,
+    ("…总计20000 02" for 7 values: the only way to read 7 digits as 7 values; only for a table
+    whose every row has the one count, so that the count is known). None otherwise,
     and for a single number (a label's last character misread as a digit looks the same)."""
     counts = {n for n in counts if n >= 2}
     m = _TRAILING_NUMBERS.search(text)
@@ -538,7 +543,7 @@ def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]]
     if len(tokens) in counts:
         return text[:m.start()].strip(), tokens
     digits = "".join(tokens)
-    if digits.isdigit() and len(digits) in counts:
+    if digits.isdigit() and len(counts) == 1 and len(digits) in counts:  # only where every row has that count
         return text[:m.start()].strip(), list(digits)
     return None
 

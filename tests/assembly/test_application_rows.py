@@ -92,3 +92,13 @@ def test_unlabelled_rows_at_the_top_of_the_table_are_pinned_by_the_first_matched
         assert [c.value for c in cells] == [0] * 7, row
         assert all(c.confidence < 0.9 for c in cells), row
         assert any("placed by position between matched rows" in r for r in cells[0].reasons), row
+
+
+def test_first_row_read_as_a_text_line_above_the_grid_keeps_its_values():
+    """world2031-047 (Word, hairline rules; read with the code of this branch): the grid began
+    one row late, and its first row came as the text line "、本年新收政府信息公开申请数量2100003",
+    seven digits run together for seven values."""
+    rows = applications("world2031-047")
+    cells = rows["new_received"]
+    assert [c.value for c in cells] == [2, 1, 0, 0, 0, 0, 3]
+    assert all(c.confidence < 0.9 for c in cells)
