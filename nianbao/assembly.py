@@ -415,6 +415,13 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
     anchored_run = [a for k, a in enumerate(anchored_run) if keep[k]]
     for k, mt in enumerate(matches):
         s = mt.label_score
+        if s >= min_s and not normalize_label(mt.cand.label) \
+                and sum(_label_score(matcher, t, mt.cand) >= min(s, settings.strong_label_score) - 0.05 for t in trows) >= 2:
+            # no label of its own, and the label text above it names several rows (the labels of
+            # rows whose label cells the grid merged): which of them it is, its position says
+            mt.factors.append(ConfidenceFactor(code=FactorCode.row_by_position_anchored,
+                                               reason="row label missing; placed by position between matched rows"))
+            continue
         if s >= settings.strong_label_score:
             continue
         if s >= settings.fair_label_score:
