@@ -542,6 +542,7 @@ def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]]
     ("…总计20000 02" for 7 values: the only way to read 7 digits as 7 values; only for a table
     whose every row has the one count, so that the count is known). None otherwise,
     and for a single number (a label's last character misread as a digit looks the same)."""
+    one_count = len(set(counts)) == 1
     counts = {n for n in counts if n >= 2}
     m = _TRAILING_NUMBERS.search(text)
     if m is None or m.start() == 0 or not _CJK.search(text[:m.start()]):
@@ -550,7 +551,7 @@ def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]]
     if len(tokens) in counts:
         return text[:m.start()].strip(), tokens
     digits = "".join(tokens)
-    if digits.isdigit() and len(counts) == 1 and len(digits) in counts:  # only where every row has that count
+    if digits.isdigit() and one_count and len(digits) in counts:  # only where every row has that count
         return text[:m.start()].strip(), list(digits)
     return None
 

@@ -104,3 +104,16 @@ def test_first_row_read_as_a_text_line_above_the_grid_keeps_its_values():
     cells = rows["new_received"]
     assert [c.value for c in cells] == [2, 1, 0, 0, 0, 0, 3]
     assert all(c.confidence < 0.9 for c in cells)
+
+
+def test_digits_run_together_are_split_only_where_every_row_has_one_count():
+    """world2031-021 (Word fax): the 第二十条 row "行政许可467" is one value, 467, in a table whose
+    items have one or three values: no count is known, so the digits stay one number (they were
+    read as 4, 6, 7 of a three-value row). In the application matrix (seven values in every row)
+    seven digits are seven values."""
+    from nianbao.assembly import trailing_values
+
+    assert trailing_values("行政许可467", {1, 3}) is None
+    assert trailing_values("(七)总计20000 02", {7}) == ("(七)总计", ["2", "0", "0", "0", "0", "0", "2"])
+    assert trailing_values("5要新求行政或 0 0 0 0 0 0 0", {7}) == ("5要新求行政或", ["0"] * 7)
+    assert trailing_values("行政处罚 12 3", {1, 2, 3}) == ("行政处罚", ["12", "3"])
