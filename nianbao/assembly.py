@@ -195,9 +195,47 @@ def locate_regions(doc: Document) -> dict[str, tuple[int, int]]:
     return regions
 
 
-def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate], list[int]]:
+@dataclass(frozen=True)
+class TableShape:
+    """What the template says a printed table looks like, for telling its value rows from the
+    rest: how many values a row of it has, and the words of its header (anchors, column labels)
+    when it has one header over all its rows (a table of several items, such as the 第二十条
+    tables, prints a header per item, which is also the item's label: no header words)."""
+
+    value_counts: frozenset[int]
+    header_words: tuple[str, ...]
+    max_label_chars: int  # the longest row label (normalised), with room for a group label before it
+
+    @classmethod
+    def of(cls, spec: TableSpec) -> "TableShape":
+        words: set[str] = set()
+        if len(spec.items) == 1:
+            words = {normalize_label(w) for w in spec.anchors}
+            words |= {normalize_label(c.label) for c in spec.items[0].columns}
+        longest = max((len(normalize_label(name)) for item in spec.items for r in item.rows for name in r.names), default=0)
+        return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)),
+                   longest + 10)
+
+    def is_header(self, label: str) -> bool:
+        """A label that names the table's header: one of its anchors ("申请人情况", "勾稽关系")
+        or two of its column labels ("自然人 商业企业")."""
+        t = normalize_label(label)
+        hits = [w for w in self.header_words if w in t]
+        return len(hits) >= 2 or any(len(w) >= 4 and w in t for w in hits)
+
+
+def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None = None,
+                  split_placement: float = 1.0) -> tuple[list[Candidate], list[int]]:
     """Value rows of a region, with label-only neighbours attached as context; also the
-    indexes of label-only rows (possible headers)."""
+    indexes of label-only rows (possible headers).
+
+    With the table's ``shape`` (the template's): a grid row with no label and no printed value
+    (a sliver between two rules) and a header row repeated over a table continued on the next
+    page are no value rows; a grid row with a label and fewer blank cells than a row of the table
+    has columns is a label only (labels of the rows below whose cells the grid merged); a table
+    row (or a text line no longer than a row label: a row outside the grid) read as one text
+    ending in as many numbers as a row of the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
+    is a value row of those numbers, their placement at most ``split_placement``."""
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
@@ -210,6 +248,16 @@ def candidates_in(doc: Document, start: int, end: int) -> tuple[list[Candidate],
             label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
             values = []  # the rest of the label of the row above, cut by a page break
+        if shape is not None and values and not any(v.text.strip() for v in values):
+            if not normalize_label(label) or shape.is_header(label):
+                pending_context = []
+                continue
+            if row.exact_cells and len(values) < min(shape.value_counts):
+                values = []  # a grid row printed blank has a cell per column: this is a label only
+        if shape is not None and not values:
+            whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
+            if whole is not None and (row.kind == "table" or len(normalize_label(whole.label)) <= shape.max_label_chars):
+                label, values = whole.label, whole.values  # a text line only as short as a row label
         if values and (row.kind == "table" or len(values) >= 2):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
             if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
@@ -340,7 +388,10 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
     where.reverse()
     # a weak label is placed by position only between two rows whose labels matched well: one
     # such row, or a run of them that is every value row between the two and fills every
-    # required template row between theirs (the template knows how many rows come between)
+    # required template row between theirs (the template knows how many rows come between);
+    # the start and the end of the table count as such a row for a run that is every value row
+    # before the first (after the last) well-matched row and fills every required template row
+    # before (after) it
     good = [mt.label_score >= min_s for mt in matches]
     keep = list(good)
     k = 0
@@ -351,10 +402,12 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
         end = k
         while end < len(matches) and not good[end]:
             end += 1
-        if 0 < k and end < len(matches):
-            (ca, ta), (cb, tb) = where[k - 1], where[end]
+        if (0 < k or end < len(matches)) and any(good):
+            ca, ta = where[k - 1] if k > 0 else (-1, -1)
+            cb, tb = where[end] if end < len(matches) else (n, m)
             required = [t for t in range(ta + 1, tb) if not trows[t].spec.optional]
-            if end - k == 1 or (cb - ca - 1 == end - k and required == [where[r][1] for r in range(k, end)]):
+            if (0 < k and end < len(matches) and end - k == 1) \
+                    or (cb - ca - 1 == end - k and required == [where[r][1] for r in range(k, end)]):
                 keep[k:end] = [True] * (end - k)
         k = end
     anchored_run = [keep[k] and not good[k] for k in range(len(matches))]
@@ -362,6 +415,13 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
     anchored_run = [a for k, a in enumerate(anchored_run) if keep[k]]
     for k, mt in enumerate(matches):
         s = mt.label_score
+        if s >= min_s and not normalize_label(mt.cand.label) \
+                and sum(_label_score(matcher, t, mt.cand) >= min(s, settings.strong_label_score) - 0.05 for t in trows) >= 2:
+            # no label of its own, and the label text above it names several rows (the labels of
+            # rows whose label cells the grid merged): which of them it is, its position says
+            mt.factors.append(ConfidenceFactor(code=FactorCode.row_by_position_anchored,
+                                               reason="row label missing; placed by position between matched rows"))
+            continue
         if s >= settings.strong_label_score:
             continue
         if s >= settings.fair_label_score:
@@ -475,23 +535,43 @@ def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
 _TRAILING_NUMBERS = re.compile(r"(?:[-+]?\d+(?:\.\d+)?\s+)*[-+]?\d+(?:\.\d+)?\s*$")
 
 
-def trailing_values_row(doc: Document, index: int, n: int, placement: float) -> Candidate | None:
-    """A table row read as one text (the review matrix whose every wall a scan lost: its
-    header, then its values) ending in exactly ``n`` numbers apart: a value row of those ``n``
-    values, placed by their order only (placement at most ``placement``). None otherwise."""
-    row = doc.rows[index]
-    text = " ".join(c.text for c in row.cells if c.text.strip())
+def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]] | None:
+    """The text before and the values at the end of ``text`` when it ends in as many numbers as
+    one of ``counts`` after a label (with at least one Chinese character): numbers apart
+    ("… 0 0 0 0 0 0 0"), or whole numbers run together with exactly one digit per value
+    ("…总计20000 02" for 7 values: the only way to read 7 digits as 7 values; only for a table
+    whose every row has the one count, so that the count is known). None otherwise,
+    and for a single number (a label's last character misread as a digit looks the same)."""
+    one_count = len(set(counts)) == 1
+    counts = {n for n in counts if n >= 2}
     m = _TRAILING_NUMBERS.search(text)
     if m is None or m.start() == 0 or not _CJK.search(text[:m.start()]):
         return None
     tokens = m.group(0).split()
-    if len(tokens) != n:
+    if len(tokens) in counts:
+        return text[:m.start()].strip(), tokens
+    digits = "".join(tokens)
+    if digits.isdigit() and one_count and len(digits) in counts:  # only where every row has that count
+        return text[:m.start()].strip(), list(digits)
+    return None
+
+
+def trailing_values_row(doc: Document, index: int, counts: Collection[int], placement: float) -> Candidate | None:
+    """A table row read as one text (a row, or the review matrix, whose every wall a scan
+    lost: its label or header, then its values) ending in as many numbers as one of
+    ``counts`` (``trailing_values``): a value row of those values, labelled by the text before
+    them, placed by their order only (placement at most ``placement``). None otherwise."""
+    row = doc.rows[index]
+    text = " ".join(c.text for c in row.cells if c.text.strip())
+    found = trailing_values(text, counts)
+    if found is None:
         return None
+    label, tokens = found
     cell = next(c for c in reversed(row.cells) if c.text.strip())
-    note = f"{n} numbers read at the end of one cell with the header's text: placed in their order"
+    note = f"{len(tokens)} numbers read at the end of one cell with the label's text: placed in their order"
     values = [TextCell(text=t, bbox=cell.bbox, confidence=cell.confidence, placement=min(cell.placement, placement),
                        notes=[*cell.notes, note]) for t in tokens]
-    return Candidate(index, row, "", values)
+    return Candidate(index, row, label, values)
 
 
 def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
@@ -532,8 +612,16 @@ class TableAssembler:
         # rows with a well-matched label needed before the table counts as found
         self.min_good_rows = 1 if spec.id == "reviews_litigation" else min(4, len(self.trows) // 4 + 1)
 
+    def candidates(self, region: tuple[int, int]) -> tuple[list[Candidate], list[int]]:
+        """The value rows of the table's region (``candidates_in`` with the template's shape of
+        the table; the review matrix, one row read whole, is found by ``assemble``)."""
+        if self.spec.id == "reviews_litigation":
+            return candidates_in(self.doc, *region)
+        return candidates_in(self.doc, *region, shape=TableShape.of(self.spec),
+                             split_placement=self.settings.spaced_values_placement)
+
     def assemble(self, region: tuple[int, int]) -> Table:
-        cands, label_only = candidates_in(self.doc, *region)
+        cands, label_only = self.candidates(region)
         if self.spec.id == "reviews_litigation":
             n = len(self.trows[0].item.columns)
             cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
@@ -542,7 +630,7 @@ class TableAssembler:
             cands = sorted((c for c in cands if len(c.values) >= 12),
                            key=lambda c: -sum(1 for v in c.values if v.text.strip()))[:1]
             if not cands:
-                read_whole = (trailing_values_row(self.doc, i, n, self.settings.spaced_values_placement) for i in label_only)
+                read_whole = (trailing_values_row(self.doc, i, {n}, self.settings.spaced_values_placement) for i in label_only)
                 cands = [c for c in read_whole if c is not None][:1]
             matches = [Match(c, self.trows[0], 1.0) for c in cands]
         else:

@@ -34,7 +34,7 @@ from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Ro
                             load_template, TEMPLATE_VERSIONS)
 from nianbao.numbers import NUMBER_CLASSES, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
-from nianbao.settings import LayoutSettings, OcrSettings, Settings
+from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
 log = logging.getLogger(__name__)
@@ -287,6 +287,71 @@ def _label_lines_to_rows(cells: list[CellRead], grids: Sequence[Grid]) -> list[C
     return out
 
 
+def stacked_rows(crs: list[CellRead], char_h: float, st: StructureSettings) -> list[tuple[float, list[CellRead]]]:
+    """The cells of one grid row as the rows of the table they hold: ``[(top, cells)]``, one
+    entry (the row as it is) unless the row's value cells show a stack.
+
+    A scan that lost the rules between k table rows (a low-resolution page, hairline rules, a
+    word reading that put two value lines together) gives one grid row whose every value cell
+    holds k values one above the other ("0", "0", "0"), and whose label cell holds k labels. When
+    at least ``st.stacked_min_cells`` value cells hold the same k >= 2 lines that each read as a
+    value, their j-th lines lying at one height (within ``st.stacked_line_tolerance`` character
+    heights), the row is cut between those heights: each value cell gives its j-th line to the
+    j-th row, a label cell each of its lines to the row it lies in. What is left of a lost rule
+    (a run of ink flatter than ``st.stacked_flat_chars`` and wider than a character) is no line. A
+    cell whose one line covers several of those heights (values run together over lost walls)
+    is read in none of the rows: its columns are missing there, not blank."""
+    whole = [(min(cr.bbox[1] for cr in crs), crs)]
+
+    def flat(b: Box) -> bool:
+        return b[3] - b[1] < st.stacked_flat_chars * char_h and b[2] - b[0] > char_h
+
+    lines: dict[int, list[tuple[Box, Recognition]]] = {}
+    for k, cr in enumerate(crs):
+        if len(cr.line_boxes) != len(cr.texts):
+            return whole
+        lines[k] = [(b, r) for b, r in zip(cr.line_boxes, cr.texts) if not flat(b)]
+    is_value = {k: bool(ls) and all(classify(r.text) in WELL_FORMED_CLASSES - {ValueClass.blank} for _, r in ls)
+                for k, ls in lines.items()}
+    stacks = [k for k in lines if is_value[k] and len(lines[k]) >= 2]
+    counts = {len(lines[k]) for k in stacks}
+    if len(stacks) < st.stacked_min_cells or len(counts) != 1:
+        return whole
+    n = counts.pop()
+    centres = [[(b[1] + b[3]) / 2 for b, _ in sorted(lines[k], key=lambda br: br[0][1])] for k in stacks]
+    bands = [float(np.median([c[j] for c in centres])) for j in range(n)]
+    tol = st.stacked_line_tolerance * char_h
+    if any(abs(c[j] - bands[j]) > tol for c in centres for j in range(n)) \
+            or any(b - a <= 2 * tol for a, b in zip(bands, bands[1:])):
+        return whole
+    # every other value cell holds one value per band, or none (blank): otherwise no stack
+    for k, ls in lines.items():
+        if k in stacks or not is_value[k]:
+            continue
+        if len(ls) == 1 and sum(ls[0][0][1] - tol <= b <= ls[0][0][3] + tol for b in bands) >= 2:
+            continue  # one line over several bands: read in none of the rows
+        return whole
+    top, bottom = min(cr.bbox[1] for cr in crs), max(cr.bbox[3] for cr in crs)
+    cuts = [top] + [(a + b) / 2 for a, b in zip(bands, bands[1:])] + [bottom]
+    rows: list[tuple[float, list[CellRead]]] = []
+    for j in range(n):
+        y0, y1 = cuts[j], cuts[j + 1]
+        part_cells = []
+        for k, cr in enumerate(crs):
+            if not is_value[k]:
+                mine = [(b, r) for b, r in lines[k] if y0 <= (b[1] + b[3]) / 2 < y1]  # a label's lines, or nothing
+            elif k in stacks:
+                mine = [sorted(lines[k], key=lambda br: br[0][1])[j]]
+            else:
+                continue  # one line over several rows
+            part = CellRead(cr.grid, cr.row, cr.col, cr.colspan, (cr.bbox[0], y0, cr.bbox[2], y1), factors=list(cr.factors))
+            part.line_boxes = [b for b, _ in mine]
+            part.texts = [r for _, r in mine]
+            part_cells.append(part)
+        rows.append((y0, part_cells))
+    return rows
+
+
 def _joined(parts: list[CellRead]) -> CellRead:
     """One cell made of split parts again: their box, their lines and readings in order."""
     first = parts[0]
@@ -456,13 +521,21 @@ def read_page(
     by_row: dict[tuple[int, int], list[CellRead]] = {}
     for cr in cells:
         by_row.setdefault((cr.grid, cr.row), []).append(cr)
+    st_set = settings.structure
     for (gi, r), crs in sorted(by_row.items()):
         g = grids[gi]
-        tcells = [_text_cell(cr) for cr in sorted(crs, key=lambda c: c.col)]
-        if structures:
-            _place(tcells, [cr.row for cr in sorted(crs, key=lambda c: c.col)], structures[gi])
-        items.append((g.rows[r], 1, Row(kind="table", page=number, cells=tcells,
-                                        table_index=table_offset + gi, exact_cells=True)))
+        table_rows = stacked_rows(sorted(crs, key=lambda c: c.col), char_h, st_set)
+        for top, row_cells in table_rows:
+            tcells = [_text_cell(cr) for cr in row_cells]
+            if structures:
+                _place(tcells, [cr.row for cr in row_cells], structures[gi])
+            if len(table_rows) > 1:
+                note = f"one of {len(table_rows)} table rows the grid read as one (their rules lost): cut by the cells' stacked values"
+                for tc in tcells:
+                    tc.placement = min(tc.placement, st_set.stacked_row_placement)
+                    tc.notes.append(note)
+            items.append((g.rows[r] if len(table_rows) == 1 else top, 1, Row(kind="table", page=number, cells=tcells,
+                                                                      table_index=table_offset + gi, exact_cells=True)))
     items.extend(matrix_rows)
     items.sort(key=lambda it: (it[0], it[1]))
     h, w = upright.shape[:2]

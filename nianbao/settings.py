@@ -207,6 +207,12 @@ class StructureSettings(BaseModel):
     # printed: the box is two words the detector joined across it, no evidence against the wall
     printed_rule_reach_chars: float = 1.0
     cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
+    # a grid row whose value cells each show the same stack of k >= 2 values (the rules between
+    # k table rows lost): read as k rows (scan, ``stacked_rows``)
+    stacked_min_cells: int = 3  # value cells that must show the same stack
+    stacked_line_tolerance: float = 0.35  # how far (character heights) the j-th values of the cells may lie apart
+    stacked_flat_chars: float = 0.35  # an ink run this flat (character heights) and wider than a character is a rule's remnant, not a line of text
+    stacked_row_placement: float = 0.85  # placement of the cells of such rows at most (their rows come from the text lines, not from rules)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
     min_words: int = 6  # words a region needs for a word reading
     agree_placement: float = 1.0  # placement confidence when both readings agree

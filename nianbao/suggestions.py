@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from nianbao.assembly import Match, TableAssembler, _trim_values, align_rows, candidates_in, locate_regions
+from nianbao.assembly import Match, TableAssembler, _trim_values, align_rows, locate_regions
 from nianbao.checks import numeric_values
 from nianbao.models.rules import CellKey, Equation, evaluate, expand_rules
 from nianbao.models import CellKind, CheckStatus, Document, Report, Template
@@ -77,7 +77,7 @@ def _matches(doc: Document, template: Template, settings: Settings, tables: set[
         if spec.id not in tables:
             continue
         ta = TableAssembler(doc, template, spec, settings.assembly)
-        cands, _ = candidates_in(doc, *regions[spec.id])
+        cands, _ = ta.candidates(regions[spec.id])
         if spec.id == "reviews_litigation":
             matches = [Match(c, ta.trows[0], 1.0) for c in cands if len(c.values) >= 10][:1]
         else:
