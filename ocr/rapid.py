@@ -223,11 +223,11 @@ class RapidOcrEngine(OcrEngine):
     def detect_words(self, image: np.ndarray, max_side: int = 960) -> list[Box]:
         """The packaged PP-OCR detector's boxes only (no recognition), the image's long side
         brought to at most ``max_side``: a table region's words for ``layout.structure``."""
-        if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         h, w = image.shape[:2]
         scale = min(1.0, max_side / float(max(h, w)))
         small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else image
+        if small.ndim == 2:  # grey to BGR after the resize: the same pixels, a third of the work
+            small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         det = self._model("det")
         with self._lock:
             res = det(small)
