@@ -226,8 +226,9 @@ class OcrSettings(BaseModel):
     # one onnxruntime memory arena shared by the engine's models (det, rec, cls), grown by what a
     # run asks: buffers are kept for the next run instead of taken from and given back to the
     # system each time. Same readings; on the 2-core machine about a sixth less CPU in the
-    # detector and a quarter in recognition, peak RSS +0 to +90 MB on world2031/2032 subsets; the
-    # arena is not given back while the process lives. Off: every run allocates afresh (rapidocr's way)
+    # detector and a quarter in recognition; peak RSS of a bench +30 to +90 MB (world2031/2032
+    # subsets), of one fax report read alone up to +300 MB: the arena is not given back while the
+    # process lives. Off: every run allocates afresh (rapidocr's way)
     memory_arena: bool = True
     use_gpu: bool = False
     second_look: bool = True  # re-read unsure numeric cells with a different crop
