@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel
 
-from nianbao.layout.image import component_labels, component_stats
+from nianbao.layout.image import component_labels, component_stats, components
 from nianbao.layout.lines import line_masks, remove_lines
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
@@ -299,7 +299,7 @@ def detect_grids(
     # that of its line pixels, not of the grouping blob
     k = max(p.group_gap_px, int(p.group_gap_chars * char_h))
     both = cv2.dilate(hv, np.ones((k, k), np.uint8))
-    n, labels, _, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    n, labels, _, _ = components(both)
     boxes: dict[int, list[int]] = {}
     ys_, xs_ = np.nonzero(hv)
     lab = labels[ys_, xs_]
@@ -365,7 +365,7 @@ def _wall_evidence(ink: np.ndarray, rows: list[float], cols: list[float], char_h
         for y in rows:
             yi = int(round(y))
             ev[max(0, yi - band - 1):yi + band + 2, :] = 0
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ev, connectivity=8)
+    n, labels, stats, _ = components(ev)
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     thin = max(p.evidence_thin_px, p.evidence_thin_lw * line_width + p.evidence_thin_pad_px)  # a glyph is wider than a ruling line
     length, across = (w, h) if horizontal else (h, w)
@@ -480,7 +480,7 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, p: GridSettings, sea
     # a column whose wall was lost in every row: a clear vertical gap with text on both sides
     # in two rows or more, inside a wide column
     text = cv2.bitwise_and(crop, cv2.bitwise_not(cv2.bitwise_or(vmask, hmask)))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    n, labels, stats, _ = components(text)
     dots = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < p.dot_chars * char_h
     dots[0] = False  # what a faint lost wall leaves: dots, not glyphs
     text[dots[labels]] = 0

@@ -58,8 +58,27 @@ def remove_red(bgr: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+# OpenCV labels into 16-bit label images with its sequential algorithm, about three times
+# faster on a page than into 32-bit ones (same components, same numbering, same stats). Since
+# 4.13 it raises when a mask holds more components than 16 bits can number (before, it wrote
+# past its buffers): 16 bits are asked for only there, and 32 when it raises.
+_SHORT_LABELS = tuple(int(v) for v in cv2.__version__.split(".")[:2]) >= (4, 13)
+
+
+def components(mask: np.ndarray, connectivity: int = 8) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """``cv2.connectedComponentsWithStats(mask, connectivity=connectivity)``: ``(n, labels,
+    stats, centroids)``, the same components numbered and measured the same, the labels as
+    16-bit integers where they fit (``_SHORT_LABELS``), else 32-bit."""
+    if _SHORT_LABELS:
+        try:
+            return cv2.connectedComponentsWithStats(mask, connectivity=connectivity, ltype=cv2.CV_16U)
+        except cv2.error:
+            pass  # more components than 16 bits can number
+    return cv2.connectedComponentsWithStats(mask, connectivity=connectivity, ltype=cv2.CV_32S)
+
+
 def component_labels(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, tuple[int, int]]:
-    """``cv2.connectedComponentsWithStats(mask, connectivity=8)`` taken on the box of the
+    """``components(mask)`` (``cv2.connectedComponentsWithStats``, 8-connected) taken on the box of the
     mask's ink only: ``(n, labels, stats, (x0, y0))`` with the same components, numbered the
     same, the labels of the box whose top-left is (x0, y0), and the same stats in page pixels
     (all but row 0, the background's). The labelling looks at every pixel, the paper around a
@@ -69,7 +88,7 @@ def component_labels(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, tup
     if w == 0 or h == 0:
         return 1, np.zeros((0, 0), np.int32), np.zeros((1, 5), np.int32), (0, 0)
     x0, y0 = x & ~1, y & ~1
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask[y0:y + h, x0:x + w], connectivity=8)
+    n, labels, stats, _ = components(mask[y0:y + h, x0:x + w])
     stats[1:, cv2.CC_STAT_LEFT] += x0
     stats[1:, cv2.CC_STAT_TOP] += y0
     return n, labels, stats, (x0, y0)

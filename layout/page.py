@@ -36,7 +36,7 @@ from typing import Callable, cast
 import cv2
 import numpy as np
 
-from nianbao.layout.image import apply_upright, binarize, rotate_quadrant, to_gray
+from nianbao.layout.image import apply_upright, binarize, components, rotate_quadrant, to_gray
 from nianbao.layout.text import estimate_char_height
 from nianbao.models import PageWarp
 from nianbao.settings import LayoutSettings
@@ -410,7 +410,7 @@ def _poly(terms, coef, x, y, width, height):
 def _component_traces(mask: np.ndarray, along_x: bool, bin_px: int, keep) -> list[np.ndarray]:
     """For each component of ``mask`` that ``keep(w, h)`` accepts: its centre line sampled every
     ``bin_px`` along its length, as (x, y) rows (mask pixels)."""
-    n, lab, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, lab, st, _ = components(mask)
     if n <= 1:
         return []
     ok = np.zeros(n, bool)

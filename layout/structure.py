@@ -48,6 +48,7 @@ import cv2
 import numpy as np
 
 from nianbao.layout.grid import Grid, GridCell
+from nianbao.layout.image import components
 from nianbao.settings import StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 WordDetector = Callable[[np.ndarray], list[Box]]
@@ -128,12 +129,12 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
     fraction of its darkness keeps its long rules best)."""
     H, W = h.shape[:2]
     regions: list[Box] = [g.bbox for g in grids]
-    n, _, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
+    n, _, stats, _ = components(h)
     # (a rule's ends come back by a character: ``faint_rules`` smoothing lengthened it)
     hrules = [(float(stats[i, 1] + stats[i, 3] / 2), float(stats[i, 0]) + char_h, float(stats[i, 0] + stats[i, 2]) - char_h)
               for i in range(1, n) if stats[i, 2] > 2 * char_h]
     frame = cv2.dilate(cv2.bitwise_or(h, v), np.ones((5, 5), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
+    n, _, stats, _ = components(frame)
     for i in range(1, n):
         x, y, w, hh, _ = stats[i]
         if w < min_width_frac * W or hh < 2.5 * char_h:
@@ -152,7 +153,7 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
     free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
                                          for g in regions)]  # rules of a table found already are its own
     regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
+    n, _, stats, _ = components(v)
     vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]) + char_h, float(stats[i, 1] + stats[i, 3]) - char_h)
               for i in range(1, n) if stats[i, 3] > 2 * char_h]
     return regions, hrules, vrules

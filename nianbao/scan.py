@@ -443,6 +443,7 @@ def read_page(
     structures: list[TableStructure] = []
     candidates: list[TableStructure] = []
     page_words: list[Box] = []
+    faint: tuple[np.ndarray, np.ndarray] | None = None
     if settings.structure.word_reading:
         # words are found on the page without its straight runs (rules, a streak through a
         # column of numbers) and without specks: the two readings must not share the rules'
@@ -453,15 +454,19 @@ def read_page(
         if settings.structure.page_words:
             page_words = engine.detect_words(unruled, settings.structure.page_det_max_side)
             t["page_words"] = time.perf_counter()
+        # rules however faint, found once: the word reading's regions and the cuts of merged cells take them
+        faint = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))
         candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
-                                     page_words if settings.structure.page_words else None)
+                                     page_words if settings.structure.page_words else None, faint)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
-    faint_h = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))[0] \
-        if any(c.rowspan > 1 for g in grids for c in g.cells) else None
+    merged_rows = any(c.rowspan > 1 for g in grids for c in g.cells)
+    if merged_rows and faint is None:
+        faint = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))
+    faint_h = faint[0] if merged_rows and faint is not None else None
     # what to read
     cells: list[CellRead] = []
     for gi, g in enumerate(grids):
@@ -674,7 +679,8 @@ def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
 
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
-                    engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None) -> list[TableStructure]:
+                    engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None,
+                    rules: tuple[np.ndarray, np.ndarray] | None = None) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -698,7 +704,7 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source)
 
     # rules and walls from two characters long (a wall may be a row high)
-    h, v = faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
+    h, v = rules if rules is not None else faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
     regions, hrules, vrules = table_regions(h, v, char_h, grids, max_row_chars=st_set.max_row_chars)
     out = [read(region, grids[k] if k < len(grids) else None) for k, region in enumerate(regions)]
     if page_words is not None:

@@ -13,15 +13,18 @@ _LOCK = threading.Lock()
 
 
 def get_engine(settings: OcrSettings) -> OcrEngine:
-    """The engine named by ``settings``, cached per process and per (engine, threads, gpu, spin_wait)."""
-    key = (settings.engine, int(settings.threads), bool(settings.use_gpu), bool(settings.spin_wait))
+    """The engine named by ``settings``, cached per process and per (engine, threads, gpu, spin_wait,
+    memory_arena)."""
+    key = (settings.engine, int(settings.threads), bool(settings.use_gpu), bool(settings.spin_wait),
+           bool(settings.memory_arena))
     with _LOCK:
         eng = _ENGINES.get(key)
         if eng is None:
             if settings.engine == "rapidocr":
                 from nianbao.ocr.rapid import RapidOcrEngine
 
-                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu, spin_wait=settings.spin_wait)
+                eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu, spin_wait=settings.spin_wait,
+                                     memory_arena=settings.memory_arena)
             elif settings.engine == "paddle":
                 from nianbao.ocr.paddle import PaddleOcrEngine
 

@@ -54,15 +54,39 @@ def packaged_model_params(threads: int = 2) -> dict:
     }
 
 
-def cpu_session(path: Path, threads: int, spin_wait: bool):
-    """An onnxruntime CPU session with rapidocr's options (all graph optimisations, no memory
-    arena, ``threads`` intra-op threads, one inter-op) and whether those threads busy-wait
-    for work between operators."""
+_ARENA_LOCK = threading.Lock()
+_arena_registered = False
+
+
+def shared_arena() -> None:
+    """Register, once per process, the onnxruntime CPU memory arena that sessions built with
+    ``memory_arena`` share: grown by what a run asks (not to the next power of two), its buffers
+    kept for the next run (a page's detector run asks for hundreds of MB, taken from and given
+    back to the system each time without it)."""
+    global _arena_registered
+    import onnxruntime as ort
+
+    with _ARENA_LOCK:
+        if not _arena_registered:
+            info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+            ort.create_and_register_allocator(info, ort.OrtArenaCfg({"arena_extend_strategy": 1}))  # 1: same as requested
+            _arena_registered = True
+
+
+def cpu_session(path: Path, threads: int, spin_wait: bool, memory_arena: bool = False):
+    """An onnxruntime CPU session with rapidocr's options (all graph optimisations,
+    ``threads`` intra-op threads, one inter-op), whether those threads busy-wait for work
+    between operators, and whether it allocates from the process's shared memory arena
+    (``shared_arena``; rapidocr's sessions have none). The arena changes where buffers come
+    from, not what is computed: the same outputs either way."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 4
-    opts.enable_cpu_mem_arena = False
+    opts.enable_cpu_mem_arena = bool(memory_arena)
+    if memory_arena:
+        shared_arena()
+        opts.add_session_config_entry("session.use_env_allocators", "1")
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.intra_op_num_threads = int(threads)
     opts.inter_op_num_threads = 1
@@ -73,7 +97,8 @@ def cpu_session(path: Path, threads: int, spin_wait: bool):
 class RapidOcrEngine(OcrEngine):
     name = "rapidocr"
 
-    def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600, spin_wait: bool = False):
+    def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600, spin_wait: bool = False,
+                 memory_arena: bool = False):
         try:
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - core dependency
@@ -90,10 +115,12 @@ class RapidOcrEngine(OcrEngine):
             "EngineConfig.onnxruntime.use_cuda": bool(use_gpu),
         }
         self._rapid = RapidOCR(params=params)
-        # rapidocr's session options cannot say whether worker threads spin: without spinning
-        # (``OcrSettings.spin_wait``) each model's session is built again here, on the CPU
+        # rapidocr's session options cannot say whether worker threads spin nor share a memory
+        # arena: without spinning (``OcrSettings.spin_wait``) each model's session is built
+        # again here, on the CPU (with ``OcrSettings.memory_arena``: from the shared arena)
         self._own_sessions = not spin_wait and not use_gpu
         self._threads = int(threads)
+        self._memory_arena = bool(memory_arena)
         self._swapped: set[str] = set()
         self._lock = threading.Lock()
         rec = self._model("rec")
@@ -109,7 +136,8 @@ class RapidOcrEngine(OcrEngine):
         if self._own_sessions and kind not in self._swapped:
             with self._lock:
                 if kind not in self._swapped:
-                    model.session.session = cpu_session(model_dir() / MODEL_FILES[kind], self._threads, spin_wait=False)
+                    model.session.session = cpu_session(model_dir() / MODEL_FILES[kind], self._threads, spin_wait=False,
+                                                        memory_arena=self._memory_arena)
                     self._swapped.add(kind)
         return model
 
@@ -223,11 +251,11 @@ class RapidOcrEngine(OcrEngine):
     def detect_words(self, image: np.ndarray, max_side: int = 960) -> list[Box]:
         """The packaged PP-OCR detector's boxes only (no recognition), the image's long side
         brought to at most ``max_side``: a table region's words for ``layout.structure``."""
-        if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         h, w = image.shape[:2]
         scale = min(1.0, max_side / float(max(h, w)))
         small = cv2.resize(image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else image
+        if small.ndim == 2:  # grey to BGR after the resize: the same pixels, a third of the work
+            small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         det = self._model("det")
         with self._lock:
             res = det(small)

@@ -359,3 +359,24 @@ def test_component_stats_number_and_measure_components_as_on_the_whole_mask(page
         assert n3 == n and (box_labels == labels[y0:y0 + bh, x0:x0 + bw]).all()
         assert not m[:y0].any() and not m[y0 + bh:].any() and not m[:, :x0].any() and not m[:, x0 + bw:].any()
     assert component_stats(np.zeros((40, 30), np.uint8))[0] == 1
+
+
+def test_components_number_and_measure_as_opencvs_32_bit_labelling_even_past_16_bits(page):
+    """``components`` (16-bit labels where they fit, for speed) gives what
+    ``cv2.connectedComponentsWithStats`` gives with 32-bit labels: the same count, labels,
+    boxes, areas and centroids, on a page's ink, its ruling lines and an empty mask; and on a
+    mask of more components than 16 bits can number (OpenCV raises there) too."""
+    from nianbao.layout.image import binarize, components, to_gray
+    from nianbao.layout.lines import line_masks
+
+    ink = binarize(to_gray(page))
+    h, v = line_masks(ink, 100, 40)
+    dots = np.zeros((600, 500), np.uint8)
+    dots[::2, ::2] = 255  # 75000 single pixels, none touching
+    for m in (ink, h, v, np.ascontiguousarray(ink[5:, 3:]), np.zeros((40, 30), np.uint8), dots):
+        want = cv2.connectedComponentsWithStats(m, connectivity=8, ltype=cv2.CV_32S)
+        got = components(m)
+        assert got[0] == want[0]
+        assert np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])
+        assert np.array_equal(got[3], want[3], equal_nan=True)
+    assert components(dots)[0] == 75001

@@ -123,3 +123,26 @@ def test_model_sessions_do_not_spin_unless_asked(engine, page):
     crops = [gray[:80, :600], gray[200:260, 100:700]]
     assert [(r.text, r.confidence) for r in spinning.recognize(crops)] == [(r.text, r.confidence) for r in engine.recognize(crops)]
     assert Settings(ocr=OcrSettings(spin_wait=True)).results_hash() == Settings().results_hash()
+
+
+def test_models_share_one_memory_arena_and_read_the_same_without_it(engine, page):
+    """``OcrSettings.memory_arena`` on (the default): every model the engine runs allocates
+    from the one arena of the process (buffers kept from run to run); off, each run allocates
+    afresh; the same word boxes, readings and orientation votes either way, and the setting
+    does not change a result's settings hash."""
+    from nianbao.settings import Settings
+
+    engine.classify_orientation([page[:80, :400]])
+    sessions = {kind: engine._model(kind).session.session for kind in ("det", "cls", "rec")}
+    for s in sessions.values():
+        opts = s.get_session_options()
+        assert opts.enable_cpu_mem_arena and opts.get_session_config_entry("session.use_env_allocators") == "1"
+    fresh = get_engine(OcrSettings(memory_arena=False))
+    assert fresh is not engine and not fresh._rec_session.get_session_options().enable_cpu_mem_arena
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    crops = [gray[:80, :600], gray[200:260, 100:700], gray[300:340, 50:250]]
+    assert fresh.detect_words(page, 960) == engine.detect_words(page, 960)
+    assert [(r.text, r.confidence, r.alternatives) for r in fresh.recognize(crops)] == \
+        [(r.text, r.confidence, r.alternatives) for r in engine.recognize(crops)]
+    assert fresh.classify_orientation(crops) == engine.classify_orientation(crops)
+    assert Settings(ocr=OcrSettings(memory_arena=False)).results_hash() == Settings().results_hash()
