@@ -147,11 +147,11 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
         # (text beside a table smeared into its rules joins it to them, not to the table)
         across = [r for r in hrules if box[1] <= r[0] <= box[3] and r[2] - r[1] >= 0.6 * w
                   and not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1]) for g in regions)]
-        for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2):  # a header may be tall
+        for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2, taken=regions):  # a header may be tall
             regions.append((box[0], stack[1], box[2], stack[3]))
     free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
                                          for g in regions)]  # rules of a table found already are its own
-    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
+    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars, taken=regions))
     n, _, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
     vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]) + char_h, float(stats[i, 1] + stats[i, 3]) - char_h)
               for i in range(1, n) if stats[i, 3] > 2 * char_h]
@@ -159,16 +159,22 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
 
 
 def _rule_stacks(hrules: Sequence[Rule], char_h: float, min_width: float, max_row_chars: float,
-                 min_rules: int = 3) -> list[Box]:
+                 min_rules: int = 3, taken: Sequence[Box] = ()) -> list[Box]:
     """Boxes of ``min_rules`` or more long horizontal rules with the same right end (± two
     characters; the left ends step in under group labels), each at most a row height
-    (``max_row_chars`` characters) below the last."""
+    (``max_row_chars`` characters) below the last, and no ``taken`` region (a table found
+    already) between the two: the edges of the text lines over and under a table, smeared
+    into rules, are no rows of a second table around it."""
     long = sorted((r for r in hrules if r[2] - r[1] >= min_width), key=lambda r: r[0])
     stacks: list[list[Rule]] = []
+
+    def between(a: Rule, b: Rule) -> bool:
+        return any(a[0] <= (t[1] + t[3]) / 2 <= b[0] and min(t[2], a[2], b[2]) > max(t[0], a[1], b[1]) for t in taken)
+
     for r in long:
         for st in stacks:
             last = st[-1]
-            if abs(r[2] - last[2]) <= 2 * char_h and r[0] - last[0] <= max_row_chars * char_h:
+            if abs(r[2] - last[2]) <= 2 * char_h and r[0] - last[0] <= max_row_chars * char_h and not between(last, r):
                 st.append(r)
                 break
         else:
@@ -718,16 +724,71 @@ def _joined_across_rules(grid: Grid, word: Box, margin: float, hrules: Sequence[
             and all(printed_rule_through(word, y, hrules, False, char_h, grid.line_width, reach_chars) for y in ys))
 
 
+def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h: float, clear_chars: float,
+                 dash_chars: float, rules_across: Sequence[float] = (), line_width: float = 2.0) -> bool:
+    """Does the grid boundary at ``pos`` run through blank paper inside ``word`` (``ink``: the
+    page's text ink, rules taken out)? No text within ``clear_chars`` character heights (plus a
+    dash's width) of it. What a broken rule leaves is no text: a piece thinner than
+    ``dash_chars`` on the boundary (the wall's dash), pieces that flat along the other
+    direction (a rule's dashes, which the box may reach over), and whatever lies on the grid's
+    lines across (``rules_across``: where a wall's dash meets a rule's). Text is set clear of
+    its cell's walls; the characters of one word or the digits of one number are closer
+    together than that, and a glyph stroke taken for a wall has the rest of its glyph beside it."""
+    H, W = ink.shape[:2]
+    x0, y0 = max(0, int(word[0])), max(0, int(word[1]))
+    x1, y1 = min(W, int(np.ceil(word[2]))), min(H, int(np.ceil(word[3])))
+    if x1 <= x0 or y1 <= y0:
+        return False
+    crop = (ink[y0:y1, x0:x1] > 0).astype(np.uint8)
+    at, origin = pos - x0, y0
+    if not vertical:  # a row boundary: look along columns as along rows
+        crop, at, origin = np.ascontiguousarray(crop.T), pos - y0, x0
+    dash = max(1.0, dash_chars * char_h)
+    clear = max(1.0, clear_chars * char_h)
+    half = line_width / 2 + 0.1 * char_h
+    for r in rules_across:
+        crop[max(0, int(r - origin - half)):max(0, int(np.ceil(r - origin + half)) + 1)] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    for i in range(1, n):
+        cx, _, w, h, _ = stats[i]
+        if h <= dash and w >= h:
+            continue  # flat along: a rule's dash
+        if w <= dash and abs(cx + w / 2 - at) <= dash:
+            continue  # thin on the boundary: the wall's dash
+        if cx < at + dash + clear and cx + w > at - dash - clear:
+            return False
+    return True
+
+
+def _joined_across_blank(grid: Grid, word: Box, margin: float, ink: np.ndarray, char_h: float,
+                         p: StructureSettings) -> bool:
+    """Every grid boundary ``word`` crosses runs through blank paper inside it (see
+    :func:`blank_across`): the box holds the texts of neighbouring cells, joined by the
+    detector across walls it did not see; ambiguous evidence, not a wall through a word."""
+    mx, my = word_margins(word, margin)
+    xs = [x for x in grid.cols if word[0] + mx < x < word[2] - mx]
+    ys = [y for y in grid.rows if word[1] + my < y < word[3] - my]
+    if not xs and not ys:
+        return False
+    return (all(blank_across(ink, word, x, True, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.rows,
+                             grid.line_width) for x in xs)
+            and all(blank_across(ink, word, y, False, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.cols,
+                                 grid.line_width) for y in ys))
+
+
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
                 value_x: float, value_counts: Iterable[int], char_h: float, p: StructureSettings,
-                check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = ()) -> list[str]:
+                check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = (),
+                ink: np.ndarray | None = None) -> list[str]:
     """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
     walls through words (over-segmentation), cells holding words that the ``reference`` grid
     (the word reading) puts in different cells on one line (a lost wall), and a count of
     printed value columns no template has. Header and label words left of the values may
     cross a wall the table's own layout draws through them; they are not counted, nor are
     word boxes the detector joined across printed rules (``hrules``/``vrules``: the rules
-    themselves are the evidence that the grid's boundary is there)."""
+    themselves are the evidence that the grid's boundary is there) or across blank paper
+    (``ink``, the page's text ink: the detector runs on the page without its rules and joins
+    the digits of narrow neighbouring cells over a wall a scan broke)."""
     faults: list[str] = []
     m = p.crossing_chars * char_h
     # a value is one line high: a "word" ``tall_word_lines`` characters tall in the value
@@ -737,7 +798,8 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x and w[3] - w[1] < tall]
     boxes = cell_boxes(grid)
     crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m, boxes)) > 1
-                and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)]
+                and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)
+                and not (ink is not None and _joined_across_blank(grid, words[i], m, ink, char_h, p))]
     share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
     gx0, gy0, gx1, gy1 = grid.bbox
     outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
@@ -787,9 +849,11 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
 
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
-                   value_counts: Iterable[int], p: StructureSettings, source: str = "rules") -> TableStructure:
+                   value_counts: Iterable[int], p: StructureSettings, source: str = "rules",
+                   ink: np.ndarray | None = None) -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
-    against it, and which grid the page is read with (``chosen``) at what ``placement``. A
+    against it (``ink``: the page's text ink, rules taken out, where a word box crosses a
+    wall), and which grid the page is read with (``chosen``) at what ``placement``. A
     region found from its words alone (``source="words"``, no rule to confirm a row or a
     column) with fewer than ``region_min_value_lines`` value lines is thin evidence: its cells
     get ``thin_placement``."""
@@ -821,7 +885,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         # the rules may add empty columns (header structure) a template does not count: a line
         # grid answers for words it cuts or puts together, not for its column count
         st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
-                                check_count=False, hrules=hrules, vrules=vrules)
+                                check_count=False, hrules=hrules, vrules=vrules, ink=ink)
     if line_grid is None and (st.word_grid.n_cols < 2 or len(st.value_lines) < 2):
         # no rules to speak of and no columns of values: a paragraph between rules, not a table
         st.chosen = "none"

@@ -206,6 +206,12 @@ class StructureSettings(BaseModel):
     # a rule through a word box that reaches this many character heights beyond the word is
     # printed: the box is two words the detector joined across it, no evidence against the wall
     printed_rule_reach_chars: float = 1.0
+    # a grid boundary through a word box with blank paper this many character heights on either
+    # side of it (less the dashes a broken wall leaves: ink thinner than ``wall_dash_chars``)
+    # cuts no text: the box is texts of neighbouring cells the detector joined across a wall it
+    # did not see (the page's rules are taken out before it runs), no evidence against the wall
+    joined_clear_chars: float = 0.2
+    wall_dash_chars: float = 0.2  # ink this thin (character heights) across a boundary is what a scan left of a rule
     cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
     min_words: int = 6  # words a region needs for a word reading
