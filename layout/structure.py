@@ -727,9 +727,9 @@ def _joined_across_rules(grid: Grid, word: Box, margin: float, hrules: Sequence[
 def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h: float, clear_chars: float,
                  dash_chars: float, rules_across: Sequence[float] = (), line_width: float = 2.0) -> bool:
     """Does the grid boundary at ``pos`` run through blank paper inside ``word`` (``ink``: the
-    page's text ink, rules taken out)? No text within ``clear_chars`` character heights (plus a
-    dash's width) of it. What a broken rule leaves is no text: a piece thinner than
-    ``dash_chars`` on the boundary (the wall's dash), pieces that flat along the other
+    page's text ink, rules taken out)? No text within ``clear_chars`` character heights of it.
+    What a broken rule leaves is no text: a piece thinner than ``dash_chars`` (or than the
+    grid's line, blurred) on the boundary (the wall's dash), pieces as flat along the other
     direction (a rule's dashes, which the box may reach over), and whatever lies on the grid's
     lines across (``rules_across``: where a wall's dash meets a rule's). Text is set clear of
     its cell's walls; the characters of one word or the digits of one number are closer
@@ -743,7 +743,7 @@ def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h:
     at, origin = pos - x0, y0
     if not vertical:  # a row boundary: look along columns as along rows
         crop, at, origin = np.ascontiguousarray(crop.T), pos - y0, x0
-    dash = max(1.0, dash_chars * char_h)
+    dash = max(1.0, dash_chars * char_h, line_width + 2)  # a rule blurred by the scan is wider than its line
     clear = max(1.0, clear_chars * char_h)
     half = line_width / 2 + 0.1 * char_h
     for r in rules_across:
@@ -755,7 +755,7 @@ def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h:
             continue  # flat along: a rule's dash
         if w <= dash and abs(cx + w / 2 - at) <= dash:
             continue  # thin on the boundary: the wall's dash
-        if cx < at + dash + clear and cx + w > at - dash - clear:
+        if cx < at + clear and cx + w > at - clear:
             return False
     return True
 

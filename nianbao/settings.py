@@ -210,7 +210,7 @@ class StructureSettings(BaseModel):
     # side of it (less the dashes a broken wall leaves: ink thinner than ``wall_dash_chars``)
     # cuts no text: the box is texts of neighbouring cells the detector joined across a wall it
     # did not see (the page's rules are taken out before it runs), no evidence against the wall
-    joined_clear_chars: float = 0.2
+    joined_clear_chars: float = 0.25
     wall_dash_chars: float = 0.2  # ink this thin (character heights) across a boundary is what a scan left of a rule
     cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
