@@ -725,20 +725,23 @@ def _joined_across_rules(grid: Grid, word: Box, margin: float, hrules: Sequence[
 
 
 def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h: float, clear_chars: float,
-                 dash_chars: float, rules_across: Sequence[float] = (), line_width: float = 2.0) -> bool:
+                 dash_chars: float, rules_across: Sequence[float] = (), line_width: float = 2.0
+                 ) -> tuple[bool, bool] | None:
     """Does the grid boundary at ``pos`` run through blank paper inside ``word`` (``ink``: the
     page's text ink, rules taken out)? No text within ``clear_chars`` character heights of it.
     What a broken rule leaves is no text: a piece thinner than ``dash_chars`` (or than the
-    grid's line, blurred) on the boundary (the wall's dash), pieces as flat along the other
+    grid's line, blurred) on the boundary that runs out of the box (the wall's dash; the stroke
+    of a "1" taken for a wall stays inside its box), pieces as flat along the other
     direction (a rule's dashes, which the box may reach over), and whatever lies on the grid's
     lines across (``rules_across``: where a wall's dash meets a rule's). Text is set clear of
     its cell's walls; the characters of one word or the digits of one number are closer
-    together than that, and a glyph stroke taken for a wall has the rest of its glyph beside it."""
+    together than that, and a glyph stroke taken for a wall has the rest of its glyph beside it.
+    None where text is near it, else whether the box holds text before it and after it."""
     H, W = ink.shape[:2]
     x0, y0 = max(0, int(word[0])), max(0, int(word[1]))
     x1, y1 = min(W, int(np.ceil(word[2]))), min(H, int(np.ceil(word[3])))
     if x1 <= x0 or y1 <= y0:
-        return False
+        return None
     crop = (ink[y0:y1, x0:x1] > 0).astype(np.uint8)
     at, origin = pos - x0, y0
     if not vertical:  # a row boundary: look along columns as along rows
@@ -746,34 +749,38 @@ def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h:
     dash = max(1.0, dash_chars * char_h, line_width + 2)  # a rule blurred by the scan is wider than its line
     clear = max(1.0, clear_chars * char_h)
     half = line_width / 2 + 0.1 * char_h
+    ends = [0, crop.shape[0]]  # where a wall's dash runs out of the box: its edges, the grid's lines across
     for r in rules_across:
-        crop[max(0, int(r - origin - half)):max(0, int(np.ceil(r - origin + half)) + 1)] = 0
+        a, b = max(0, int(r - origin - half)), max(0, int(np.ceil(r - origin + half)) + 1)
+        if a < crop.shape[0] and b > 0:
+            crop[a:b] = 0
+            ends += [a, b]
     n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    before = after = False
     for i in range(1, n):
-        cx, _, w, h, _ = stats[i]
+        cx, cy, w, h, _ = stats[i]
         if h <= dash and w >= h:
             continue  # flat along: a rule's dash
-        if w <= dash and abs(cx + w / 2 - at) <= dash:
-            continue  # thin on the boundary: the wall's dash
+        if w <= dash and abs(cx + w / 2 - at) <= dash and any(abs(cy - e) <= 1 or abs(cy + h - e) <= 1 for e in ends):
+            continue  # thin on the boundary and running out of the box: the wall's dash ("1" stays inside)
         if cx < at + clear and cx + w > at - clear:
-            return False
-    return True
+            return None
+        before, after = before or cx + w <= at, after or cx >= at
+    return before, after
 
 
 def _joined_across_blank(grid: Grid, word: Box, margin: float, ink: np.ndarray, char_h: float,
                          p: StructureSettings) -> bool:
     """Every grid boundary ``word`` crosses runs through blank paper inside it (see
-    :func:`blank_across`): the box holds the texts of neighbouring cells, joined by the
-    detector across walls it did not see; ambiguous evidence, not a wall through a word."""
+    :func:`blank_across`), with text on both sides of one of them: the box holds the texts of
+    neighbouring cells, joined by the detector across walls it did not see; ambiguous
+    evidence, not a wall through a word (a lone "1" a wall runs through has no text beside it)."""
     mx, my = word_margins(word, margin)
-    xs = [x for x in grid.cols if word[0] + mx < x < word[2] - mx]
-    ys = [y for y in grid.rows if word[1] + my < y < word[3] - my]
-    if not xs and not ys:
-        return False
-    return (all(blank_across(ink, word, x, True, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.rows,
-                             grid.line_width) for x in xs)
-            and all(blank_across(ink, word, y, False, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.cols,
-                                 grid.line_width) for y in ys))
+    sides = [blank_across(ink, word, x, True, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.rows,
+                          grid.line_width) for x in grid.cols if word[0] + mx < x < word[2] - mx]
+    sides += [blank_across(ink, word, y, False, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.cols,
+                           grid.line_width) for y in grid.rows if word[1] + my < y < word[3] - my]
+    return bool(sides) and all(sd is not None for sd in sides) and any(sd[0] and sd[1] for sd in sides if sd)
 
 
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
