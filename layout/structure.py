@@ -576,6 +576,8 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
     for i, w in enumerate(words):
         e = ext[line_of[i]]
         e[0], e[1] = min(e[0], w[1]), max(e[1], w[3])
+    m = p.crossing_chars * char_h
+    margin_y = [max(2.0, word_margins(w, m)[1]) for w in words]
     bounds = [float(region[1])]
     for a, b in zip(value_lines, value_lines[1:]):
         gaps = []
@@ -587,14 +589,23 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
         # a rule, however faint, between the two value lines and through no value is where the
         # boundary is (values set in the middle of a tall cell overlap its labels' lines)
         # (a group label, "（四）无法提供", stands across its rows' rules: only values may not)
-        through_none = [r for r in hrules if lines[a][1] < r[0] < lines[b][0]
-                        and not any(w[1] + 2 < r[0] < w[3] - 2 and (w[0] + w[2]) / 2 >= value_x for w in words)]
-        rule = rule_in(through_none, lines[a][1], lines[b][0], (region[0], region[2]), p.min_rule_cover)
+        # (a word "through" a rule by no more than its ``word_margins``, the detector's padding
+        # of its box, ends at the rule: a tall header box over the rule above the values)
+        # (the rule may lie within that padding of either line: a value box reaching up to it)
+        lo = lines[a][1] - min(m, 0.25 * (lines[a][1] - lines[a][0]))
+        hi = lines[b][0] + min(m, 0.25 * (lines[b][1] - lines[b][0]))
+        through_none = [r for r in hrules if lo < r[0] < hi
+                        and not any(w[1] + my < r[0] < w[3] - my and (w[0] + w[2]) / 2 >= value_x
+                                    for w, my in zip(words, margin_y))]
+        rule = rule_in(through_none, lo, hi, (region[0], region[2]), p.min_rule_cover)
         if rule is not None:
             pos = rule
         # between the two value lines' own words, whatever the gaps between label lines say
         pos = min(max(pos, ext[a][1] if ext[a][1] < ext[b][0] else lines[a][1]), ext[b][0] if ext[a][1] < ext[b][0] else lines[b][0])
-        if pos > bounds[-1]:
+        # a row thinner than ``min_row_chars`` holds no line of text: two lines that overlap
+        # (a tall box of vertical header text, a short word the detector found beside it) are
+        # one row, whatever boundary each pair of them suggests
+        if pos > bounds[-1] + p.min_row_chars * char_h:
             bounds.append(pos)
     bounds.append(float(region[3]))
     return bounds, value_lines

@@ -197,6 +197,7 @@ class StructureSettings(BaseModel):
     min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
     min_gap_chars: float = 0.25  # narrowest column gap, in character heights
     min_column_lines: int = 2  # word lines a column needs of its own
+    min_row_chars: float = 0.5  # thinnest row (character heights) of the word grid: a boundary closer to the last is none
     line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
     min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
     faint_ink_offset: float = 2.0  # grey levels below the local mean (after smoothing along the rule) that count as rule ink

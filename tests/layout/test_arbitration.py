@@ -1,5 +1,5 @@
-"""Arbitration between the ruling-line grid and the word grid (``layout.structure``) on real
-pages of generated sets nobody tuned on, where it chose wrong and a whole table was lost."""
+"""The word reading and its arbitration with the ruling-line grid (``layout.structure``) on
+real pages of generated sets nobody tuned on, where a whole table was lost."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from nianbao.layout.grid import Grid
-from nianbao.layout.structure import table_regions
+from nianbao.layout.structure import find_rows, group_lines, table_regions
 from nianbao.scan import read_scanned_pages
 from nianbao.settings import Settings
 
@@ -53,3 +53,35 @@ def test_rule_stack_never_runs_across_a_table_found_already():
     around = [r for r in regions[1:] if r[1] < review.bbox[3] and r[3] > review.bbox[1]
               and r[0] < review.bbox[2] and r[2] > review.bbox[0]]
     assert around == []
+
+
+def test_vertical_header_boxes_over_the_rule_above_the_values_keep_the_value_row():
+    """The review/litigation matrix of a 110 dpi Chromium scan (samples-world report 006 page
+    3): the word boxes the detector gave (page pixels) and the long rules however faint. The
+    vertical headers ("结果/维持") come as tall boxes reaching a few pixels past the rule over
+    the values, and the values' boxes reach up to it; one header character ("尚") came as a
+    short box of its own, a "line" overlapping the tall ones. The rule was taken for one
+    through a header word and missed, the value row's top boundary fell in the middle of the
+    headers, and a three-pixel row of empty cells between the overlapping lines was taken for
+    the row of values: all fifteen values were lost. A rule within a box's padding ends the
+    box; no row is thinner than half a character."""
+    header = [(180, 587, 247, 613), (390, 598, 518, 629), (537, 575, 604, 601), (657, 600, 740, 628)]
+    vertical = [(104, 624, 134, 711), (150, 624, 182, 712), (191, 622, 230, 713), (242, 624, 273, 712),
+                (291, 643, 317, 690), (336, 624, 367, 711), (543, 642, 572, 691), (587, 623, 621, 713),
+                (727, 624, 759, 712), (776, 641, 805, 691), (493, 627, 516, 652)]
+    values = [(107, 708, 129, 732), (154, 707, 175, 732), (202, 708, 222, 733), (246, 708, 267, 732),
+              (290, 708, 317, 734), (342, 708, 364, 732), (395, 708, 412, 731), (444, 708, 465, 732),
+              (494, 708, 515, 732), (544, 708, 572, 734), (595, 709, 616, 733), (641, 708, 661, 733),
+              (688, 710, 706, 731), (733, 708, 755, 732), (779, 708, 798, 733)]
+    words = [tuple(map(float, w)) for w in header + vertical + values]
+    hrules = [(574.0, 100.0, 815.0), (601.0, 331.0, 815.0), (626.0, 100.0, 815.0), (708.0, 100.0, 815.0),
+              (732.0, 99.0, 814.0)]
+    cols = [97.0, 142.5, 190.5, 234.0, 283.0, 328.5, 379.0, 430.0, 481.0, 531.0, 582.5, 628.0, 673.5, 720.0,
+            766.5, 812.5]
+    p = Settings().structure
+    lines, line_of = group_lines(words, p.line_overlap)
+    rows, _ = find_rows(words, lines, line_of, cols, 0, (97.0, 574.5, 812.5, 732.5), 17.0, hrules, p)
+    assert all(b - a >= 0.5 * 17.0 for a, b in zip(rows, rows[1:]))
+    assert abs(rows[-2] - 708.0) <= 2.0  # the rule over the values
+    value_row = [r for r in range(len(rows) - 1) if rows[r] <= 720 <= rows[r + 1]]
+    assert all(rows[value_row[0]] <= w[1] + 2 and w[3] <= rows[value_row[0] + 1] + 2 for w in values)
