@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from nianbao.layout.grid import Grid
-from nianbao.layout.structure import find_rows, group_lines, table_regions
+from nianbao.layout.structure import blank_across, find_rows, group_lines, table_regions
 from nianbao.scan import read_scanned_pages
 from nianbao.settings import Settings
 
@@ -85,3 +85,27 @@ def test_vertical_header_boxes_over_the_rule_above_the_values_keep_the_value_row
     assert abs(rows[-2] - 708.0) <= 2.0  # the rule over the values
     value_row = [r for r in range(len(rows) - 1) if rows[r] <= 720 <= rows[r + 1]]
     assert all(rows[value_row[0]] <= w[1] + 2 and w[3] <= rows[value_row[0] + 1] + 2 for w in values)
+
+
+def test_stroke_of_a_1_that_a_wall_runs_through_is_no_blank_between_two_cells():
+    """A low-resolution scan (samples-world report 006, 110 dpi) gives the stroke of a "1" the
+    look of a wall's dash, and its line grid took the strokes of a column of 1s for a wall.
+    The zeros of two neighbouring cells in one detector box, with the dash of their wall
+    between them running out of the box, are blank paper at the wall with text on both sides;
+    a "1" the wall runs through stays inside its box and is text on the wall; so is the middle
+    "1" of "111"."""
+    p = Settings().structure
+    char_h = 20.0
+    box = (10.0, 5.0, 110.0, 35.0)
+    joined = np.zeros((40, 200), np.uint8)
+    for x in (30, 80):  # two zeros, a cell apart
+        cv2.rectangle(joined, (x, 10), (x + 10, 30), 255, 2)
+    joined[0:40, 59:62] = 255  # the wall's dash, longer than the box is tall
+    assert blank_across(joined, box, 60.0, True, char_h, p.joined_clear_chars, p.wall_dash_chars) == (True, True)
+    one = np.zeros((40, 200), np.uint8)
+    one[12:29, 59:62] = 255  # a lone "1" on the wall
+    assert blank_across(one, box, 60.0, True, char_h, p.joined_clear_chars, p.wall_dash_chars) is None
+    ones = one.copy()
+    ones[12:29, 50:53] = 255
+    ones[12:29, 68:71] = 255  # "111", the wall through the middle one
+    assert blank_across(ones, box, 60.0, True, char_h, p.joined_clear_chars, p.wall_dash_chars) is None
