@@ -24,7 +24,9 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
    column counts (the only table sizes a report can print); a word standing over several
    lines (a group label in vertical text) gets a label column of its own;
 5. ``rows``: one row per line holding words in value columns; between two such lines the
-   boundary goes onto a rule through no value, else in the widest gap between word lines;
+   boundary goes onto a rule through no value (a box reaching past a rule by no more than
+   the detector's padding ends at it), else in the widest gap between word lines; no row
+   thinner than half a character (overlapping lines are one row);
 6. ``word_grid``: the cells, merged where a word crosses a boundary (spanning headers,
    labels over several rows);
 7. ``faults`` of the ruling-line grid, read against the value words: walls through words
