@@ -593,13 +593,17 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
         # (a group label, "（四）无法提供", stands across its rows' rules: only values may not)
         # (a word "through" a rule by no more than its ``word_margins``, the detector's padding
         # of its box, ends at the rule: a tall header box over the rule above the values)
-        # (the rule may lie within that padding of either line: a value box reaching up to it)
+        # (where no rule lies between the two lines, one may lie within that padding of either:
+        # a value box reaching up to the rule over it)
         lo = lines[a][1] - min(m, 0.25 * (lines[a][1] - lines[a][0]))
         hi = lines[b][0] + min(m, 0.25 * (lines[b][1] - lines[b][0]))
         through_none = [r for r in hrules if lo < r[0] < hi
                         and not any(w[1] + my < r[0] < w[3] - my and (w[0] + w[2]) / 2 >= value_x
                                     for w, my in zip(words, margin_y))]
-        rule = rule_in(through_none, lo, hi, (region[0], region[2]), p.min_rule_cover)
+        span = (region[0], region[2])
+        rule = rule_in(through_none, lines[a][1], lines[b][0], span, p.min_rule_cover)
+        if rule is None:
+            rule = rule_in(through_none, lo, hi, span, p.min_rule_cover)
         if rule is not None:
             pos = rule
         # between the two value lines' own words, whatever the gaps between label lines say
