@@ -24,7 +24,9 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
    column counts (the only table sizes a report can print); a word standing over several
    lines (a group label in vertical text) gets a label column of its own;
 5. ``rows``: one row per line holding words in value columns; between two such lines the
-   boundary goes onto a rule through no value, else in the widest gap between word lines;
+   boundary goes onto a rule through no value (a box reaching past a rule by no more than
+   the detector's padding ends at it), else in the widest gap between word lines; no row
+   thinner than half a character (overlapping lines are one row);
 6. ``word_grid``: the cells, merged where a word crosses a boundary (spanning headers,
    labels over several rows);
 7. ``faults`` of the ruling-line grid, read against the value words: walls through words
@@ -148,11 +150,11 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
         # (text beside a table smeared into its rules joins it to them, not to the table)
         across = [r for r in hrules if box[1] <= r[0] <= box[3] and r[2] - r[1] >= 0.6 * w
                   and not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1]) for g in regions)]
-        for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2):  # a header may be tall
+        for stack in _rule_stacks(across, char_h, 0.6 * w, 2 * max_row_chars, min_rules=2, taken=regions):  # a header may be tall
             regions.append((box[0], stack[1], box[2], stack[3]))
     free = [r for r in hrules if not any(g[1] - char_h <= r[0] <= g[3] + char_h and min(g[2], r[2]) > max(g[0], r[1])
                                          for g in regions)]  # rules of a table found already are its own
-    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars))
+    regions.extend(_rule_stacks(free, char_h, min_width_frac * W, max_row_chars, taken=regions))
     n, _, stats, _ = components(v)
     vrules = [(float(stats[i, 0] + stats[i, 2] / 2), float(stats[i, 1]) + char_h, float(stats[i, 1] + stats[i, 3]) - char_h)
               for i in range(1, n) if stats[i, 3] > 2 * char_h]
@@ -160,16 +162,22 @@ def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[G
 
 
 def _rule_stacks(hrules: Sequence[Rule], char_h: float, min_width: float, max_row_chars: float,
-                 min_rules: int = 3) -> list[Box]:
+                 min_rules: int = 3, taken: Sequence[Box] = ()) -> list[Box]:
     """Boxes of ``min_rules`` or more long horizontal rules with the same right end (± two
     characters; the left ends step in under group labels), each at most a row height
-    (``max_row_chars`` characters) below the last."""
+    (``max_row_chars`` characters) below the last, and no ``taken`` region (a table found
+    already) between the two: the edges of the text lines over and under a table, smeared
+    into rules, are no rows of a second table around it."""
     long = sorted((r for r in hrules if r[2] - r[1] >= min_width), key=lambda r: r[0])
     stacks: list[list[Rule]] = []
+
+    def between(a: Rule, b: Rule) -> bool:
+        return any(a[0] <= (t[1] + t[3]) / 2 <= b[0] and min(t[2], a[2], b[2]) > max(t[0], a[1], b[1]) for t in taken)
+
     for r in long:
         for st in stacks:
             last = st[-1]
-            if abs(r[2] - last[2]) <= 2 * char_h and r[0] - last[0] <= max_row_chars * char_h:
+            if abs(r[2] - last[2]) <= 2 * char_h and r[0] - last[0] <= max_row_chars * char_h and not between(last, r):
                 st.append(r)
                 break
         else:
@@ -571,6 +579,8 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
     for i, w in enumerate(words):
         e = ext[line_of[i]]
         e[0], e[1] = min(e[0], w[1]), max(e[1], w[3])
+    m = p.crossing_chars * char_h
+    margin_y = [max(2.0, word_margins(w, m)[1]) for w in words]
     bounds = [float(region[1])]
     for a, b in zip(value_lines, value_lines[1:]):
         gaps = []
@@ -582,14 +592,27 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
         # a rule, however faint, between the two value lines and through no value is where the
         # boundary is (values set in the middle of a tall cell overlap its labels' lines)
         # (a group label, "（四）无法提供", stands across its rows' rules: only values may not)
-        through_none = [r for r in hrules if lines[a][1] < r[0] < lines[b][0]
-                        and not any(w[1] + 2 < r[0] < w[3] - 2 and (w[0] + w[2]) / 2 >= value_x for w in words)]
-        rule = rule_in(through_none, lines[a][1], lines[b][0], (region[0], region[2]), p.min_rule_cover)
+        # (a word "through" a rule by no more than its ``word_margins``, the detector's padding
+        # of its box, ends at the rule: a tall header box over the rule above the values)
+        # (where no rule lies between the two lines, one may lie within that padding of either:
+        # a value box reaching up to the rule over it)
+        lo = lines[a][1] - min(m, 0.25 * (lines[a][1] - lines[a][0]))
+        hi = lines[b][0] + min(m, 0.25 * (lines[b][1] - lines[b][0]))
+        through_none = [r for r in hrules if lo < r[0] < hi
+                        and not any(w[1] + my < r[0] < w[3] - my and (w[0] + w[2]) / 2 >= value_x
+                                    for w, my in zip(words, margin_y))]
+        span = (region[0], region[2])
+        rule = rule_in(through_none, lines[a][1], lines[b][0], span, p.min_rule_cover)
+        if rule is None:
+            rule = rule_in(through_none, lo, hi, span, p.min_rule_cover)
         if rule is not None:
             pos = rule
         # between the two value lines' own words, whatever the gaps between label lines say
         pos = min(max(pos, ext[a][1] if ext[a][1] < ext[b][0] else lines[a][1]), ext[b][0] if ext[a][1] < ext[b][0] else lines[b][0])
-        if pos > bounds[-1]:
+        # a row thinner than ``min_row_chars`` holds no line of text: two lines that overlap
+        # (a tall box of vertical header text, a short word the detector found beside it) are
+        # one row, whatever boundary each pair of them suggests
+        if pos > bounds[-1] + p.min_row_chars * char_h:
             bounds.append(pos)
     bounds.append(float(region[3]))
     return bounds, value_lines
@@ -719,16 +742,78 @@ def _joined_across_rules(grid: Grid, word: Box, margin: float, hrules: Sequence[
             and all(printed_rule_through(word, y, hrules, False, char_h, grid.line_width, reach_chars) for y in ys))
 
 
+def blank_across(ink: np.ndarray, word: Box, pos: float, vertical: bool, char_h: float, clear_chars: float,
+                 dash_chars: float, rules_across: Sequence[float] = (), line_width: float = 2.0
+                 ) -> tuple[bool, bool] | None:
+    """Does the grid boundary at ``pos`` run through blank paper inside ``word`` (``ink``: the
+    page's text ink, rules taken out)? No text within ``clear_chars`` character heights of it.
+    What a broken rule leaves is no text: a piece thinner than ``dash_chars`` (or than the
+    grid's line, blurred) on the boundary that runs out of the box (the wall's dash; the stroke
+    of a "1" taken for a wall stays inside its box), pieces as flat along the other
+    direction (a rule's dashes, which the box may reach over), and whatever lies on the grid's
+    lines across (``rules_across``: where a wall's dash meets a rule's). Text is set clear of
+    its cell's walls; the characters of one word or the digits of one number are closer
+    together than that, and a glyph stroke taken for a wall has the rest of its glyph beside it.
+    None where text is near it, else whether the box holds text before it and after it."""
+    H, W = ink.shape[:2]
+    x0, y0 = max(0, int(word[0])), max(0, int(word[1]))
+    x1, y1 = min(W, int(np.ceil(word[2]))), min(H, int(np.ceil(word[3])))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    crop = (ink[y0:y1, x0:x1] > 0).astype(np.uint8)
+    at, origin = pos - x0, y0
+    if not vertical:  # a row boundary: look along columns as along rows
+        crop, at, origin = np.ascontiguousarray(crop.T), pos - y0, x0
+    dash = max(1.0, dash_chars * char_h, line_width + 2)  # a rule blurred by the scan is wider than its line
+    clear = max(1.0, clear_chars * char_h)
+    half = line_width / 2 + 0.1 * char_h
+    ends = [0, crop.shape[0]]  # where a wall's dash runs out of the box: its edges, the grid's lines across
+    for r in rules_across:
+        a, b = max(0, int(r - origin - half)), max(0, int(np.ceil(r - origin + half)) + 1)
+        if a < crop.shape[0] and b > 0:
+            crop[a:b] = 0
+            ends += [a, b]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    before = after = False
+    for i in range(1, n):
+        cx, cy, w, h, _ = stats[i]
+        if h <= dash and w >= h:
+            continue  # flat along: a rule's dash
+        if w <= dash and abs(cx + w / 2 - at) <= dash and any(abs(cy - e) <= 1 or abs(cy + h - e) <= 1 for e in ends):
+            continue  # thin on the boundary and running out of the box: the wall's dash ("1" stays inside)
+        if cx < at + clear and cx + w > at - clear:
+            return None
+        before, after = before or cx + w <= at, after or cx >= at
+    return before, after
+
+
+def _joined_across_blank(grid: Grid, word: Box, margin: float, ink: np.ndarray, char_h: float,
+                         p: StructureSettings) -> bool:
+    """Every grid boundary ``word`` crosses runs through blank paper inside it (see
+    :func:`blank_across`), with text on both sides of one of them: the box holds the texts of
+    neighbouring cells, joined by the detector across walls it did not see; ambiguous
+    evidence, not a wall through a word (a lone "1" a wall runs through has no text beside it)."""
+    mx, my = word_margins(word, margin)
+    sides = [blank_across(ink, word, x, True, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.rows,
+                          grid.line_width) for x in grid.cols if word[0] + mx < x < word[2] - mx]
+    sides += [blank_across(ink, word, y, False, char_h, p.joined_clear_chars, p.wall_dash_chars, grid.cols,
+                           grid.line_width) for y in grid.rows if word[1] + my < y < word[3] - my]
+    return bool(sides) and all(sd is not None for sd in sides) and any(sd[0] and sd[1] for sd in sides if sd)
+
+
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
                 value_x: float, value_counts: Iterable[int], char_h: float, p: StructureSettings,
-                check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = ()) -> list[str]:
+                check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = (),
+                ink: np.ndarray | None = None) -> list[str]:
     """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
     walls through words (over-segmentation), cells holding words that the ``reference`` grid
     (the word reading) puts in different cells on one line (a lost wall), and a count of
     printed value columns no template has. Header and label words left of the values may
     cross a wall the table's own layout draws through them; they are not counted, nor are
     word boxes the detector joined across printed rules (``hrules``/``vrules``: the rules
-    themselves are the evidence that the grid's boundary is there)."""
+    themselves are the evidence that the grid's boundary is there) or across blank paper
+    (``ink``, the page's text ink: the detector runs on the page without its rules and joins
+    the digits of narrow neighbouring cells over a wall a scan broke)."""
     faults: list[str] = []
     m = p.crossing_chars * char_h
     # a value is one line high: a "word" ``tall_word_lines`` characters tall in the value
@@ -738,7 +823,8 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     in_values = [i for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= value_x and w[3] - w[1] < tall]
     boxes = cell_boxes(grid)
     crossing = [i for i in in_values if len(cell_of_word(grid, words[i], m, boxes)) > 1
-                and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)]
+                and not _joined_across_rules(grid, words[i], m, hrules, vrules, char_h, p.printed_rule_reach_chars)
+                and not (ink is not None and _joined_across_blank(grid, words[i], m, ink, char_h, p))]
     share = max(2.0, p.fault_frac * len(in_values))  # a header's own layout may cut a word or two; one word is no proof
     gx0, gy0, gx1, gy1 = grid.bbox
     outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
@@ -788,9 +874,11 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
 
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
-                   value_counts: Iterable[int], p: StructureSettings, source: str = "rules") -> TableStructure:
+                   value_counts: Iterable[int], p: StructureSettings, source: str = "rules",
+                   ink: np.ndarray | None = None) -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
-    against it, and which grid the page is read with (``chosen``) at what ``placement``. A
+    against it (``ink``: the page's text ink, rules taken out, where a word box crosses a
+    wall), and which grid the page is read with (``chosen``) at what ``placement``. A
     region found from its words alone (``source="words"``, no rule to confirm a row or a
     column) with fewer than ``region_min_value_lines`` value lines is thin evidence: its cells
     get ``thin_placement``."""
@@ -822,7 +910,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         # the rules may add empty columns (header structure) a template does not count: a line
         # grid answers for words it cuts or puts together, not for its column count
         st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
-                                check_count=False, hrules=hrules, vrules=vrules)
+                                check_count=False, hrules=hrules, vrules=vrules, ink=ink)
     # one line of exactly the widest template count of words: the review matrix's row of values
     # (its header's shaded text not found), a table of one row
     one_row = len(st.value_lines) == 1 and bool(counts) and st.word_grid.n_cols == max(counts)

@@ -457,7 +457,7 @@ def read_page(
         # rules however faint, found once: the word reading's regions and the cuts of merged cells take them
         faint = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))
         candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
-                                     page_words if settings.structure.page_words else None, faint)
+                                     page_words if settings.structure.page_words else None, faint, text_ink)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
     t["structure"] = time.perf_counter()
@@ -680,7 +680,8 @@ def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
                     engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None,
-                    rules: tuple[np.ndarray, np.ndarray] | None = None) -> list[TableStructure]:
+                    rules: tuple[np.ndarray, np.ndarray] | None = None,
+                    text_ink: np.ndarray | None = None) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -690,7 +691,10 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     shows at all are found from them (``word_regions``) and read with them; a region found by
     its rules is read with the detector run on its crop, or with ``region_words_from_page`` with
     the page's words inside it too. (At page scale the detector finds the words of a table no
-    rule frames better than on the crop; on a ruled table's shaded header, worse.)"""
+    rule frames better than on the crop; on a ruled table's shaded header, worse.) ``rules``: the
+    page's faint rules (``faint_rules``) when the caller found them already. ``text_ink``
+    (the page's ink without its rules) tells a word box that joins the texts of neighbouring
+    cells across a wall from a wall through a word."""
     st_set = settings.structure
     counts = template_value_counts()
 
@@ -701,7 +705,7 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
             words = words_in(page_words, region)
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
-        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source)
+        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink)
 
     # rules and walls from two characters long (a wall may be a row high)
     h, v = rules if rules is not None else faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))

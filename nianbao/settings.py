@@ -197,6 +197,7 @@ class StructureSettings(BaseModel):
     min_lines_for_count: int = 4  # word lines in the value columns before a column count is checked
     min_gap_chars: float = 0.25  # narrowest column gap, in character heights
     min_column_lines: int = 2  # word lines a column needs of its own
+    min_row_chars: float = 0.5  # thinnest row (character heights) of the word grid: a boundary closer to the last is none
     line_overlap: float = 0.5  # vertical overlap (of the shorter height) that puts two words on one line
     min_rule_cover: float = 0.5  # share of a region's width (height) a rule must cover to place a row (column) boundary
     faint_ink_offset: float = 2.0  # grey levels below the local mean (after smoothing along the rule) that count as rule ink
@@ -206,6 +207,12 @@ class StructureSettings(BaseModel):
     # a rule through a word box that reaches this many character heights beyond the word is
     # printed: the box is two words the detector joined across it, no evidence against the wall
     printed_rule_reach_chars: float = 1.0
+    # a grid boundary through a word box with blank paper this many character heights on either
+    # side of it (less the dashes a broken wall leaves: ink thinner than ``wall_dash_chars``)
+    # cuts no text: the box is texts of neighbouring cells the detector joined across a wall it
+    # did not see (the page's rules are taken out before it runs), no evidence against the wall
+    joined_clear_chars: float = 0.25
+    wall_dash_chars: float = 0.2  # ink this thin (character heights) across a boundary is what a scan left of a rule
     cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     # a grid row whose value cells each show the same stack of k >= 2 values (the rules between
     # k table rows lost): read as k rows (scan, ``stacked_rows``)
