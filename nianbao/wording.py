@@ -8,6 +8,7 @@ tooltips and exports; the Chinese names lead.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nianbao.models import Cell, CellKind, CheckResult, Finding, Report, Template, load_template
@@ -116,7 +117,22 @@ def _compact(label: str) -> str:
 
 # ---------------------------------------------------------------- why a cell is unsure
 
-_REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# why a table's ruling lines (or its word grid) were not trusted (``layout.structure`` faults)
+_FAULT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(\d+) word\(s\) outside the ruling-line grid$"), r"\1 个词在表格线围成的格子之外"),
+    (re.compile(r"^(\d+) word\(s\) cut by a wall$"), r"\1 个词被格线切开"),
+    (re.compile(r"^(\d+) cell\(s\) hold words of two columns$"), r"\1 个格子里有两列的文字"),
+    (re.compile(r"^(\d+) printed value columns fit no template table$"), r"印出的 \1 个数值列与模板中任何一张表都对不上"),
+    (re.compile(r"^(\d+) columns fit no template table$"), r"\1 列与模板中任何一张表都对不上"),
+]
+
+
+def _fault_zh(fault: str) -> str:
+    """One structure fault in Chinese (as recorded when no pattern knows it)."""
+    return next((pattern.sub(zh, fault) for pattern, zh in _FAULT_PATTERNS if pattern.search(fault)), fault)
+
+
+_REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^OCR read confidence ([\d.]+)"), r"文字识别把握度 \1"),
     (re.compile(r"^row label matched weakly \(([\d.]+)\): (.*)$"), r"行名与模板对得不牢（相似度 \1）：\2"),
     (re.compile(r"^row label missing$"), "行名缺失"),
@@ -157,6 +173,12 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
      r"格间的线丢失，同一格里在行名之后读出 \1 个数：按顺序放入各列"),
     (re.compile(r"^one of (\d+) table rows the grid read as one \(their rules lost\): cut by the cells' stacked values$"),
      r"行间的线丢失，\1 行被读成了一行：按格中上下排列的数字分开"),
+    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
+                r"placed in x order, evenly spaced$"),
+     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，间距均匀，按从左到右的次序放入"),
+    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
+                r"placed in x order$"),
+     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，按从左到右的次序放入"),
     (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
     (re.compile(r"^negative number where the template expects a count$"), "模板要的是件数，却读到负数"),
     (re.compile(r"^row label matched fairly \(([\d.]+)\): (.*)$"), r"行名与模板大致对上（相似度 \1）：\2"),
@@ -169,7 +191,7 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^a second reading differs: (.*)$"), r"再读一次结果不同：\1"),
     (re.compile(r"^the ruling lines and the words place this cell differently$"), "表格线和文字排列对这一格的位置说法不同"),
     (re.compile(r"^table structure read from the words: the ruling lines were contradicted \((.*)\)$"),
-     r"表格结构按文字排列读出：表格线与文字矛盾（\1）"),
+     lambda m: "表格结构按文字排列读出：表格线与文字矛盾（" + "；".join(map(_fault_zh, m.group(1).split("; "))) + "）"),
     (re.compile(r"^placed by the consistency rules \(its row was not found\)$"), "由勾稽关系放入（文件中找不到这一行）"),
     (re.compile(r"^derived from the consistency rules: at most ([\d.]+)$"), r"由勾稽关系推算，把握度最高记 \1"),
     (re.compile(r"^an OCR reading no consistency rule confirms: at most ([\d.]+)$"),
