@@ -677,17 +677,25 @@ def cell_of_word(grid: Grid, word: Box, margin: float, boxes: np.ndarray | None 
     return np.flatnonzero(inside).tolist()
 
 
-def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[int]:
+def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int,
+                     margin: float = 1.0) -> list[int]:
     """Grid columns holding whole words (in a one-column cell) on ``min_lines`` lines or more:
-    the columns a table prints in, whatever empty columns its rules add."""
+    the columns a table prints in, whatever empty columns its rules add. A word is whole in a
+    cell when its centre is there and it reaches into no other cell by more than its
+    ``word_margins`` of ``margin``: the detector pads its boxes, and a number set against the
+    table's outer rule (right-aligned in a narrow column) has its box reach past the rule."""
     lines_in: dict[int, set[int]] = {}
+    boxes = cell_boxes(grid)
     for i, w in enumerate(words):
-        cx = (w[0] + w[2]) / 2
-        for c in grid.cells:
-            b = c.bbox
-            if c.colspan == 1 and b[0] <= w[0] + 1 and w[2] - 1 <= b[2] and b[1] <= (w[1] + w[3]) / 2 <= b[3] and b[0] <= cx <= b[2]:
-                lines_in.setdefault(c.col, set()).add(line_of[i])
-                break
+        cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
+        hit = cell_of_word(grid, w, margin, boxes)
+        if len(hit) != 1:
+            continue
+        c = grid.cells[hit[0]]
+        b = c.bbox
+        mx, _ = word_margins(w, margin)
+        if c.colspan == 1 and b[0] - mx <= w[0] and w[2] <= b[2] + mx and b[1] <= cy <= b[3] and b[0] <= cx <= b[2]:
+            lines_in.setdefault(c.col, set()).add(line_of[i])
     return sorted(c for c, ls in lines_in.items() if len(ls) >= min_lines)
 
 
@@ -761,7 +769,7 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     if lost >= share:
         faults.append(f"{lost} cell(s) hold words of two columns")
     counts = set(value_counts)
-    printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines) if grid.cols[c + 1] > value_x]
+    printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines, m) if grid.cols[c + 1] > value_x]
     n_lines = len(set(line_of[i] for i in in_values))
     if check_count and counts and printed and len(printed) not in counts and n_lines >= p.min_lines_for_count:
         faults.append(f"{len(printed)} printed value columns fit no template table")
@@ -782,6 +790,35 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
         if narrow and any(abs(cx - x) <= 0.3 * char_h and y0 <= w[1] and w[3] <= y1 for x, y0, y1 in walls):
             continue
         out.append(w)
+    return out
+
+
+def clip_at_rules(words: Sequence[Box], hrules: Sequence[Rule], vrules: Sequence[Rule], char_h: float,
+                  line_width: float, p: StructureSettings) -> list[Box]:
+    """Stage 1c: a word box that reaches at most ``rule_overhang_chars`` character heights
+    over a printed rule running right through it (``printed_rule_through``: no text is
+    printed across a rule) is cut back to the side of the rule holding the rest of it. The detector pads its boxes; a number printed right against
+    its cell's rule (right-aligned in a narrow spreadsheet column, small print of a table
+    shrunk to fit the page) has its box reach into the next cell, which would otherwise merge
+    the two cells, or count the word as cut by the wall. The cut leaves the rule's ink and a
+    pixel clear of the word, so the rule lies in the gap between the words on its two sides."""
+    clear = line_width / 2.0 + 1.0
+    reach = p.rule_overhang_chars * char_h
+
+    def through(w: Box, at: float, lo: float, hi: float, rules: Sequence[Rule], vertical: bool) -> bool:
+        return (lo < at < hi and min(at - lo, hi - at) <= reach
+                and printed_rule_through(w, at, rules, vertical, char_h, line_width, p.printed_rule_reach_chars))
+
+    out = []
+    for w in words:
+        x0, y0, x1, y1 = w
+        for at, _, _ in vrules:
+            if through(w, at, x0, x1, vrules, True):
+                x0, x1 = (x0, min(x1, at - clear)) if at - x0 >= x1 - at else (max(x0, at + clear), x1)
+        for at, _, _ in hrules:
+            if through(w, at, y0, y1, hrules, False):
+                y0, y1 = (y0, min(y1, at - clear)) if at - y0 >= y1 - at else (max(y0, at + clear), y1)
+        out.append((x0, y0, x1, y1) if x1 > x0 and y1 > y0 else w)
     return out
 
 
@@ -809,6 +846,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     st.rows, st.value_lines = find_rows(words, st.lines, st.line_of_word, st.columns, st.label_columns, region,
                                         char_h, hrules, p)
     lw = line_grid.line_width if line_grid is not None else 2.0
+    # the boundaries come from the gaps between the words as found; which cells a word lies in,
+    # from the word kept to its side of every printed rule through it
+    words = clip_at_rules(words, hrules, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)

@@ -206,6 +206,9 @@ class StructureSettings(BaseModel):
     # a rule through a word box that reaches this many character heights beyond the word is
     # printed: the box is two words the detector joined across it, no evidence against the wall
     printed_rule_reach_chars: float = 1.0
+    # a word box reaching at most this many character heights over a printed rule through it is
+    # cut back to its side (the detector's padding over the rule a number is set against)
+    rule_overhang_chars: float = 0.6
     cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
     min_words: int = 6  # words a region needs for a word reading
