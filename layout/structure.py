@@ -848,7 +848,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     lw = line_grid.line_width if line_grid is not None else 2.0
     # the boundaries come from the gaps between the words as found; which cells a word lies in,
     # from the word kept to its side of every printed rule through it
-    words = clip_at_rules(words, hrules, vrules, char_h, lw, p)
+    words = st.words = clip_at_rules(words, hrules, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)

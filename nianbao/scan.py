@@ -137,7 +137,7 @@ def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) ->
 
 def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int,
                   words: Sequence[Box] = (), hrules: np.ndarray | None = None, rule_cover: float = 1.0) -> list[CellRead]:
-    """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
+    """Parts of a merged cell whose ink does not run across its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
     tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number.
     A detected word (``words``, the word reading) across a grid line is one cell's text: no
@@ -162,7 +162,9 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
                 continue
             near = proj[p - half:p + half].copy()
             near[max(0, half - line):half + line + 1] = False
-            if not near.any() and proj[:p - half].any() and proj[p + half:].any():
+            # ink on one side only is a value set against the lost line (right-aligned
+            # numbers printed almost on the rule); ink on both sides is text across it
+            if not (near[:half].any() and near[half:].any()) and proj[:p - half].any() and proj[p + half:].any():
                 out.append(k)
         return out
 
