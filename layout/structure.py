@@ -793,31 +793,30 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
     return out
 
 
-def clip_at_rules(words: Sequence[Box], hrules: Sequence[Rule], vrules: Sequence[Rule], char_h: float,
-                  line_width: float, p: StructureSettings) -> list[Box]:
+def clip_at_rules(words: Sequence[Box], vrules: Sequence[Rule], char_h: float, line_width: float,
+                  p: StructureSettings) -> list[Box]:
     """Stage 1c: a word box that reaches at most ``rule_overhang_chars`` character heights
-    over a printed rule running right through it (``printed_rule_through``: no text is
-    printed across a rule) is cut back to the side of the rule holding the rest of it. The detector pads its boxes; a number printed right against
-    its cell's rule (right-aligned in a narrow spreadsheet column, small print of a table
-    shrunk to fit the page) has its box reach into the next cell, which would otherwise merge
-    the two cells, or count the word as cut by the wall. The cut leaves the rule's ink and a
-    pixel clear of the word, so the rule lies in the gap between the words on its two sides."""
+    over a printed wall running right through it (``printed_rule_through``: no text is
+    printed across a rule) is cut back to the side of the rule holding the rest of it. The
+    detector pads its boxes; a number printed right against its cell's wall (right-aligned in
+    a narrow spreadsheet column, small print of a table shrunk to fit the page) has its box
+    reach into the next cell, which would otherwise merge the two cells, count the word as
+    cut by the wall, or keep a merged value cell from being cut there. The cut leaves the
+    rule's ink and a pixel clear of the word. (Row rules are left alone: a value is one line
+    high and a row line never comes that close to it.)"""
     clear = line_width / 2.0 + 1.0
     reach = p.rule_overhang_chars * char_h
 
-    def through(w: Box, at: float, lo: float, hi: float, rules: Sequence[Rule], vertical: bool) -> bool:
+    def through(w: Box, at: float, lo: float, hi: float) -> bool:
         return (lo < at < hi and min(at - lo, hi - at) <= reach
-                and printed_rule_through(w, at, rules, vertical, char_h, line_width, p.printed_rule_reach_chars))
+                and printed_rule_through(w, at, vrules, True, char_h, line_width, p.printed_rule_reach_chars))
 
     out = []
     for w in words:
         x0, y0, x1, y1 = w
         for at, _, _ in vrules:
-            if through(w, at, x0, x1, vrules, True):
+            if through(w, at, x0, x1):
                 x0, x1 = (x0, min(x1, at - clear)) if at - x0 >= x1 - at else (max(x0, at + clear), x1)
-        for at, _, _ in hrules:
-            if through(w, at, y0, y1, hrules, False):
-                y0, y1 = (y0, min(y1, at - clear)) if at - y0 >= y1 - at else (max(y0, at + clear), y1)
         out.append((x0, y0, x1, y1) if x1 > x0 and y1 > y0 else w)
     return out
 
@@ -848,7 +847,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     lw = line_grid.line_width if line_grid is not None else 2.0
     # the boundaries come from the gaps between the words as found; which cells a word lies in,
     # from the word kept to its side of every printed rule through it
-    words = st.words = clip_at_rules(words, hrules, vrules, char_h, lw, p)
+    words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)

@@ -160,11 +160,11 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
             p = int(round(b)) - origin
             if not (0 < p - half and p + half < len(proj)):
                 continue
-            near = proj[p - half:p + half].copy()
-            near[max(0, half - line):half + line + 1] = False
-            # ink on one side only is a value set against the lost line (right-aligned
-            # numbers printed almost on the rule); ink on both sides is text across it
-            if not (near[:half].any() and near[half:].any()) and proj[:p - half].any() and proj[p + half:].any():
+            # ink within ``half`` of the lost line's own band on both sides is text across
+            # it; on one side only, a value set against the line (right-aligned numbers
+            # printed almost on the rule)
+            left, right = proj[max(0, p - line - half):max(0, p - line)], proj[p + line + 1:p + line + 1 + half]
+            if not (left.any() and right.any()) and proj[:p - half].any() and proj[p + half:].any():
                 out.append(k)
         return out
 
