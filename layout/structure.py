@@ -677,25 +677,17 @@ def cell_of_word(grid: Grid, word: Box, margin: float, boxes: np.ndarray | None 
     return np.flatnonzero(inside).tolist()
 
 
-def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int,
-                     margin: float = 1.0) -> list[int]:
+def occupied_columns(grid: Grid, words: Sequence[Box], line_of: Sequence[int], min_lines: int) -> list[int]:
     """Grid columns holding whole words (in a one-column cell) on ``min_lines`` lines or more:
-    the columns a table prints in, whatever empty columns its rules add. A word is whole in a
-    cell when its centre is there and it reaches into no other cell by more than its
-    ``word_margins`` of ``margin``: the detector pads its boxes, and a number set against the
-    table's outer rule (right-aligned in a narrow column) has its box reach past the rule."""
+    the columns a table prints in, whatever empty columns its rules add."""
     lines_in: dict[int, set[int]] = {}
-    boxes = cell_boxes(grid)
     for i, w in enumerate(words):
-        cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
-        hit = cell_of_word(grid, w, margin, boxes)
-        if len(hit) != 1:
-            continue
-        c = grid.cells[hit[0]]
-        b = c.bbox
-        mx, _ = word_margins(w, margin)
-        if c.colspan == 1 and b[0] - mx <= w[0] and w[2] <= b[2] + mx and b[1] <= cy <= b[3] and b[0] <= cx <= b[2]:
-            lines_in.setdefault(c.col, set()).add(line_of[i])
+        cx = (w[0] + w[2]) / 2
+        for c in grid.cells:
+            b = c.bbox
+            if c.colspan == 1 and b[0] <= w[0] + 1 and w[2] - 1 <= b[2] and b[1] <= (w[1] + w[3]) / 2 <= b[3] and b[0] <= cx <= b[2]:
+                lines_in.setdefault(c.col, set()).add(line_of[i])
+                break
     return sorted(c for c, ls in lines_in.items() if len(ls) >= min_lines)
 
 
@@ -769,7 +761,7 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     if lost >= share:
         faults.append(f"{lost} cell(s) hold words of two columns")
     counts = set(value_counts)
-    printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines, m) if grid.cols[c + 1] > value_x]
+    printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines) if grid.cols[c + 1] > value_x]
     n_lines = len(set(line_of[i] for i in in_values))
     if check_count and counts and printed and len(printed) not in counts and n_lines >= p.min_lines_for_count:
         faults.append(f"{len(printed)} printed value columns fit no template table")
