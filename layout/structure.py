@@ -837,12 +837,15 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     st.rows, st.value_lines = find_rows(words, st.lines, st.line_of_word, st.columns, st.label_columns, region,
                                         char_h, hrules, p)
     lw = line_grid.line_width if line_grid is not None else 2.0
-    # the boundaries come from the gaps between the words as found; which cells a word lies in,
-    # from the word kept to its side of every printed rule through it
+    # the boundaries come from the gaps between the words as found, and so do the word grid's
+    # faults (a word grid whose cells hold a number only once it is cut back at the wall has
+    # its boundaries mid-gap, and its cells' crops catch the wall: the line grid reads those
+    # better); which cells a word spans, from the word kept to its side of every wall through it
+    found = words
     words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
-    st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)
+    st.word_faults = grid_faults(st.word_grid, found, st.line_of_word, None, value_x, counts, char_h, p)
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):
         st.word_faults.append(f"{n_cols} columns fit no template table")
