@@ -872,6 +872,34 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
     return out
 
 
+def clip_at_rules(words: Sequence[Box], vrules: Sequence[Rule], char_h: float, line_width: float,
+                  p: StructureSettings) -> list[Box]:
+    """Stage 1c: a word box that reaches at most ``rule_overhang_chars`` character heights
+    over a printed wall running right through it (``printed_rule_through``: no text is
+    printed across a rule) is cut back to the side of the rule holding the rest of it. The
+    detector pads its boxes; a number printed right against its cell's wall (right-aligned in
+    a narrow spreadsheet column, small print of a table shrunk to fit the page) has its box
+    reach into the next cell, which would otherwise merge the two cells, count the word as
+    cut by the wall, or keep a merged value cell from being cut there. The cut leaves the
+    rule's ink and a pixel clear of the word. (Row rules are left alone: a value is one line
+    high and a row line never comes that close to it.)"""
+    clear = line_width / 2.0 + 1.0
+    reach = p.rule_overhang_chars * char_h
+
+    def through(w: Box, at: float, lo: float, hi: float) -> bool:
+        return (lo < at < hi and min(at - lo, hi - at) <= reach
+                and printed_rule_through(w, at, vrules, True, char_h, line_width, p.printed_rule_reach_chars))
+
+    out = []
+    for w in words:
+        x0, y0, x1, y1 = w
+        for at, _, _ in vrules:
+            if through(w, at, x0, x1):
+                x0, x1 = (x0, min(x1, at - clear)) if at - x0 >= x1 - at else (max(x0, at + clear), x1)
+        out.append((x0, y0, x1, y1) if x1 > x0 and y1 > y0 else w)
+    return out
+
+
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
                    value_counts: Iterable[int], p: StructureSettings, source: str = "rules",
@@ -898,9 +926,15 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     st.rows, st.value_lines = find_rows(words, st.lines, st.line_of_word, st.columns, st.label_columns, region,
                                         char_h, hrules, p)
     lw = line_grid.line_width if line_grid is not None else 2.0
+    # the boundaries come from the gaps between the words as found, and so do the word grid's
+    # faults (a word grid whose cells hold a number only once it is cut back at the wall has
+    # its boundaries mid-gap, and its cells' crops catch the wall: the line grid reads those
+    # better); which cells a word spans, from the word kept to its side of every wall through it
+    found = words
+    words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
-    st.word_faults = grid_faults(st.word_grid, words, st.line_of_word, None, value_x, counts, char_h, p)
+    st.word_faults = grid_faults(st.word_grid, found, st.line_of_word, None, value_x, counts, char_h, p)
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):
         st.word_faults.append(f"{n_cols} columns fit no template table")

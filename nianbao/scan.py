@@ -140,7 +140,7 @@ def _cell_lines(text_ink: np.ndarray, box: Box, margin: float, char_h: float) ->
 
 def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: float, margin: float, key: int,
                   words: Sequence[Box] = (), hrules: np.ndarray | None = None, rule_cover: float = 1.0) -> list[CellRead]:
-    """Parts of a merged cell whose ink keeps clear of its inner grid lines: where a broken
+    """Parts of a merged cell whose ink does not run across its inner grid lines: where a broken
     scan lost a wall between two value cells, "19" and "0" stay two cells, not "190". Only
     tried here; ``_keep_numeric_splits`` keeps the parts only when each reads as a number.
     A detected word (``words``, the word reading) across a grid line is one cell's text: no
@@ -163,9 +163,11 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
             p = int(round(b)) - origin
             if not (0 < p - half and p + half < len(proj)):
                 continue
-            near = proj[p - half:p + half].copy()
-            near[max(0, half - line):half + line + 1] = False
-            if not near.any() and proj[:p - half].any() and proj[p + half:].any():
+            # ink within ``half`` of the lost line's own band on both sides is text across
+            # it; on one side only, a value set against the line (right-aligned numbers
+            # printed almost on the rule)
+            left, right = proj[max(0, p - line - half):max(0, p - line)], proj[p + line + 1:p + line + 1 + half]
+            if not (left.any() and right.any()) and proj[:p - half].any() and proj[p + half:].any():
                 out.append(k)
         return out
 

@@ -213,6 +213,9 @@ class StructureSettings(BaseModel):
     # did not see (the page's rules are taken out before it runs), no evidence against the wall
     joined_clear_chars: float = 0.25
     wall_dash_chars: float = 0.2  # ink this thin (character heights) across a boundary is what a scan left of a rule
+    # a word box reaching at most this many character heights over a printed rule through it is
+    # cut back to its side (the detector's padding over the rule a number is set against)
+    rule_overhang_chars: float = 0.6
     cut_rule_cover: float = 0.6  # share of a merged cell's width a rule however faint must cover on a grid row line to cut the cell there (scan)
     # a grid row whose value cells each show the same stack of k >= 2 values (the rules between
     # k table rows lost): read as k rows (scan, ``stacked_rows``)

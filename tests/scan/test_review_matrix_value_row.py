@@ -11,10 +11,12 @@ where the grid reading gave no row of fifteen values and the table came out empt
   flattened): the rule under the header was lost in part, and half the values were read into
   the header cells above them ("结果纠歪2"), leaving blanks in the value row.
 
-Both now have their last line cut into numbers by the gaps in its ink and placed in x order,
-with a placement that says so: 0.85 (no rule confirms them into certainty), 0.9 when the
+The lowres page now has its last line cut into numbers by the gaps in its ink and placed in x
+order, with a placement that says so: 0.85 (no rule confirms them into certainty), 0.9 when the
 numbers are evenly spaced (one to each column of even width), which the consistency rules
-may then confirm.
+may then confirm. The phone page's grid row gives the fifteen values itself since merged value
+cells are cut at a lost wall that ink touches from one side only (a number set against it); the
+re-read then has nothing to do, and the matrix is still assembled whole.
 """
 
 from __future__ import annotations
@@ -41,14 +43,19 @@ def _read(name: str, settings: Settings):
     return read_page(cv2.imread(str(DATA / name)), 1, dpi, settings)
 
 
+REREAD = ["lowres_review_matrix_joined_numbers.png"]  # the pages whose grid row lacks values
+
+
 @pytest.fixture(scope="module", params=sorted(PAGES))
 def page(request):
     settings = Settings()
     return request.param, settings, _read(request.param, settings)
 
 
-def test_review_matrix_values_row_cut_by_ink_gaps_in_x_order(page) -> None:
-    name, settings, res = page
+@pytest.mark.parametrize("name", REREAD)
+def test_review_matrix_values_row_cut_by_ink_gaps_in_x_order(name: str) -> None:
+    settings = Settings()
+    res = _read(name, settings)
     truth = PAGES[name][1]
     values = [r for r in res.rows if r.kind == "table"][-1]
     assert [int(c.text.replace("O", "0")) for c in values.cells] == truth
@@ -66,7 +73,7 @@ def test_review_matrix_assembled_from_the_reread_row(page) -> None:
     assert all(c.placement_score <= settings.structure.matrix_row_even_placement for c in table.cells)
 
 
-@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("name", REREAD)
 def test_review_matrix_lost_without_the_reread(name: str) -> None:
     """The old reading (the step switched off) gives the assembly no row of fifteen values."""
     settings = Settings()

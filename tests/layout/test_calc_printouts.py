@@ -1,0 +1,23 @@
+"""Tables printed by LibreOffice Calc and scanned (the sheet family): numbers right-aligned
+almost against the right wall of their cell, small print where a wide table is shrunk to fit
+the page, inner rules dotted. The detector's padded box of such a number reaches over the
+wall into the next cell."""
+
+from __future__ import annotations
+
+from nianbao.layout.structure import clip_at_rules
+from nianbao.settings import StructureSettings
+
+P = StructureSettings()
+
+
+def test_a_number_box_over_the_wall_it_is_set_against_is_cut_back_only_by_its_padding():
+    # the boxes of the sheet family's review matrix (007 of seed 4101, p8, 150 dpi, character
+    # height 13 px): a "0" against its cell's wall at x 116, the detector's box reaching 7 px
+    # over it; the word grid merged the row of values into cells of two to four columns
+    wall = [(116.0, 185.0, 254.0)]
+    number = (100.0, 219.0, 123.0, 246.0)
+    header = (60.0, 219.0, 170.0, 246.0)  # a word the wall runs through the middle of
+    clipped = clip_at_rules([number, header], wall, 13.0, 2.0, P)
+    assert clipped[0][0] == 100.0 and clipped[0][2] < 116.0
+    assert clipped[1] == header  # far more than padding on both sides: not this stage's to cut
