@@ -254,10 +254,11 @@ class OcrSettings(BaseModel):
     # one onnxruntime memory arena shared by the engine's models (det, rec, cls), grown by what a
     # run asks: buffers are kept for the next run instead of taken from and given back to the
     # system each time. Same readings; on the 2-core machine about a sixth less CPU in the
-    # detector and a quarter in recognition; peak RSS of a bench +30 to +90 MB (world2031/2032
-    # subsets), of one fax report read alone up to +300 MB: the arena is not given back while the
-    # process lives. Off: every run allocates afresh (rapidocr's way)
-    memory_arena: bool = True
+    # detector and a quarter in recognition (held-out sheet seed 2034: 0.77 against 0.90 s/page
+    # median), but the arena is never given back while the process lives: peak RSS 1831 MB there
+    # against 1179 MB without, over the 1.5 GB goal. Off by default: every run allocates afresh
+    # (rapidocr's way); on for a worker with memory to spare
+    memory_arena: bool = False
     use_gpu: bool = False
     second_look: bool = True  # re-read unsure numeric cells with a different crop
     # text outside tables on scans: "full" reads every line (~4 s per page of prose on 2 cores);

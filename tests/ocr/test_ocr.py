@@ -126,18 +126,18 @@ def test_model_sessions_do_not_spin_unless_asked(engine, page):
 
 
 def test_models_share_one_memory_arena_and_read_the_same_without_it(engine, page):
-    """``OcrSettings.memory_arena`` on (the default): every model the engine runs allocates
-    from the one arena of the process (buffers kept from run to run); off, each run allocates
-    afresh; the same word boxes, readings and orientation votes either way, and the setting
-    does not change a result's settings hash."""
+    """``OcrSettings.memory_arena`` on: every model the engine runs allocates from the one arena
+    of the process (buffers kept from run to run); off (the default, for peak memory), each run
+    allocates afresh; the same word boxes, readings and orientation votes either way, and the
+    setting does not change a result's settings hash."""
     from nianbao.settings import Settings
 
+    fresh, engine = engine, get_engine(OcrSettings(memory_arena=True))
     engine.classify_orientation([page[:80, :400]])
     sessions = {kind: engine._model(kind).session.session for kind in ("det", "cls", "rec")}
     for s in sessions.values():
         opts = s.get_session_options()
         assert opts.enable_cpu_mem_arena and opts.get_session_config_entry("session.use_env_allocators") == "1"
-    fresh = get_engine(OcrSettings(memory_arena=False))
     assert fresh is not engine and not fresh._rec_session.get_session_options().enable_cpu_mem_arena
     gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     crops = [gray[:80, :600], gray[200:260, 100:700], gray[300:340, 50:250]]
