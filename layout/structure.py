@@ -926,10 +926,12 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     st.rows, st.value_lines = find_rows(words, st.lines, st.line_of_word, st.columns, st.label_columns, region,
                                         char_h, hrules, p)
     lw = line_grid.line_width if line_grid is not None else 2.0
-    # the boundaries come from the gaps between the words as found, and so do the word grid's
+    # the boundaries come from the gaps between the words as found, and so do both grids'
     # faults (a word grid whose cells hold a number only once it is cut back at the wall has
     # its boundaries mid-gap, and its cells' crops catch the wall: the line grid reads those
-    # better); which cells a word spans, from the word kept to its side of every wall through it
+    # better; judged on cut-back boxes, a sound line grid was faulted and a word grid that
+    # joined label columns won: seed 2027 report 011); which cells a word spans, from the word
+    # kept to its side of every wall through it
     found = words
     words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
@@ -943,7 +945,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     else:
         # the rules may add empty columns (header structure) a template does not count: a line
         # grid answers for words it cuts or puts together, not for its column count
-        st.faults = grid_faults(line_grid, words, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
+        st.faults = grid_faults(line_grid, found, st.line_of_word, st.word_grid, value_x, counts, char_h, p,
                                 check_count=False, hrules=hrules, vrules=vrules, ink=ink)
     # one line of exactly the widest template count of words: the review matrix's row of values
     # (its header's shaded text not found), a table of one row
