@@ -8,10 +8,7 @@ headless and check the merged PDF's text layer against the truth (marked slow).
 
 from __future__ import annotations
 
-import csv
-import json
 import random
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,6 +24,7 @@ sys.path.insert(0, str(FIXTURES))
 
 import fx_data  # noqa: E402
 import fx_sheet  # noqa: E402
+from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, read_truth  # noqa: E402
 
 HAS_LO = fx_sheet.calc_available()
 
@@ -182,11 +180,6 @@ def test_sheet_layout_deterministic_from_seed():
 # --------------------------------------------------------------------------- end to end (LibreOffice)
 
 
-def read_truth(path: Path) -> dict:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return {(r["table"], r["row"], r["col"]): r for r in csv.DictReader(fh)}
-
-
 @pytest.fixture(scope="module")
 def sheet_set(tmp_path_factory):
     if not HAS_LO:
@@ -248,13 +241,10 @@ def test_sheet_manifest_matches_pdf(sheet_set):
                     assert min(e["tables"]["active_disclosure"]["pages"]) > max(
                         i for i, t in enumerate(text, 1) if "六、其他需要报告的事项" in t)
             else:
-                assert e["capture"] == "fax" and all(p["bits"] == 1 for p in e["degradations"]["pages"])
-                assert "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).strip() == ""
+                assert_fax_without_text_layer(pdf, e)
         finally:
             pdf.close()
-        vals = {k: (float(r["value"]) if r["value"] else None) for k, r in read_truth(out / e["truth"]).items()}
-        failed = [(c["rule"], c["subject"]) for c in fx_data.evaluate_rules(e["version"], vals) if c["status"] == "failed"]
-        assert sorted(failed) == sorted((c["rule"], c["subject"]) for c in (e["broken_rule"] or {}).get("failing_checks", []))
+        assert_rules_as_recorded(out, e)
 
 
 @pytest.mark.slow
@@ -263,16 +253,5 @@ def test_sheet_generation_from_the_command_line(tmp_path):
     the same seed gives the same truth and manifest."""
     if not HAS_LO:
         pytest.skip("needs LibreOffice")
-    outs = []
-    for k in range(2):
-        out = tmp_path / f"g{k}"
-        subprocess.run([sys.executable, str(FIXTURES / "generate.py"), "--out", str(out), "--count", "2", "--seed", "4103",
-                        "--family", "sheet", "--capture", "born_digital,lowres", "--workers", "1"],
-                       check=True, capture_output=True, timeout=600)
-        outs.append(out)
-    m = [json.loads((o / "manifest.json").read_text("utf-8")) for o in outs]
+    _, m = generate_twice(tmp_path, 4103, "sheet", "born_digital,lowres")
     assert [(r["family"], r["capture"]) for r in m[0]["reports"]] == [("sheet", "born_digital"), ("sheet", "lowres")]
-    for ra, rb in zip(m[0]["reports"], m[1]["reports"]):
-        ra.pop("seconds"), rb.pop("seconds")
-        assert ra == rb
-        assert (outs[0] / ra["truth"]).read_bytes() == (outs[1] / rb["truth"]).read_bytes()

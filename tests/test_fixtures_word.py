@@ -7,8 +7,6 @@ LibreOffice headless and check the PDF's text layer against the truth (marked sl
 
 from __future__ import annotations
 
-import csv
-import json
 import random
 import re
 import shutil
@@ -29,6 +27,7 @@ sys.path.insert(0, str(FIXTURES))
 
 import fx_data  # noqa: E402
 import fx_word  # noqa: E402
+from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, read_truth  # noqa: E402
 
 HAS_LO = any(shutil.which(b) for b in fx_word.LO_BINARIES)
 VALUE_WORD = re.compile(r"^(-?[\d,]+(\.\d+)?|—|/|无)$")
@@ -146,11 +145,6 @@ def value_lines(pdf_path: Path, pages: list[int]) -> list[list[str]]:
     return out
 
 
-def read_truth(path: Path) -> dict:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return {(r["table"], r["row"], r["col"]): r for r in csv.DictReader(fh)}
-
-
 @pytest.fixture(scope="module")
 def word_set(tmp_path_factory):
     if not HAS_LO:
@@ -203,14 +197,10 @@ def test_word_manifest_matches_pdf(word_set):
                 images = [o for i in range(len(pdf)) for o in pdf[i].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
                 assert bool(images) == e["layout"]["seal"] == bool(e["seals_in_document"])
             else:
-                assert e["capture"] == "fax" and all(p["bits"] == 1 for p in e["degradations"]["pages"])
-                assert "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).strip() == ""
+                assert_fax_without_text_layer(pdf, e)
         finally:
             pdf.close()
-        # rules hold, or break exactly as recorded
-        vals = {k: (float(r["value"]) if r["value"] else None) for k, r in read_truth(out / e["truth"]).items()}
-        failed = [(c["rule"], c["subject"]) for c in fx_data.evaluate_rules(e["version"], vals) if c["status"] == "failed"]
-        assert sorted(failed) == sorted((c["rule"], c["subject"]) for c in (e["broken_rule"] or {}).get("failing_checks", []))
+        assert_rules_as_recorded(out, e)
 
 
 @pytest.mark.slow
@@ -231,19 +221,8 @@ def test_word_pdf_uses_the_mapped_fonts(word_set):
 def test_word_generation_deterministic(tmp_path):
     if not HAS_LO:
         pytest.skip("needs LibreOffice")
-    outs = []
-    for k in range(2):
-        out = tmp_path / f"g{k}"
-        subprocess.run([sys.executable, str(FIXTURES / "generate.py"), "--out", str(out), "--count", "2", "--seed", "12",
-                        "--family", "word", "--capture", "born_digital,phone", "--workers", "1"],
-                       check=True, capture_output=True, timeout=600)
-        outs.append(out)
-    m = [json.loads((o / "manifest.json").read_text("utf-8")) for o in outs]
+    outs, m = generate_twice(tmp_path, 12, "word", "born_digital,phone")
     assert [r["capture"] for r in m[0]["reports"]] == ["born_digital", "phone"]
-    for ra, rb in zip(m[0]["reports"], m[1]["reports"]):
-        ra.pop("seconds"), rb.pop("seconds")
-        assert ra == rb
-        assert (outs[0] / ra["truth"]).read_bytes() == (outs[1] / rb["truth"]).read_bytes()
     pa, pb = (pdfium.PdfDocument(str(o / "001.pdf")) for o in outs)
     try:
         for i in range(len(pa)):

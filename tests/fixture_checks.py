@@ -1,0 +1,52 @@
+"""Checks every layout family's generator tests share (``test_fixtures_word``,
+``test_fixtures_sheet``): the truth CSV read back, a generated report's rules holding or breaking
+exactly as its manifest records, a captured (fax) report carrying no text layer, and the
+command line giving the same set twice from one seed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import fx_data
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def read_truth(path: Path) -> dict:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {(r["table"], r["row"], r["col"]): r for r in csv.DictReader(fh)}
+
+
+def assert_rules_as_recorded(out: Path, entry: dict) -> None:
+    """The report's consistency rules hold, or break exactly as its manifest entry records."""
+    vals = {k: (float(r["value"]) if r["value"] else None) for k, r in read_truth(out / entry["truth"]).items()}
+    failed = [(c["rule"], c["subject"]) for c in fx_data.evaluate_rules(entry["version"], vals) if c["status"] == "failed"]
+    assert sorted(failed) == sorted((c["rule"], c["subject"]) for c in (entry["broken_rule"] or {}).get("failing_checks", []))
+
+
+def assert_fax_without_text_layer(pdf, entry: dict) -> None:
+    """A fax capture: 1-bit pages and no text layer left (``pdf``: an open pypdfium2 document)."""
+    assert entry["capture"] == "fax" and all(p["bits"] == 1 for p in entry["degradations"]["pages"])
+    assert "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).strip() == ""
+
+
+def generate_twice(tmp_path: Path, seed: int, family: str, captures: str) -> tuple[list[Path], list[dict]]:
+    """Two runs of ``generate.py`` (2 reports, one worker) from one seed: their output folders and
+    manifests, after checking that the manifests (but for timings) and truth files are the same."""
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"g{k}"
+        subprocess.run([sys.executable, str(FIXTURES / "generate.py"), "--out", str(out), "--count", "2", "--seed", str(seed),
+                        "--family", family, "--capture", captures, "--workers", "1"],
+                       check=True, capture_output=True, timeout=600)
+        outs.append(out)
+    m = [json.loads((o / "manifest.json").read_text("utf-8")) for o in outs]
+    for ra, rb in zip(m[0]["reports"], m[1]["reports"]):
+        ra.pop("seconds"), rb.pop("seconds")
+        assert ra == rb
+        assert (outs[0] / ra["truth"]).read_bytes() == (outs[1] / rb["truth"]).read_bytes()
+    return outs, m
