@@ -62,9 +62,11 @@ def capture(table_page: Path, out: Path, condition: str, seed: int, force: dict 
     return fx_capture.capture_pdf(condition, str(table_page), str(out), np.random.default_rng(seed), NO_SEAL, {}, force)
 
 
-@pytest.mark.parametrize("condition", ["phone", "lowres", "fax", "hairline"])
+@pytest.mark.parametrize("condition", ["phone", "lowres", "fax", "hairline", "copier", "scanapp"])
 def test_capture_deterministic_from_seed(table_page, tmp_path, condition):
     small = {"long_side_px": 1600} if condition == "phone" else None  # the smallest photo: a faster test
+    if condition == "scanapp":
+        small = {"photo_long_side_px": 1600, "out_long_px": 1700}
     a = capture(table_page, tmp_path / "a.pdf", condition, 3, small)
     b = capture(table_page, tmp_path / "b.pdf", condition, 3, small)
     c = capture(table_page, tmp_path / "c.pdf", condition, 4, small)
@@ -158,6 +160,69 @@ def test_hairline_rules_keep_at_most_30_percent_text_stays(table_page, tmp_path,
         assert rule_kept < 0.8, rule_kept
     else:
         assert rule_kept < 0.3 + 0.1, rule_kept  # JPEG and blur spread a little darkness back
+
+
+def test_copier_darkens_greys_drops_light_ones_and_records_its_marks(table_page, tmp_path):
+    """A photocopy: a grey page at the recorded dpi; the clean page's dark ink stays dark, its light
+    greys (above the white point) come out as paper; each recorded streak and edge shadow is a dark
+    band where the manifest says; the toner specks are as many as recorded."""
+    force = {"dpi": 200, "zoom": 1.0, "max_skew": 0.0, "white_point": 200, "gamma": 2.0, "streaks_max": 3,
+             "edge_shadow": True, "speckle_per_mpx": 200}
+    for seed in range(20, 40):  # a seed that draws at least one streak
+        rec = capture(table_page, tmp_path / "c.pdf", "copier", seed, force)
+        if rec["pages"][0]["streaks"]:
+            break
+    p = rec["pages"][0]
+    assert rec["condition"] == "copier" and p["bits"] == 8 and p["dpi"] == 200
+    assert p["specks"] == int(200 * p["size_px"][0] * p["size_px"][1] / 1e6)
+    img = page_pixels(tmp_path / "c.pdf").astype(np.float32)
+    clean = clean_gray(table_page, 200)
+    m = np.float32([[1, 0, p["shift_mm"][0] / 25.4 * 200], [0, 1, p["shift_mm"][1] / 25.4 * 200]])
+    clean = cv2.warpAffine(clean, m, (img.shape[1], img.shape[0]), borderValue=255)
+    paper = float(np.median(img))
+    shadow = np.zeros(img.shape, bool)
+    for s in p["edge_shadows"]:
+        w = s["width_px"]
+        band = {"left": (slice(None), slice(0, w)), "right": (slice(None), slice(-w, None)),
+                "top": (slice(0, w), slice(None)), "bottom": (slice(-w, None), slice(None))}[s["side"]]
+        shadow[band] = True
+        outer = {"left": (slice(None), slice(0, 3)), "right": (slice(None), slice(-3, None)),
+                 "top": (slice(0, 3), slice(None)), "bottom": (slice(-3, None), slice(None))}[s["side"]]
+        assert img[outer].mean() < paper * (1 - 0.6 * s["darkness"]), s
+    inked = cv2.erode((clean < 60).astype(np.uint8), np.ones((2, 2), np.uint8)).astype(bool) & ~shadow
+    assert img[inked].mean() < 90
+    light = (clean > 215) & (clean < 245)
+    light &= ~cv2.dilate((clean < 215).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & ~shadow
+    if light.sum() > 50:  # pale anti-aliased edges far from ink: paper now
+        assert img[light].mean() > paper - 25
+    for st in p["streaks"]:
+        y0, y1 = st["y"]
+        col = img[y0:y1, st["x"]: st["x"] + st["width"]]
+        bare = (clean[y0:y1, st["x"]: st["x"] + st["width"]] > 250) & ~shadow[y0:y1, st["x"]: st["x"] + st["width"]]
+        if bare.sum() > 100:
+            assert col[bare].mean() < paper - 0.5 * 255 * st["darkness"] * 0.5, st
+
+
+@pytest.mark.parametrize("mode", ["bw", "grey"])
+def test_scanapp_page_is_flat_app_sized_and_binarised_in_bw_mode(table_page, tmp_path, mode):
+    """A scanner app's page: the app's size (page aspect kept), flattened (the recorded residual skew
+    is small), black and white (but for JPEG's ringing) in ``bw`` mode, grey with white paper in
+    ``grey`` mode; the content lines up with the clean page."""
+    force = {"photo_long_side_px": 1800, "out_long_px": 1754, "mode": mode, "corner_error_frac": 0.0}
+    rec = capture(table_page, tmp_path / "s.pdf", "scanapp", 12, force)
+    p = rec["pages"][0]
+    assert rec["report"]["mode"] == mode and rec["report"]["photo"]["long_side_px"] == 1800
+    img = page_pixels(tmp_path / "s.pdf")
+    assert img.shape[0] == 1754 and abs(img.shape[1] - 1754 * 595.28 / 841.89) <= 2
+    assert p["size_px"] == [img.shape[1], img.shape[0]]
+    assert abs(p["skew_deg"]) < 0.01 and p["photo"]["turn_deg"] != 0
+    if mode == "bw":
+        assert ((img > 40) & (img < 215)).mean() < 0.08
+    assert np.median(img) > 235  # the light's unevenness divided out: the paper is white all over
+    clean = cv2.resize(clean_gray(table_page, 150), (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
+    a = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 4).ravel()
+    b = cv2.GaussianBlur(clean.astype(np.float32), (0, 0), 4).ravel()
+    assert np.corrcoef(a, b)[0, 1] > 0.6
 
 
 def test_unknown_condition_is_refused(table_page, tmp_path):
