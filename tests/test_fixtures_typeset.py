@@ -163,6 +163,16 @@ def test_typeset_manifest_matches_pdf(typeset_set):
         assert placed["applications"]["table_pt"][0] >= 0.8 * entries[0]["layout"]["table_pt"]
 
 
+def test_typeset_no_line_starts_with_chinese_closing_punctuation(typeset_set):
+    """Chinese typesetting hangs ，；：》” at a line's end (避头点); ReportLab's own list lacks them."""
+    out, entries = typeset_set
+    for e in entries[:2]:
+        with pdfplumber.open(str(out / e["file"])) as pdf:
+            starts = [line[:12] for page in pdf.pages for line in (page.extract_text() or "").splitlines()
+                      if line[:1] in fx_typeset.CANNOT_START_ZH]
+        assert not starts, (e["file"], starts)
+
+
 def test_typeset_pdf_is_the_same_bytes_from_the_same_seed(tmp_path):
     import generate
 
