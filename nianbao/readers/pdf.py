@@ -66,12 +66,16 @@ def _chars_centred_in(box: tuple[float, float, float, float]) -> Callable[[dict]
 def _is_value_word(text: str) -> bool:
     """A word of the text layer that marks a value column: a number as printed or a dash mark
     (:func:`nianbao.numbers.classify` with ``as_printed``: words are exact, no look-alike
-    repairs). Words with Chinese ("无", "0万元") are left out: they stand in labels and notes as
-    often as in value cells, so they are no evidence of where a column is."""
-    return classify(text, as_printed=True) in _VALUE_WORD_CLASSES and not _CJK.search(normalize_text(text))
+    repairs). An amount with its unit ("0.54万元") is one: a table that prints its amounts so
+    (第二十条（九）'s 采购总金额) has no other value word in that column. Other words with Chinese
+    ("无", "共0件") are left out: they stand in labels and notes as often as in value cells, so
+    they are no evidence of where a column is."""
+    bare = _AMOUNT_UNIT.sub("", normalize_text(text))
+    return classify(text, as_printed=True) in _VALUE_WORD_CLASSES and bool(bare) and not _CJK.search(bare)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_AMOUNT_UNIT = re.compile(r"(?<=\d)\s*万?元$")
 _VALUE_WORD_CLASSES = NUMBER_CLASSES | {ValueClass.dash}
 
 

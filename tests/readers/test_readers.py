@@ -83,3 +83,20 @@ def test_word_rows_barely_taller_than_their_text_do_not_take_the_next_rows_glyph
             cell = got[(row, col)]
             assert cell.value == pytest.approx(want), (row, col, cell.text, cell.reasons)
             assert cell.confidence >= 0.9, (row, col, cell.reasons)
+
+
+def test_amount_printed_with_its_unit_is_its_own_column_in_a_table_without_inner_verticals():
+    """第二十条（九） typeset by ReportLab with a frame and row rules only
+    (tests/data/make_amount_with_unit.py): the count "53" and the amount "0.54万元" stand 40 mm
+    apart, but "0.54万元" was no value word, so the row had one value column and read as one
+    cell "53 0.54万元" (count lost, amount wrong). An amount with its unit marks a column."""
+    from nianbao.readers.pdf import _is_value_word, read_pdf_text
+
+    assert _is_value_word("0.54万元") and _is_value_word("12元") and not _is_value_word("无")
+    assert not _is_value_word("共0件") and not _is_value_word("万元")
+    rows = [r for r in read_pdf_text(str(DATA / "amount_with_unit.pdf"), Settings().text_layer).rows
+            if r.kind == "table"]
+    procurement = next(r for r in rows if "政府集中采购" in r.text)
+    assert [c.text for c in procurement.cells if c.text] == ["政府集中采购", "53", "0.54万元"]
+    fees = next(r for r in rows if "行政事业性收费" in r.text)
+    assert [c.text for c in fees.cells if c.text] == ["行政事业性收费", "0", "0"]
