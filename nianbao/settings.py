@@ -105,6 +105,9 @@ class GridSettings(BaseModel):
     merge_flat_chars: float = 0.5  # a lone line is at most this high
     merge_border_overlap: float = 0.8  # a lone line as wide as the table (this share) ...
     merge_border_gap_chars: float = 3.0  # ... a row above or below it
+    # a wall must meet its row lines (_unjoined): a column of digit strokes lined up does not
+    wall_min_join_share: float = 0.5  # rows where the wall meets a row line, as a share of the rows it is seen in
+    wall_join_min_rows: int = 4  # seen in this many rows or more (fewer: _lone and _too_close judge)
 
 
 class LayoutSettings(BaseModel):
