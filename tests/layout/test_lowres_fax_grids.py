@@ -46,3 +46,23 @@ def test_digit_strokes_lined_up_down_a_value_column_are_no_wall() -> None:
     first = _row_starting(rows, "申请数量")
     assert len(first) == 8 and first[1:3] == ["922", "158"] and first[-1] == "1143", first
     assert _row_starting(rows, "保护第三方合法权益")[1:] == ["13", "1", "0", "0", "0", "1", "15"]
+
+
+@pytest.mark.slow
+def test_a_label_column_read_as_values_does_not_fault_a_sound_line_grid() -> None:
+    """Seed-2033 Word fax report 045, page 2 (240 dpi, 1-bit): the word reading joined the
+    label columns (三、本年度办理结果 | （三）不予公开 | 1. 属于国家秘密 ...) into one it took for
+    the first value column, so the long labels there, crossing the walls the table draws
+    between its label columns, faulted the sound line grid ("8 word(s) cut by a wall"); the
+    word grid that joined two value columns ("00") won and 16 cells were lost. Label columns
+    hold labels, value columns numbers: a column of words as wide as labels is a label column."""
+    from nianbao.scan import read_page
+
+    page = cv2.imread(str(DATA / "word_fax_label_columns_joined.png"))
+    res = read_page(page, 2, 240.0, Settings())
+    apps = [lay for lay in res.layouts if len(lay.rows) > 10]
+    assert apps, "the application matrix was not found"
+    assert apps[0].source == "lines" and not apps[0].faults, apps[0].faults
+    rows = _table_rows(res)
+    assert _row_starting(rows, "属于三类内部事务信息")[1:] == ["0"] * 7
+    assert _row_starting(rows, "属于行政执法案卷")[1:] == ["0"] * 7
