@@ -558,19 +558,23 @@ def label_columns_by_width(bounds: Sequence[float], n_label: int, words: Sequenc
     """Leading label columns, counting on past the ``n_label`` the template's column count gave
     (``label_column_count``) over every further column that holds labels, not numbers: its words,
     on ``label_column_min_lines`` lines or more, are ``label_word_chars`` character heights wide
-    at the median; a number is a few digits. The word reading may join a table's label columns
+    at the median, with words narrower than that (its values) further right on those lines; a
+    number is a few digits. The word reading may join a table's label columns
     into one (三、本年度办理结果 | （三）不予公开 | 1. 属于国家秘密) and split a value column, so that
     the count still fits and labels are taken for values; the long labels crossing the walls the
     table draws between its label columns then fault a sound line grid (seed-2033 Word fax
     report 045). At least one column is left for values."""
+    wide = p.label_word_chars * char_h
     k = n_label
     while k < len(bounds) - 2:
         a, b = bounds[k], bounds[k + 1]
         inside = [i for i, w in enumerate(words) if a <= (w[0] + w[2]) / 2 < b]
-        if len({line_of[i] for i in inside}) < p.label_column_min_lines:
+        # a label is printed on the line of its values (prose over the table has none)
+        valued = {line_of[i] for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= b and w[2] - w[0] < wide}
+        if len({line_of[i] for i in inside} & valued) < p.label_column_min_lines:
             break
         widths = sorted(words[i][2] - words[i][0] for i in inside)
-        if widths[len(widths) // 2] < p.label_word_chars * char_h:
+        if widths[len(widths) // 2] < wide:
             break
         k += 1
     return k

@@ -246,8 +246,8 @@ class StructureSettings(BaseModel):
     matrix_row_even_placement: float = 0.9
     # label columns hold labels, value columns numbers (label_columns_by_width): a column past
     # the template's label count whose words are this wide (character heights, at the median,
-    # the detector's padding included) on this many lines or more is a label column too, when
-    # the grids' faults are judged
+    # the detector's padding included), on this many lines or more that hold narrower words (its
+    # values) further right, is a label column too, when the grids' faults are judged
     label_word_chars: float = 5.0
     label_column_min_lines: int = 6
 
