@@ -66,3 +66,24 @@ def test_a_label_column_read_as_values_does_not_fault_a_sound_line_grid() -> Non
     rows = _table_rows(res)
     assert _row_starting(rows, "属于三类内部事务信息")[1:] == ["0"] * 7
     assert _row_starting(rows, "属于行政执法案卷")[1:] == ["0"] * 7
+
+
+def test_prose_over_a_table_is_no_label_column() -> None:
+    """Seed-2033 Word lowres 043, page 2: the paragraph over a small table lay in the column the
+    template counted as its first value column; its wide words were taken for labels, and the
+    words that fault the line grid drawn over it were hidden. A label column holds its labels on
+    the lines of its values; prose lines hold no values."""
+    from nianbao.layout.structure import label_columns_by_width
+    from nianbao.settings import StructureSettings
+
+    p = StructureSettings()
+    ch = 20.0
+    bounds = [0.0, 100.0, 400.0, 500.0, 600.0]
+    labels = [(110.0, 40.0 * k, 390.0, 40.0 * k + 20) for k in range(8)]  # 14 characters wide
+    values = [(x, 40.0 * k, x + 20, 40.0 * k + 20) for k in range(8) for x in (440.0, 540.0)]
+    words = labels + values
+    line_of = [k for k in range(8)] + [k for k in range(8) for _ in (0, 1)]
+    assert label_columns_by_width(bounds, 1, words, line_of, ch, p) == 2
+    # the same wide words on lines of their own (a paragraph), the values on other lines
+    line_of_prose = [k for k in range(8)] + [8 + k for k in range(8) for _ in (0, 1)]
+    assert label_columns_by_width(bounds, 1, words, line_of_prose, ch, p) == 1
