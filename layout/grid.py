@@ -455,13 +455,19 @@ def _grid_in_region(region, hsegs, vsegs, ink, char_h, tol, p: GridSettings, sea
                  crop[max(0, y - band - 1):y + band + 2, max(0, x - band - reach):x - band]]
         return any(sd.shape[1] == reach and (sd.max(axis=0) > 0).all() for sd in sides)
 
-    # a boundary with no line piece in any row/column, or that never meets a crossing line,
-    # is strokes of text that lined up, not a ruling line
+    def rows_met(j: int) -> int:
+        """Rows in which column line j is seen and meets a row line above or below."""
+        return sum(1 for r in range(len(rows) - 1)
+                   if v_present(j, r, False) and (joined(r, j, True) or joined(r + 1, j, True)))
+
+    # a boundary with no line piece in any row/column, or that never meets a crossing line
+    # beside the cells it is seen by, is strokes of text that lined up, not a ruling line
     while True:
         nr, nc = len(rows) - 1, len(cols) - 1
         seen_c = [nr] + [sum(v_present(j, r, False) for r in range(nr)) for j in range(1, nc)] + [nr]
         seen_r = [nc] + [sum(h_present(i, c, False) for c in range(nc)) for i in range(1, nr)] + [nc]
-        dead_c = [j for j in range(1, nc) if _lone(seen_c[j], lambda: any(joined(i, j, True) for i in range(nr + 1)))]
+        dead_c = [j for j in range(1, nc) if _lone(seen_c[j], lambda: rows_met(j) > 0)
+                  or _unjoined(seen_c[j], lambda: rows_met(j), p)]
         dead_r = [i for i in range(1, nr) if _lone(seen_r[i], lambda: any(joined(i, j, False) for j in range(nc + 1)))]
         if not dead_c:  # no cell is narrower than a character: of two such lines, the stronger stays
             dead_c = _too_close(cols, seen_c, p.min_col_chars * char_h)
@@ -572,6 +578,17 @@ def _lone(sides_present: int, meets_a_line) -> bool:
     """A candidate boundary that is no ruling line: present beside no cell, or beside one cell
     only without meeting any crossing line there (strokes of text that happen to line up)."""
     return sides_present == 0 or (sides_present == 1 and not meets_a_line())
+
+
+def _unjoined(sides_present: int, rows_met, p: GridSettings) -> bool:
+    """A candidate wall that runs through its rows without meeting their row lines: strokes of
+    digits lined up down a column of values (the "1"s and "0"s of a low-resolution scan, whose
+    cells are two character heights high, so a digit covers most of its row), not a ruling
+    line. A wall seen beside ``sides_present`` cells meets a row line above or below nearly
+    every one of them (a fax breaks it at some crossings, not at all); ``rows_met`` (that count,
+    taken only when needed) under ``wall_min_join_share`` of them, from ``wall_join_min_rows``
+    rows on, is no wall: a glyph keeps a margin off the lines of its cell."""
+    return sides_present >= p.wall_join_min_rows and rows_met() < p.wall_min_join_share * sides_present
 
 
 def _too_close(bounds: list[float], seen: list[int], min_gap: float) -> list[int]:

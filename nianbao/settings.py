@@ -105,6 +105,9 @@ class GridSettings(BaseModel):
     merge_flat_chars: float = 0.5  # a lone line is at most this high
     merge_border_overlap: float = 0.8  # a lone line as wide as the table (this share) ...
     merge_border_gap_chars: float = 3.0  # ... a row above or below it
+    # a wall must meet its row lines (_unjoined): a column of digit strokes lined up does not
+    wall_min_join_share: float = 0.5  # rows where the wall meets a row line, as a share of the rows it is seen in
+    wall_join_min_rows: int = 4  # seen in this many rows or more (fewer: _lone and _too_close judge)
 
 
 class LayoutSettings(BaseModel):
@@ -241,6 +244,12 @@ class StructureSettings(BaseModel):
     # one number to a column of even width; the consistency rules may then confirm them
     matrix_row_pitch_tolerance: float = 0.2
     matrix_row_even_placement: float = 0.9
+    # label columns hold labels, value columns numbers (label_columns_by_width): a column past
+    # the template's label count whose words are this wide (character heights, at the median,
+    # the detector's padding included), on this many lines or more that hold narrower words (its
+    # values) further right, is a label column too, when the grids' faults are judged
+    label_word_chars: float = 5.0
+    label_column_min_lines: int = 6
 
 
 class OcrSettings(BaseModel):
