@@ -495,13 +495,13 @@ def read_page(
     t["orient"] = time.perf_counter()
     seal, gray, ink, char_h = _page_ink(prep.image)
     # small print: the page drawn again at a scale that brings its characters to a working size
-    scale = print_scale(char_h, lay)
+    scale, small_print = print_scale(char_h, lay), False
     if scale > 1.0 and (prep.quad is not None or lay.small_print_scans):
         larger = prepare_at_print_scale(image, dpi, prep, scale, lay, answers, settings.limits.max_page_pixels)
         if larger is not None:
             log.info("page %d: small print (characters %.0f px): drawn again %.2f times larger", number, char_h,
                      larger.timings["print_scale"])
-            prep = larger
+            prep, small_print = larger, True
             seal, gray, ink, char_h = _page_ink(prep.image)
         t["print_scale"] = time.perf_counter()
     upright, dpi, rotation, skew = prep.image, prep.dpi, prep.rotation, prep.skew
@@ -526,7 +526,8 @@ def read_page(
         # rules however faint, found once: the word reading's regions and the cuts of merged cells take them
         faint = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))
         candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
-                                     page_words if settings.structure.page_words else None, faint, text_ink)
+                                     page_words if settings.structure.page_words else None, faint, text_ink,
+                                     small_print)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
     t["structure"] = time.perf_counter()
@@ -747,10 +748,20 @@ def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
     return all(band[0] <= y <= band[1] for y in ys)
 
 
+def region_det_side(crop_long: int, char_h: float, small_print: bool, st: StructureSettings) -> int:
+    """The long side (pixels) the word detector sees a region's crop at: ``det_max_side``; on a
+    small-print page, larger where that brings the characters (``char_h`` high on the page) to
+    ``small_print_det_char_px``, at most ``small_print_det_max_side`` and the crop's own size."""
+    if not small_print or st.small_print_det_char_px <= 0 or char_h <= 0:
+        return st.det_max_side
+    need = crop_long * st.small_print_det_char_px / char_h
+    return int(max(st.det_max_side, min(need, st.small_print_det_max_side, crop_long)))
+
+
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
                     engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None,
                     rules: tuple[np.ndarray, np.ndarray] | None = None,
-                    text_ink: np.ndarray | None = None) -> list[TableStructure]:
+                    text_ink: np.ndarray | None = None, small_print: bool = False) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -773,7 +784,8 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         if page_words is not None and (source == "words" or st_set.region_words_from_page):
             words = words_in(page_words, region)
         else:
-            words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
+            words = find_words(unruled, region, lambda crop: engine.detect_words(
+                crop, region_det_side(max(crop.shape[:2]), char_h, small_print, st_set)))
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink)
 
     # rules and walls from two characters long (a wall may be a row high)

@@ -257,6 +257,14 @@ class StructureSettings(BaseModel):
     # one number to a column of even width; the consistency rules may then confirm them
     matrix_row_pitch_tolerance: float = 0.2
     matrix_row_even_placement: float = 0.9
+    # on a small-print page (drawn again larger, ``LayoutSettings.small_print_*``) the detector
+    # sees a region's crop at the long side that brings its characters to this height (pixels),
+    # past ``det_max_side`` up to ``small_print_det_max_side`` (and never above the crop's own
+    # size): at 960 a shrunk matrix's characters reach the detector at ~7 px (dev seed 4200 phone
+    # report 004, characters ~5 px in the photo: 4 -> 16 of 161 cells right; report 000's review
+    # matrix 0 -> 7 of 15). 0: off
+    small_print_det_char_px: float = 14.0
+    small_print_det_max_side: int = 1600
 
 
 class OcrSettings(BaseModel):

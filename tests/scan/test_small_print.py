@@ -20,8 +20,8 @@ import pytest
 
 from nianbao.assembly import assemble
 from nianbao.models import Document
-from nianbao.scan import print_scale, read_page
-from nianbao.settings import LayoutSettings, Settings
+from nianbao.scan import print_scale, read_page, region_det_side
+from nianbao.settings import LayoutSettings, Settings, StructureSettings
 
 DATA = Path(__file__).parents[1] / "data" / "scan"
 NAME = "phone_small_print_applications.jpg"
@@ -69,3 +69,17 @@ def test_print_scale_only_for_characters_below_the_working_size() -> None:
     assert print_scale(2.0, lay) == lay.small_print_max_scale
     lay.small_print_rescale = False
     assert print_scale(5.0, lay) == 1.0
+
+
+def test_region_detector_side_grows_only_on_small_print_pages() -> None:
+    st = StructureSettings()
+    st.small_print_det_char_px = 14.0
+    # a normal page: the detector's own side
+    assert region_det_side(2000, 10.0, False, st) == st.det_max_side
+    # small print: the side that brings 20-px characters to 14 px, within the crop and the cap
+    assert region_det_side(2000, 20.0, True, st) == 1400
+    assert region_det_side(1000, 10.0, True, st) == 1000
+    assert region_det_side(4000, 10.0, True, st) == st.small_print_det_max_side
+    assert region_det_side(2000, 40.0, True, st) == st.det_max_side
+    st.small_print_det_char_px = 0.0
+    assert region_det_side(2000, 20.0, True, st) == st.det_max_side
