@@ -77,6 +77,8 @@ def test_region_detector_side_grows_only_on_small_print_pages() -> None:
     # a normal page: the detector's own side
     assert region_det_side(2000, 10.0, False, st) == st.det_max_side
     # small print: the side that brings 20-px characters to 14 px, within the crop and the cap
+    assert region_det_side(2000, 20.0, True, st) == min(1400, st.small_print_det_max_side)
+    st.small_print_det_max_side = 1600
     assert region_det_side(2000, 20.0, True, st) == 1400
     assert region_det_side(1000, 10.0, True, st) == 1000
     assert region_det_side(4000, 10.0, True, st) == st.small_print_det_max_side
