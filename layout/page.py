@@ -589,17 +589,20 @@ def even_light(img: np.ndarray, kernel_frac: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the stage
-def prepare_page(image: np.ndarray, dpi: float, lay: LayoutSettings, orient: Orienter | None = None) -> PagePrep:
+def prepare_page(image: np.ndarray, dpi: float, lay: LayoutSettings, orient: Orienter | None = None,
+                 quad: np.ndarray | None = None) -> PagePrep:
     """A page image made flat, upright and level: a photo's page found and its perspective
     undone (flatbed pages pass through), quarter turn and deskew from ``orient``, then a
-    photo's curl taken out. Every intermediate is kept on the result."""
+    photo's curl taken out. Every intermediate is kept on the result. ``quad``: the page's
+    corners in ``image`` found already (the same photo drawn again at another dpi)."""
     import time
 
     t0 = time.perf_counter()
     prep = PagePrep(image=image, dpi=float(dpi), source_shape=image.shape[:2])
     flat = image
     if lay.photo_pages:
-        quad, prep.scores = find_page_quad(image, lay)
+        if quad is None:
+            quad, prep.scores = find_page_quad(image, lay)
         if quad is not None:
             size = flat_size(quad, lay)
             flat, prep.homography = flatten(image, quad, size)

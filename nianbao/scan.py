@@ -416,6 +416,66 @@ def page_orienter(engine: OcrEngine, lay: LayoutSettings):
     return orient
 
 
+def _page_ink(upright: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The seal mask, grey page (seal taken out), its ink and its typical character height."""
+    seal = red_mask(upright)
+    gray = to_gray(remove_red(upright, seal))
+    ink = binarize(gray)
+    return seal, gray, ink, estimate_char_height(ink)
+
+
+def _recorded(orient):
+    """An orienter that keeps its answers (``prepare_page`` asks once, and again after a curl)."""
+    answers: list[tuple[int, float]] = []
+
+    def ask(img: np.ndarray) -> tuple[int, float]:
+        answers.append(orient(img))
+        return answers[-1]
+
+    return ask, answers
+
+
+def _replayed(answers: Sequence[tuple[int, float]]):
+    """An orienter giving ``answers`` in order, then "upright": a page drawn again at another
+    scale is turned and levelled as it was the first time, without reading its lines again."""
+    it = iter(list(answers))
+    return lambda img: next(it, (0, 0.0))
+
+
+def print_scale(char_h: float, lay: LayoutSettings) -> float:
+    """How much larger to draw a page whose typical character is ``char_h`` pixels high: 1.0
+    unless it is small print (below ``small_print_char_px``), then up to the working size
+    ``small_print_target_char_px``, at most ``small_print_max_scale``."""
+    if not lay.small_print_rescale or char_h <= 0 or char_h >= lay.small_print_char_px:
+        return 1.0
+    return float(min(lay.small_print_max_scale, lay.small_print_target_char_px / char_h))
+
+
+def prepare_at_print_scale(image: np.ndarray, dpi: float, prep: PagePrep, scale: float, lay: LayoutSettings,
+                           answers: Sequence[tuple[int, float]], max_pixels: int) -> PagePrep | None:
+    """The page prepared again ``scale`` times larger, from the file's image as it came in (not
+    from the prepared page): a photo's page re-flattened from the whole photo at ``scale`` times
+    the flat page's dpi (the photo's own pixels, where the first flat page had thrown some away),
+    a flatbed scan resampled (cubic, as ``ingest`` draws a scan at a higher dpi). Turned and
+    levelled as the first time (``answers``, the orienter's). None when the larger page would pass
+    ``max_pixels`` or came out turned otherwise (the first page stands)."""
+    h, w = prep.image.shape[:2]
+    scale = min(scale, float(np.sqrt(max_pixels / max(1.0, float(h * w)))))
+    if scale <= 1.01:
+        return None
+    if prep.quad is not None:
+        again = prepare_page(image, dpi, lay.model_copy(update={"photo_dpi": lay.photo_dpi * scale}), _replayed(answers),
+                             quad=prep.quad)
+    else:
+        ih, iw = image.shape[:2]
+        big = cv2.resize(image, (max(1, int(round(iw * scale))), max(1, int(round(ih * scale)))), interpolation=cv2.INTER_CUBIC)
+        again = prepare_page(big, dpi * scale, lay.model_copy(update={"photo_pages": False}), _replayed(answers))
+    if again.rotation != prep.rotation:
+        return None
+    again.timings["print_scale"] = round(scale, 3)
+    return again
+
+
 def read_page(
     image: np.ndarray,
     number: int,
@@ -430,14 +490,21 @@ def read_page(
     t = {"start": time.perf_counter()}
     lay = settings.layout
     # a photo's page found and flattened, then turned upright and levelled, then uncurled
-    prep = prepare_page(image, dpi, lay, page_orienter(engine, lay) if lay.detect_orientation else None)
-    upright, dpi, rotation, skew = prep.image, prep.dpi, prep.rotation, prep.skew
+    orient, answers = _recorded(page_orienter(engine, lay)) if lay.detect_orientation else (None, [])
+    prep = prepare_page(image, dpi, lay, orient)
     t["orient"] = time.perf_counter()
-    seal = red_mask(upright)
-    clean = remove_red(upright, seal)
-    gray = to_gray(clean)
-    ink = binarize(gray)
-    char_h = estimate_char_height(ink)
+    seal, gray, ink, char_h = _page_ink(prep.image)
+    # small print: the page drawn again at a scale that brings its characters to a working size
+    scale, small_print = print_scale(char_h, lay), False
+    if scale > 1.0 and (prep.quad is not None or lay.small_print_scans):
+        larger = prepare_at_print_scale(image, dpi, prep, scale, lay, answers, settings.limits.max_page_pixels)
+        if larger is not None:
+            log.info("page %d: small print (characters %.0f px): drawn again %.2f times larger", number, char_h,
+                     larger.timings["print_scale"])
+            prep, small_print = larger, True
+            seal, gray, ink, char_h = _page_ink(prep.image)
+        t["print_scale"] = time.perf_counter()
+    upright, dpi, rotation, skew = prep.image, prep.dpi, prep.rotation, prep.skew
     grids = detect_grids(ink, lay, seal_mask=seal, char_h=char_h)
     t["grids"] = time.perf_counter()
     text_ink = remove_lines(ink, max(int(3 * char_h), 20))
@@ -459,7 +526,8 @@ def read_page(
         # rules however faint, found once: the word reading's regions and the cuts of merged cells take them
         faint = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))
         candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
-                                     page_words if settings.structure.page_words else None, faint, text_ink)
+                                     page_words if settings.structure.page_words else None, faint, text_ink,
+                                     small_print)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
     t["structure"] = time.perf_counter()
@@ -680,10 +748,20 @@ def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
     return all(band[0] <= y <= band[1] for y in ys)
 
 
+def region_det_side(crop_long: int, char_h: float, small_print: bool, st: StructureSettings) -> int:
+    """The long side (pixels) the word detector sees a region's crop at: ``det_max_side``; on a
+    small-print page, larger where that brings the characters (``char_h`` high on the page) to
+    ``small_print_det_char_px``, at most ``small_print_det_max_side`` and the crop's own size."""
+    if not small_print or st.small_print_det_char_px <= 0 or char_h <= 0:
+        return st.det_max_side
+    need = crop_long * st.small_print_det_char_px / char_h
+    return int(max(st.det_max_side, min(need, st.small_print_det_max_side, crop_long)))
+
+
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
                     engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None,
                     rules: tuple[np.ndarray, np.ndarray] | None = None,
-                    text_ink: np.ndarray | None = None) -> list[TableStructure]:
+                    text_ink: np.ndarray | None = None, small_print: bool = False) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -706,7 +784,8 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         if page_words is not None and (source == "words" or st_set.region_words_from_page):
             words = words_in(page_words, region)
         else:
-            words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
+            words = find_words(unruled, region, lambda crop: engine.detect_words(
+                crop, region_det_side(max(crop.shape[:2]), char_h, small_print, st_set)))
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink)
 
     # rules and walls from two characters long (a wall may be a row high)

