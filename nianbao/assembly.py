@@ -225,7 +225,8 @@ class TableShape:
 
 
 def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None = None,
-                  split_placement: float = 1.0) -> tuple[list[Candidate], list[int]]:
+                  split_placement: float = 1.0, beside: tuple[float, float] | None = None
+                  ) -> tuple[list[Candidate], list[int]]:
     """Value rows of a region, with label-only neighbours attached as context; also the
     indexes of label-only rows (possible headers).
 
@@ -235,7 +236,10 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     has columns is a label only (labels of the rows below whose cells the grid merged); a table
     row (or a text line no longer than a row label: a row outside the grid) read as one text
     ending in as many numbers as a row of the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
-    is a value row of those numbers, their placement at most ``split_placement``."""
+    is a value row of those numbers, their placement at most ``split_placement``. With
+    ``beside`` (overlap, placement): a one-value row printed outside any grid (a 第二十条
+    sub-table whose rules a scan lost whole) comes as two text lines side by side, its label
+    and its number; they are one value row (``value_beside``)."""
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
@@ -244,6 +248,7 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
         label, values = split_row(row, layout)
+        paired = False  # a text line's label with the value beside it (``value_beside``)
         if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
             label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
@@ -254,11 +259,16 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 continue
             if row.exact_cells and len(values) < min(shape.value_counts):
                 values = []  # a grid row printed blank has a cell per column: this is a label only
+        if shape is not None and not values and beside is not None and 1 in shape.value_counts \
+                and row.kind == "text" and len(normalize_label(label)) <= shape.max_label_chars:
+            found = value_beside(doc, i, start, end, *beside)
+            if found is not None:
+                values, paired = [found], True
         if shape is not None and not values:
             whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
             if whole is not None and (row.kind == "table" or len(normalize_label(whole.label)) <= shape.max_label_chars):
                 label, values = whole.label, whole.values  # a text line only as short as a row label
-        if values and (row.kind == "table" or len(values) >= 2):
+        if values and (row.kind == "table" or len(values) >= 2 or paired):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
             if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
                 c.grid_start, c.grid_width = layout.value_start, layout.width - layout.value_start
@@ -274,6 +284,34 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
 
 
 _VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")
+
+
+def value_beside(doc: Document, i: int, start: int, end: int, overlap: float, placement: float) -> TextCell | None:
+    """The number printed beside text line ``i`` (a label with a Chinese character and no digit):
+    the one text line of a single value (a number or a dash) within two rows of it, on its page,
+    right of it and level with it (sharing ``overlap`` of the lower one's height) — a one-value
+    table row whose walls and rules a scan lost, its label and its number a column apart. Its
+    placement at most ``placement``: no rule says the two are one row, only their level."""
+    row = doc.rows[i]
+    lab = row.cells[0]
+    if lab.bbox is None or not _CJK.search(lab.text) or re.search(r"\d", lab.text):
+        return None
+    found: list[TextCell] = []
+    for j in range(max(start, i - 2), min(end, i + 3)):
+        other = doc.rows[j]
+        if j == i or other.kind != "text" or other.page != row.page or len(other.cells) != 1:
+            continue
+        cell = other.cells[0]
+        if cell.bbox is None or cell.bbox[0] <= lab.bbox[2] or classify(cell.text) not in VALUE_CLASSES:
+            continue
+        shared = min(cell.bbox[3], lab.bbox[3]) - max(cell.bbox[1], lab.bbox[1])
+        if shared >= overlap * min(cell.bbox[3] - cell.bbox[1], lab.bbox[3] - lab.bbox[1]):
+            found.append(cell)
+    if len(found) != 1:
+        return None
+    cell = found[0]
+    note = "a text line beside the row's label, level with it (no grid read the row): its one value"
+    return cell.model_copy(update={"placement": min(cell.placement, placement), "notes": [*cell.notes, note]})
 
 
 def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[str, list[TextCell]]:
@@ -618,7 +656,8 @@ class TableAssembler:
         if self.spec.id == "reviews_litigation":
             return candidates_in(self.doc, *region)
         return candidates_in(self.doc, *region, shape=TableShape.of(self.spec),
-                             split_placement=self.settings.spaced_values_placement)
+                             split_placement=self.settings.spaced_values_placement,
+                             beside=(self.settings.beside_overlap, self.settings.beside_placement))
 
     def assemble(self, region: tuple[int, int]) -> Table:
         cands, label_only = self.candidates(region)

@@ -297,6 +297,11 @@ class AssemblySettings(BaseModel):
     fair_label_score: float = 0.6  # ... this similar: confidence.row_label_fair_placement; below: row_label_weak_placement
     max_count_mismatch: int = 2  # values missing/extra in a row that the rules may resolve
     spaced_values_placement: float = 0.85  # a cell read as several numbers apart ("1 0 0 0", walls lost) is split when that gives the row its template column count; their placement is at most this
+    # a one-value row outside any grid read as two text lines, its label and a number beside it,
+    # level with it (sharing this share of the lower line's height): one value row
+    # (``assembly.value_beside``), the value's placement at most ``beside_placement``
+    beside_overlap: float = 0.5
+    beside_placement: float = 0.85
 
 
 class ConfidenceSettings(BaseModel):

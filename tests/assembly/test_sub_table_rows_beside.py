@@ -1,0 +1,47 @@
+"""第二十条 sub-tables whose rules a hairline scan lost whole (world2033 report 023, page 2, a
+Word table with hairline rules at 200 dpi): no table region is found, each row comes out as two
+text lines side by side, its label (行政处罚) and its number (146). The assembly read no value
+row and the four cells of items (五) (六) (八) were missing. A short label line with exactly one
+number beside it, level with it, is now a one-value row (``assembly.value_beside``), placed
+below certainty (``AssemblySettings.beside_placement``): no rule joins the two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+
+from nianbao.assembly import assemble
+from nianbao.models import Document
+from nianbao.scan import read_page
+from nianbao.settings import Settings
+
+DATA = Path(__file__).parents[1] / "data" / "scan"
+TRUTH = {"art20_6.penalty": 146.0, "art20_6.coercion": 25.0, "art20_8.fees": 11.43}
+
+
+def _read(settings: Settings):
+    settings.layout.detect_orientation = False  # a crop of a page known upright
+    res = read_page(cv2.imread(str(DATA / "hairline_sub_tables_without_rules.jpg")), 1, 200.0, settings)
+    return Document(path="hairline_sub_tables_without_rules.jpg", format="image", rows=res.rows, pages=[res.info],
+                    tables=res.layouts)
+
+
+def test_sub_table_rows_read_as_label_and_value_beside_it() -> None:
+    settings = Settings()
+    doc = _read(settings)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "active_disclosure")
+    got = {c.row: c.value for c in table.cells if c.row in TRUTH}
+    assert got == TRUTH
+    placed = [c for c in table.cells if c.row in TRUTH]
+    assert all(c.placement_score <= settings.assembly.beside_placement for c in placed)
+
+
+def test_sub_table_rows_missing_without_the_value_beside() -> None:
+    """The reading itself gives text lines only: without pairing them nothing is placed."""
+    settings = Settings()
+    doc = _read(settings)
+    assert not any(r.kind == "table" for r in doc.rows)
+    settings.assembly.beside_overlap = 2.0  # no two lines share twice their height: pairing off
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "active_disclosure")
+    assert all(c.value is None for c in table.cells if c.row in TRUTH)
