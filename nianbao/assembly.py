@@ -205,6 +205,7 @@ class TableShape:
     value_counts: frozenset[int]
     header_words: tuple[str, ...]
     max_label_chars: int  # the longest row label (normalised), with room for a group label before it
+    one_value_labels: tuple[str, ...] = ()  # the names (normalised) of the rows of its one-value items
 
     @classmethod
     def of(cls, spec: TableSpec) -> "TableShape":
@@ -213,8 +214,9 @@ class TableShape:
             words = {normalize_label(w) for w in spec.anchors}
             words |= {normalize_label(c.label) for c in spec.items[0].columns}
         longest = max((len(normalize_label(name)) for item in spec.items for r in item.rows for name in r.names), default=0)
+        one = {normalize_label(name) for item in spec.items if len(item.columns) == 1 for r in item.rows for name in r.names}
         return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)),
-                   longest + 10)
+                   longest + 10, tuple(sorted(n for n in one if n)))
 
     def is_header(self, label: str) -> bool:
         """A label that names the table's header: one of its anchors ("申请人情况", "勾稽关系")
@@ -264,6 +266,10 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
             found = value_beside(doc, i, start, end, *beside)
             if found is not None:
                 values, paired = [found], True
+        if shape is not None and not values and shape.one_value_labels:
+            found = labelled_value(row, shape.one_value_labels, split_placement)
+            if found is not None:
+                values, paired = [found], True
         if shape is not None and not values:
             whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
             if whole is not None and (row.kind == "table" or len(normalize_label(whole.label)) <= shape.max_label_chars):
@@ -284,6 +290,29 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
 
 
 _VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")
+
+
+_LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?\D)\s*(?P<value>[-+]?\d[\d.,]*)\s*$")
+
+
+def labelled_value(row: Row, labels: Sequence[str], placement: float) -> TextCell | None:
+    """The value of a one-value row read as one text, its label then its number ("行政许可139":
+    the wall between the two cells lost, or never printed): only where the text before the
+    number ends in one of ``labels`` whole (a one-value row's name in the template), so that
+    the number is no misread last character of the label. Placement at most ``placement``."""
+    texts = [c for c in row.cells if c.text.strip()]
+    if len(texts) != 1:
+        return None
+    cell = texts[0]
+    m = _LABEL_THEN_NUMBER.match(cell.text.strip())
+    if m is None or classify(m.group("value")) not in VALUE_CLASSES:
+        return None
+    head = normalize_label(m.group("label"))
+    if not any(head.endswith(label) for label in labels):
+        return None
+    note = "the row's label and one number read as one text: the number its value"
+    return cell.model_copy(update={"text": m.group("value"), "placement": min(cell.placement, placement),
+                                   "notes": [*cell.notes, note]})
 
 
 def value_beside(doc: Document, i: int, start: int, end: int, overlap: float, placement: float) -> TextCell | None:

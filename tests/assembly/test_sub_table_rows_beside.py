@@ -45,3 +45,22 @@ def test_sub_table_rows_missing_without_the_value_beside() -> None:
     settings.assembly.beside_overlap = 2.0  # no two lines share twice their height: pairing off
     table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "active_disclosure")
     assert all(c.value is None for c in table.cells if c.row in TRUTH)
+
+
+def test_sub_table_row_read_as_label_and_number_in_one_cell() -> None:
+    """world2033 report 009, page 2 (a 240 dpi fax of a Word table printed without inner walls):
+    the one-value rows of items (五) (六) (八) were read as one cell each ("行政许可139"); a text
+    ending in a number after a one-value row's whole template label is that row's value
+    (``assembly.labelled_value``), placed below certainty."""
+    settings = Settings()
+    settings.layout.detect_orientation = False
+    res = read_page(cv2.imread(str(DATA / "fax_sub_tables_label_and_value_one_cell.png")), 1, 240.0, settings)
+    doc = Document(path="fax_sub_tables_label_and_value_one_cell.png", format="image", rows=res.rows,
+                   pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "active_disclosure")
+    # (the page opens with item (五)'s row 行政许可139, continued from the page before: on this
+    # page alone it stands above the first 第二十条 heading, outside the table's region)
+    truth = {"art20_6.penalty": 8.0, "art20_6.coercion": 0.0, "art20_8.fees": 2.03}
+    assert {c.row: c.value for c in table.cells if c.row in truth} == truth
+    merged = [c for c in table.cells if c.row in ("art20_6.penalty", "art20_8.fees")]
+    assert all(c.placement_score <= settings.assembly.spaced_values_placement for c in merged)
