@@ -178,8 +178,15 @@ def locate_regions(doc: Document) -> dict[str, tuple[int, int]]:
     if rev_start is None:
         rev_start = _find_row(rows, ["行政复议"], start=app_start or 0, max_len=40)
     ad_start = _find_row(rows, ["第二十条第"], max_len=40)
+    heading = _find_row(rows, ["主动公开政府信息情况"], max_len=40)
     if ad_start is None:
-        ad_start = _find_row(rows, ["主动公开政府信息情况"], max_len=40) or 0
+        ad_start = heading or 0
+    elif heading is not None and heading < ad_start:
+        # a table row between the section's heading and the first 第二十条 heading found is the
+        # table's: the item heading over it was lost (read into no row, or misread)
+        first_table = next((i for i in range(heading, ad_start) if rows[i].kind == "table"), None)
+        if first_table is not None:
+            ad_start = first_table
     regions: dict[str, tuple[int, int]] = {}
     ad_end = app_start if app_start is not None and app_start > ad_start else n
     regions["active_disclosure"] = (ad_start, ad_end)

@@ -64,3 +64,20 @@ def test_sub_table_row_read_as_label_and_number_in_one_cell() -> None:
     assert {c.row: c.value for c in table.cells if c.row in truth} == truth
     merged = [c for c in table.cells if c.row in ("art20_6.penalty", "art20_8.fees")]
     assert all(c.placement_score <= settings.assembly.spaced_values_placement for c in merged)
+
+
+def test_sub_tables_whose_first_item_heading_was_lost_are_the_tables_rows() -> None:
+    """sheet2034 report 005, page 3 (a hairline scan of a spreadsheet): the reading lost the
+    heading 第二十条第（一）项 over the first sub-table, and the table's region began at the first
+    第二十条 heading found, (八): items (一) (五) (六) were outside it, six cells missing. A table
+    row between the section's heading (主动公开政府信息情况) and that first item heading is now
+    the table's (``assembly.locate_regions``)."""
+    settings = Settings()
+    settings.layout.detect_orientation = False
+    name = "hairline_sheet_sub_tables_item_heading_lost.jpg"
+    res = read_page(cv2.imread(str(DATA / name)), 1, 200.0, settings)
+    doc = Document(path=name, format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "active_disclosure")
+    truth = {("art20_1.normative_documents", "in_force"): 12.0, ("art20_5.licensing", "decisions"): 1095.0,
+             ("art20_6.coercion", "decisions"): 21.0, ("art20_8.fees", "amount"): 0.29}
+    assert {(c.row, c.col): c.value for c in table.cells if (c.row, c.col) in truth} == truth
