@@ -248,7 +248,7 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     is a value row of those numbers, their placement at most ``split_placement``. With
     ``beside`` (overlap, placement): a one-value row printed outside any grid (a 第二十条
     sub-table whose rules a scan lost whole) comes as two text lines side by side, its label
-    and its number; they are one value row (``value_beside``)."""
+    and its numbers; they are one value row (``values_beside``)."""
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
@@ -257,7 +257,7 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
         label, values = split_row(row, layout)
-        paired = False  # a text line's label with the value beside it (``value_beside``)
+        paired = False  # a text line's label with the values beside it (``values_beside``)
         if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
             label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
@@ -268,11 +268,11 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 continue
             if row.exact_cells and len(values) < min(shape.value_counts):
                 values = []  # a grid row printed blank has a cell per column: this is a label only
-        if shape is not None and not values and beside is not None and 1 in shape.value_counts \
+        if shape is not None and not values and beside is not None \
                 and row.kind == "text" and len(normalize_label(label)) <= shape.max_label_chars:
-            found = value_beside(doc, i, start, end, *beside)
-            if found is not None:
-                values, paired = [found], True
+            found = values_beside(doc, i, start, end, shape.value_counts, *beside)
+            if found:
+                values, paired = found, True
         if shape is not None and not values and shape.one_value_labels:
             found = labelled_value(row, shape.one_value_labels, split_placement)
             if found is not None:
@@ -322,18 +322,22 @@ def labelled_value(row: Row, labels: Sequence[str], placement: float) -> TextCel
                                    "notes": [*cell.notes, note]})
 
 
-def value_beside(doc: Document, i: int, start: int, end: int, overlap: float, placement: float) -> TextCell | None:
-    """The number printed beside text line ``i`` (a label with a Chinese character and no digit):
-    the one text line of a single value (a number or a dash) within two rows of it, on its page,
-    right of it and level with it (sharing ``overlap`` of the lower one's height) — a one-value
-    table row whose walls and rules a scan lost, its label and its number a column apart. Its
-    placement at most ``placement``: no rule says the two are one row, only their level."""
+def values_beside(doc: Document, i: int, start: int, end: int, counts: Collection[int], overlap: float,
+                  placement: float) -> list[TextCell]:
+    """The numbers printed beside text line ``i`` (a label with a Chinese character and no digit):
+    the text lines of a single value each (a number or a dash) among the rows around it, on its
+    page, right of it and level with it (sharing ``overlap`` of the lower one's height), in x
+    order, when there are as many as a row of the table has values (one of ``counts``) — a
+    table row whose walls and rules a scan lost, its label and its numbers a column apart.
+    Their placement at most ``placement``: no rule says they are one row, only their level.
+    None found, or another count: an empty list."""
     row = doc.rows[i]
     lab = row.cells[0]
     if lab.bbox is None or not _CJK.search(lab.text) or re.search(r"\d", lab.text):
-        return None
+        return []
+    reach = max(counts) + 1
     found: list[TextCell] = []
-    for j in range(max(start, i - 2), min(end, i + 3)):
+    for j in range(max(start, i - reach), min(end, i + reach + 1)):
         other = doc.rows[j]
         if j == i or other.kind != "text" or other.page != row.page or len(other.cells) != 1:
             continue
@@ -343,11 +347,11 @@ def value_beside(doc: Document, i: int, start: int, end: int, overlap: float, pl
         shared = min(cell.bbox[3], lab.bbox[3]) - max(cell.bbox[1], lab.bbox[1])
         if shared >= overlap * min(cell.bbox[3] - cell.bbox[1], lab.bbox[3] - lab.bbox[1]):
             found.append(cell)
-    if len(found) != 1:
-        return None
-    cell = found[0]
-    note = "a text line beside the row's label, level with it (no grid read the row): its one value"
-    return cell.model_copy(update={"placement": min(cell.placement, placement), "notes": [*cell.notes, note]})
+    if len(found) not in counts:
+        return []
+    note = "text lines beside the row's label, level with it (no grid read the row): its values in x order"
+    return [c.model_copy(update={"placement": min(c.placement, placement), "notes": [*c.notes, note]})
+            for c in sorted(found, key=lambda c: c.bbox[0])]
 
 
 def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[str, list[TextCell]]:

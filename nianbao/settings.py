@@ -299,7 +299,7 @@ class AssemblySettings(BaseModel):
     spaced_values_placement: float = 0.85  # a cell read as several numbers apart ("1 0 0 0", walls lost) is split when that gives the row its template column count; their placement is at most this
     # a one-value row outside any grid read as two text lines, its label and a number beside it,
     # level with it (sharing this share of the lower line's height): one value row
-    # (``assembly.value_beside``), the value's placement at most ``beside_placement``
+    # (``assembly.values_beside``), the value's placement at most ``beside_placement``
     beside_overlap: float = 0.5
     beside_placement: float = 0.85
 

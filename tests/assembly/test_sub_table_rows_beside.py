@@ -2,7 +2,7 @@
 Word table with hairline rules at 200 dpi): no table region is found, each row comes out as two
 text lines side by side, its label (行政处罚) and its number (146). The assembly read no value
 row and the four cells of items (五) (六) (八) were missing. A short label line with exactly one
-number beside it, level with it, is now a one-value row (``assembly.value_beside``), placed
+number beside it, level with it, is now a one-value row (``assembly.values_beside``), placed
 below certainty (``AssemblySettings.beside_placement``): no rule joins the two."""
 
 from __future__ import annotations
@@ -81,3 +81,23 @@ def test_sub_tables_whose_first_item_heading_was_lost_are_the_tables_rows() -> N
     truth = {("art20_1.normative_documents", "in_force"): 12.0, ("art20_5.licensing", "decisions"): 1095.0,
              ("art20_6.coercion", "decisions"): 21.0, ("art20_8.fees", "amount"): 0.29}
     assert {(c.row, c.col): c.value for c in table.cells if (c.row, c.col) in truth} == truth
+
+
+def test_sub_table_rows_of_several_values_read_as_text_lines_beside_their_labels() -> None:
+    """sheet2034 report 017, page 2 (a hairline scan of a spreadsheet): no rule, no table region;
+    every label and every number its own text line ("行政规范性文件", "1", "4", "8"). The
+    numbers level with a label, right of it, as many as a row of the table has values, are its
+    row in x order (``assembly.values_beside``); seven cells were missing."""
+    settings = Settings()
+    settings.layout.detect_orientation = False
+    name = "hairline_sheet_sub_tables_text_lines_only.jpg"
+    res = read_page(cv2.imread(str(DATA / name)), 1, 200.0, settings)
+    doc = Document(path=name, format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly, year=2022).tables if t.id == "active_disclosure")
+    truth = {("art20_1.normative_documents", "issued_this_year"): 1.0,
+             ("art20_1.normative_documents", "repealed_this_year"): 4.0,
+             ("art20_1.normative_documents", "in_force"): 8.0, ("art20_5.licensing", "decisions"): 0.0,
+             ("art20_6.penalty", "decisions"): 2178.0, ("art20_6.coercion", "decisions"): 0.0,
+             ("art20_8.fees", "amount"): 0.13}
+    assert {(c.row, c.col): c.value for c in table.cells if (c.row, c.col) in truth} == truth
+    assert all(c.placement_score <= settings.assembly.beside_placement for c in table.cells if (c.row, c.col) in truth)
