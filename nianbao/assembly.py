@@ -270,9 +270,9 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 values = []  # a grid row printed blank has a cell per column: this is a label only
         if shape is not None and not values and beside is not None \
                 and row.kind == "text" and len(normalize_label(label)) <= shape.max_label_chars:
-            found = values_beside(doc, i, start, end, shape.value_counts, *beside)
-            if found:
-                values, paired = found, True
+            beside_values = values_beside(doc, i, start, end, shape.value_counts, *beside)
+            if beside_values:
+                values, paired = beside_values, True
         if shape is not None and not values and shape.one_value_labels:
             found = labelled_value(row, shape.one_value_labels, split_placement)
             if found is not None:
@@ -351,7 +351,7 @@ def values_beside(doc: Document, i: int, start: int, end: int, counts: Collectio
         return []
     note = "text lines beside the row's label, level with it (no grid read the row): its values in x order"
     return [c.model_copy(update={"placement": min(c.placement, placement), "notes": [*c.notes, note]})
-            for c in sorted(found, key=lambda c: c.bbox[0])]
+            for c in sorted(found, key=lambda c: c.bbox[0] if c.bbox is not None else 0.0)]
 
 
 def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[str, list[TextCell]]:
