@@ -213,6 +213,7 @@ class TableShape:
     header_words: tuple[str, ...]
     max_label_chars: int  # the longest row label (normalised), with room for a group label before it
     one_value_labels: tuple[str, ...] = ()  # the names (normalised) of the rows of its one-value items
+    column_labels: tuple[str, ...] = ()  # the names (normalised) of its value columns, every item's
 
     @classmethod
     def of(cls, spec: TableSpec) -> "TableShape":
@@ -222,8 +223,9 @@ class TableShape:
             words |= {normalize_label(c.label) for c in spec.items[0].columns}
         longest = max((len(normalize_label(name)) for item in spec.items for r in item.rows for name in r.names), default=0)
         one = {normalize_label(name) for item in spec.items if len(item.columns) == 1 for r in item.rows for name in r.names}
+        cols = {normalize_label(name) for item in spec.items for c in item.columns for name in c.names}
         return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)),
-                   longest + 10, tuple(sorted(n for n in one if n)))
+                   longest + 10, tuple(sorted(n for n in one if n)), tuple(sorted(n for n in cols if len(n) >= 2)))
 
     def is_header(self, label: str) -> bool:
         """A label that names the table's header: one of its anchors ("申请人情况", "勾稽关系")
@@ -273,6 +275,10 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
             beside_values = values_beside(doc, i, start, end, shape.value_counts, *beside)
             if beside_values:
                 values, paired = beside_values, True
+        if shape is not None and not values and row.kind == "table" and shape.column_labels:
+            under = values_under_headers(row, shape.column_labels, shape.value_counts, split_placement)
+            if under is not None:
+                label, values = under
         if shape is not None and not values and shape.one_value_labels:
             found = labelled_value(row, shape.one_value_labels, split_placement)
             if found is not None:
@@ -299,7 +305,31 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
 _VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")
 
 
-_LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?\D)\s*(?P<value>[-+]?\d[\d.,]*)\s*$")
+_LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?[^\dOo])\s*(?P<value>[-+]?[\dOo][\d.,Oo]*)\s*$")
+
+
+def values_under_headers(row: Row, column_labels: Sequence[str], counts: Collection[int],
+                         placement: float) -> tuple[str, list[TextCell]] | None:
+    """A grid row whose value cells each read a column's header then a number ("本年新制作数量0":
+    the rule between the header row and the first value row lost, each header cell and the
+    value under it read as one): the label cell's text and those numbers, when every cell after
+    the first is such a text, its header whole a template column name (``column_labels``), and
+    there are as many as a row of the table has values (one of ``counts``). Placement at most
+    ``placement``: the row's own rules are lost."""
+    cells = [c for c in row.cells if c.text.strip()]
+    if len(cells) < 2 or len(cells) - 1 not in counts:
+        return None
+    values: list[TextCell] = []
+    for cell in cells[1:]:
+        m = _LABEL_THEN_NUMBER.match(cell.text.strip())
+        if m is None or classify(m.group("value")) not in VALUE_CLASSES:
+            return None
+        if normalize_label(m.group("label")) not in column_labels:
+            return None
+        note = "the column's header and the value under it read as one cell: the number its value"
+        values.append(cell.model_copy(update={"text": m.group("value"), "placement": min(cell.placement, placement),
+                                              "notes": [*cell.notes, note]}))
+    return cells[0].text, values
 
 
 def labelled_value(row: Row, labels: Sequence[str], placement: float) -> TextCell | None:
