@@ -644,12 +644,19 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
                              walled_digit=p.matrix_row_walled_digit)
         if len(boxes) < n:
             continue
-        # each number read with the rules' ink whitened: a number set flush against its wall
-        # (a spreadsheet's) reads as the number, not as the number and the wall ("0|" → "d")
-        # (and their grey fringe: the rule ink grown by a pixel, not into the text's ink)
-        rules = (cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8)) > 0) & (text_ink == 0)
-        recs = engine.recognize([_crop_without(gray, rules, b, char_h, pad) for b in boxes])
+        recs = engine.recognize([_crop(gray, b, char_h, pad) for b in boxes])
         kinds = [classify(r.text) for r in recs]
+        # a piece that reads as no value is read again with the rules' ink whitened: a number
+        # set flush against its wall (a spreadsheet's) reads as the number and the wall ("0|" →
+        # "d"); the rules' grey fringe goes too (their ink grown by a pixel, not into the text's)
+        again = [i for i, k in enumerate(kinds) if k not in VALUE_CLASSES]
+        if again:
+            rules = (cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8)) > 0) & (text_ink == 0)
+            # the whole row again (a crop is read as one of its batch: alone it reads otherwise)
+            whitened = engine.recognize([_crop_without(gray, rules, b, char_h, pad) for b in boxes])
+            for i in again:
+                if classify(whitened[i].text) in VALUE_CLASSES:
+                    recs[i], kinds[i] = whitened[i], classify(whitened[i].text)
         # a speck that reads as no value ("。", ":") is noise, not a cell; so is a piece of a wall
         # a fax broke off: an upright stroke (under ``matrix_row_stroke_width`` as wide as tall)
         # that reads as no value, or one shorter than the digits and narrower than a dash,

@@ -83,3 +83,15 @@ def test_review_number_flush_to_the_border_is_a_number_not_a_wall() -> None:
     assert [c.value for c in table.cells][:14] == [0] * 14
     # the last one's reading beside the wall is unsure: whatever it reads, not with certainty
     assert values.cells[-1].text == "0" or values.cells[-1].confidence < 0.5
+
+
+def test_review_row_of_a_whole_lowres_page_read_without_whitening_its_rules() -> None:
+    """The whole page of world2033 report 043 (page 3, 102 dpi): whitening the rules' ink around
+    every number before reading it left pieces of their grey fringe over small digits ("0" read
+    "à", "ó") and the row was lost again; the numbers are read as they stand, and only a piece
+    that reads as no value is read again with the rules whitened."""
+    settings = Settings()
+    res = read_page(cv2.imread(str(DATA / "lowres_review_page_digits_under_rules.jpg")), 1, 102.0, settings)
+    doc = Document(path="043", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly, year=2022).tables if t.id == "reviews_litigation")
+    assert [c.value for c in table.cells] == [0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 0, 0, 0, 0]
