@@ -646,10 +646,18 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             continue
         recs = engine.recognize([_crop(gray, b, char_h, pad) for b in boxes])
         kinds = [classify(r.text) for r in recs]
-        # a piece that reads as no value is read again with the rules' ink whitened: a number
-        # set flush against its wall (a spreadsheet's) reads as the number and the wall ("0|" →
-        # "d"); the rules' grey fringe goes too (their ink grown by a pixel, not into the text's)
-        again = [i for i, k in enumerate(kinds) if k not in VALUE_CLASSES]
+        # a speck that reads as no value ("。", ":") is noise, not a cell; so is a piece of a wall
+        # a fax broke off: an upright stroke (under ``matrix_row_stroke_width`` as wide as tall)
+        # that reads as no value, or one shorter than the digits and narrower than a dash,
+        # whatever it reads as ("1": a "1" stands the digits' full height). Judged on the reading
+        # as printed: with the rules whitened, what is left of a wall's piece reads "1"
+        size = float(np.median([b[3] - b[1] for b in boxes]))
+        wall_piece = [(b[2] - b[0] < p.matrix_row_stroke_width * (b[3] - b[1]) and kinds[i] not in VALUE_CLASSES)
+                      or (b[3] - b[1] < 0.7 * size and b[2] - b[0] < 0.4 * size) for i, b in enumerate(boxes)]
+        # any other piece that reads as no value is read again with the rules' ink whitened: a
+        # number set flush against its wall (a spreadsheet's) reads as the number and the wall
+        # ("0|" → "d"); the rules' grey fringe goes too (their ink grown by a pixel, not into the text's)
+        again = [i for i, k in enumerate(kinds) if k not in VALUE_CLASSES and not wall_piece[i]]
         if again:
             rules = (cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8)) > 0) & (text_ink == 0)
             # the whole row again (a crop is read as one of its batch: alone it reads otherwise)
@@ -657,13 +665,6 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             for i in again:
                 if classify(whitened[i].text) in VALUE_CLASSES:
                     recs[i], kinds[i] = whitened[i], classify(whitened[i].text)
-        # a speck that reads as no value ("。", ":") is noise, not a cell; so is a piece of a wall
-        # a fax broke off: an upright stroke (under ``matrix_row_stroke_width`` as wide as tall)
-        # that reads as no value, or one shorter than the digits and narrower than a dash,
-        # whatever it reads as ("1": a "1" stands the digits' full height)
-        size = float(np.median([b[3] - b[1] for b in boxes]))
-        wall_piece = [(b[2] - b[0] < p.matrix_row_stroke_width * (b[3] - b[1]) and kinds[i] not in VALUE_CLASSES)
-                      or (b[3] - b[1] < 0.7 * size and b[2] - b[0] < 0.4 * size) for i, b in enumerate(boxes)]
         keep = [i for i, b in enumerate(boxes) if not wall_piece[i]
                 and (kinds[i] in VALUE_CLASSES or max(b[2] - b[0], b[3] - b[1]) >= 0.7 * size)]
         boxes, recs, kinds = [boxes[i] for i in keep], [recs[i] for i in keep], [kinds[i] for i in keep]

@@ -95,3 +95,15 @@ def test_review_row_of_a_whole_lowres_page_read_without_whitening_its_rules() ->
     doc = Document(path="043", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
     table = next(t for t in assemble(doc, settings.assembly, year=2022).tables if t.id == "reviews_litigation")
     assert [c.value for c in table.cells] == [0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 0, 0, 0, 0]
+
+
+def test_wall_pieces_judged_on_the_reading_as_printed() -> None:
+    """The page of world2033 report 033 (page 5, a 200 dpi fax): the wall
+    pieces in the value row read as nothing as printed, but as "1" once the rules' ink around
+    them is whitened; read again that way they made sixteen numbers and the row was lost. A
+    thin stroke is judged a wall's piece on its reading as printed, before any second reading."""
+    settings = Settings()
+    res = read_page(cv2.imread(str(DATA / "fax_review_page_wall_pieces.png")), 1, 200.0, settings)
+    doc = Document(path="033", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly, year=2022).tables if t.id == "reviews_litigation")
+    assert [c.value for c in table.cells] == [0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
