@@ -20,18 +20,36 @@ import numpy as np
 from nianbao.models import BBox as Box
 
 
-def text_line_bands(ink: np.ndarray, region: Box, char_h: float, min_height_frac: float = 0.35) -> list[tuple[int, int]]:
+def text_line_bands(ink: np.ndarray, region: Box, char_h: float, min_height_frac: float = 0.35,
+                    stroke_height: float | None = None, gap_ink: float = 0.0, join_frac: float = 1 / 6
+                    ) -> list[tuple[int, int]]:
     """Text lines of ``region`` as y bands (page pixels), top to bottom: runs of pixel rows with
-    ink, joined across gaps under a sixth of a character, at least ``min_height_frac`` of a
-    character tall (a speck or a dash left of a rule is no line)."""
+    ink, joined across gaps under ``join_frac`` of a character (a sixth: the gaps inside a
+    character's strokes), at least ``min_height_frac`` of a
+    character tall (a speck or a dash left of a rule is no line). ``stroke_height``: upright
+    strokes taller than this many characters and under a third as wide as tall are left out
+    (a piece of a wall or of the table's border the rule removal kept runs past the text lines
+    and would join them all into one). ``gap_ink``: a pixel row holding under this share of the
+    median ink of the inked rows is a gap between lines (what is left there, a dash of a
+    broken rule, a thick piece of the border, is no text line)."""
     H, W = ink.shape[:2]
     x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
     x1, y1 = min(W, int(np.ceil(region[2]))), min(H, int(np.ceil(region[3])))
     if x1 <= x0 or y1 <= y0:
         return []
-    rows = np.asarray(ink[y0:y1, x0:x1] > 0).sum(axis=1) > 0
+    window = np.asarray(ink[y0:y1, x0:x1] > 0)
+    if stroke_height is not None:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(window.astype(np.uint8)), connectivity=8)
+        w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+        stroke = (h > stroke_height * char_h) & (w * 3 < h)
+        stroke[0] = False
+        window = window & ~stroke[labels]
+    counts = window.sum(axis=1)
+    rows = counts > 0
+    if gap_ink > 0 and rows.any():
+        rows = counts >= max(1.0, gap_ink * float(np.median(counts[rows])))
     bands: list[list[int]] = []
-    join = max(1, int(char_h / 6))
+    join = max(1, int(char_h * join_frac))
     for y in np.flatnonzero(rows):
         if bands and y - bands[-1][1] <= join:
             bands[-1][1] = int(y) + 1
@@ -42,7 +60,7 @@ def text_line_bands(ink: np.ndarray, region: Box, char_h: float, min_height_frac
 
 def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[float, float], gap_digits: float,
                  ruled: np.ndarray | None = None, reach: float = 0.5, tolerance: float = 0.3,
-                 speck: float = 0.35) -> list[Box]:
+                 speck: float = 0.35, digit_min_height: float = 0.35, walled_digit: float | None = None) -> list[Box]:
     """The numbers of one text line between ``x_range``, left to right, each box tight to its ink.
 
     ``band`` is the line's core (y extent of its text). The ink is looked at over the band and
@@ -58,7 +76,16 @@ def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[floa
     piece the rule removal left, not a digit: a number stands inside its cell, apart from its
     walls; so is one touching a rule along the row (a pixel row of ``ruled`` inked over half the
     width: a number stands apart from its row's rules), and one reaching ``tolerance`` digit heights above or below the line of the digits
-    (``_on_digit_line``). A group no part of which is ``speck`` digit heights long is noise."""
+    (``_on_digit_line``). A group no part of which is ``speck`` digit heights long is noise.
+    The digits' height is measured on the components at least ``digit_min_height`` of the
+    band's height tall: the dots of a dotted wall or a fax's specks, many more than the
+    numbers, are no digits and must not set the scale every later test is made in.
+    ``walled_digit``: a component that is mostly wall ink is still a digit when it has a digit's
+    shape: as tall as the other digits within this share of their height, at least 0.4 as wide
+    as tall, on their line (a number set flush against its wall, as a spreadsheet sets it,
+    merges with the wall in a low-resolution scan; the rule removal parted them again in
+    ``ink``). A wall's stub is thin, a rule's dash flat, a stub hanging from the rule above
+    starts above the digits' top line: none has that shape."""
     H, W = ink.shape[:2]
     core_h = max(1.0, band[1] - band[0])
     wy0, wy1 = max(0, int(band[0] - reach * core_h)), min(H, int(np.ceil(band[1] + reach * core_h)))
@@ -71,7 +98,7 @@ def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[floa
     # pixel rows of the window along which a rule runs (however broken: over half the width)
     rule_rows = np.flatnonzero(np.asarray(ruled[wy0:wy1, bx0:bx1] > 0).mean(axis=1) >= 0.5) if ruled is not None \
         else np.zeros(0, np.int64)
-    comps = []
+    comps, walled = [], []
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i][:4])
         mid = wy0 + y + h / 2
@@ -83,11 +110,15 @@ def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[floa
         if walls is not None:
             own = labels[y:y + h, x:x + w] == i
             if walls[y:y + h, x:x + w][own].mean() >= 0.5:
+                walled.append((x, y, w, h))
                 continue
         comps.append((x, y, w, h))
     # the digits' height: of the components that are not thin strokes ("1", a wall's piece)
-    broad = [h for x, y, w, h in comps if w >= 0.4 * h] or [h for x, y, w, h in comps]
+    tall = [c for c in comps if c[3] >= digit_min_height * core_h] or comps
+    broad = [h for x, y, w, h in tall if w >= 0.4 * h] or [h for x, y, w, h in tall]
     digit_h = float(np.median(broad)) if broad else 0.0
+    if walled_digit is not None and digit_h > 0:
+        comps += [c for c in walled if c[2] >= 0.4 * c[3] and abs(c[3] - digit_h) <= walled_digit * digit_h]
     comps = [c for c in comps if not (c[2] < 0.4 * c[3] and c[3] > 1.3 * digit_h)]
     comps = _on_digit_line(comps, digit_h, tolerance)
     parts = sorted((x, y, x + w, y + h) for x, y, w, h in comps)

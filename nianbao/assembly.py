@@ -178,8 +178,15 @@ def locate_regions(doc: Document) -> dict[str, tuple[int, int]]:
     if rev_start is None:
         rev_start = _find_row(rows, ["行政复议"], start=app_start or 0, max_len=40)
     ad_start = _find_row(rows, ["第二十条第"], max_len=40)
+    heading = _find_row(rows, ["主动公开政府信息情况"], max_len=40)
     if ad_start is None:
-        ad_start = _find_row(rows, ["主动公开政府信息情况"], max_len=40) or 0
+        ad_start = heading or 0
+    elif heading is not None and heading < ad_start:
+        # a table row between the section's heading and the first 第二十条 heading found is the
+        # table's: the item heading over it was lost (read into no row, or misread)
+        first_table = next((i for i in range(heading, ad_start) if rows[i].kind == "table"), None)
+        if first_table is not None:
+            ad_start = first_table
     regions: dict[str, tuple[int, int]] = {}
     ad_end = app_start if app_start is not None and app_start > ad_start else n
     regions["active_disclosure"] = (ad_start, ad_end)
@@ -205,6 +212,8 @@ class TableShape:
     value_counts: frozenset[int]
     header_words: tuple[str, ...]
     max_label_chars: int  # the longest row label (normalised), with room for a group label before it
+    one_value_labels: tuple[str, ...] = ()  # the names (normalised) of the rows of its one-value items
+    column_labels: tuple[str, ...] = ()  # the names (normalised) of its value columns, every item's
 
     @classmethod
     def of(cls, spec: TableSpec) -> "TableShape":
@@ -213,8 +222,10 @@ class TableShape:
             words = {normalize_label(w) for w in spec.anchors}
             words |= {normalize_label(c.label) for c in spec.items[0].columns}
         longest = max((len(normalize_label(name)) for item in spec.items for r in item.rows for name in r.names), default=0)
+        one = {normalize_label(name) for item in spec.items if len(item.columns) == 1 for r in item.rows for name in r.names}
+        cols = {normalize_label(name) for item in spec.items for c in item.columns for name in c.names}
         return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)),
-                   longest + 10)
+                   longest + 10, tuple(sorted(n for n in one if n)), tuple(sorted(n for n in cols if len(n) >= 2)))
 
     def is_header(self, label: str) -> bool:
         """A label that names the table's header: one of its anchors ("申请人情况", "勾稽关系")
@@ -225,7 +236,8 @@ class TableShape:
 
 
 def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None = None,
-                  split_placement: float = 1.0) -> tuple[list[Candidate], list[int]]:
+                  split_placement: float = 1.0, beside: tuple[float, float] | None = None
+                  ) -> tuple[list[Candidate], list[int]]:
     """Value rows of a region, with label-only neighbours attached as context; also the
     indexes of label-only rows (possible headers).
 
@@ -235,7 +247,10 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     has columns is a label only (labels of the rows below whose cells the grid merged); a table
     row (or a text line no longer than a row label: a row outside the grid) read as one text
     ending in as many numbers as a row of the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
-    is a value row of those numbers, their placement at most ``split_placement``."""
+    is a value row of those numbers, their placement at most ``split_placement``. With
+    ``beside`` (overlap, placement): a one-value row printed outside any grid (a 第二十条
+    sub-table whose rules a scan lost whole) comes as two text lines side by side, its label
+    and its numbers; they are one value row (``values_beside``)."""
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
@@ -244,6 +259,7 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
         label, values = split_row(row, layout)
+        paired = False  # a text line's label with the values beside it (``values_beside``)
         if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
             label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
@@ -254,11 +270,24 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 continue
             if row.exact_cells and len(values) < min(shape.value_counts):
                 values = []  # a grid row printed blank has a cell per column: this is a label only
+        if shape is not None and not values and beside is not None \
+                and row.kind == "text" and len(normalize_label(label)) <= shape.max_label_chars:
+            beside_values = values_beside(doc, i, start, end, shape.value_counts, *beside)
+            if beside_values:
+                values, paired = beside_values, True
+        if shape is not None and not values and row.kind == "table" and shape.column_labels:
+            under = values_under_headers(row, shape.column_labels, shape.value_counts, split_placement)
+            if under is not None:
+                label, values = under
+        if shape is not None and not values and shape.one_value_labels:
+            found = labelled_value(row, shape.one_value_labels, split_placement)
+            if found is not None:
+                values, paired = [found], True
         if shape is not None and not values:
             whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
             if whole is not None and (row.kind == "table" or len(normalize_label(whole.label)) <= shape.max_label_chars):
                 label, values = whole.label, whole.values  # a text line only as short as a row label
-        if values and (row.kind == "table" or len(values) >= 2):
+        if values and (row.kind == "table" or len(values) >= 2 or paired):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
             if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
                 c.grid_start, c.grid_width = layout.value_start, layout.width - layout.value_start
@@ -274,6 +303,85 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
 
 
 _VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")
+
+
+_LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?[^\dOo])\s*(?P<value>[-+]?[\dOo][\d.,Oo]*)\s*$")
+
+
+def values_under_headers(row: Row, column_labels: Sequence[str], counts: Collection[int],
+                         placement: float) -> tuple[str, list[TextCell]] | None:
+    """A grid row whose value cells each read a column's header then a number ("本年新制作数量0":
+    the rule between the header row and the first value row lost, each header cell and the
+    value under it read as one): the label cell's text and those numbers, when every cell after
+    the first is such a text, its header whole a template column name (``column_labels``), and
+    there are as many as a row of the table has values (one of ``counts``). Placement at most
+    ``placement``: the row's own rules are lost."""
+    cells = [c for c in row.cells if c.text.strip()]
+    if len(cells) < 2 or len(cells) - 1 not in counts:
+        return None
+    values: list[TextCell] = []
+    for cell in cells[1:]:
+        m = _LABEL_THEN_NUMBER.match(cell.text.strip())
+        if m is None or classify(m.group("value")) not in VALUE_CLASSES:
+            return None
+        if normalize_label(m.group("label")) not in column_labels:
+            return None
+        note = "the column's header and the value under it read as one cell: the number its value"
+        values.append(cell.model_copy(update={"text": m.group("value"), "placement": min(cell.placement, placement),
+                                              "notes": [*cell.notes, note]}))
+    return cells[0].text, values
+
+
+def labelled_value(row: Row, labels: Sequence[str], placement: float) -> TextCell | None:
+    """The value of a one-value row read as one text, its label then its number ("行政许可139":
+    the wall between the two cells lost, or never printed): only where the text before the
+    number ends in one of ``labels`` whole (a one-value row's name in the template), so that
+    the number is no misread last character of the label. Placement at most ``placement``."""
+    texts = [c for c in row.cells if c.text.strip()]
+    if len(texts) != 1:
+        return None
+    cell = texts[0]
+    m = _LABEL_THEN_NUMBER.match(cell.text.strip())
+    if m is None or classify(m.group("value")) not in VALUE_CLASSES:
+        return None
+    head = normalize_label(m.group("label"))
+    if not any(head.endswith(label) for label in labels):
+        return None
+    note = "the row's label and one number read as one text: the number its value"
+    return cell.model_copy(update={"text": m.group("value"), "placement": min(cell.placement, placement),
+                                   "notes": [*cell.notes, note]})
+
+
+def values_beside(doc: Document, i: int, start: int, end: int, counts: Collection[int], overlap: float,
+                  placement: float) -> list[TextCell]:
+    """The numbers printed beside text line ``i`` (a label with a Chinese character and no digit):
+    the text lines of a single value each (a number or a dash) among the rows around it, on its
+    page, right of it and level with it (sharing ``overlap`` of the lower one's height), in x
+    order, when there are as many as a row of the table has values (one of ``counts``) — a
+    table row whose walls and rules a scan lost, its label and its numbers a column apart.
+    Their placement at most ``placement``: no rule says they are one row, only their level.
+    None found, or another count: an empty list."""
+    row = doc.rows[i]
+    lab = row.cells[0]
+    if lab.bbox is None or not _CJK.search(lab.text) or re.search(r"\d", lab.text):
+        return []
+    reach = max(counts) + 1
+    found: list[TextCell] = []
+    for j in range(max(start, i - reach), min(end, i + reach + 1)):
+        other = doc.rows[j]
+        if j == i or other.kind != "text" or other.page != row.page or len(other.cells) != 1:
+            continue
+        cell = other.cells[0]
+        if cell.bbox is None or cell.bbox[0] <= lab.bbox[2] or classify(cell.text) not in VALUE_CLASSES:
+            continue
+        shared = min(cell.bbox[3], lab.bbox[3]) - max(cell.bbox[1], lab.bbox[1])
+        if shared >= overlap * min(cell.bbox[3] - cell.bbox[1], lab.bbox[3] - lab.bbox[1]):
+            found.append(cell)
+    if len(found) not in counts:
+        return []
+    note = "text lines beside the row's label, level with it (no grid read the row): its values in x order"
+    return [c.model_copy(update={"placement": min(c.placement, placement), "notes": [*c.notes, note]})
+            for c in sorted(found, key=lambda c: c.bbox[0] if c.bbox is not None else 0.0)]
 
 
 def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[str, list[TextCell]]:
@@ -618,7 +726,8 @@ class TableAssembler:
         if self.spec.id == "reviews_litigation":
             return candidates_in(self.doc, *region)
         return candidates_in(self.doc, *region, shape=TableShape.of(self.spec),
-                             split_placement=self.settings.spaced_values_placement)
+                             split_placement=self.settings.spaced_values_placement,
+                             beside=(self.settings.beside_overlap, self.settings.beside_placement))
 
     def assemble(self, region: tuple[int, int]) -> Table:
         cands, label_only = self.candidates(region)

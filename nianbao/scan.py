@@ -366,17 +366,22 @@ def _joined(parts: list[CellRead]) -> CellRead:
     return whole
 
 
-def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
-    """Tight crop around ink plus ``pad``; at least ~0.8 character high so a dash or a
-    dot keeps its size relative to the line (a loose crop reads a lone "0" as "。")."""
-    H, W = gray.shape[:2]
+def _crop_window(shape: tuple[int, ...], box: Box, char_h: float, pad: float) -> tuple[int, int, int, int]:
+    """The window ``_crop`` takes around ``box``: (x0, y0, x1, y1), inside an image of ``shape``."""
+    H, W = shape[:2]
     x0, y0, x1, y1 = box
     h = y1 - y0
     want = max(h, 0.8 * char_h)
     cy = (y0 + y1) / 2.0
     y0, y1 = cy - want / 2.0 - pad, cy + want / 2.0 + pad
     x0, x1 = x0 - pad, x1 + pad
-    xa, ya, xb, yb = max(0, int(x0)), max(0, int(y0)), min(W, int(np.ceil(x1))), min(H, int(np.ceil(y1)))
+    return max(0, int(x0)), max(0, int(y0)), min(W, int(np.ceil(x1))), min(H, int(np.ceil(y1)))
+
+
+def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
+    """Tight crop around ink plus ``pad``; at least ~0.8 character high so a dash or a
+    dot keeps its size relative to the line (a loose crop reads a lone "0" as "。")."""
+    xa, ya, xb, yb = _crop_window(gray.shape, box, char_h, pad)
     c = gray[ya:yb, xa:xb]
     if c.size == 0:
         return np.full((8, 8), 255, np.uint8)
@@ -701,18 +706,35 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             [(float(a), float(b)) for a, b in text_line_bands(text_ink, region, char_h)]
         if not bands:
             continue
-        top, bottom = bands[-1]
-        trim = p.matrix_row_band_trim * (bottom - top)  # the detector pads its boxes: back to the text
-        band = (top + trim, bottom - trim)
+        band = _last_line_band(bands[-1], text_ink, region, char_h, p)
         boxes = number_boxes(text_ink, band, (region[0], region[2]), p.matrix_row_gap_digits,
-                             ruled=ink)
+                             ruled=ink, digit_min_height=p.matrix_row_digit_min_height,
+                             walled_digit=p.matrix_row_walled_digit)
         if len(boxes) < n:
             continue
         recs = engine.recognize([_crop(gray, b, char_h, pad) for b in boxes])
         kinds = [classify(r.text) for r in recs]
-        # a speck that reads as no value ("。", ":") is noise, not a cell
+        # a speck that reads as no value ("。", ":") is noise, not a cell; so is a piece of a wall
+        # a fax broke off: an upright stroke (under ``matrix_row_stroke_width`` as wide as tall)
+        # that reads as no value, or one shorter than the digits and narrower than a dash,
+        # whatever it reads as ("1": a "1" stands the digits' full height). Judged on the reading
+        # as printed: with the rules whitened, what is left of a wall's piece reads "1"
         size = float(np.median([b[3] - b[1] for b in boxes]))
-        keep = [i for i, b in enumerate(boxes) if kinds[i] in VALUE_CLASSES or max(b[2] - b[0], b[3] - b[1]) >= 0.7 * size]
+        wall_piece = [(b[2] - b[0] < p.matrix_row_stroke_width * (b[3] - b[1]) and kinds[i] not in VALUE_CLASSES)
+                      or (b[3] - b[1] < 0.7 * size and b[2] - b[0] < 0.4 * size) for i, b in enumerate(boxes)]
+        # any other piece that reads as no value is read again with the rules' ink whitened: a
+        # number set flush against its wall (a spreadsheet's) reads as the number and the wall
+        # ("0|" → "d"); the rules' grey fringe goes too (their ink grown by a pixel, not into the text's)
+        again = [i for i, k in enumerate(kinds) if k not in VALUE_CLASSES and not wall_piece[i]]
+        if again:
+            rules = (cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8)) > 0) & (text_ink == 0)
+            # the whole row again (a crop is read as one of its batch: alone it reads otherwise)
+            whitened = engine.recognize([_crop_without(gray, rules, b, char_h, pad) for b in boxes])
+            for i in again:
+                if classify(whitened[i].text) in VALUE_CLASSES:
+                    recs[i], kinds[i] = whitened[i], classify(whitened[i].text)
+        keep = [i for i, b in enumerate(boxes) if not wall_piece[i]
+                and (kinds[i] in VALUE_CLASSES or max(b[2] - b[0], b[3] - b[1]) >= 0.7 * size)]
         boxes, recs, kinds = [boxes[i] for i in keep], [recs[i] for i in keep], [kinds[i] for i in keep]
         first = 0
         while first < len(kinds) and kinds[first] not in VALUE_CLASSES:
@@ -740,6 +762,38 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
                 cr.line_boxes, cr.texts = [b for b, _ in kept], [r for _, r in kept]
         out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi)))
     return out
+
+
+def _last_line_band(line: tuple[float, float], text_ink: np.ndarray, region: Box, char_h: float,
+                    p: StructureSettings) -> tuple[float, float]:
+    """The y band of a one-row matrix's value line, from the last text line ``line`` the
+    detector found in ``region``: its box trimmed back to the text (``matrix_row_band_trim``: the
+    detector pads its boxes). A detector line may be a stack: the words of a header printed
+    upright (结/果/维/持, one character a line) joined with the numbers under them into one tall
+    box. Where the ink of the line (rules removed) parts into several text lines, each at least
+    ``matrix_row_line_min_height`` of a character tall, the value line is the last of them,
+    tight to its ink (upright strokes over ``matrix_row_stroke_height`` characters, pieces of
+    walls and of the border, left out: they run through the lines; a pixel row with under
+    ``matrix_row_gap_ink`` of the median inked row's ink is a gap, and a gap over
+    ``matrix_row_line_join`` of a character parts two lines: the rule between the header and
+    the values, removed, leaves the two lines only a few pixel rows apart)."""
+    top, bottom = line
+    stack = text_line_bands(text_ink, (region[0], top, region[2], bottom), char_h, p.matrix_row_line_min_height,
+                            p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join)
+    if len(stack) > 1:
+        return float(stack[-1][0]), float(stack[-1][1])
+    trim = p.matrix_row_band_trim * (bottom - top)
+    return top + trim, bottom - trim
+
+
+def _crop_without(gray: np.ndarray, mask: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
+    """``_crop`` of ``gray`` with the pixels of ``mask`` (the page's rules) made paper white."""
+    xa, ya, xb, yb = _crop_window(gray.shape, box, char_h, pad)
+    if xb <= xa or yb <= ya:
+        return np.full((8, 8), 255, np.uint8)
+    c = gray[ya:yb, xa:xb].copy()
+    c[mask[ya:yb, xa:xb]] = 255
+    return c
 
 
 def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:

@@ -279,6 +279,29 @@ class StructureSettings(BaseModel):
     # 1600 read 12 more cells of dev seed 4200 phone report 004 (characters ~5 px in the photo,
     # 38 against 26 of 198) at a bench peak RSS of 1200 MB against 923 MB
     small_print_det_max_side: int = 1280
+    # the value row's digits are measured on the components at least this share of the line's
+    # height tall (a dotted wall's dots and a fax's specks are no digits; ``number_boxes``)
+    matrix_row_digit_min_height: float = 0.35
+    # a detector line whose ink parts into text lines at least this share of a character tall
+    # (a header printed upright joined with the numbers under it) has its last one as the value line
+    matrix_row_line_min_height: float = 0.5
+    # ... not counting upright strokes taller than this many characters (a wall's or the border's
+    # piece the rule removal kept, which runs through the text lines and joins them)
+    matrix_row_stroke_height: float = 1.5
+    # ... and a pixel row with under this share of the median inked row's ink parts two lines (a
+    # dash of a broken rule or a thick piece of the border there is no text)
+    matrix_row_gap_ink: float = 0.1
+    # ... and gaps of more than this share of a character part two lines (the removed rule between
+    # the header and the values leaves them a few pixel rows apart; with the row counts summed
+    # over a whole row of characters, no character's own gap is that empty)
+    matrix_row_line_join: float = 0.05
+    # a piece of the value row under this share as wide as tall that reads as no value is a wall's
+    # piece (a fax breaks walls into pieces the rule removal keeps), left out of the row
+    matrix_row_stroke_width: float = 0.2
+    # a value row's component that is mostly wall ink is still a digit when it has a digit's shape:
+    # as tall as the row's other digits within this share (a number set flush against its wall,
+    # merged with it in a low-resolution scan; ``number_boxes``)
+    matrix_row_walled_digit: float = 0.2
 
 
 class OcrSettings(BaseModel):
@@ -312,6 +335,11 @@ class AssemblySettings(BaseModel):
     fair_label_score: float = 0.6  # ... this similar: confidence.row_label_fair_placement; below: row_label_weak_placement
     max_count_mismatch: int = 2  # values missing/extra in a row that the rules may resolve
     spaced_values_placement: float = 0.85  # a cell read as several numbers apart ("1 0 0 0", walls lost) is split when that gives the row its template column count; their placement is at most this
+    # a one-value row outside any grid read as two text lines, its label and a number beside it,
+    # level with it (sharing this share of the lower line's height): one value row
+    # (``assembly.values_beside``), the value's placement at most ``beside_placement``
+    beside_overlap: float = 0.5
+    beside_placement: float = 0.85
 
 
 class ConfidenceSettings(BaseModel):
