@@ -28,6 +28,7 @@ from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
                                       trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
+from nianbao.layout.walls import erase_walls, find_walls
 from nianbao.layout.value_row import number_boxes, text_line_bands
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
@@ -462,6 +463,8 @@ def read_page(
                                      page_words if settings.structure.page_words else None, faint, text_ink)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
+        if settings.structure.erase_walls and structures:
+            gray, text_ink = _without_walls(gray, text_ink, structures)
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
@@ -707,7 +710,10 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
             words = words_in(page_words, region)
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
-        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink)
+        walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
+                           st_set.wall_side_chars, st_set.wall_max_width_chars) if st_set.find_walls else []
+        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink,
+                              walls)
 
     # rules and walls from two characters long (a wall may be a row high)
     h, v = rules if rules is not None else faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
@@ -725,6 +731,17 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
             out[k] = read(grown, st.line_grid)
     out.sort(key=lambda st: (st.grid.bbox[1], st.grid.bbox[0]) if st.grid is not None else (0.0, 0.0))
     return out
+
+
+def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[TableStructure]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The page image and its text ink with the walls of every table region taken out
+    (``layout.walls``: hair, dotted and dashed walls no long straight run shows, which the crop
+    of a number set against its wall catches), as copies."""
+    gray, text_ink = gray.copy(), text_ink.copy()
+    for st in structures:
+        erase_walls(gray, text_ink, st.walls)
+    return gray, text_ink
 
 
 def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:

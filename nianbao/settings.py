@@ -241,6 +241,17 @@ class StructureSettings(BaseModel):
     # one number to a column of even width; the consistency rules may then confirm them
     matrix_row_pitch_tolerance: float = 0.2
     matrix_row_even_placement: float = 0.9
+    # walls told from the ink between a table's text lines (``layout.walls``): hair, dotted and
+    # dashed walls (a spreadsheet's, or its gridlines) that no long straight run shows. The word
+    # grid's column boundaries go onto them (``find_walls``), and they are taken out of the image
+    # the cells are cropped from (``erase_walls``), so a number set against its wall is read
+    # without the wall's dots ("0" not "01")
+    find_walls: bool = True
+    erase_walls: bool = True
+    wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
+    wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
+    wall_side_chars: float = 0.15  # how far to either side (character heights) a wall's column is compared with
+    wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
 
 
 class OcrSettings(BaseModel):

@@ -1,0 +1,157 @@
+"""Walls of a table region from the ink between its text lines, and their ink taken out of
+what the cells are read from.
+
+A spreadsheet printed by LibreOffice Calc draws its walls as hair, dotted or dashed lines (or
+its faint gridlines); a scan keeps them as rows of dots or a faint streak. They are no long
+straight run, so ``lines.remove_lines`` leaves them in the text ink, and a number set right
+against its cell's wall (right-aligned, a column shrunk to fit the page) is cropped with the
+wall's dots beside it: OCR reads "0" as "01", "10", "0I". Where the cell boundaries fall
+(mid-gap, or on the wall) does not change that: the crop's padding reaches the wall.
+
+What tells a wall from the strokes of characters is where its ink lies: a wall runs through
+the blank rows between the text lines as well; the strokes of a column of digits (however
+well they line up, right-aligned) stop at each line. So a wall is a column of pixels darker
+than the pixels a little to its left and right (a ridge) on average over the region's rows
+that hold no word: dots of any spacing, a faint hairline and a solid rule all give one,
+noise averages out, and characters give none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A vertical wall: its ink spans columns ``x0..x1`` (inclusive) of the page image, from
+    row ``y0`` to ``y1``; ``strength``: its mean darkness above its surroundings (grey levels)
+    over the blank rows of its region."""
+
+    x0: int
+    x1: int
+    y0: int
+    y1: int
+    strength: float
+
+    @property
+    def x(self) -> float:
+        return (self.x0 + self.x1) / 2.0
+
+
+def blank_rows(region: Box, words: Sequence[Box]) -> np.ndarray:
+    """Page rows of ``region`` that no word box (of the detector, padded) covers."""
+    x0, y0, x1, y1 = (int(round(v)) for v in region)
+    covered = np.zeros(max(0, y1 - y0), bool)
+    for w in words:
+        a, b = max(y0, int(w[1])), min(y1, int(np.ceil(w[3])))
+        if b > a:
+            covered[a - y0:b - y0] = True
+    return np.flatnonzero(~covered) + y0
+
+
+def find_walls(gray: np.ndarray, region: Box, words: Sequence[Box], char_h: float, min_ridge: float,
+               min_blank_chars: float, reach_chars: float, max_width_chars: float) -> list[Wall]:
+    """Vertical walls of a table region (see the module's docstring): columns whose ink is on
+    average at least ``min_ridge`` grey levels darker than the darker of the pixels
+    ``reach_chars`` character heights to either side, over the rows of the region no word
+    covers (at least ``min_blank_chars`` character heights of them, else none is told).
+    A wall is as wide as its ridge stays above a third of its peak (at most
+    ``max_width_chars``)."""
+    H, W = gray.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in region)
+    out = int(np.ceil(max_width_chars * char_h))  # the outer walls lie on the region's edges
+    x0, x1, y0, y1 = max(0, x0 - out), min(W, x1 + out), max(0, y0), min(H, y1)
+    rows = blank_rows((x0, y0, x1, y1), words)
+    if x1 - x0 < 3 or rows.size < max(2, min_blank_chars * char_h):
+        return []
+    d = max(2, int(round(reach_chars * char_h)))
+    dark = 255.0 - gray[rows, x0:x1].astype(np.float32)
+    left = np.pad(dark, ((0, 0), (d, 0)), mode="edge")[:, :-d]
+    right = np.pad(dark, ((0, 0), (0, d)), mode="edge")[:, d:]
+    profile = np.clip(dark - np.maximum(left, right), 0.0, None).mean(axis=0)
+    half = max(1, int(max_width_chars * char_h / 2))
+    walls: list[Wall] = []
+    order = np.argsort(-profile)
+    taken = np.zeros(profile.size, bool)
+    for i in order:
+        peak = float(profile[i])
+        if peak < min_ridge:
+            break
+        if taken[max(0, i - d):i + d + 1].any():
+            continue
+        a = i
+        while a > 0 and i - a < half and profile[a - 1] >= peak / 3.0:
+            a -= 1
+        b = i
+        while b < profile.size - 1 and b - i < half and profile[b + 1] >= peak / 3.0:
+            b += 1
+        taken[a:b + 1] = True
+        walls.append(Wall(x0 + a, x0 + b, y0, y1, peak))
+    return sorted(walls, key=lambda w: w.x0)
+
+
+def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall]) -> None:
+    """Take the walls' ink out of ``gray`` (in place: each row of a wall's columns gets the
+    lighter of the two pixels just beside it, paper unless a character touches the wall on
+    both sides) and out of ``text_ink`` (set to 0)."""
+    W = gray.shape[1]
+    for w in walls:
+        a, b = max(0, w.x0 - 1), min(W - 1, w.x1 + 1)
+        band = slice(w.y0, w.y1)
+        lighter = np.maximum(gray[band, a], gray[band, b])
+        gray[band, w.x0:w.x1 + 1] = lighter[:, None]
+        text_ink[band, w.x0:w.x1 + 1] = 0
+
+
+def word_cores(words: Sequence[Box], walls: Sequence[Wall], ink: np.ndarray | None) -> list[tuple[float, float]]:
+    """The x extent of each word's own ink: its box's columns holding ``ink`` (the page's text
+    ink), a wall's columns not counted (the detector boxes the dots of a wall a number is set
+    against with the number); without ``ink``, the box less a sixth of its height each side
+    (the detector's padding). (0, 0) for a box with no ink of its own."""
+    out: list[tuple[float, float]] = []
+    for w in words:
+        if ink is None:
+            pad = (w[3] - w[1]) / 6.0
+            out.append((w[0] + pad, w[2] - pad) if w[2] - w[0] > 2 * pad else (0.0, 0.0))
+            continue
+        x0, y0 = max(0, int(w[0])), max(0, int(w[1]))
+        x1, y1 = min(ink.shape[1], int(np.ceil(w[2]))), min(ink.shape[0], int(np.ceil(w[3])))
+        if x1 <= x0 or y1 <= y0:
+            out.append((0.0, 0.0))
+            continue
+        cols = (ink[y0:y1, x0:x1] > 0).any(axis=0)
+        for wall in walls:
+            a, b = max(0, wall.x0 - 1 - x0), min(x1 - x0, wall.x1 + 2 - x0)
+            if b > a and wall.y0 <= y0 and y1 <= wall.y1:
+                cols[a:b] = False
+        on = np.flatnonzero(cols)
+        out.append((float(x0 + on[0]), float(x0 + on[-1] + 1)) if on.size else (0.0, 0.0))
+    return out
+
+
+def snap_to_walls(columns: Sequence[float], walls: Sequence[Wall], words: Sequence[Box],
+                  ink: np.ndarray | None = None) -> list[float]:
+    """Column boundaries (the outer ones kept) moved onto the strongest wall in the blank gap
+    around each: the stretch between the nearest word inks (``word_cores``) wholly to its
+    left and wholly to its right, of the words between the neighbouring boundaries (a spanning
+    header reaching past them does not close a gap). The gaps between words put a boundary
+    somewhere in the blank between two columns (mid-gap, or on a rule seen there); where the
+    print has a wall in that blank, the wall is where one cell ends and the next begins — a
+    number set against its wall has its box reach over it, and the middle of what is left of
+    the gap is beside the wall, not on it."""
+    out = list(columns)
+    cores = [(a, z) for a, z in word_cores(words, walls, ink) if z > a]
+    for k in range(1, len(out) - 1):
+        b, before, after = out[k], out[k - 1], out[k + 1]
+        near = [(a, z) for a, z in cores if before <= a and z <= after]
+        lo = max((z for a, z in near if z <= b), default=before)
+        hi = min((a for a, z in near if a >= b), default=after)
+        inside = [w for w in walls if lo < w.x < hi]
+        if inside:
+            out[k] = max(inside, key=lambda w: w.strength).x
+    return out
