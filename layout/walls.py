@@ -64,12 +64,12 @@ def find_walls(gray: np.ndarray, region: Box, words: Sequence[Box], char_h: floa
     ``max_width_chars``)."""
     H, W = gray.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in region)
-    out = int(np.ceil(max_width_chars * char_h))  # the outer walls lie on the region's edges
+    d = max(2, int(round(reach_chars * char_h)))
+    out = int(np.ceil(max_width_chars * char_h)) + d  # the outer walls lie on the region's edges
     x0, x1, y0, y1 = max(0, x0 - out), min(W, x1 + out), max(0, y0), min(H, y1)
     rows = blank_rows((x0, y0, x1, y1), words)
     if x1 - x0 < 3 or rows.size < max(2, min_blank_chars * char_h):
         return []
-    d = max(2, int(round(reach_chars * char_h)))
     dark = 255.0 - gray[rows, x0:x1].astype(np.float32)
     left = np.pad(dark, ((0, 0), (d, 0)), mode="edge")[:, :-d]
     right = np.pad(dark, ((0, 0), (0, d)), mode="edge")[:, d:]
@@ -136,22 +136,20 @@ def word_cores(words: Sequence[Box], walls: Sequence[Wall], ink: np.ndarray | No
 
 def snap_to_walls(columns: Sequence[float], walls: Sequence[Wall], words: Sequence[Box],
                   ink: np.ndarray | None = None) -> list[float]:
-    """Column boundaries (the outer ones kept) moved onto the strongest wall in the blank gap
-    around each: the stretch between the nearest word inks (``word_cores``) wholly to its
-    left and wholly to its right, of the words between the neighbouring boundaries (a spanning
-    header reaching past them does not close a gap). The gaps between words put a boundary
-    somewhere in the blank between two columns (mid-gap, or on a rule seen there); where the
-    print has a wall in that blank, the wall is where one cell ends and the next begins — a
-    number set against its wall has its box reach over it, and the middle of what is left of
-    the gap is beside the wall, not on it."""
+    """Column boundaries (the outer ones kept) moved onto the strongest wall between their
+    neighbours that no word's ink (``word_cores``) lies wholly between it and the boundary.
+    The gaps between words put a boundary somewhere in the blank between two columns
+    (mid-gap, or on a rule seen there); where the print has a wall in that blank, the wall is
+    where one cell ends and the next begins: a number set against its wall has its box reach
+    over it, and the middle of what is left of the gap is beside the wall, not on it. A word
+    across the wall does not keep the boundary off it: it is a header spanning the cells the
+    wall parts below it, or the detector's box over the wall."""
     out = list(columns)
     cores = [(a, z) for a, z in word_cores(words, walls, ink) if z > a]
     for k in range(1, len(out) - 1):
         b, before, after = out[k], out[k - 1], out[k + 1]
-        near = [(a, z) for a, z in cores if before <= a and z <= after]
-        lo = max((z for a, z in near if z <= b), default=before)
-        hi = min((a for a, z in near if a >= b), default=after)
-        inside = [w for w in walls if lo < w.x < hi]
-        if inside:
-            out[k] = max(inside, key=lambda w: w.strength).x
+        fits = [w for w in walls if before < w.x < after
+                and not any(min(b, w.x) <= a and z <= max(b, w.x) for a, z in cores)]
+        if fits:
+            out[k] = max(fits, key=lambda w: w.strength).x
     return out

@@ -250,7 +250,7 @@ class StructureSettings(BaseModel):
     erase_walls: bool = True
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
-    wall_side_chars: float = 0.15  # how far to either side (character heights) a wall's column is compared with
+    wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
     wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
 
 
