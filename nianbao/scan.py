@@ -512,7 +512,7 @@ def read_page(
             line_recs[i] = rec
     cells = _keep_numeric_splits(cells)
     cells = _label_lines_to_rows(cells, grids)
-    _slash_check(cells, text_ink)
+    _slash_check(cells, text_ink, settings.ocr)
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)
     t["second_look"] = time.perf_counter()
@@ -832,10 +832,11 @@ def _ink_slant(ink: np.ndarray, box: Box) -> float | None:
     return float(np.degrees(np.arctan2(abs(vx), abs(vy))))
 
 
-def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
+def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) -> None:
     """A lone "/" (printed for "not applicable") is read as "1" with a high score; the
-    slant of the ink tells them apart, so the reading follows the shape (its score the slant's,
-    a ``slash_by_shape`` factor bounding it; an upright "/" keeps its reading, less sure)."""
+    slant of the ink tells them apart (``ocr.slash_min_slant``, ``ocr.upright_max_slant``), so
+    the reading follows the shape (its score the slant's, a ``slash_by_shape`` factor bounding
+    it; an upright "/" keeps its reading, less sure)."""
     for cr in cells:
         if len(cr.texts) != 1 or len(cr.line_boxes) != 1:
             continue
@@ -845,11 +846,11 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
         slant = _ink_slant(text_ink, cr.line_boxes[0])
         if slant is None:
             continue
-        if slant >= 15 and r.text.strip() != "/":
+        if slant >= ocr.slash_min_slant and r.text.strip() != "/":
             cr.texts[0] = Recognition("/", round(min(1.0, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
             cr.factors.append(ConfidenceFactor(code=FactorCode.slash_by_shape,
                                                reason=f"the stroke leans like '/': read as '/', not {r.text.strip()!r}"))
-        elif slant < 8 and r.text.strip() == "/":
+        elif slant < ocr.upright_max_slant and r.text.strip() == "/":
             cr.texts[0] = Recognition("/", r.confidence, [("1", round(r.confidence * 0.4, 4))], r.chars)
             cr.factors.append(ConfidenceFactor(code=FactorCode.slash_upright,
                                                reason="read as '/' but the stroke stands upright like a 1"))

@@ -277,6 +277,11 @@ class OcrSettings(BaseModel):
     # indented paragraph starts (text then ends in "…"), and skips full-width continuation lines
     body_text: Literal["full", "heads"] = "heads"
     head_chars: int = 12
+    # a lone stroke read as "1" (or a look-alike) whose ink leans this many degrees from upright
+    # is the "/" printed for "not applicable" (scan ``_slash_check``): a "1" leans 0-5 degrees
+    # (its flag and foot included), a "/" 14 and more (a narrow serif "/" at 150 dpi: 14.5)
+    slash_min_slant: float = 11.0
+    upright_max_slant: float = 8.0  # a "/" reading whose stroke leans less than this stands like a "1"
 
 
 class AssemblySettings(BaseModel):
