@@ -37,6 +37,9 @@ class Wall:
     y0: int
     y1: int
     strength: float
+    # (row from, row to, first column, last column) of each stretch of rows: a wall a scan left
+    # a little off vertical (skew the deskew left over, paper not flat) drifts a pixel or two
+    segments: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def x(self) -> float:
@@ -55,13 +58,15 @@ def blank_rows(region: Box, words: Sequence[Box]) -> np.ndarray:
 
 
 def find_walls(gray: np.ndarray, region: Box, words: Sequence[Box], char_h: float, min_ridge: float,
-               min_blank_chars: float, reach_chars: float, max_width_chars: float) -> list[Wall]:
+               min_blank_chars: float, reach_chars: float, max_width_chars: float,
+               track_chars: float = 0.0, edge: float = 0.2) -> list[Wall]:
     """Vertical walls of a table region (see the module's docstring): columns whose ink is on
     average at least ``min_ridge`` grey levels darker than the darker of the pixels
     ``reach_chars`` character heights to either side, over the rows of the region no word
     covers (at least ``min_blank_chars`` character heights of them, else none is told).
-    A wall is as wide as its ridge stays above a third of its peak (at most
-    ``max_width_chars``)."""
+    A wall is as wide as its ridge stays above ``edge`` of its peak (the grey fringe a scan
+    blurs along its edges included; at most ``max_width_chars``). Each wall is followed down the region two character heights at a
+    time, up to ``track_chars`` character heights to either side (``Wall.segments``)."""
     H, W = gray.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in region)
     d = max(2, int(round(reach_chars * char_h)))
@@ -70,10 +75,13 @@ def find_walls(gray: np.ndarray, region: Box, words: Sequence[Box], char_h: floa
     rows = blank_rows((x0, y0, x1, y1), words)
     if x1 - x0 < 3 or rows.size < max(2, min_blank_chars * char_h):
         return []
-    dark = 255.0 - gray[rows, x0:x1].astype(np.float32)
+    dark = 255.0 - gray[y0:y1, x0:x1].astype(np.float32)
     left = np.pad(dark, ((0, 0), (d, 0)), mode="edge")[:, :-d]
     right = np.pad(dark, ((0, 0), (0, d)), mode="edge")[:, d:]
-    profile = np.clip(dark - np.maximum(left, right), 0.0, None).mean(axis=0)
+    ridge = np.clip(dark - np.maximum(left, right), 0.0, None)
+    profile = ridge[rows - y0].mean(axis=0)
+    blank = np.zeros(y1 - y0, bool)
+    blank[rows - y0] = True
     half = max(1, int(max_width_chars * char_h / 2))
     walls: list[Wall] = []
     order = np.argsort(-profile)
@@ -85,27 +93,54 @@ def find_walls(gray: np.ndarray, region: Box, words: Sequence[Box], char_h: floa
         if taken[max(0, i - d):i + d + 1].any():
             continue
         a = i
-        while a > 0 and i - a < half and profile[a - 1] >= peak / 3.0:
+        while a > 0 and i - a < half and profile[a - 1] >= peak * edge:
             a -= 1
         b = i
-        while b < profile.size - 1 and b - i < half and profile[b + 1] >= peak / 3.0:
+        while b < profile.size - 1 and b - i < half and profile[b + 1] >= peak * edge:
             b += 1
         taken[a:b + 1] = True
-        walls.append(Wall(x0 + a, x0 + b, y0, y1, peak))
+        walls.append(Wall(x0 + a, x0 + b, y0, y1, peak,
+                          _track(ridge, blank, a, b, x0, y0, char_h, track_chars, min_ridge / 2)))
     return sorted(walls, key=lambda w: w.x0)
 
 
+def _track(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, x0: int, y0: int, char_h: float,
+           track_chars: float, min_ridge: float) -> tuple[tuple[int, int, int, int], ...]:
+    """Stretches of a wall found at columns ``a..b`` of ``ridge`` (the region's ridge strength,
+    row by row; its origin at page ``x0``, ``y0``): in each band of two character heights,
+    the wall's columns moved to where the ridge of the band's ``blank`` rows (no word: a digit's
+    stroke beside the wall is a ridge too) is strongest, at most ``track_chars`` character
+    heights away (kept where no ridge of ``min_ridge`` shows)."""
+    r = int(round(track_chars * char_h))
+    step = max(4, int(round(2 * char_h)))
+    out = []
+    for ys in range(0, ridge.shape[0], step):
+        ye = min(ridge.shape[0], ys + step)
+        lo, hi = max(0, a - r), min(ridge.shape[1], b + r + 1)
+        shift = 0
+        free = np.flatnonzero(blank[ys:ye]) + ys
+        if r > 0 and hi > lo and free.size:
+            local = ridge[free, lo:hi].mean(axis=0)
+            width = b - a + 1
+            sums = np.convolve(local, np.ones(width), mode="valid")  # each placement of the wall's width
+            if sums.size and sums.max() >= min_ridge * width:
+                shift = lo + int(np.argmax(sums)) - a
+        out.append((y0 + ys, y0 + ye, x0 + a + shift, x0 + b + shift))
+    return tuple(out)
+
+
 def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall]) -> None:
-    """Take the walls' ink out of ``gray`` (in place: each row of a wall's columns gets the
+    """Take the walls' ink (along their ``segments``) out of ``gray`` (in place: each row of a wall's columns gets the
     lighter of the two pixels just beside it, paper unless a character touches the wall on
     both sides) and out of ``text_ink`` (set to 0)."""
     W = gray.shape[1]
     for w in walls:
-        a, b = max(0, w.x0 - 1), min(W - 1, w.x1 + 1)
-        band = slice(w.y0, w.y1)
-        lighter = np.maximum(gray[band, a], gray[band, b])
-        gray[band, w.x0:w.x1 + 1] = lighter[:, None]
-        text_ink[band, w.x0:w.x1 + 1] = 0
+        for ys, ye, x0, x1 in w.segments or ((w.y0, w.y1, w.x0, w.x1),):
+            a, b = max(0, x0 - 1), min(W - 1, x1 + 1)
+            band = slice(ys, ye)
+            lighter = np.maximum(gray[band, a], gray[band, b])
+            gray[band, max(0, x0):x1 + 1] = lighter[:, None]
+            text_ink[band, max(0, x0):x1 + 1] = 0
 
 
 def word_cores(words: Sequence[Box], walls: Sequence[Wall], ink: np.ndarray | None) -> list[tuple[float, float]]:

@@ -711,7 +711,8 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(crop, st_set.det_max_side))
         walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
-                           st_set.wall_side_chars, st_set.wall_max_width_chars) if st_set.find_walls else []
+                           st_set.wall_side_chars, st_set.wall_max_width_chars,
+                           st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []
         return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink,
                               walls)
 

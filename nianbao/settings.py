@@ -252,6 +252,8 @@ class StructureSettings(BaseModel):
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
     wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
+    wall_edge: float = 0.2  # a wall is as wide as its ridge stays above this share of its peak (its grey fringe included)
+    wall_track_chars: float = 0.15  # how far (character heights) a wall may drift off vertical, followed two character heights at a time
 
 
 class OcrSettings(BaseModel):
