@@ -99,7 +99,7 @@ def find_walls(gray: np.ndarray, region: Box, words: Sequence[Box], char_h: floa
         while b < profile.size - 1 and b - i < half and profile[b + 1] >= peak * edge:
             b += 1
         taken[a:b + 1] = True
-        walls.append(Wall(x0 + a, x0 + b, y0, y1, peak,
+        walls.append(Wall(int(x0 + a), int(x0 + b), y0, y1, peak,
                           _track(ridge, blank, a, b, x0, y0, char_h, track_chars, min_ridge / 2)))
     return sorted(walls, key=lambda w: w.x0)
 
@@ -125,7 +125,7 @@ def _track(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, x0: int, y0: in
             sums = np.convolve(local, np.ones(width), mode="valid")  # each placement of the wall's width
             if sums.size and sums.max() >= min_ridge * width:
                 shift = lo + int(np.argmax(sums)) - a
-        out.append((y0 + ys, y0 + ye, x0 + a + shift, x0 + b + shift))
+        out.append((int(y0 + ys), int(y0 + ye), int(x0 + a + shift), int(x0 + b + shift)))
     return tuple(out)
 
 
