@@ -159,7 +159,7 @@ def word_cores(words: Sequence[Box], walls: Sequence[Wall], ink: np.ndarray | No
         if x1 <= x0 or y1 <= y0:
             out.append((0.0, 0.0))
             continue
-        cols = (ink[y0:y1, x0:x1] > 0).any(axis=0)
+        cols: np.ndarray = np.asarray((ink[y0:y1, x0:x1] > 0).any(axis=0))
         for wall in walls:
             a, b = max(0, wall.x0 - 1 - x0), min(x1 - x0, wall.x1 + 2 - x0)
             if b > a and wall.y0 <= y0 and y1 <= wall.y1:
