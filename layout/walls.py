@@ -39,7 +39,8 @@ class Wall:
     strength: float
     # (row from, row to, first column, last column) of each stretch of rows: a wall a scan left
     # a little off vertical (skew the deskew left over, paper not flat) drifts a pixel or two
-    segments: tuple[tuple[int, int, int, int], ...] = ()
+    # (None: the whole wall's band, top to bottom)
+    segments: tuple[tuple[int, int, int, int], ...] | None = None
 
     @property
     def x(self) -> float:
@@ -113,6 +114,7 @@ def _track(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, x0: int, y0: in
     heights away (kept where no ridge of ``min_ridge`` shows)."""
     r = int(round(track_chars * char_h))
     step = max(4, int(round(2 * char_h)))
+    present = _present_rows(ridge, blank, a, b, r, char_h, min_ridge)
     out = []
     for ys in range(0, ridge.shape[0], step):
         ye = min(ridge.shape[0], ys + step)
@@ -125,8 +127,46 @@ def _track(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, x0: int, y0: in
             sums = np.convolve(local, np.ones(width), mode="valid")  # each placement of the wall's width
             if sums.size and sums.max() >= min_ridge * width:
                 shift = lo + int(np.argmax(sums)) - a
-        out.append((int(y0 + ys), int(y0 + ye), int(x0 + a + shift), int(x0 + b + shift)))
+        # only the rows the wall runs through (not across a cell merged over it)
+        on = present[ys:ye]
+        k = 0
+        while k < on.size:
+            if not on[k]:
+                k += 1
+                continue
+            e = k
+            while e < on.size and on[e]:
+                e += 1
+            out.append((int(y0 + ys + k), int(y0 + ys + e), int(x0 + a + shift), int(x0 + b + shift)))
+            k = e
     return tuple(out)
+
+
+def _present_rows(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, r: int, char_h: float,
+                  min_ridge: float) -> np.ndarray:
+    """Rows (of ``ridge``) a wall at columns ``a..b`` (give or take ``r``) runs through: a blank
+    row where its ridge, averaged over half a character height of blank rows (the gaps
+    between a dotted wall's dots), reaches ``min_ridge``; a row of text where it does in the
+    blank rows right above and right below it. A cell merged across the wall (a spanning
+    header, a merged value cell) has no wall in its rows, and its text keeps its ink there."""
+    n = ridge.shape[0]
+    lo, hi = max(0, a - r), min(ridge.shape[1], b + r + 1)
+    rows = np.flatnonzero(blank)
+    present = np.zeros(n, bool)
+    if rows.size == 0 or hi <= lo:
+        return present
+    strength = ridge[rows, lo:hi].max(axis=1)
+    k = max(1, int(round(0.5 * char_h)))
+    smooth = np.convolve(strength, np.ones(k) / k, mode="same")
+    present[rows] = smooth >= min_ridge
+    # text rows: between two blank rows that both show the wall
+    above = np.maximum.accumulate(np.where(blank, np.arange(n), -1))
+    below = np.minimum.accumulate(np.where(blank, np.arange(n), n)[::-1])[::-1]
+    text = np.flatnonzero(~blank)
+    ok = (above[text] >= 0) & (below[text] < n)
+    idx = text[ok]
+    present[idx] = present[above[idx]] & present[below[idx]]
+    return present
 
 
 def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall]) -> None:
@@ -135,7 +175,7 @@ def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall]) -
     both sides) and out of ``text_ink`` (set to 0)."""
     W = gray.shape[1]
     for w in walls:
-        for ys, ye, x0, x1 in w.segments or ((w.y0, w.y1, w.x0, w.x1),):
+        for ys, ye, x0, x1 in w.segments if w.segments is not None else ((w.y0, w.y1, w.x0, w.x1),):
             a, b = max(0, x0 - 1), min(W - 1, x1 + 1)
             band = slice(ys, ye)
             lighter = np.maximum(gray[band, a], gray[band, b])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from nianbao.layout import binarize, to_gray
 from nianbao.layout.text import estimate_char_height
@@ -133,3 +134,22 @@ def test_a_wall_a_little_off_vertical_is_followed_and_erased_along_its_length() 
         band = g[rows, x - 4:x + 5].astype(int)
         # the dots gone from the blank rows (a row rule's dots across the wall excepted)
         assert (band.min(axis=1) > 150).mean() > 0.95
+
+
+@pytest.mark.slow
+def test_a_wall_of_one_sub_table_is_not_erased_through_the_number_of_another() -> None:
+    """``fixtures/samples/004.pdf`` page 2 (Chromium, heavy 200 dpi scan): the 第二十条
+    sub-tables of one region have their walls in different places; the wall at x 740 of the
+    sub-tables with three value columns runs through the middle of the merged "上一年项目数量"
+    cell of the one with two, right through its "10". Erased along the whole region, the "10"
+    read "1C" (a cell lost that the base read); erased only in the rows the wall runs through
+    (its ink in the blank rows above and below), the number keeps its ink."""
+    from nianbao.ingest import iter_page_images
+    from nianbao.scan import read_page
+
+    s = Settings()
+    path = Path(__file__).parents[2] / "fixtures" / "samples" / "004.pdf"
+    page2 = next(p for p in iter_page_images(str(path), s, kinds=None) if p.number == 2)
+    res = read_page(page2.image, 2, page2.dpi, s)
+    rows = [[c.text for c in r.cells] for r in res.rows if r.kind == "table"]
+    assert ["行政强制", "10", "12", "0"] in rows
