@@ -211,8 +211,9 @@ def word_cores(words: Sequence[Box], walls: Sequence[Wall], ink: np.ndarray | No
 
 def snap_to_walls(columns: Sequence[float], walls: Sequence[Wall], words: Sequence[Box],
                   ink: np.ndarray | None = None) -> list[float]:
-    """Column boundaries (the outer ones kept) moved onto the strongest wall between their
-    neighbours that no word's ink (``word_cores``) lies wholly between it and the boundary.
+    """Column boundaries (the outer ones kept, and those on a wall at least half as strong
+    already: a rule seen in the gap) moved onto the strongest wall between their neighbours
+    that no word's ink (``word_cores``) lies wholly between it and the boundary.
     The gaps between words put a boundary somewhere in the blank between two columns
     (mid-gap, or on a rule seen there); where the print has a wall in that blank, the wall is
     where one cell ends and the next begins: a number set against its wall has its box reach
@@ -225,6 +226,8 @@ def snap_to_walls(columns: Sequence[float], walls: Sequence[Wall], words: Sequen
         b, before, after = out[k], out[k - 1], out[k + 1]
         fits = [w for w in walls if before < w.x < after
                 and not any(min(b, w.x) <= a and z <= max(b, w.x) for a, z in cores)]
-        if fits:
-            out[k] = max(fits, key=lambda w: w.strength).x
+        strongest = max(fits, key=lambda w: w.strength) if fits else None
+        on = [w for w in walls if abs(w.x - b) <= (w.x1 - w.x0) / 2 + 2]
+        if strongest is not None and not any(2 * w.strength >= strongest.strength for w in on):
+            out[k] = strongest.x
     return out
