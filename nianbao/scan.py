@@ -738,10 +738,15 @@ def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[
                    ) -> tuple[np.ndarray, np.ndarray]:
     """The page image and its text ink with the walls of every table region taken out
     (``layout.walls``: hair, dotted and dashed walls no long straight run shows, which the crop
-    of a number set against its wall catches), as copies."""
+    of a number set against its wall catches), as copies; the walls of the value columns only
+    (from a character height left of the first value column on)."""
     gray, text_ink = gray.copy(), text_ink.copy()
     for st in structures:
-        erase_walls(gray, text_ink, st.walls)
+        # the value columns' walls only: a label's text runs across the walls of the label
+        # columns merged over it (multi-level labels), and its crop is read as words anyway
+        value_x = st.columns[min(st.label_columns, len(st.columns) - 1)] if st.columns else st.region[0]
+        margin = st.char_h
+        erase_walls(gray, text_ink, [w for w in st.walls if w.x >= value_x - margin])
     return gray, text_ink
 
 
