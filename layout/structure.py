@@ -51,6 +51,7 @@ import numpy as np
 
 from nianbao.layout.grid import Grid, GridCell
 from nianbao.layout.image import components
+from nianbao.layout.walls import Wall, snap_to_walls
 from nianbao.settings import StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 WordDetector = Callable[[np.ndarray], list[Box]]
@@ -79,6 +80,7 @@ class TableStructure:
     placement: float = 1.0  # placement confidence of every cell read with the chosen grid
     disputed: set[tuple[int, int]] = field(default_factory=set)  # chosen-grid cells the other reading places otherwise
     notes: list[str] = field(default_factory=list)
+    walls: list[Wall] = field(default_factory=list)  # walls told from the ink between the text lines (``layout.walls``)
 
     @property
     def grid(self) -> Grid | None:
@@ -930,22 +932,27 @@ def clip_at_rules(words: Sequence[Box], vrules: Sequence[Rule], char_h: float, l
 def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequence[Rule], vrules: Sequence[Rule],
                    line_grid: Grid | None,
                    value_counts: Iterable[int], p: StructureSettings, source: str = "rules",
-                   ink: np.ndarray | None = None) -> TableStructure:
+                   ink: np.ndarray | None = None, walls: Sequence[Wall] = ()) -> TableStructure:
     """All stages for one table region: the word reading, the ruling-line grid's faults read
     against it (``ink``: the page's text ink, rules taken out, where a word box crosses a
     wall), and which grid the page is read with (``chosen``) at what ``placement``. A
     region found from its words alone (``source="words"``, no rule to confirm a row or a
     column) with fewer than ``region_min_value_lines`` value lines is thin evidence: its cells
-    get ``thin_placement``."""
+    get ``thin_placement``. ``walls``: the region's walls told from the ink between its text
+    lines (``layout.walls.find_walls``); the word grid's column boundaries go onto them
+    (``snap_to_walls``)."""
     counts = sorted(set(value_counts))
     words = drop_wall_dashes(words, line_grid, vrules, char_h)
-    st = TableStructure(region=region, char_h=char_h, source=source, words=words, line_grid=line_grid)
+    st = TableStructure(region=region, char_h=char_h, source=source, words=words, line_grid=line_grid,
+                        walls=list(walls))
     if len(words) < p.min_words:
         st.chosen = "lines" if line_grid is not None else "none"
         st.notes.append(f"{len(words)} words: too few for a word reading")
         return st
     st.lines, st.line_of_word = group_lines(words, p.line_overlap)
     st.columns = find_columns(words, st.line_of_word, len(st.lines), region, char_h, vrules, p)
+    if walls:
+        st.columns = snap_to_walls(st.columns, walls, words, ink)
     st.label_columns = label_column_count(len(st.columns) - 1, counts, p.max_label_columns)
     grouped = group_label_columns(st.columns, words, st.columns[st.label_columns], char_h, p)
     st.label_columns += len(grouped) - len(st.columns)
@@ -960,6 +967,13 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     # joined label columns won: seed 2027 report 011); which cells a word spans, from the word
     # kept to its side of every wall through it
     found = words
+    if walls:
+        # walls told from the blank rows between the text lines are no glyph strokes lined up
+        # (as the faint rules of a column of right-aligned digits are): a number's box reaching
+        # over one by the detector's padding is judged cut back to its side, for both grids
+        wall_rules = [(w.x, float(w.y0), float(w.y1)) for w in walls]
+        found = clip_at_rules(found, wall_rules, char_h, lw, p)
+        vrules = list(vrules) + wall_rules
     words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
     value_x = st.columns[min(label_columns_by_width(st.columns, st.label_columns, found, st.line_of_word, char_h, p),

@@ -28,6 +28,7 @@ from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
                                       trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
+from nianbao.layout.walls import erase_walls, find_walls
 from nianbao.layout.value_row import number_boxes, text_line_bands
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
@@ -535,6 +536,8 @@ def read_page(
                                      small_print)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
+        if settings.structure.erase_walls and structures:
+            gray, text_ink = _without_walls(gray, text_ink, structures)
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
@@ -582,7 +585,7 @@ def read_page(
             line_recs[i] = rec
     cells = _keep_numeric_splits(cells)
     cells = _label_lines_to_rows(cells, grids)
-    _slash_check(cells, text_ink)
+    _slash_check(cells, text_ink, settings.ocr)
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)
     t["second_look"] = time.perf_counter()
@@ -840,7 +843,11 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(
                 crop, region_det_side(max(crop.shape[:2]), char_h, small_print, st_set)))
-        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink)
+        walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
+                           st_set.wall_side_chars, st_set.wall_max_width_chars,
+                           st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []
+        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink,
+                              walls)
 
     # rules and walls from two characters long (a wall may be a row high)
     h, v = rules if rules is not None else faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))
@@ -858,6 +865,22 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
             out[k] = read(grown, st.line_grid)
     out.sort(key=lambda st: (st.grid.bbox[1], st.grid.bbox[0]) if st.grid is not None else (0.0, 0.0))
     return out
+
+
+def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[TableStructure]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The page image and its text ink with the walls of every table region taken out
+    (``layout.walls``: hair, dotted and dashed walls no long straight run shows, which the crop
+    of a number set against its wall catches), as copies; the walls of the value columns only
+    (from a character height left of the first value column on)."""
+    gray, text_ink = gray.copy(), text_ink.copy()
+    for st in structures:
+        # the value columns' walls only: a label's text runs across the walls of the label
+        # columns merged over it (multi-level labels), and its crop is read as words anyway
+        value_x = st.columns[min(st.label_columns, len(st.columns) - 1)] if st.columns else st.region[0]
+        margin = st.char_h
+        erase_walls(gray, text_ink, [w for w in st.walls if w.x >= value_x - margin])
+    return gray, text_ink
 
 
 def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
@@ -948,10 +971,11 @@ def _ink_slant(ink: np.ndarray, box: Box) -> float | None:
     return float(np.degrees(np.arctan2(abs(vx), abs(vy))))
 
 
-def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
+def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) -> None:
     """A lone "/" (printed for "not applicable") is read as "1" with a high score; the
-    slant of the ink tells them apart, so the reading follows the shape (its score the slant's,
-    a ``slash_by_shape`` factor bounding it; an upright "/" keeps its reading, less sure)."""
+    slant of the ink tells them apart (``ocr.slash_min_slant``, ``ocr.upright_max_slant``), so
+    the reading follows the shape (its score the slant's, a ``slash_by_shape`` factor bounding
+    it; an upright "/" keeps its reading, less sure)."""
     for cr in cells:
         if len(cr.texts) != 1 or len(cr.line_boxes) != 1:
             continue
@@ -961,11 +985,11 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray) -> None:
         slant = _ink_slant(text_ink, cr.line_boxes[0])
         if slant is None:
             continue
-        if slant >= 15 and r.text.strip() != "/":
+        if slant >= ocr.slash_min_slant and r.text.strip() != "/":
             cr.texts[0] = Recognition("/", round(min(1.0, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
             cr.factors.append(ConfidenceFactor(code=FactorCode.slash_by_shape,
                                                reason=f"the stroke leans like '/': read as '/', not {r.text.strip()!r}"))
-        elif slant < 8 and r.text.strip() == "/":
+        elif slant < ocr.upright_max_slant and r.text.strip() == "/":
             cr.texts[0] = Recognition("/", r.confidence, [("1", round(r.confidence * 0.4, 4))], r.chars)
             cr.factors.append(ConfidenceFactor(code=FactorCode.slash_upright,
                                                reason="read as '/' but the stroke stands upright like a 1"))

@@ -302,6 +302,19 @@ class StructureSettings(BaseModel):
     # as tall as the row's other digits within this share (a number set flush against its wall,
     # merged with it in a low-resolution scan; ``number_boxes``)
     matrix_row_walled_digit: float = 0.2
+    # walls told from the ink between a table's text lines (``layout.walls``): hair, dotted and
+    # dashed walls (a spreadsheet's, or its gridlines) that no long straight run shows. The word
+    # grid's column boundaries go onto them (``find_walls``), and they are taken out of the image
+    # the cells are cropped from (``erase_walls``), so a number set against its wall is read
+    # without the wall's dots ("0" not "01")
+    find_walls: bool = True
+    erase_walls: bool = True
+    wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
+    wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
+    wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
+    wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
+    wall_edge: float = 0.2  # a wall is as wide as its ridge stays above this share of its peak (its grey fringe included)
+    wall_track_chars: float = 0.15  # how far (character heights) a wall may drift off vertical, followed two character heights at a time
 
 
 class OcrSettings(BaseModel):
@@ -327,6 +340,11 @@ class OcrSettings(BaseModel):
     # indented paragraph starts (text then ends in "…"), and skips full-width continuation lines
     body_text: Literal["full", "heads"] = "heads"
     head_chars: int = 12
+    # a lone stroke read as "1" (or a look-alike) whose ink leans this many degrees from upright
+    # is the "/" printed for "not applicable" (scan ``_slash_check``): a "1" leans 0-5 degrees
+    # (its flag and foot included), a "/" 14 and more (a narrow serif "/" at 150 dpi: 14.5)
+    slash_min_slant: float = 11.0
+    upright_max_slant: float = 8.0  # a "/" reading whose stroke leans less than this stands like a "1"
 
 
 class AssemblySettings(BaseModel):
