@@ -179,6 +179,12 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
                 r"placed in x order$"),
      r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，按从左到右的次序放入"),
+    (re.compile(r"^the column's header and the value under it read as one cell: the number its value$"),
+     "表头和下面的数读进了同一格（中间的线丢失）：取其中的数字"),
+    (re.compile(r"^the row's label and one number read as one text: the number its value$"),
+     "行名和一个数读成了一段文字（中间的线丢失）：取其中的数字"),
+    (re.compile(r"^text lines beside the row's label, level with it \(no grid read the row\): its values in x order$"),
+     "没有读出这一行的表格线：取行名右侧同一高度的数字，按从左到右的次序放入"),
     (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
     (re.compile(r"^negative number where the template expects a count$"), "模板要的是件数，却读到负数"),
     (re.compile(r"^row label matched fairly \(([\d.]+)\): (.*)$"), r"行名与模板大致对上（相似度 \1）：\2"),
