@@ -976,8 +976,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         vrules = list(vrules) + wall_rules
     words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
-    value_x = st.columns[min(label_columns_by_width(st.columns, st.label_columns, found, st.line_of_word, char_h, p),
-                             len(st.columns) - 1)]
+    n_label = label_columns_by_width(st.columns, st.label_columns, found, st.line_of_word, char_h, p) \
+        if p.label_columns_from_width else st.label_columns
+    value_x = st.columns[min(n_label, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, found, st.line_of_word, None, value_x, counts, char_h, p)
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):

@@ -267,6 +267,10 @@ class StructureSettings(BaseModel):
     # the template's label count whose words are this wide (character heights, at the median,
     # the detector's padding included), on this many lines or more that hold narrower words (its
     # values) further right, is a label column too, when the grids' faults are judged
+    # Off by default: on dev seed 4601 (sheet, not tuned on) it took the first value column of a
+    # phone photo's application matrix, whose detector boxes join several numbers, for labels
+    # (report 001: 175 -> 81 cells); it was made for seed-2033 Word fax report 045 (+16 cells)
+    label_columns_from_width: bool = False
     label_word_chars: float = 5.0
     label_column_min_lines: int = 6
     # on a small-print page (drawn again larger, ``LayoutSettings.small_print_*``) the detector
@@ -307,8 +311,12 @@ class StructureSettings(BaseModel):
     # grid's column boundaries go onto them (``find_walls``), and they are taken out of the image
     # the cells are cropped from (``erase_walls``), so a number set against its wall is read
     # without the wall's dots ("0" not "01")
+    # ``erase_walls`` is off by default: on dev seed 4602's sheet fax pages (not tuned on) erasing
+    # a wall took the strokes of the digits that touch it in the 1-bit image (report 006: 193 ->
+    # 163 cells with it); it was made for seed-2034 sheet flatbed report 013 (walls' dots read into
+    # the digits: "0" as "01", cells held for review, not silent)
     find_walls: bool = True
-    erase_walls: bool = True
+    erase_walls: bool = False
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)

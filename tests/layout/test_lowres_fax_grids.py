@@ -55,11 +55,12 @@ def test_a_label_column_read_as_values_does_not_fault_a_sound_line_grid() -> Non
     the first value column, so the long labels there, crossing the walls the table draws
     between its label columns, faulted the sound line grid ("8 word(s) cut by a wall"); the
     word grid that joined two value columns ("00") won and 16 cells were lost. Label columns
-    hold labels, value columns numbers: a column of words as wide as labels is a label column."""
+    hold labels, value columns numbers: a column of words as wide as labels is a label column
+    (``StructureSettings.label_columns_from_width``, off by default: see its comment)."""
     from nianbao.scan import read_page
 
     page = cv2.imread(str(DATA / "word_fax_label_columns_joined.png"))
-    res = read_page(page, 2, 240.0, Settings())
+    res = read_page(page, 2, 240.0, Settings(structure={"label_columns_from_width": True}))
     apps = [lay for lay in res.layouts if len(lay.rows) > 10]
     assert apps, "the application matrix was not found"
     assert apps[0].source == "lines" and not apps[0].faults, apps[0].faults

@@ -99,7 +99,7 @@ def test_numbers_set_against_dotted_walls_read_without_the_walls_dots() -> None:
     from nianbao.scan import read_page
 
     img, _ = page()
-    res = read_page(img, 4, 150.0, Settings())
+    res = read_page(img, 4, 150.0, Settings(structure={"erase_walls": True}))
     rows = [[c.text for c in r.cells if c.text] for r in res.rows if r.kind == "table"]
     values = [[t for t in r if t.isascii()] for r in rows]
     values = [v for v in values if len(v) == 7]
@@ -147,7 +147,7 @@ def test_a_wall_of_one_sub_table_is_not_erased_through_the_number_of_another() -
     from nianbao.ingest import iter_page_images
     from nianbao.scan import read_page
 
-    s = Settings()
+    s = Settings(structure={"erase_walls": True})
     path = Path(__file__).parents[2] / "fixtures" / "samples" / "004.pdf"
     page2 = next(p for p in iter_page_images(str(path), s, kinds=None) if p.number == 2)
     res = read_page(page2.image, 2, page2.dpi, s)
