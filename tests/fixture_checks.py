@@ -1,7 +1,7 @@
 """Checks every layout family's generator tests share (``test_fixtures_word``,
 ``test_fixtures_sheet``): the truth CSV read back, a generated report's rules holding or breaking
 exactly as its manifest records, a captured (fax) report carrying no text layer, and the
-command line giving the same set twice from one seed."""
+command line giving the same set twice from one seed, and what a born-digital report's pages say."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import fx_data
+import pypdfium2 as pdfium
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -34,14 +35,15 @@ def assert_fax_without_text_layer(pdf, entry: dict) -> None:
     assert "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).strip() == ""
 
 
-def generate_twice(tmp_path: Path, seed: int, family: str, captures: str) -> tuple[list[Path], list[dict]]:
-    """Two runs of ``generate.py`` (2 reports, one worker) from one seed: their output folders and
-    manifests, after checking that the manifests (but for timings) and truth files are the same."""
+def generate_twice(tmp_path: Path, seed: int, *options: str, count: int = 2) -> tuple[list[Path], list[dict]]:
+    """Two runs of ``generate.py`` (``count`` reports, one worker, ``options`` such as
+    ``--family word --capture fax``) from one seed: their output folders and manifests, after
+    checking that the manifests (but for timings) and truth files are the same."""
     outs = []
     for k in range(2):
         out = tmp_path / f"g{k}"
-        subprocess.run([sys.executable, str(FIXTURES / "generate.py"), "--out", str(out), "--count", "2", "--seed", str(seed),
-                        "--family", family, "--capture", captures, "--workers", "1"],
+        subprocess.run([sys.executable, str(FIXTURES / "generate.py"), "--out", str(out), "--count", str(count),
+                        "--seed", str(seed), *options, "--workers", "1"],
                        check=True, capture_output=True, timeout=600)
         outs.append(out)
     m = [json.loads((o / "manifest.json").read_text("utf-8")) for o in outs]
@@ -50,3 +52,18 @@ def generate_twice(tmp_path: Path, seed: int, family: str, captures: str) -> tup
         assert ra == rb
         assert (outs[0] / ra["truth"]).read_bytes() == (outs[1] / rb["truth"]).read_bytes()
     return outs, m
+
+
+def page_texts(pdf) -> list[str]:
+    """Each page's text layer, whitespace removed (``pdf``: an open pypdfium2 document)."""
+    return ["".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+
+
+def header_pages(texts: list[str]) -> list[int]:
+    """The pages (from 1) that print the application matrix's header 申请人情况."""
+    return [n for n, t in enumerate(texts, 1) if "申请人情况" in t]
+
+
+def has_images(pdf) -> bool:
+    """Does any page hold an image object (the red seal, in a born-digital report)?"""
+    return any(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for i in range(len(pdf)) for o in pdf[i].get_objects())

@@ -24,7 +24,7 @@ sys.path.insert(0, str(FIXTURES))
 
 import fx_data  # noqa: E402
 import fx_sheet  # noqa: E402
-from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, read_truth  # noqa: E402
+from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, has_images, header_pages, page_texts, read_truth  # noqa: E402
 
 HAS_LO = fx_sheet.calc_available()
 
@@ -226,17 +226,16 @@ def test_sheet_manifest_matches_pdf(sheet_set):
         try:
             assert len(pdf) == e["pages"]
             if e["kind"] == "born_digital":
-                text = ["".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+                text = page_texts(pdf)
                 assert e["title"] in "".join(text)
                 apps = e["tables"]["applications"]["pages"]
                 assert e["tables"]["applications"]["split"], "26 pt rows in landscape: the matrix takes two pages"
-                on = [n for n in range(1, len(pdf) + 1) if "申请人情况" in text[n - 1]]
+                on = header_pages(text)
                 assert (on == apps) == e["layout"]["repeat_header"] and on[0] == apps[0]
                 for n in apps:  # the matrix pages are landscape, as recorded
                     w, h = pdf[n - 1].get_size()
                     assert w > h
-                images = [o for i in range(len(pdf)) for o in pdf[i].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
-                assert bool(images) == e["layout"]["seal"] == bool(e["seals_in_document"])
+                assert has_images(pdf) == e["layout"]["seal"] == bool(e["seals_in_document"])
                 if e["layout"]["placement"] == "appendix":  # the tables come after the signature
                     assert min(e["tables"]["active_disclosure"]["pages"]) > max(
                         i for i, t in enumerate(text, 1) if "六、其他需要报告的事项" in t)
@@ -253,5 +252,5 @@ def test_sheet_generation_from_the_command_line(tmp_path):
     the same seed gives the same truth and manifest."""
     if not HAS_LO:
         pytest.skip("needs LibreOffice")
-    _, m = generate_twice(tmp_path, 4103, "sheet", "born_digital,lowres")
+    _, m = generate_twice(tmp_path, 4103, "--family", "sheet", "--capture", "born_digital,lowres")
     assert [(r["family"], r["capture"]) for r in m[0]["reports"]] == [("sheet", "born_digital"), ("sheet", "lowres")]

@@ -24,7 +24,7 @@ sys.path.insert(0, str(FIXTURES))
 import fx_data  # noqa: E402
 import fx_html  # noqa: E402
 import fx_typeset  # noqa: E402
-from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, read_truth  # noqa: E402
+from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, has_images, header_pages, page_texts, read_truth  # noqa: E402
 from nianbao.models import load_template  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not fx_typeset.faces_available(),
@@ -138,17 +138,16 @@ def test_typeset_manifest_matches_pdf(typeset_set):
                 assert_fax_without_text_layer(pdf, e)
                 continue
             lay = e["layout"]
-            text = ["".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+            text = page_texts(pdf)
             assert e["title"] in "".join(text)
             for table, land in lay["landscape"].items():
                 for n in e["tables"][table]["pages"]:
                     w, h = pdf[n - 1].get_size()
                     assert (w > h) == land, (e["file"], table, n)
             apps = e["tables"]["applications"]["pages"]
-            on = [n for n in range(1, len(pdf) + 1) if "申请人情况" in text[n - 1]]
+            on = header_pages(text)
             assert on[0] == apps[0] and (on == apps or not lay["repeat_header"])
-            images = [o for i in range(len(pdf)) for o in pdf[i].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
-            assert bool(images) == lay["seal"] == bool(e["seals_in_document"])
+            assert has_images(pdf) == lay["seal"] == bool(e["seals_in_document"])
             if lay["page_numbers"] == "of":
                 assert f"第1页共{len(pdf)}页" in text[0]
             if lay["placement"] == "appendix":
@@ -189,6 +188,6 @@ def test_typeset_pdf_is_the_same_bytes_from_the_same_seed(tmp_path):
 def test_typeset_generation_from_the_command_line(tmp_path):
     """``--family typeset`` with the two new captures: the manifest records family and capture, and
     the same seed gives the same truth and manifest."""
-    _, m = generate_twice(tmp_path, 4512, "typeset", "born_digital,copier")
+    _, m = generate_twice(tmp_path, 4512, "--family", "typeset", "--capture", "born_digital,copier")
     assert [(r["family"], r["capture"]) for r in m[0]["reports"]] == [("typeset", "born_digital"), ("typeset", "copier")]
     assert m[0]["reports"][1]["degradations"]["condition"] == "copier"

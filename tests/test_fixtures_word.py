@@ -27,7 +27,7 @@ sys.path.insert(0, str(FIXTURES))
 
 import fx_data  # noqa: E402
 import fx_word  # noqa: E402
-from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, read_truth  # noqa: E402
+from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, has_images, header_pages, page_texts, read_truth  # noqa: E402
 
 HAS_LO = any(shutil.which(b) for b in fx_word.LO_BINARIES)
 VALUE_WORD = re.compile(r"^(-?[\d,]+(\.\d+)?|—|/|无)$")
@@ -186,16 +186,15 @@ def test_word_manifest_matches_pdf(word_set):
         try:
             assert len(pdf) == e["pages"]
             if e["kind"] == "born_digital":
-                text = ["".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+                text = page_texts(pdf)
                 assert e["title"] in "".join(text)
                 apps = e["tables"]["applications"]["pages"]
-                on = [n for n in range(1, len(pdf) + 1) if "申请人情况" in text[n - 1]]
+                on = header_pages(text)
                 if e["tables"]["applications"]["split"]:  # header repeated by Writer exactly when recorded
                     assert (on == apps) == e["layout"]["repeat_header"] and on[0] == apps[0]
                 else:
                     assert on == apps
-                images = [o for i in range(len(pdf)) for o in pdf[i].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
-                assert bool(images) == e["layout"]["seal"] == bool(e["seals_in_document"])
+                assert has_images(pdf) == e["layout"]["seal"] == bool(e["seals_in_document"])
             else:
                 assert_fax_without_text_layer(pdf, e)
         finally:
@@ -221,7 +220,7 @@ def test_word_pdf_uses_the_mapped_fonts(word_set):
 def test_word_generation_deterministic(tmp_path):
     if not HAS_LO:
         pytest.skip("needs LibreOffice")
-    outs, m = generate_twice(tmp_path, 12, "word", "born_digital,phone")
+    outs, m = generate_twice(tmp_path, 12, "--family", "word", "--capture", "born_digital,phone")
     assert [r["capture"] for r in m[0]["reports"]] == ["born_digital", "phone"]
     pa, pb = (pdfium.PdfDocument(str(o / "001.pdf")) for o in outs)
     try:
