@@ -69,14 +69,13 @@ def _is_value_word(text: str) -> bool:
     repairs). An amount with its unit ("0.54万元") is one: a table that prints its amounts so
     (第二十条（九）'s 采购总金额) has no other value word in that column. Other words with Chinese
     ("无", "共0件") are left out: they stand in labels and notes as often as in value cells, so
-    they are no evidence of where a column is."""
-    bare = _AMOUNT_UNIT.sub("", normalize_text(text))
-    return classify(text, as_printed=True) in _VALUE_WORD_CLASSES and bool(bare) and not _CJK.search(bare)
+    they are no evidence of where a column is. (A number class as printed allows no Chinese but
+    its unit 元/万元: the classifier's rule, not one of ours.)"""
+    kind = classify(text, as_printed=True)
+    return kind in NUMBER_CLASSES or (kind == ValueClass.dash and not _CJK.search(normalize_text(text)))
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_AMOUNT_UNIT = re.compile(r"(?<=\d)\s*万?元$")
-_VALUE_WORD_CLASSES = NUMBER_CLASSES | {ValueClass.dash}
 
 
 def _lines_of(words: list[dict]) -> list[list[dict]]:
