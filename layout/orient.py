@@ -17,6 +17,7 @@ import numpy as np
 
 from nianbao.layout.image import component_stats, ink_mask, rotate_quadrant, rotate_small, to_gray
 from nianbao.layout.lines import remove_lines
+from nianbao.settings import LayoutSettings
 
 # classify(crops) -> [(angle 0|180, score)] for text-line crops (BGR)
 Classifier = Callable[[Sequence[np.ndarray]], list[tuple[int, float]]]
@@ -27,6 +28,19 @@ class Orientation:
     rotation: int = 0  # clockwise quarter turn applied to make the page upright
     skew: float = 0.0  # small rotation (degrees, OpenCV sign: counter-clockwise positive) applied after it
     scores: dict = field(default_factory=dict)  # evidence, for debugging
+    # whether 0° against 180° was decided on enough evidence (``is_upside_down``): a page of
+    # numbers under a few tiny headers gives the classifier and the reader almost nothing, and
+    # a row read upside down is a row read backwards, which rules of symmetric groups do not catch
+    half_turn_sure: bool = True
+
+
+@dataclass(frozen=True)
+class HalfTurnVote:
+    """The outcome of the 0°/180° question: the answer and whether the evidence was enough."""
+
+    flip: bool
+    sure: bool
+    scores: dict
 
 
 def _aniso(ink: np.ndarray, width: int, height: int) -> tuple[np.ndarray, float]:
@@ -129,45 +143,78 @@ def is_upside_down(
     line_boxes: Sequence[tuple[float, float, float, float]],
     classify: Classifier | None = None,
     read: Reader | None = None,
-) -> tuple[bool, dict]:
-    """Whether a level page (text lines horizontal) is upside down.
+    lay: LayoutSettings | None = None,
+) -> HalfTurnVote:
+    """Whether a level page (text lines horizontal) is upside down, and whether that is sure.
 
-    The line-orientation classifier votes first over the widest line crops; when its vote
-    is thin or split, a recogniser reads a few line pieces both ways up: text the right way
-    up reads with confidence, upside-down print gives low-scored garbage."""
+    The line-orientation classifier votes first over the widest line crops; its vote decides
+    when it is both lopsided and carried by enough confident lines. Otherwise a recogniser
+    reads a few line pieces both ways up: Chinese the right way up reads with confidence,
+    upside-down print gives low-scored garbage (digits and dashes read as well either way and
+    do not count). Where neither gives enough evidence the page stays as it is (pages come
+    upright far more often than not) and the answer is marked unsure, so that what is read
+    on it is not trusted blindly."""
+    lay = lay or LayoutSettings()
     boxes = [b for b in line_boxes if (b[2] - b[0]) >= 3 * max(1.0, b[3] - b[1])]
     boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]))[:12]
     scores: dict = {"lines": len(boxes)}
     if not boxes:
-        return False, scores
-    crops = []
-    for x0, y0, x1, y1 in boxes:
-        h = y1 - y0
-        pad = max(2, int(0.15 * h))
-        seg = min(x1 - x0, 10 * h)  # a piece of ~10 characters from the middle of the line
-        cx = (x0 + x1) / 2
-        a, b = int(max(0, cx - seg / 2)), int(min(gray.shape[1], cx + seg / 2))
-        c = gray[max(0, int(y0) - pad):int(y1) + pad, a:b]
-        if c.size:
-            crops.append(c if c.ndim == 3 else cv2.cvtColor(c, cv2.COLOR_GRAY2BGR))
+        return HalfTurnVote(False, False, scores)
+    crops = [c for c in (_line_piece(gray, b, "middle") for b in boxes) if c is not None]
     if not crops:
-        return False, scores
+        return HalfTurnVote(False, False, scores)
     if classify is not None:
         votes = classify(crops)
-        flip = sum(sc for a, sc in votes if a == 180 and sc >= 0.8)
-        keep = sum(sc for a, sc in votes if a == 0 and sc >= 0.8)
+        sure_at = lay.half_turn_vote_score
+        flip = sum(sc for a, sc in votes if a == 180 and sc >= sure_at)
+        keep = sum(sc for a, sc in votes if a == 0 and sc >= sure_at)
         scores.update({"cls_0": round(keep, 2), "cls_180": round(flip, 2)})
-        if len(votes) >= 5 and max(flip, keep) >= 4 * min(flip, keep) + 1:
-            return flip > keep, scores
+        if (len(votes) >= lay.orient_min_vote_lines and max(flip, keep) >= lay.half_turn_min_votes
+                and max(flip, keep) >= lay.half_turn_vote_ratio * min(flip, keep) + 1):
+            return HalfTurnVote(flip > keep, True, scores)
     if read is None:
-        return bool(scores.get("cls_180", 0) > scores.get("cls_0", 0)), scores
-    sample = crops[:4]
+        return HalfTurnVote(bool(scores.get("cls_180", 0) > scores.get("cls_0", 0)), False, scores)
+    # a table row's middle is its numbers; its label sits at one end (the left one upright, the
+    # right one upside down): both ends of the widest lines are read, each both ways up
+    sample = [c for b in boxes[:4] for c in (_line_piece(gray, b, "left"), _line_piece(gray, b, "right")) if c is not None]
     res = read(sample + [cv2.rotate(c, cv2.ROTATE_180) for c in sample])
     n = len(sample)
     up = sum(conf * _turn_sensitive(t) for t, conf in res[:n])
     down = sum(conf * _turn_sensitive(t) for t, conf in res[n:])
     scores.update({"read_0": round(up, 2), "read_180": round(down, 2)})
-    return down > up * 1.2 and down >= 3.0, scores
+    ratio, least = lay.half_turn_read_ratio, lay.half_turn_min_read
+    flip = down > up * ratio and down >= least
+    sure = flip or (up > down * ratio and up >= least)
+    return HalfTurnVote(flip, sure, scores)
+
+
+def _line_piece(gray: np.ndarray, box: tuple[float, float, float, float], where: str) -> np.ndarray | None:
+    """A piece of about ten characters of a text line (its middle, left or right end), BGR,
+    with a little margin above and below; None when nothing is left."""
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    pad = max(2, int(0.15 * h))
+    seg = min(x1 - x0, 10 * h)
+    if where == "left":
+        a, b = x0, x0 + seg
+    elif where == "right":
+        a, b = x1 - seg, x1
+    else:
+        cx = (x0 + x1) / 2
+        a, b = cx - seg / 2, cx + seg / 2
+    c = gray[max(0, int(y0) - pad):int(y1) + pad, int(max(0, a)):int(min(gray.shape[1], b))]
+    if not c.size:
+        return None
+    return c if c.ndim == 3 else cv2.cvtColor(c, cv2.COLOR_GRAY2BGR)
+
+
+def reads_upright(readings: Sequence[tuple[str, float]], lay: LayoutSettings | None = None) -> bool:
+    """Whether a page's readings (text, score) hold enough Chinese read with confidence to show
+    the page was the right way up: at least ``half_turn_confirm_chars`` characters in readings
+    scored ``half_turn_vote_score`` or more (upside-down print reads as low-scored garbage)."""
+    lay = lay or LayoutSettings()
+    chars = sum(_turn_sensitive(t) for t, conf in readings if conf >= lay.half_turn_vote_score)
+    return chars >= lay.half_turn_confirm_chars
 
 
 def _turn_sensitive(text: str) -> int:
@@ -179,9 +226,8 @@ def _turn_sensitive(text: str) -> int:
 def detect_orientation(
     bgr: np.ndarray,
     classify: Classifier | None = None,
-    max_angle: float = 5.0,
     read: Reader | None = None,
-    min_vote_lines: int = 5,
+    lay: LayoutSettings | None = None,
 ) -> Orientation:
     """Rotation (0/90/180/270) and skew that make a page upright and level.
 
@@ -190,6 +236,7 @@ def detect_orientation(
     (table text included), which is enough for a vote."""
     from nianbao.layout.text import estimate_char_height, find_text_lines
 
+    lay = lay or LayoutSettings()
     # all of it is measured on a copy of at most ~1400 px (angles don't need more)
     h0, w0 = bgr.shape[:2]
     f = min(1.0, 1400.0 / max(h0, w0))
@@ -199,7 +246,7 @@ def detect_orientation(
     rotation = 90 if sideways else 0
     if rotation:
         ink = rotate_quadrant(ink, rotation)
-    skew = estimate_skew(ink, max_angle)
+    skew = estimate_skew(ink, lay.deskew_max_angle)
     if classify is not None or read is not None:
         level_ink = rotate_small(ink, skew, border=0)
         gray = rotate_small(rotate_quadrant(to_gray(bgr), rotation), skew)
@@ -208,14 +255,15 @@ def detect_orientation(
         char_h = estimate_char_height(level_ink)
         boxes = [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in find_text_lines(level_ink, char_h=char_h)
                  if 0.6 * char_h <= y1 - y0 <= 2 * char_h]
-        if len(boxes) < min_vote_lines:
+        if len(boxes) < lay.orient_min_vote_lines:
             # a page that is all table (its rules, broken by the scan, join everything into one
             # block): the labels inside its cells, ruling lines taken out, are the lines to vote on
             text = remove_lines(level_ink, max(20, int(3 * char_h)))
             boxes += [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in line_blobs(text, char_h)
                       if 0.6 * char_h <= y1 - y0 <= 2 * char_h]
-        flip, s2 = is_upside_down(gray, boxes, classify, read)
-        scores.update(s2)
-        if flip:
+        vote = is_upside_down(gray, boxes, classify, read, lay)
+        scores.update(vote.scores)
+        if vote.flip:
             rotation = (rotation + 180) % 360  # a half turn keeps line angles: skew stays
+        return Orientation(rotation=rotation, skew=skew, scores=scores, half_turn_sure=vote.sure)
     return Orientation(rotation=rotation, skew=skew, scores=scores)

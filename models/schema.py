@@ -52,6 +52,7 @@ class FactorCode(str, Enum):
     placed_by_rules = "placed_by_rules"  # a row with too few/many values: the rules chose the columns
     row_unresolved = "row_unresolved"  # ... and could not choose: values placed in order
     derived_unplaced = "derived_unplaced"  # a derived cell of a row not found: placed by the rules
+    page_turn_unsure = "page_turn_unsure"  # the page's 0°/180° answer rests on too little evidence
     # the consistency rules and the body text (``nianbao.confidence.score_cells``, statements)
     breaks_rule = "breaks_rule"
     derived_cap = "derived_cap"
@@ -162,6 +163,7 @@ class PageInfo(BaseModel):
     rotation: int = 0  # degrees the page image was turned to be upright
     skew: float = 0.0  # degrees of deskew applied
     warp: PageWarp | None = None  # a photographed page: how it was flattened (None: a flatbed page, used as it is)
+    half_turn_sure: bool = True  # False: 0° against 180° was decided on too little evidence (scans)
 
 
 class SourceInfo(BaseModel):

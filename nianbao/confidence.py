@@ -92,6 +92,7 @@ FACTOR_RULES: dict[FactorCode, FactorRule] = {
     F.placed_by_rules: FactorRule("placement", "cap", "placed_by_rules_placement"),
     F.row_unresolved: FactorRule("placement", "cap", "unresolved_row_placement"),
     F.derived_unplaced: FactorRule("placement", "set", "derived_unplaced_placement"),
+    F.page_turn_unsure: FactorRule("placement", "cap", "page_turn_unsure_placement"),
     F.breaks_rule: FactorRule("rules", "times", "failed_rule_factor"),
     F.derived_cap: FactorRule("rules", "cap", "derived_confidence"),
     F.confirmed_by_rules: FactorRule("rules", "floor", "confirmed_floor"),

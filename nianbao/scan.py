@@ -24,6 +24,7 @@ import numpy as np
 
 from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, speck_mask, to_gray
 from nianbao.layout.lines import remove_lines
+from nianbao.layout.orient import Orientation, reads_upright
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
                                       trim_prose, word_regions, words_in)
@@ -409,17 +410,31 @@ def _norm_num(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- one page
-def page_orienter(engine: OcrEngine, lay: LayoutSettings):
+def page_orienter(engine: OcrEngine, lay: LayoutSettings, seen: list[Orientation] | None = None):
     """The orientation step of ``prepare_page``: quarter turn and deskew of a page image, 0 and
-    180 told apart by the engine's line classifier and, when that is unsure, by reading."""
+    180 told apart by the engine's line classifier and, when that is unsure, by reading. Every
+    answer with its evidence is appended to ``seen``."""
 
     def orient(img: np.ndarray) -> tuple[int, float]:
-        o = detect_orientation(img, classify=engine.classify_orientation, max_angle=lay.deskew_max_angle,
-                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)],
-                               min_vote_lines=lay.orient_min_vote_lines)
+        o = detect_orientation(img, classify=engine.classify_orientation,
+                               read=lambda crops: [(r.text, r.confidence) for r in engine.recognize(crops)], lay=lay)
+        if seen is not None:
+            seen.append(o)
         return o.rotation, o.skew
 
     return orient
+
+
+def _turn_unsure(items: list[tuple[float, int, Row]], orientations: Sequence[Orientation]) -> None:
+    """Every cell of a page whose 0°/180° answer rests on too little evidence is placed at most
+    ``page_turn_unsure_placement``: read the wrong way up, a row of numbers is read backwards
+    and a group of symmetric values (1 0 0 0 1) still satisfies its rules."""
+    o = orientations[-1]
+    votes = ", ".join(f"{k} {v}" for k, v in o.scores.items() if k.startswith(("cls_", "read_")))
+    reason = f"page turned {o.rotation}° on too little evidence ({votes})"
+    for _, _, row in items:
+        for tc in row.cells:
+            tc.factors.append(ConfidenceFactor(code=FactorCode.page_turn_unsure, reason=reason))
 
 
 def _page_ink(upright: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -496,8 +511,10 @@ def read_page(
     t = {"start": time.perf_counter()}
     lay = settings.layout
     # a photo's page found and flattened, then turned upright and levelled, then uncurled
-    orient, answers = _recorded(page_orienter(engine, lay)) if lay.detect_orientation else (None, [])
+    orientations: list[Orientation] = []
+    orient, answers = _recorded(page_orienter(engine, lay, orientations)) if lay.detect_orientation else (None, [])
     prep = prepare_page(image, dpi, lay, orient)
+    half_turn_sure = all(o.half_turn_sure for o in orientations)
     t["orient"] = time.perf_counter()
     seal, gray, ink, char_h = _page_ink(prep.image)
     # small print: the page drawn again at a scale that brings its characters to a working size
@@ -577,6 +594,8 @@ def read_page(
     t["crops"] = time.perf_counter()
     recs = engine.recognize(crops) if crops else []
     t["ocr"] = time.perf_counter()
+    # the page's own labels and lines, read the way it was turned, are the best evidence of that turn
+    half_turn_sure = half_turn_sure or reads_upright([(r.text, r.confidence) for r in recs], lay)
     line_recs: dict[int, Recognition] = {}
     for (kind, i), rec in zip(owners, recs):
         if kind == "cell":
@@ -621,9 +640,11 @@ def read_page(
                                                                       table_index=table_offset + gi, exact_cells=True)))
     items.extend(matrix_rows)
     items.sort(key=lambda it: (it[0], it[1]))
+    if not half_turn_sure:
+        _turn_unsure(items, orientations)
     h, w = upright.shape[:2]
     info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
-                    rotation=int(rotation), skew=float(skew), warp=prep.warp)
+                    rotation=int(rotation), skew=float(skew), warp=prep.warp, half_turn_sure=half_turn_sure)
     timings = {k: round(t[k] - t["start"], 3) for k in t if k != "start"}
     layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None) for gi, g in enumerate(grids)]
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,

@@ -129,6 +129,22 @@ class LayoutSettings(BaseModel):
     deskew_max_angle: float = 5.0  # degrees
     detect_orientation: bool = True
     orient_min_vote_lines: int = 5  # fewer text lines than this: labels inside table cells vote on 0°/180° too
+    # 0° against 180° (layout.orient.is_upside_down). The line classifier's vote decides when the
+    # lines it is sure of (score >= half_turn_vote_score) weigh at least half_turn_min_votes and
+    # outweigh the other side half_turn_vote_ratio times over (+1). Two lines' worth decided a
+    # flip before (a held-out sheet scanapp page of one review matrix under tiny bold headers,
+    # seed 2039 report 062: 1.69 against 0, read upside down, its one value row read backwards
+    # and confirmed by the symmetric group rules: 2 silent errors). Otherwise the reader decides:
+    # Chinese read the winning way up weighs at least half_turn_min_read (characters × score)
+    # and half_turn_read_ratio times the other way; neither: the page stays as it is, unsure.
+    half_turn_vote_score: float = 0.8
+    half_turn_min_votes: float = 3.0
+    half_turn_vote_ratio: float = 4.0
+    half_turn_min_read: float = 3.0
+    half_turn_read_ratio: float = 1.2
+    # a page left unsure is confirmed the way it was turned once its cells and lines, read, hold
+    # this many Chinese characters in readings scored half_turn_vote_score or more
+    half_turn_confirm_chars: int = 12
     # pages as a camera sees them (nianbao.layout.page): find the page, undo perspective and curl
     photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
     photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi
@@ -393,6 +409,9 @@ class ConfidenceSettings(BaseModel):
     placed_by_rules_placement: float = 0.85  # a row with too few/many values placed by the consistency rules
     unresolved_row_placement: float = 0.3  # ... that the rules could not place: values in printed order
     derived_unplaced_placement: float = 0.8  # a derived cell whose row was not found
+    # a cell of a page whose 0°/180° answer rests on too little evidence (layout.orient): read
+    # upside down, a row of numbers is read backwards, which symmetric rule groups do not catch
+    page_turn_unsure_placement: float = 0.85
     # the consistency rules and the body text
     failed_rule_factor: float = 0.5  # multiply confidence of cells in a broken rule
     confirmed_floor: float = 0.97  # read cells confirmed by two rules (their row and their column)

@@ -196,6 +196,7 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
      r"再读一次结果不同（\1），两次都读不成数字"),
     (re.compile(r"^a second reading differs: (.*)$"), r"再读一次结果不同：\1"),
     (re.compile(r"^the ruling lines and the words place this cell differently$"), "表格线和文字排列对这一格的位置说法不同"),
+    (re.compile(r"^page turned (\d+)° on too little evidence.*$"), r"这一页是正是倒依据不足（按转 \1° 读）：倒着读，一行数字的次序会颠倒"),
     (re.compile(r"^table structure read from the words: the ruling lines were contradicted \((.*)\)$"),
      lambda m: "表格结构按文字排列读出：表格线与文字矛盾（" + "；".join(map(_fault_zh, m.group(1).split("; "))) + "）"),
     (re.compile(r"^placed by the consistency rules \(its row was not found\)$"), "由勾稽关系放入（文件中找不到这一行）"),

@@ -22,6 +22,7 @@ from nianbao.layout import (
     rotate_quadrant,
     rotate_small,
 )
+from nianbao.layout.orient import is_upside_down, reads_upright
 from nianbao.settings import Settings
 
 LAYOUT = Settings().layout
@@ -260,6 +261,51 @@ def test_table_page_with_broken_lines_is_not_turned_upside_down():
     assert detect_orientation(page, classify=engine.classify_orientation, read=read).rotation == 0
     upside = rotate_quadrant(page, 180)
     assert detect_orientation(upside, classify=engine.classify_orientation, read=read).rotation == 180
+
+
+def test_review_matrix_page_under_tiny_headers_is_not_turned_on_two_votes():
+    """A sheet printout photographed through a scanner app (1-bit): one review matrix at the top
+    of the page, its headers 9 px bold and unreadable. The classifier gave one or two confident
+    votes and the old rule turned the page over on them; read upside down, the value row
+    "1 0 0 0 1 0 ... 0" came out backwards and the symmetric group rules confirmed it (2 silent
+    errors). Neither way up gives enough evidence now: the page stays as it came, marked unsure."""
+    from nianbao.ocr import get_engine
+
+    engine = get_engine(Settings().ocr)
+
+    def read(crops):
+        return [(r.text, r.confidence) for r in engine.recognize(crops)]
+
+    page = cv2.imread(str(DATA / "review_matrix_page_tiny_headers.png"))
+    upright = detect_orientation(page, classify=engine.classify_orientation, read=read)
+    assert upright.rotation == 0 and not upright.half_turn_sure
+    upside = detect_orientation(rotate_quadrant(page, 180), classify=engine.classify_orientation, read=read)
+    assert not upside.half_turn_sure
+
+
+def test_half_turn_needs_enough_confident_votes_or_readable_chinese():
+    """Two confident "180" votes and nothing readable either way: no turn, and unsure; many
+    confident votes decide alone; Chinese that reads only one way up decides too."""
+    page = np.full((400, 600, 3), 255, np.uint8)
+    boxes = [(20.0, 20.0 + 30 * i, 500.0, 40.0 + 30 * i) for i in range(8)]
+    two_votes = [(180, 0.9), (180, 0.85)] + [(0, 0.5)] * 6
+
+    def nothing(crops):
+        return [("0 0 1", 0.9) for _ in crops]
+
+    vote = is_upside_down(page, boxes, lambda crops: two_votes, nothing)
+    assert not vote.flip and not vote.sure
+    vote = is_upside_down(page, boxes, lambda crops: [(180, 0.95)] * 8, nothing)
+    assert vote.flip and vote.sure
+
+    def chinese_upside_down(crops):
+        n = len(crops) // 2
+        return [("0 0 1", 0.9)] * n + [("政府信息公开", 0.95)] * n
+
+    vote = is_upside_down(page, boxes, lambda crops: two_votes, chinese_upside_down)
+    assert vote.flip and vote.sure
+    assert reads_upright([("政府信息公开申请情况", 0.95), ("本年新收政府信息公开申请数量", 0.9)])
+    assert not reads_upright([("ü里维拉", 0.09), ("AL市は", 0.71), ("1 0 0 0 1", 0.99)])
 
 
 def test_last_row_whose_walls_are_all_lost_keeps_the_tables_bottom_line():
