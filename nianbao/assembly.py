@@ -33,13 +33,14 @@ from nianbao.models import (
     Row,
     RowSpec,
     Table,
+    TableLayout,
     TableSpec,
     Template,
     TextCell,
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan
+from nianbao.numbers import SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan, value_like
 from nianbao.settings import AssemblySettings
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -62,55 +63,14 @@ class Candidate:
     grid_width: int | None = None  # number of value columns of the printed grid
 
 
-_SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:\s+[-+]?\d+(?:\.\d+)?)+")
-
-
-def value_like(text: str) -> bool:
-    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label or
-    nothing: :func:`nianbao.numbers.classify`'s value classes; also a cell holding several
-    numbers apart (a scan that lost the walls between them)."""
-    if text and _SPACED_NUMBERS.fullmatch(text.strip()):
-        return True
-    return classify(text) in VALUE_CLASSES
-
-
-@dataclass(frozen=True)
-class GridLayout:
-    """Where a printed grid's value columns are: from ``value_start`` to ``width`` (grid columns)."""
-
-    value_start: int
-    width: int
-
-
-def grid_layouts(rows: list[Row]) -> dict[int, GridLayout]:
-    """For each grid (``table_index``) whose cells carry grid columns: the column where values
-    begin, voted over its rows (the first value-like cell of each row)."""
-    votes: dict[int, dict[int, int]] = {}
-    widths: dict[int, int] = {}
-    for row in rows:
-        if row.table_index is None or not row.exact_cells or any(c.col is None for c in row.cells):
-            continue
-        widths[row.table_index] = max(widths.get(row.table_index, 0), max(c.col + c.colspan for c in row.cells if c.col is not None))
-        first = next((c.col for c in row.cells if value_like(c.text)), None)
-        if first is not None:
-            v = votes.setdefault(row.table_index, {})
-            v[first] = v.get(first, 0) + 1
-    layouts = {}
-    for t, v in votes.items():
-        start = max(v, key=lambda col: v[col])
-        if v[start] >= 0.8 * sum(v.values()):  # a ragged grid (text exports) gives no layout
-            layouts[t] = GridLayout(start, widths[t])
-    return layouts
-
-
-def split_row(row: Row, layout: GridLayout | None = None) -> tuple[str, list[TextCell]]:
-    """Label text and value cells of a row. In a grid whose value columns are known, a cell's
-    column decides (so OCR garble in a value cell stays a value cell); otherwise values are
-    the cells after the last label cell."""
+def split_row(row: Row, layout: TableLayout | None = None) -> tuple[str, list[TextCell]]:
+    """Label text and value cells of a row. In a grid whose label columns its reader stated
+    (``layout``, from ``Document.tables``), a cell's column decides (so OCR garble in a value
+    cell stays a value cell); otherwise values are the cells after the last label cell."""
     cells = list(row.cells)
-    if layout is not None and row.exact_cells and all(c.col is not None for c in cells):
-        label_cells = [c for c in cells if c.col < layout.value_start]  # type: ignore[operator]
-        values = [c for c in cells if c.col >= layout.value_start]  # type: ignore[operator]
+    if layout is not None and layout.label_columns is not None and row.exact_cells and all(c.col is not None for c in cells):
+        label_cells = [c for c in cells if c.col < layout.label_columns]  # type: ignore[operator]
+        values = [c for c in cells if c.col >= layout.label_columns]  # type: ignore[operator]
         if any(value_like(c.text) for c in values):
             return " ".join(c.text for c in label_cells if c.text.strip()), values
     if row.kind == "text" and len(cells) == 1:
@@ -254,7 +214,7 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
-    layouts = grid_layouts(doc.rows[start:end])
+    layouts = {t.index: t for t in doc.tables if t.label_columns is not None}  # the structure the readers stated
     for i in range(start, end):
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
@@ -289,8 +249,9 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 label, values = whole.label, whole.values  # a text line only as short as a row label
         if values and (row.kind == "table" or len(values) >= 2 or paired):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
-            if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
-                c.grid_start, c.grid_width = layout.value_start, layout.width - layout.value_start
+            if layout is not None and layout.label_columns is not None and values and values[0].col is not None \
+                    and values[0].col >= layout.label_columns:
+                c.grid_start, c.grid_width = layout.label_columns, layout.columns - layout.label_columns
             cands.append(c)
             pending_context = []
         elif row.kind == "table" and label:
@@ -624,12 +585,12 @@ def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
     Their place comes from their order only: their placement is at most ``placement``, so the
     consistency rules decide whether they are trusted."""
     printed = [v for v in cand.values if v.text.strip()]
-    if len(printed) >= n or not any(_SPACED_NUMBERS.fullmatch(v.text.strip()) for v in printed):
+    if len(printed) >= n or not any(SPACED_NUMBERS.fullmatch(v.text.strip()) for v in printed):
         return cand
     values: list[TextCell] = []
     for v in printed:
         tokens = v.text.split()
-        if len(tokens) < 2 or not _SPACED_NUMBERS.fullmatch(v.text.strip()):
+        if len(tokens) < 2 or not SPACED_NUMBERS.fullmatch(v.text.strip()):
             values.append(v)
             continue
         note = f"{len(tokens)} numbers read in one cell ({v.text!r}): placed in their order"

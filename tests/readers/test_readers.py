@@ -37,6 +37,37 @@ def test_markdown_with_an_html_table_reads_the_table():
     assert [(c.text, c.col, c.colspan) for c in doc.rows[1].cells] == [("项目", 0, 1), ("数量", 1, 2)]
 
 
+_MATRIX = ("<table><tr><td colspan=2>项目</td><td>自然人</td><td>法人</td><td>总计</td></tr>"
+           "<tr><td rowspan=2>一、</td><td>本年新收</td><td>3</td><td>1</td><td>4</td></tr>"
+           "<tr><td>上年结转</td><td>0</td><td>天</td><td>0</td></tr></table>")
+
+
+def test_html_and_markdown_readers_state_each_tables_label_columns():
+    """Readers state a grid's structure (``Document.tables``): its grid columns and where its
+    values begin, voted over its rows, so assembly reads it instead of inferring it again; in
+    Markdown each HTML table is a table of its own (all were table 0, their votes mixed)."""
+    from nianbao.readers.html import read_html
+
+    doc = read_html(f"<p>标题</p>{_MATRIX}")
+    assert [(t.index, t.source, t.columns, t.label_columns) for t in doc.tables] == [(0, "markup", 5, 2)]
+    md = read_text(f"# 标题\n\n{_MATRIX}\n中间\n<table><tr><td>甲</td><td>乙</td></tr></table>\n")
+    assert sorted({r.table_index for r in md.rows if r.kind == "table"}) == [0, 1]
+    assert [(t.index, t.columns, t.label_columns) for t in md.tables] == [(0, 5, 2), (1, 2, None)]
+
+
+def test_a_garbled_value_cell_stays_a_value_in_the_stated_value_columns():
+    """The row "上年结转 0 天 0": its garbled cell is in a value column the reader stated, so it is
+    a value cell (not label text), and the values keep their grid columns."""
+    from nianbao.assembly import split_row
+    from nianbao.readers.html import read_html
+
+    doc = read_html(_MATRIX)
+    row = next(r for r in doc.rows if "上年结转" in r.text)
+    label, values = split_row(row, doc.tables[0])
+    assert label == "上年结转" and [(v.text, v.col) for v in values] == [("0", 2), ("天", 3), ("0", 4)]
+    assert split_row(row)[0] == "上年结转 0 天"  # without the structure: values after the last label-like cell
+
+
 def test_word_table_without_inner_vertical_rules_keeps_labels_whole_and_values_apart():
     """A Word/LibreOffice table with no inner vertical rules and 0.25 pt inner horizontal rules
     (tests/data/make_word_no_inner_verticals.py): pdfplumber finds only the frame's columns, so
