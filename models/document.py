@@ -43,7 +43,7 @@ LayoutSource = Literal["lines", "words", "text layer", "markup"]
 class TableLayout(BaseModel):
     """The structure of one printed table (``Row.table_index``) as its reader read it, for
     assembly to use rather than infer again: how many grid columns it has and which of them hold
-    the row labels (``label_columns``: values from that grid column on). Every reader of grids
+    the row labels (``value_runs``: values from that grid column on). Every reader of grids
     states it (``nianbao.readers.common.grid_columns``, the one place that decides it); a scanned
     page adds its boundaries and cells in page pixels, which reading gave them ("lines": the
     ruling-line grid, "words": the word reading of ``layout.structure``), and what spoke against
@@ -53,10 +53,12 @@ class TableLayout(BaseModel):
     index: int
     source: LayoutSource
     columns: int = 0  # grid columns (the widest row's cells, spans included)
-    # grid columns before the first value column, voted over the table's rows (the first
-    # value-like cell of each); None for a ragged grid (a text export): values follow each
-    # row's last label cell
-    label_columns: int | None = None
+    # where its values begin, for each run of its rows (two printed tables butted together can
+    # be read as one grid, their values beginning in different columns): (first row, label
+    # columns), the first row counted among the table's rows in document order (0: its first
+    # row), the label columns the grid columns before the first value column, voted over the
+    # run's rows; None for a ragged run (a text export): values follow each row's last label cell
+    value_runs: list[tuple[int, int | None]] = Field(default_factory=list)
     page: int | None = None
     bbox: BBox | None = None
     rows: list[float] = Field(default_factory=list)  # y boundaries, top to bottom (scanned pages)
@@ -64,6 +66,10 @@ class TableLayout(BaseModel):
     cells: list[tuple[int, int, int, int]] = Field(default_factory=list)  # (row, col, rowspan, colspan) of every printed cell
     placement: float = 1.0
     faults: list[str] = Field(default_factory=list)  # why the ruling-line grid was not trusted
+
+    def label_columns(self, row: int) -> int | None:
+        """The label columns of the table's ``row``-th row (counted as in ``value_runs``)."""
+        return next((labels for first, labels in reversed(self.value_runs) if first <= row), None)
 
 
 class Document(BaseModel):

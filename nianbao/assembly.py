@@ -33,7 +33,6 @@ from nianbao.models import (
     Row,
     RowSpec,
     Table,
-    TableLayout,
     TableSpec,
     Template,
     TextCell,
@@ -63,14 +62,14 @@ class Candidate:
     grid_width: int | None = None  # number of value columns of the printed grid
 
 
-def split_row(row: Row, layout: TableLayout | None = None) -> tuple[str, list[TextCell]]:
+def split_row(row: Row, label_columns: int | None = None) -> tuple[str, list[TextCell]]:
     """Label text and value cells of a row. In a grid whose label columns its reader stated
-    (``layout``, from ``Document.tables``), a cell's column decides (so OCR garble in a value
-    cell stays a value cell); otherwise values are the cells after the last label cell."""
+    (``label_columns``, from ``Document.tables``), a cell's column decides (so OCR garble in a
+    value cell stays a value cell); otherwise values are the cells after the last label cell."""
     cells = list(row.cells)
-    if layout is not None and layout.label_columns is not None and row.exact_cells and all(c.col is not None for c in cells):
-        label_cells = [c for c in cells if c.col < layout.label_columns]  # type: ignore[operator]
-        values = [c for c in cells if c.col >= layout.label_columns]  # type: ignore[operator]
+    if label_columns is not None and row.exact_cells and all(c.col is not None for c in cells):
+        label_cells = [c for c in cells if c.col < label_columns]  # type: ignore[operator]
+        values = [c for c in cells if c.col >= label_columns]  # type: ignore[operator]
         if any(value_like(c.text) for c in values):
             return " ".join(c.text for c in label_cells if c.text.strip()), values
     if row.kind == "text" and len(cells) == 1:
@@ -209,11 +208,13 @@ def candidates_in(doc: Document, start: int, end: int, settings: AssemblySetting
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
-    layouts = {t.index: t for t in doc.tables if t.label_columns is not None}  # the structure the readers stated
+    layouts = {t.index: t for t in doc.tables}  # the structure the readers stated
+    numbers = _table_row_numbers(doc.rows)
     for i in range(start, end):
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
-        label, values = split_row(row, layout)
+        labels = layout.label_columns(numbers[i]) if layout is not None else None
+        label, values = split_row(row, labels)
         rescued = False  # values found by ``find_row_values``: a row even as a text line of one value
         if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
             label, values = _row_from_text_lines(doc, i, start, end)
@@ -231,9 +232,9 @@ def candidates_in(doc: Document, start: int, end: int, settings: AssemblySetting
                 (label, values), rescued = found, True
         if values and (row.kind == "table" or len(values) >= 2 or rescued):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
-            if layout is not None and layout.label_columns is not None and values and values[0].col is not None \
-                    and values[0].col >= layout.label_columns:
-                c.grid_start, c.grid_width = layout.label_columns, layout.columns - layout.label_columns
+            if layout is not None and labels is not None and values and values[0].col is not None \
+                    and values[0].col >= labels:
+                c.grid_start, c.grid_width = labels, layout.columns - labels
             cands.append(c)
             pending_context = []
         elif row.kind == "table" and label:
@@ -243,6 +244,19 @@ def candidates_in(doc: Document, start: int, end: int, settings: AssemblySetting
             pending_context.append(label)
             pending_context = pending_context[-2:]
     return cands, label_only
+
+
+def _table_row_numbers(rows: Sequence[Row]) -> list[int]:
+    """Each row's number among its table's rows in document order (as ``TableLayout.value_runs``
+    counts them); 0 for a row of no table."""
+    seen: dict[int, int] = {}
+    out = []
+    for row in rows:
+        k = seen.get(row.table_index, 0) if row.table_index is not None else 0
+        if row.table_index is not None:
+            seen[row.table_index] = k + 1
+        out.append(k)
+    return out
 
 
 _VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")

@@ -900,14 +900,14 @@ def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
 
 
 def _layout(index: int, page: int, g: Grid, st: TableStructure | None,
-            columns: tuple[int, int | None] | None) -> TableLayout:
+            columns: tuple[int, list[tuple[int, int | None]]] | None) -> TableLayout:
     """The structure one grid was read with, as plain data for the Document; ``columns``: its
-    grid and label columns as its rows give them (``readers.common.grid_columns``)."""
+    grid columns and where its values begin as its rows give them (``readers.common.grid_columns``)."""
     return TableLayout(index=index, page=page, source="words" if st is not None and st.chosen == "words" else "lines",
                        bbox=_rb(g.bbox), rows=[round(v, 1) for v in g.rows], cols=[round(v, 1) for v in g.cols],
                        cells=[(c.row, c.col, c.rowspan, c.colspan) for c in g.cells],
                        columns=columns[0] if columns is not None else len(g.cols) - 1,
-                       label_columns=columns[1] if columns is not None else None,
+                       value_runs=columns[1] if columns is not None else [],
                        placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
 
 

@@ -49,10 +49,30 @@ def test_html_and_markdown_readers_state_each_tables_label_columns():
     from nianbao.readers.html import read_html
 
     doc = read_html(f"<p>标题</p>{_MATRIX}")
-    assert [(t.index, t.source, t.columns, t.label_columns) for t in doc.tables] == [(0, "markup", 5, 2)]
+    assert [(t.index, t.source, t.columns, t.value_runs) for t in doc.tables] == [(0, "markup", 5, [(0, 2)])]
     md = read_text(f"# 标题\n\n{_MATRIX}\n中间\n<table><tr><td>甲</td><td>乙</td></tr></table>\n")
     assert sorted({r.table_index for r in md.rows if r.kind == "table"}) == [0, 1]
-    assert [(t.index, t.columns, t.label_columns) for t in md.tables] == [(0, 5, 2), (1, 2, None)]
+    assert [(t.index, t.columns, t.value_runs) for t in md.tables] == [(0, 5, [(0, 2)]), (1, 2, [(0, None)])]
+
+
+def test_two_tables_read_as_one_grid_each_keep_their_value_columns():
+    """A scan read the last 第二十条 sub-table (values from grid column 3) and the applications
+    matrix butted under it (values from column 4) as one grid (captures2038 report 001): voted
+    over the whole grid, column 4 won and the sub-table's printed "/" in column 3 became label
+    text. Two rows in a row beginning their values in another column start a run of their own;
+    one row read otherwise (a misreading) does not."""
+    from nianbao.models import Row, TextCell
+    from nianbao.readers.common import grid_columns
+
+    def row(first_value: int, label: str = "行") -> Row:
+        cells = [TextCell(text=label, col=0, colspan=first_value)]
+        cells += [TextCell(text="5", col=c) for c in range(first_value, 6)]
+        return Row(kind="table", table_index=0, exact_cells=True, cells=cells)
+
+    header = Row(kind="table", table_index=0, exact_cells=True, cells=[TextCell(text="申请人情况", col=0, colspan=6)])
+    rows = [row(3), row(3), header, header, row(4), row(4), row(2), row(4), row(4)]
+    width, runs = grid_columns(rows)[0]
+    assert width == 6 and runs == [(0, 3), (4, 4)]  # the lone row read from column 2 starts no run
 
 
 def test_a_garbled_value_cell_stays_a_value_in_the_stated_value_columns():
@@ -63,7 +83,7 @@ def test_a_garbled_value_cell_stays_a_value_in_the_stated_value_columns():
 
     doc = read_html(_MATRIX)
     row = next(r for r in doc.rows if "上年结转" in r.text)
-    label, values = split_row(row, doc.tables[0])
+    label, values = split_row(row, doc.tables[0].label_columns(2))
     assert label == "上年结转" and [(v.text, v.col) for v in values] == [("0", 2), ("天", 3), ("0", 4)]
     assert split_row(row)[0] == "上年结转 0 天"  # without the structure: values after the last label-like cell
 
