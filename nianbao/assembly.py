@@ -365,41 +365,39 @@ def find_row_values(doc: Document, i: int, start: int, end: int, label: str, sha
 _LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?[^\dOo])\s*(?P<value>[-+]?[\dOo][\d.,Oo]*)\s*$")
 
 
-def values_under_headers(row: Row, column_labels: Sequence[str]) -> Finding | None:
-    """A grid row whose value cells each read a column's header then a number ("本年新制作数量0":
-    the rule between the header row and the first value row lost, each header cell and the
-    value under it read as one): the label cell's text and those numbers, when every cell after
-    the first is such a text, its header whole a template column name (``column_labels``)."""
-    cells = [c for c in row.cells if c.text.strip()]
-    if len(cells) < 2:
-        return None
-    words: list[ValueWord] = []
-    for cell in cells[1:]:
-        m = _LABEL_THEN_NUMBER.match(cell.text.strip())
-        if m is None or classify(m.group("value")) not in VALUE_CLASSES:
-            return None
-        if normalize_label(m.group("label")) not in column_labels:
-            return None
-        words.append((cell, m.group("value")))
-    return cells[0].text, words, "the column's header and the value under it read as one cell: the number its value"
-
-
-def labelled_value(row: Row, label: str, labels: Sequence[str]) -> Finding | None:
-    """The value of a one-value row read as one text, its label then its number ("行政许可139":
-    the wall between the two cells lost, or never printed): only where the text before the
-    number ends in one of ``labels`` whole (a one-value row's name in the template), so that
-    the number is no misread last character of the label. The row keeps its ``label``."""
-    texts = [c for c in row.cells if c.text.strip()]
-    if not labels or len(texts) != 1:
-        return None
-    cell = texts[0]
+def _number_after_name(cell: TextCell, names: Sequence[str], ends: bool) -> str | None:
+    """The number a cell's text ends in, when the text before it is one of the template's
+    ``names`` whole (or, with ``ends``, ends in one: a label before it), so that the number is
+    no misread last character of a label. None otherwise."""
     m = _LABEL_THEN_NUMBER.match(cell.text.strip())
     if m is None or classify(m.group("value")) not in VALUE_CLASSES:
         return None
     head = normalize_label(m.group("label"))
-    if not any(head.endswith(name) for name in labels):
+    return m.group("value") if (any(head.endswith(n) for n in names) if ends else head in names) else None
+
+
+def values_under_headers(row: Row, column_labels: Sequence[str]) -> Finding | None:
+    """A grid row whose value cells each read a column's header then a number ("本年新制作数量0":
+    the rule between the header row and the first value row lost, each header cell and the
+    value under it read as one): the label cell's text and those numbers, when every cell after
+    the first is such a text, its header a template column name (``column_labels``)."""
+    cells = [c for c in row.cells if c.text.strip()]
+    numbers = [_number_after_name(c, column_labels, ends=False) for c in cells[1:]]
+    if not numbers or None in numbers:
         return None
-    return label, [(cell, m.group("value"))], "the row's label and one number read as one text: the number its value"
+    return (cells[0].text, [(c, n) for c, n in zip(cells[1:], numbers)],
+            "the column's header and the value under it read as one cell: the number its value")
+
+
+def labelled_value(row: Row, label: str, labels: Sequence[str]) -> Finding | None:
+    """The value of a one-value row read as one text, its label then its number ("行政许可139":
+    the wall between the two cells lost, or never printed), the text before the number ending
+    in one of ``labels`` (a one-value row's name in the template). The row keeps its ``label``."""
+    texts = [c for c in row.cells if c.text.strip()]
+    number = _number_after_name(texts[0], labels, ends=True) if len(texts) == 1 else None
+    if number is None:
+        return None
+    return label, [(texts[0], number)], "the row's label and one number read as one text: the number its value"
 
 
 def values_beside(doc: Document, i: int, start: int, end: int, counts: Collection[int], overlap: float
