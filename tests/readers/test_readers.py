@@ -75,6 +75,28 @@ def test_two_tables_read_as_one_grid_each_keep_their_value_columns():
     assert width == 6 and runs == [(0, 3), (4, 4)]  # the lone row read from column 2 starts no run
 
 
+def test_a_mixed_pdfs_scanned_tables_are_numbered_after_its_text_layers():
+    """A PDF of text-layer and scanned pages: each reading numbers its tables from 0, so page 1's
+    text-layer table and page 2's scanned grid were both table 0 (one vote over both, one
+    table to assembly). The scanned pages' tables now follow, each with its structure."""
+    from nianbao.models import Document, Row, TableLayout, TextCell
+    from nianbao.pipeline import mixed_document
+    from nianbao.readers.common import table_layouts
+
+    def grid(page: int, label_columns: int) -> list[Row]:
+        return [Row(kind="table", page=page, table_index=0, exact_cells=True, cells=[
+            TextCell(text="行", col=0, colspan=label_columns), *(TextCell(text="1", col=c) for c in range(label_columns, 4))])
+            for _ in range(3)]
+
+    text_rows, scan_rows = grid(1, 1), grid(2, 2)
+    text_doc = Document(path="m.pdf", format="pdf-text", rows=text_rows, tables=table_layouts(text_rows, "text layer"))
+    scanned = Document(path="m.pdf", format="pdf-scan", rows=scan_rows,
+                       tables=[TableLayout(index=0, source="lines", page=2, columns=4, value_runs=[(0, 2)])])
+    doc = mixed_document("m.pdf", text_doc, scanned)
+    assert [r.table_index for r in doc.rows] == [0, 0, 0, 1, 1, 1]
+    assert [(t.index, t.page, t.value_runs) for t in doc.tables] == [(0, None, [(0, 1)]), (1, 2, [(0, 2)])]
+
+
 def test_a_garbled_value_cell_stays_a_value_in_the_stated_value_columns():
     """The row "上年结转 0 天 0": its garbled cell is in a value column the reader stated, so it is
     a value cell (not label text), and the values keep their grid columns."""
