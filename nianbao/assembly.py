@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from nianbao.models.rules import CellKey, Equation, derive_unknowns, evaluate, expand_rules
@@ -39,7 +39,7 @@ from nianbao.models import (
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan
+from nianbao.numbers import SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan, value_like
 from nianbao.settings import AssemblySettings
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -62,55 +62,14 @@ class Candidate:
     grid_width: int | None = None  # number of value columns of the printed grid
 
 
-_SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:\s+[-+]?\d+(?:\.\d+)?)+")
-
-
-def value_like(text: str) -> bool:
-    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label or
-    nothing: :func:`nianbao.numbers.classify`'s value classes; also a cell holding several
-    numbers apart (a scan that lost the walls between them)."""
-    if text and _SPACED_NUMBERS.fullmatch(text.strip()):
-        return True
-    return classify(text) in VALUE_CLASSES
-
-
-@dataclass(frozen=True)
-class GridLayout:
-    """Where a printed grid's value columns are: from ``value_start`` to ``width`` (grid columns)."""
-
-    value_start: int
-    width: int
-
-
-def grid_layouts(rows: list[Row]) -> dict[int, GridLayout]:
-    """For each grid (``table_index``) whose cells carry grid columns: the column where values
-    begin, voted over its rows (the first value-like cell of each row)."""
-    votes: dict[int, dict[int, int]] = {}
-    widths: dict[int, int] = {}
-    for row in rows:
-        if row.table_index is None or not row.exact_cells or any(c.col is None for c in row.cells):
-            continue
-        widths[row.table_index] = max(widths.get(row.table_index, 0), max(c.col + c.colspan for c in row.cells if c.col is not None))
-        first = next((c.col for c in row.cells if value_like(c.text)), None)
-        if first is not None:
-            v = votes.setdefault(row.table_index, {})
-            v[first] = v.get(first, 0) + 1
-    layouts = {}
-    for t, v in votes.items():
-        start = max(v, key=lambda col: v[col])
-        if v[start] >= 0.8 * sum(v.values()):  # a ragged grid (text exports) gives no layout
-            layouts[t] = GridLayout(start, widths[t])
-    return layouts
-
-
-def split_row(row: Row, layout: GridLayout | None = None) -> tuple[str, list[TextCell]]:
-    """Label text and value cells of a row. In a grid whose value columns are known, a cell's
-    column decides (so OCR garble in a value cell stays a value cell); otherwise values are
-    the cells after the last label cell."""
+def split_row(row: Row, label_columns: int | None = None) -> tuple[str, list[TextCell]]:
+    """Label text and value cells of a row. In a grid whose label columns its reader stated
+    (``label_columns``, from ``Document.tables``), a cell's column decides (so OCR garble in a
+    value cell stays a value cell); otherwise values are the cells after the last label cell."""
     cells = list(row.cells)
-    if layout is not None and row.exact_cells and all(c.col is not None for c in cells):
-        label_cells = [c for c in cells if c.col < layout.value_start]  # type: ignore[operator]
-        values = [c for c in cells if c.col >= layout.value_start]  # type: ignore[operator]
+    if label_columns is not None and row.exact_cells and all(c.col is not None for c in cells):
+        label_cells = [c for c in cells if c.col < label_columns]  # type: ignore[operator]
+        values = [c for c in cells if c.col >= label_columns]  # type: ignore[operator]
         if any(value_like(c.text) for c in values):
             return " ".join(c.text for c in label_cells if c.text.strip()), values
     if row.kind == "text" and len(cells) == 1:
@@ -235,8 +194,7 @@ class TableShape:
         return len(hits) >= 2 or any(len(w) >= 4 and w in t for w in hits)
 
 
-def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None = None,
-                  split_placement: float = 1.0, beside: tuple[float, float] | None = None
+def candidates_in(doc: Document, start: int, end: int, settings: AssemblySettings, shape: TableShape | None = None
                   ) -> tuple[list[Candidate], list[int]]:
     """Value rows of a region, with label-only neighbours attached as context; also the
     indexes of label-only rows (possible headers).
@@ -244,22 +202,20 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     With the table's ``shape`` (the template's): a grid row with no label and no printed value
     (a sliver between two rules) and a header row repeated over a table continued on the next
     page are no value rows; a grid row with a label and fewer blank cells than a row of the table
-    has columns is a label only (labels of the rows below whose cells the grid merged); a table
-    row (or a text line no longer than a row label: a row outside the grid) read as one text
-    ending in as many numbers as a row of the table has values ("3.补正后申请内容仍不 0 0 0 0 0 0 0": the walls between its cells lost)
-    is a value row of those numbers, their placement at most ``split_placement``. With
-    ``beside`` (overlap, placement): a one-value row printed outside any grid (a 第二十条
-    sub-table whose rules a scan lost whole) comes as two text lines side by side, its label
-    and its numbers; they are one value row (``values_beside``)."""
+    has columns is a label only (labels of the rows below whose cells the grid merged); a row
+    whose cells give no values is a template row whose rules were lost when
+    ``find_row_values`` finds its values (beside it, under the headers, in its own text)."""
     cands: list[Candidate] = []
     label_only: list[int] = []
     pending_context: list[str] = []
-    layouts = grid_layouts(doc.rows[start:end])
+    layouts = {t.index: t for t in doc.tables}  # the structure the readers stated
+    numbers = _table_row_numbers(doc.rows)
     for i in range(start, end):
         row = doc.rows[i]
         layout = layouts.get(row.table_index) if row.table_index is not None else None
-        label, values = split_row(row, layout)
-        paired = False  # a text line's label with the values beside it (``values_beside``)
+        labels = layout.label_columns(numbers[i]) if layout is not None else None
+        label, values = split_row(row, labels)
+        rescued = False  # values found by ``find_row_values``: a row even as a text line of one value
         if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
             label, values = _row_from_text_lines(doc, i, start, end)
         if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
@@ -270,27 +226,15 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
                 continue
             if row.exact_cells and len(values) < min(shape.value_counts):
                 values = []  # a grid row printed blank has a cell per column: this is a label only
-        if shape is not None and not values and beside is not None \
-                and row.kind == "text" and len(normalize_label(label)) <= shape.max_label_chars:
-            beside_values = values_beside(doc, i, start, end, shape.value_counts, *beside)
-            if beside_values:
-                values, paired = beside_values, True
-        if shape is not None and not values and row.kind == "table" and shape.column_labels:
-            under = values_under_headers(row, shape.column_labels, shape.value_counts, split_placement)
-            if under is not None:
-                label, values = under
-        if shape is not None and not values and shape.one_value_labels:
-            found = labelled_value(row, shape.one_value_labels, split_placement)
-            if found is not None:
-                values, paired = [found], True
         if shape is not None and not values:
-            whole = trailing_values_row(doc, i, shape.value_counts, split_placement)
-            if whole is not None and (row.kind == "table" or len(normalize_label(whole.label)) <= shape.max_label_chars):
-                label, values = whole.label, whole.values  # a text line only as short as a row label
-        if values and (row.kind == "table" or len(values) >= 2 or paired):
+            found = find_row_values(doc, i, start, end, label, shape, settings)
+            if found is not None:
+                (label, values), rescued = found, True
+        if values and (row.kind == "table" or len(values) >= 2 or rescued):
             c = Candidate(i, row, label, values, context=" ".join(pending_context))
-            if layout is not None and values and values[0].col is not None and values[0].col >= layout.value_start:
-                c.grid_start, c.grid_width = layout.value_start, layout.width - layout.value_start
+            if layout is not None and labels is not None and values and values[0].col is not None \
+                    and values[0].col >= labels:
+                c.grid_start, c.grid_width = labels, layout.columns - labels
             cands.append(c)
             pending_context = []
         elif row.kind == "table" and label:
@@ -302,86 +246,20 @@ def candidates_in(doc: Document, start: int, end: int, shape: TableShape | None 
     return cands, label_only
 
 
+def _table_row_numbers(rows: Sequence[Row]) -> list[int]:
+    """Each row's number among its table's rows in document order (as ``TableLayout.value_runs``
+    counts them); 0 for a row of no table."""
+    seen: dict[int, int] = {}
+    out = []
+    for row in rows:
+        k = seen.get(row.table_index, 0) if row.table_index is not None else 0
+        if row.table_index is not None:
+            seen[row.table_index] = k + 1
+        out.append(k)
+    return out
+
+
 _VALUES_ONLY = re.compile(r"^[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)+$")
-
-
-_LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?[^\dOo])\s*(?P<value>[-+]?[\dOo][\d.,Oo]*)\s*$")
-
-
-def values_under_headers(row: Row, column_labels: Sequence[str], counts: Collection[int],
-                         placement: float) -> tuple[str, list[TextCell]] | None:
-    """A grid row whose value cells each read a column's header then a number ("本年新制作数量0":
-    the rule between the header row and the first value row lost, each header cell and the
-    value under it read as one): the label cell's text and those numbers, when every cell after
-    the first is such a text, its header whole a template column name (``column_labels``), and
-    there are as many as a row of the table has values (one of ``counts``). Placement at most
-    ``placement``: the row's own rules are lost."""
-    cells = [c for c in row.cells if c.text.strip()]
-    if len(cells) < 2 or len(cells) - 1 not in counts:
-        return None
-    values: list[TextCell] = []
-    for cell in cells[1:]:
-        m = _LABEL_THEN_NUMBER.match(cell.text.strip())
-        if m is None or classify(m.group("value")) not in VALUE_CLASSES:
-            return None
-        if normalize_label(m.group("label")) not in column_labels:
-            return None
-        note = "the column's header and the value under it read as one cell: the number its value"
-        values.append(cell.model_copy(update={"text": m.group("value"), "placement": min(cell.placement, placement),
-                                              "notes": [*cell.notes, note]}))
-    return cells[0].text, values
-
-
-def labelled_value(row: Row, labels: Sequence[str], placement: float) -> TextCell | None:
-    """The value of a one-value row read as one text, its label then its number ("行政许可139":
-    the wall between the two cells lost, or never printed): only where the text before the
-    number ends in one of ``labels`` whole (a one-value row's name in the template), so that
-    the number is no misread last character of the label. Placement at most ``placement``."""
-    texts = [c for c in row.cells if c.text.strip()]
-    if len(texts) != 1:
-        return None
-    cell = texts[0]
-    m = _LABEL_THEN_NUMBER.match(cell.text.strip())
-    if m is None or classify(m.group("value")) not in VALUE_CLASSES:
-        return None
-    head = normalize_label(m.group("label"))
-    if not any(head.endswith(label) for label in labels):
-        return None
-    note = "the row's label and one number read as one text: the number its value"
-    return cell.model_copy(update={"text": m.group("value"), "placement": min(cell.placement, placement),
-                                   "notes": [*cell.notes, note]})
-
-
-def values_beside(doc: Document, i: int, start: int, end: int, counts: Collection[int], overlap: float,
-                  placement: float) -> list[TextCell]:
-    """The numbers printed beside text line ``i`` (a label with a Chinese character and no digit):
-    the text lines of a single value each (a number or a dash) among the rows around it, on its
-    page, right of it and level with it (sharing ``overlap`` of the lower one's height), in x
-    order, when there are as many as a row of the table has values (one of ``counts``) — a
-    table row whose walls and rules a scan lost, its label and its numbers a column apart.
-    Their placement at most ``placement``: no rule says they are one row, only their level.
-    None found, or another count: an empty list."""
-    row = doc.rows[i]
-    lab = row.cells[0]
-    if lab.bbox is None or not _CJK.search(lab.text) or re.search(r"\d", lab.text):
-        return []
-    reach = max(counts) + 1
-    found: list[TextCell] = []
-    for j in range(max(start, i - reach), min(end, i + reach + 1)):
-        other = doc.rows[j]
-        if j == i or other.kind != "text" or other.page != row.page or len(other.cells) != 1:
-            continue
-        cell = other.cells[0]
-        if cell.bbox is None or cell.bbox[0] <= lab.bbox[2] or classify(cell.text) not in VALUE_CLASSES:
-            continue
-        shared = min(cell.bbox[3], lab.bbox[3]) - max(cell.bbox[1], lab.bbox[1])
-        if shared >= overlap * min(cell.bbox[3] - cell.bbox[1], lab.bbox[3] - lab.bbox[1]):
-            found.append(cell)
-    if len(found) not in counts:
-        return []
-    note = "text lines beside the row's label, level with it (no grid read the row): its values in x order"
-    return [c.model_copy(update={"placement": min(c.placement, placement), "notes": [*c.notes, note]})
-            for c in sorted(found, key=lambda c: c.bbox[0] if c.bbox is not None else 0.0)]
 
 
 def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[str, list[TextCell]]:
@@ -389,8 +267,7 @@ def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[s
     label's first line, a line of numbers only, the label's last line. The numbers are the
     row's values; the short label-only lines just above and below are its label."""
     row = doc.rows[i]
-    values = [TextCell(text=v, confidence=row.cells[0].confidence, bbox=row.cells[0].bbox)
-              for v in row.cells[0].text.split()]
+    values = _placed([(row.cells[0], v) for v in row.cells[0].text.split()], None, 1.0)  # printed, in their row
     parts: list[str] = []
     for j in (i - 1, i + 1):
         if start <= j < end:
@@ -409,6 +286,149 @@ def _is_continuation(label: str, cands: list[Candidate], index: int) -> bool:
     """A label-only remainder ("请内容仍不明确") right below a row that has values."""
     return bool(label) and not _ENUMERATED.match(label) and bool(cands) and cands[-1].index == index - 1 \
         and any(v.text.strip() for v in cands[-1].values)
+
+
+# ----------------------------------------------------------------------------- rows whose rules were lost
+
+
+# where a value of a row that its cells did not give was found: the cell it was read in and,
+# when it is only part of that cell's text, the text (None: the whole cell)
+ValueWord = tuple[TextCell, str | None]
+# what a finder of ``find_row_values`` gives: the row's label, its value words, why they are its values
+Finding = tuple[str, list[ValueWord], str]
+
+
+def _placed(words: Sequence[ValueWord], note: str | None, most: float) -> list[TextCell]:
+    """The one place that says how sure the place of a value is that no cell of the structure
+    gave (its level, its header, its order in a text did): its placement at most ``most``, the
+    reason (``note``, said in Chinese by ``nianbao.wording``) recorded; ``nianbao.confidence``
+    folds both in. A cell that gives one value is that value (its text the number, its reading
+    kept); a cell read as several values gives a new cell for each, with the cell's box and
+    reading score (the cell's other readings are of its whole text, not of one value)."""
+    several = {id(cell) for cell, text in words if text is not None
+               and sum(c is cell for c, _ in words) > 1}
+    out: list[TextCell] = []
+    for cell, text in words:
+        placement = min(cell.placement, most)
+        notes = [*cell.notes, note] if note is not None else list(cell.notes)
+        if id(cell) in several:
+            out.append(TextCell(text=text or "", bbox=cell.bbox, confidence=cell.confidence, placement=placement,
+                                notes=notes))
+        else:
+            update: dict[str, object] = {"placement": placement, "notes": notes}
+            if text is not None:
+                update["text"] = text
+            out.append(cell.model_copy(update=update))
+    return out
+
+
+def find_row_values(doc: Document, i: int, start: int, end: int, label: str, shape: TableShape,
+                    settings: AssemblySettings) -> tuple[str, list[TextCell]] | None:
+    """The values of row ``i`` when its cells gave none: a template row whose rules a scan lost
+    (or that was printed without them), its value words looked for where the template's shape
+    of the table (``shape``) says they can be, the most direct first:
+
+    - beside its label: the row is a text line and its numbers are text lines of one value
+      each, level with it (``values_beside``), placement at most ``beside_placement``;
+    - under its column headers: a grid row whose every cell after the label reads a column's
+      name then a number ("本年新制作数量0": ``values_under_headers``);
+    - in its own text: a one-value row's name then its number ("行政许可139":
+      ``labelled_value``), or a label then as many numbers as a row has values
+      ("3.补正后申请内容仍不 0 0 0 0 0 0 0": ``trailing_values``); both placed by their order
+      only, at most ``spaced_values_placement``.
+
+    What every finding must meet, checked here once: as many values as a row of the table has
+    (one of ``shape.value_counts``), and for a text line a label no longer than a row label (a
+    longer line is prose). Their placement and reason: ``_placed``. (label, values), or None."""
+    row = doc.rows[i]
+    order = settings.spaced_values_placement
+    where: list[tuple[Callable[[], Finding | None], float]] = [
+        (lambda: values_beside(doc, i, start, end, shape.value_counts, settings.beside_overlap) if row.kind == "text"
+         else None, settings.beside_placement),
+        (lambda: values_under_headers(row, shape.column_labels) if row.kind == "table" else None, order),
+        (lambda: labelled_value(row, label, shape.one_value_labels), order),
+        (lambda: trailing_values_row(row, shape.value_counts), order),
+    ]
+    for find, most in where:
+        found = find()
+        if found is None:
+            continue
+        found_label, words, note = found
+        if len(words) not in shape.value_counts:
+            continue
+        if row.kind == "text" and len(normalize_label(found_label)) > shape.max_label_chars:
+            continue
+        return found_label, _placed(words, note, most)
+    return None
+
+
+_LABEL_THEN_NUMBER = re.compile(r"^(?P<label>.*?[^\dOo])\s*(?P<value>[-+]?[\dOo][\d.,Oo]*)\s*$")
+
+
+def _number_after_name(cell: TextCell, names: Sequence[str], ends: bool) -> str | None:
+    """The number a cell's text ends in, when the text before it is one of the template's
+    ``names`` whole (or, with ``ends``, ends in one: a label before it), so that the number is
+    no misread last character of a label. None otherwise."""
+    m = _LABEL_THEN_NUMBER.match(cell.text.strip())
+    if m is None or classify(m.group("value")) not in VALUE_CLASSES:
+        return None
+    head = normalize_label(m.group("label"))
+    return m.group("value") if (any(head.endswith(n) for n in names) if ends else head in names) else None
+
+
+def values_under_headers(row: Row, column_labels: Sequence[str]) -> Finding | None:
+    """A grid row whose value cells each read a column's header then a number ("本年新制作数量0":
+    the rule between the header row and the first value row lost, each header cell and the
+    value under it read as one): the label cell's text and those numbers, when every cell after
+    the first is such a text, its header a template column name (``column_labels``)."""
+    cells = [c for c in row.cells if c.text.strip()]
+    numbers = [_number_after_name(c, column_labels, ends=False) for c in cells[1:]]
+    if not numbers or None in numbers:
+        return None
+    return (cells[0].text, [(c, n) for c, n in zip(cells[1:], numbers)],
+            "the column's header and the value under it read as one cell: the number its value")
+
+
+def labelled_value(row: Row, label: str, labels: Sequence[str]) -> Finding | None:
+    """The value of a one-value row read as one text, its label then its number ("行政许可139":
+    the wall between the two cells lost, or never printed), the text before the number ending
+    in one of ``labels`` (a one-value row's name in the template). The row keeps its ``label``."""
+    texts = [c for c in row.cells if c.text.strip()]
+    number = _number_after_name(texts[0], labels, ends=True) if len(texts) == 1 else None
+    if number is None:
+        return None
+    return label, [(texts[0], number)], "the row's label and one number read as one text: the number its value"
+
+
+def values_beside(doc: Document, i: int, start: int, end: int, counts: Collection[int], overlap: float
+                  ) -> Finding | None:
+    """The numbers printed beside text line ``i`` (a label with a Chinese character and no digit):
+    the text lines of a single value each (a number or a dash) among the rows around it, on its
+    page, right of it and level with it (sharing ``overlap`` of the lower one's height), in x
+    order — a table row whose walls and rules a scan lost, its label and its numbers a column
+    apart (as far as a row of the table has values, one of ``counts``, from it). No rule says
+    they are one row, only their level."""
+    row = doc.rows[i]
+    lab = row.cells[0]
+    if lab.bbox is None or not _CJK.search(lab.text) or re.search(r"\d", lab.text):
+        return None
+    reach = max(counts) + 1
+    found: list[TextCell] = []
+    for j in range(max(start, i - reach), min(end, i + reach + 1)):
+        other = doc.rows[j]
+        if j == i or other.kind != "text" or other.page != row.page or len(other.cells) != 1:
+            continue
+        cell = other.cells[0]
+        if cell.bbox is None or cell.bbox[0] <= lab.bbox[2] or classify(cell.text) not in VALUE_CLASSES:
+            continue
+        shared = min(cell.bbox[3], lab.bbox[3]) - max(cell.bbox[1], lab.bbox[1])
+        if shared >= overlap * min(cell.bbox[3] - cell.bbox[1], lab.bbox[3] - lab.bbox[1]):
+            found.append(cell)
+    if not found:
+        return None
+    found.sort(key=lambda c: c.bbox[0] if c.bbox is not None else 0.0)
+    return (row.cells[0].text, [(c, None) for c in found],
+            "text lines beside the row's label, level with it (no grid read the row): its values in x order")
 
 
 # ----------------------------------------------------------------------------- row alignment
@@ -624,17 +644,16 @@ def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
     Their place comes from their order only: their placement is at most ``placement``, so the
     consistency rules decide whether they are trusted."""
     printed = [v for v in cand.values if v.text.strip()]
-    if len(printed) >= n or not any(_SPACED_NUMBERS.fullmatch(v.text.strip()) for v in printed):
+    if len(printed) >= n or not any(SPACED_NUMBERS.fullmatch(v.text.strip()) for v in printed):
         return cand
     values: list[TextCell] = []
     for v in printed:
         tokens = v.text.split()
-        if len(tokens) < 2 or not _SPACED_NUMBERS.fullmatch(v.text.strip()):
+        if len(tokens) < 2 or not SPACED_NUMBERS.fullmatch(v.text.strip()):
             values.append(v)
             continue
         note = f"{len(tokens)} numbers read in one cell ({v.text!r}): placed in their order"
-        values.extend(TextCell(text=t, bbox=v.bbox, confidence=v.confidence, placement=min(v.placement, placement),
-                               notes=[*v.notes, note]) for t in tokens)
+        values.extend(_placed([(v, t) for t in tokens], note, placement))
     if len(values) != n:
         return cand
     return Candidate(cand.index, cand.row, cand.label, values, cand.context)  # no grid columns: placed by count
@@ -664,22 +683,18 @@ def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]]
     return None
 
 
-def trailing_values_row(doc: Document, index: int, counts: Collection[int], placement: float) -> Candidate | None:
+def trailing_values_row(row: Row, counts: Collection[int]) -> Finding | None:
     """A table row read as one text (a row, or the review matrix, whose every wall a scan
     lost: its label or header, then its values) ending in as many numbers as one of
-    ``counts`` (``trailing_values``): a value row of those values, labelled by the text before
-    them, placed by their order only (placement at most ``placement``). None otherwise."""
-    row = doc.rows[index]
-    text = " ".join(c.text for c in row.cells if c.text.strip())
-    found = trailing_values(text, counts)
+    ``counts`` (``trailing_values``): the text before them and those numbers, placed by their
+    order only. None otherwise."""
+    found = trailing_values(" ".join(c.text for c in row.cells if c.text.strip()), counts)
     if found is None:
         return None
     label, tokens = found
     cell = next(c for c in reversed(row.cells) if c.text.strip())
     note = f"{len(tokens)} numbers read at the end of one cell with the label's text: placed in their order"
-    values = [TextCell(text=t, bbox=cell.bbox, confidence=cell.confidence, placement=min(cell.placement, placement),
-                       notes=[*cell.notes, note]) for t in tokens]
-    return Candidate(index, row, label, values)
+    return label, [(cell, t) for t in tokens], note
 
 
 def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
@@ -724,10 +739,8 @@ class TableAssembler:
         """The value rows of the table's region (``candidates_in`` with the template's shape of
         the table; the review matrix, one row read whole, is found by ``assemble``)."""
         if self.spec.id == "reviews_litigation":
-            return candidates_in(self.doc, *region)
-        return candidates_in(self.doc, *region, shape=TableShape.of(self.spec),
-                             split_placement=self.settings.spaced_values_placement,
-                             beside=(self.settings.beside_overlap, self.settings.beside_placement))
+            return candidates_in(self.doc, *region, self.settings)
+        return candidates_in(self.doc, *region, self.settings, shape=TableShape.of(self.spec))
 
     def assemble(self, region: tuple[int, int]) -> Table:
         cands, label_only = self.candidates(region)
@@ -739,8 +752,7 @@ class TableAssembler:
             cands = sorted((c for c in cands if len(c.values) >= 12),
                            key=lambda c: -sum(1 for v in c.values if v.text.strip()))[:1]
             if not cands:
-                read_whole = (trailing_values_row(self.doc, i, {n}, self.settings.spaced_values_placement) for i in label_only)
-                cands = [c for c in read_whole if c is not None][:1]
+                cands = self._read_whole(label_only, n)
             matches = [Match(c, self.trows[0], 1.0) for c in cands]
         else:
             matches = align_rows(cands, self.trows, self.matcher, self.settings)
@@ -762,6 +774,16 @@ class TableAssembler:
         pages = sorted({c.page for c in cells if c.page is not None})
         return Table(id=self.spec.id, found=bool(matches), pages=pages, cells=cells,
                      unit=next((u for a in assignments for u in a.header_unit.values() if u), None))
+
+    def _read_whole(self, label_only: list[int], n: int) -> list[Candidate]:
+        """The review matrix read as one text, its header then its ``n`` values (every wall
+        lost): the first label-only row that ends so, its values placed by their order."""
+        for i in label_only:
+            found = trailing_values_row(self.doc.rows[i], {n})
+            if found is not None:
+                label, words, note = found
+                return [Candidate(i, self.doc.rows[i], label, _placed(words, note, self.settings.spaced_values_placement))]
+        return []
 
     # -- cells, with count mismatches resolved by the rules
 

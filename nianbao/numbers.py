@@ -138,6 +138,18 @@ def classify(text: str, *, as_printed: bool = False) -> ValueClass:
     return ValueClass.zero if pv.kind == CellKind.zero else ValueClass.value
 
 
+SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:\s+[-+]?\d+(?:\.\d+)?)+")
+
+
+def value_like(text: str) -> bool:
+    """A cell that reads as a value (number, dash, digits garbled by OCR) rather than a label or
+    nothing: :func:`classify`'s value classes; also a cell holding several numbers apart (a scan
+    that lost the walls between them)."""
+    if text and SPACED_NUMBERS.fullmatch(text.strip()):
+        return True
+    return classify(text) in VALUE_CLASSES
+
+
 def parse_typed(text: str) -> float | int | None:
     """A value a person typed (a reviewer's correction): "12", "-8", "1,234", "328.65", full-width
     digits; a dash ("-", "—", "/", "无") means blank, no number. Read by :func:`classify` with

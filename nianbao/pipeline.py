@@ -71,9 +71,20 @@ def read_document(path: str, fmt: str, settings: Settings) -> Document:
     if not text_pages:
         return scanned
     text_doc = read_pdf_text(path, settings.text_layer, dpi=settings.layout.render_dpi, pages=text_pages)
-    rows = sorted(text_doc.rows + scanned.rows, key=lambda r: r.page or 0)  # stable: keeps order within a page
+    return mixed_document(path, text_doc, scanned)
+
+
+def mixed_document(path: str, text_doc: Document, scanned: Document) -> Document:
+    """One Document of a PDF's text-layer pages and its scanned pages, rows in page order; the
+    scanned pages' tables numbered after the text layer's (each reading numbers its own from
+    0), each with the structure its reader stated."""
+    shift = 1 + max((r.table_index for r in text_doc.rows if r.table_index is not None), default=-1)
+    scanned_rows = [r.model_copy(update={"table_index": r.table_index + shift}) if r.table_index is not None else r
+                    for r in scanned.rows]
+    tables = [*text_doc.tables, *(t.model_copy(update={"index": t.index + shift}) for t in scanned.tables)]
+    rows = sorted(text_doc.rows + scanned_rows, key=lambda r: r.page or 0)  # stable: keeps order within a page
     pages = sorted(text_doc.pages + scanned.pages, key=lambda p: p.number)
-    return Document(path=path, format="pdf-mixed", rows=rows, pages=pages, timings=scanned.timings)
+    return Document(path=path, format="pdf-mixed", rows=rows, pages=pages, tables=tables, timings=scanned.timings)
 
 
 def _read_scanned(path: str, settings: Settings, pages: list[int] | None) -> Document:

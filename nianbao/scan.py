@@ -36,6 +36,7 @@ from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Ro
                             load_template, TEMPLATE_VERSIONS)
 from nianbao.numbers import NUMBER_CLASSES, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
 from nianbao.ocr import OcrEngine, Recognition, get_engine
+from nianbao.readers.common import grid_columns
 from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 
@@ -646,7 +647,9 @@ def read_page(
     info = PageInfo(number=number, width=float(w), height=float(h), dpi=float(dpi), source="scan",
                     rotation=int(rotation), skew=float(skew), warp=prep.warp, half_turn_sure=half_turn_sure)
     timings = {k: round(t[k] - t["start"], 3) for k in t if k != "start"}
-    layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None) for gi, g in enumerate(grids)]
+    columns = grid_columns([it[2] for it in items])  # which grid columns hold labels: the readers' one rule
+    layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None, columns.get(table_offset + gi))
+               for gi, g in enumerate(grids)]
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
                      image=upright if keep_image else None, page=prep if keep_image else None,
                      structures=structures, layouts=layouts, page_words=page_words, candidates=candidates)
@@ -917,12 +920,15 @@ def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
         tc.placement = round(st.placement, 4)
 
 
-def _layout(index: int, page: int, g: Grid, st: TableStructure | None) -> TableLayout:
-    """The structure one grid was read with, as plain data for the Document."""
+def _layout(index: int, page: int, g: Grid, st: TableStructure | None,
+            columns: tuple[int, list[tuple[int, int | None]]] | None) -> TableLayout:
+    """The structure one grid was read with, as plain data for the Document; ``columns``: its
+    grid columns and where its values begin as its rows give them (``readers.common.grid_columns``)."""
     return TableLayout(index=index, page=page, source="words" if st is not None and st.chosen == "words" else "lines",
                        bbox=_rb(g.bbox), rows=[round(v, 1) for v in g.rows], cols=[round(v, 1) for v in g.cols],
                        cells=[(c.row, c.col, c.rowspan, c.colspan) for c in g.cells],
-                       label_columns=st.label_columns if st is not None and st.columns else None,
+                       columns=columns[0] if columns is not None else len(g.cols) - 1,
+                       value_runs=columns[1] if columns is not None else [],
                        placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nianbao.models import Document, PageInfo, Row, SourceInfo, TextCell
 from nianbao.pipeline import parse_document
+from nianbao.readers.common import table_layouts
 from nianbao.settings import Settings
 
 AD_2019 = [
@@ -23,7 +24,7 @@ def _scanned_report(read_conf: float = 0.99, table=AD_2019):
         cells += [TextCell(text=v, col=1 + j, confidence=read_conf, bbox=(100 + 50 * j, 10 + 20 * k, 140 + 50 * j, 28 + 20 * k))
                   for j, v in enumerate(values)]
         rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
-    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows,
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
                    pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
     return parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
 
@@ -70,7 +71,7 @@ def test_row_rule_alone_does_not_confirm_a_scanned_cell_whose_column_rules_are_n
         cells += [TextCell(text=v, col=1 + j, confidence=0.99, bbox=(310 + 40 * j, 100 + 30 * k, 345 + 40 * j, 128 + 30 * k))
                   for j, v in enumerate(values)]
         rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
-    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows,
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
                    pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
     report = parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
     cell = report.table("applications").cell("partially_disclosed", "total")
@@ -114,7 +115,7 @@ def _ledger_report(settings: Settings | None = None):
             extra = {"text": v, "confidence": 0.99, **special.get((label, j), {})}
             cells.append(TextCell(col=1 + j, bbox=(100 + 50 * j, 10 + 20 * k, 140 + 50 * j, 28 + 20 * k), **extra))
         rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
-    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows,
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
                    pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
     return parse_document(doc, settings or Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
 

@@ -1,12 +1,16 @@
-"""What every reader shares: decoding a text file, cleaning inline markup out of a cell, and
-joining a cell's lines. One module, so the readers import it and never each other."""
+"""What every reader shares: decoding a text file, cleaning inline markup out of a cell, joining
+a cell's lines, and the structure of the grids it read (which columns hold labels, which
+values). One module, so the readers (and the scan pipeline) import it and never each other."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from nianbao.errors import InputFileError
+from nianbao.models.document import LayoutSource, Row, TableLayout
+from nianbao.numbers import value_like
 
 _INLINE_MARKUP = re.compile(r"</?(?:b|i|u|sup|sub|span|strong|em|br)\b[^>]*>", re.I)
 
@@ -34,3 +38,72 @@ def join_cell_lines(lines: list[str]) -> str:
     if lines and all(len(p) <= 2 for p in lines):
         return "".join(lines)
     return " ".join(lines)
+
+
+# a run of a table's rows whose values begin in one grid column no more often than this is
+# ragged (a text export, rows of their own lengths): no value columns are stated for it
+_VALUE_COLUMN_AGREEMENT = 0.8
+# rows in a row that begin their values in a column of their own before they are a run of
+# their own (two printed tables butted together, read as one grid), not one row's misreading
+_VALUE_RUN_ROWS = 2
+
+
+def grid_columns(rows: Sequence[Row]) -> dict[int, tuple[int, list[tuple[int, int | None]]]]:
+    """For each printed table (``table_index``) whose cells carry grid columns: its number of
+    grid columns and where its values begin (``TableLayout.value_runs``). Each of its rows
+    votes with its first value-like cell; where ``_VALUE_RUN_ROWS`` votes in a row name another
+    column than those before them, another run of rows begins (a table butted against it, read
+    as one grid), and each run's value column is its votes' choice when
+    ``_VALUE_COLUMN_AGREEMENT`` of them agree (else None: ragged). The one place that decides
+    where a grid's values are, so that a garbled value cell stays a value cell in assembly."""
+    votes: dict[int, list[tuple[int, int]]] = {}  # table -> (row of the table, first value column)
+    widths: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for row in rows:
+        if row.table_index is None:
+            continue
+        k = seen.get(row.table_index, 0)
+        seen[row.table_index] = k + 1
+        if not row.exact_cells or not row.cells or any(c.col is None for c in row.cells):
+            continue
+        widths[row.table_index] = max(widths.get(row.table_index, 0), max((c.col or 0) + c.colspan for c in row.cells))
+        first = next((c.col for c in row.cells if value_like(c.text)), None)
+        if first is not None:
+            votes.setdefault(row.table_index, []).append((k, first))
+    return {t: (width, _value_runs(votes.get(t, []))) for t, width in widths.items()}
+
+
+def _value_runs(votes: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
+    """(first row, label columns) of each run of rows (``grid_columns``)."""
+    runs: list[list[int]] = []  # [column, votes in a row, first row]
+    for k, col in votes:
+        if runs and runs[-1][0] == col:
+            runs[-1][1] += 1
+        else:
+            runs.append([col, 1, k])
+    starts = [0]
+    column = None
+    for col, count, first in runs:
+        if count < _VALUE_RUN_ROWS or col == column:
+            continue
+        if column is not None:
+            starts.append(first)
+        column = col
+    out: list[tuple[int, int | None]] = []
+    for b, start in enumerate(starts):
+        stop = starts[b + 1] if b + 1 < len(starts) else None
+        tally: dict[int, int] = {}
+        for k, col in votes:
+            if start <= k and (stop is None or k < stop):
+                tally[col] = tally.get(col, 0) + 1
+        best = max(tally, key=lambda col: tally[col]) if tally else None
+        agreed = best is not None and tally[best] >= _VALUE_COLUMN_AGREEMENT * sum(tally.values())
+        out.append((start, best if agreed else None))
+    return out
+
+
+def table_layouts(rows: Sequence[Row], source: LayoutSource) -> list[TableLayout]:
+    """The structure of every grid among ``rows`` as a reader without page pixels states it (a
+    text-layer PDF's tables, HTML and Word tables): grid columns and where values begin."""
+    return [TableLayout(index=t, source=source, columns=width, value_runs=runs)
+            for t, (width, runs) in sorted(grid_columns(rows).items())]

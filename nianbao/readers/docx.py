@@ -8,7 +8,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from nianbao.models import Document, Row, TextCell
-from nianbao.readers.common import join_cell_lines
+from nianbao.readers.common import join_cell_lines, table_layouts
 
 
 def read_docx(path: str) -> Document:
@@ -34,4 +34,4 @@ def read_docx(path: str) -> Document:
                 if cells:
                     rows.append(Row(kind="table", cells=cells, table_index=table_index, exact_cells=True))
             table_index += 1
-    return Document(path=path, format="docx", rows=rows)
+    return Document(path=path, format="docx", rows=rows, tables=table_layouts(rows, "markup"))

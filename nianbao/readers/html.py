@@ -7,13 +7,14 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from nianbao.models import Document, Row, TextCell
-from nianbao.readers.common import clean_inline, join_cell_lines
+from nianbao.readers.common import clean_inline, join_cell_lines, table_layouts
 
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "td", "th", "br", "tr", "pre"}
 
 
 def read_html(html: str, path: str = "<html>") -> Document:
-    return Document(path=path, format="html", rows=rows_from_html(html))
+    rows = rows_from_html(html)
+    return Document(path=path, format="html", rows=rows, tables=table_layouts(rows, "markup"))
 
 
 def rows_from_html(html: str) -> list[Row]:

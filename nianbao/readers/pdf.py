@@ -19,7 +19,7 @@ from pdfplumber.table import Table, TableFinder, TableSettings
 
 from nianbao.models import Document, PageInfo, Row, TextCell
 from nianbao.numbers import NUMBER_CLASSES, ValueClass, classify, normalize_text
-from nianbao.readers.common import join_cell_lines
+from nianbao.readers.common import join_cell_lines, table_layouts
 from nianbao.settings import TextLayerSettings
 
 _TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
@@ -279,7 +279,7 @@ def read_pdf_text(path: str, layer: TextLayerSettings, dpi: float = 200.0, pages
                 placed.append((ln[0]["top"], Row(kind="text", cells=[TextCell(text=text, bbox=box)], page=pno)))
             placed.sort(key=lambda p: p[0])
             rows.extend(r for _, r in placed)
-    return Document(path=path, format="pdf-text", rows=rows, pages=infos)
+    return Document(path=path, format="pdf-text", rows=rows, pages=infos, tables=table_layouts(rows, "text layer"))
 
 
 def text_layer_quality(path: str, layer: TextLayerSettings, max_pages: int = 50) -> list[bool]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from nianbao.models import Document, Row, TextCell
-from nianbao.readers.common import clean_inline
+from nianbao.readers.common import clean_inline, table_layouts
 from nianbao.readers.html import rows_from_html
 _MD_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+(?=\S))")
 _RULE_LINE = re.compile(r"^[\s\-|:=]+$")
@@ -90,9 +90,11 @@ def _word_rows(lines: list[str]) -> list[Row]:
 def _read_markdown_with_html(text: str, path: str) -> Document:
     rows: list[Row] = []
     pos = 0
-    for m in re.finditer(r"<table\b.*?</table>", text, re.I | re.S):
+    for n, m in enumerate(re.finditer(r"<table\b.*?</table>", text, re.I | re.S)):
         rows.extend(_tsv_rows(text[pos : m.start()].split("\n")))
-        rows.extend(rows_from_html(m.group(0)))
+        # each table its own index (each is read as table 0 of its own piece of HTML)
+        rows.extend(r.model_copy(update={"table_index": n}) if r.table_index is not None else r
+                    for r in rows_from_html(m.group(0)))
         pos = m.end()
     rows.extend(_tsv_rows(text[pos:].split("\n")))
-    return Document(path=path, format="markdown", rows=rows)
+    return Document(path=path, format="markdown", rows=rows, tables=table_layouts(rows, "markup"))

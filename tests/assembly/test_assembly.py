@@ -7,6 +7,7 @@ from nianbao.labels import LabelMatcher
 from nianbao.confidence import factor_value
 from nianbao.models import CellKind, CheckStatus, Document, FactorCode, Row, SourceInfo, TextCell, load_template
 from nianbao.pipeline import parse_document
+from nianbao.readers.common import table_layouts
 from nianbao.settings import AssemblySettings, ConfidenceSettings, Settings
 
 T19 = load_template("2019")
@@ -32,7 +33,7 @@ def _grid_rows(values: dict[str, list[str]]) -> list[Row]:
 
 
 def _parse(rows: list[Row]):
-    doc = Document(path="grid", format="image", rows=rows)
+    doc = Document(path="grid", format="image", rows=rows, tables=table_layouts(rows, "markup"))
     return parse_document(doc, Settings(), SourceInfo(path="grid", sha256="", size=0, format="image"))
 
 

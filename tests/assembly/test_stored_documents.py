@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.assembly import assemble, grid_layouts, split_row
+from nianbao.assembly import assemble, split_row
 from nianbao.models import Document
 from nianbao.numbers import ValueClass, classify
 from nianbao.settings import Settings
@@ -64,20 +64,27 @@ def test_assembled_values_match_the_truth(name, wrong_at_most):
     assert len(wrong) <= wrong_at_most, wrong
 
 
-def test_a_scanned_grid_row_splits_at_its_voted_value_column():
-    """Grid rows of the scanned sample: every row of a grid whose value columns were voted
-    splits there, so a garbled value cell ("0T", "W0") stays a value cell, never label text."""
+def test_a_scanned_grid_row_splits_at_its_stated_value_column():
+    """Grid rows of the scanned sample: every row of a grid whose label columns the scan stated
+    (``Document.tables``) splits there, so a garbled value cell ("0T", "W0") stays a value
+    cell, never label text."""
     doc = stored_document("003")
-    layouts = grid_layouts(doc.rows)
-    assert layouts, "no grid of the scanned sample has voted value columns"
+    layouts = {t.index: t for t in doc.tables if any(labels is not None for _, labels in t.value_runs)}
+    assert layouts, "no grid of the scanned sample has stated value columns"
     garbled_kept = 0
+    seen: dict[int, int] = {}
     for row in doc.rows:
+        if row.table_index is not None:
+            seen[row.table_index] = seen.get(row.table_index, 0) + 1
         layout = layouts.get(row.table_index) if row.table_index is not None else None
         if layout is None or not row.exact_cells:
             continue
-        label, values = split_row(row, layout)
+        start = layout.label_columns(seen[row.table_index] - 1)
+        if start is None:
+            continue
+        label, values = split_row(row, start)
         if any(classify(c.text) in (ValueClass.value, ValueClass.zero) for c in values):
-            assert all(c.col >= layout.value_start for c in values)
-            assert label == " ".join(c.text for c in row.cells if c.col < layout.value_start and c.text.strip())
+            assert all(c.col >= start for c in values)
+            assert label == " ".join(c.text for c in row.cells if c.col < start and c.text.strip())
             garbled_kept += sum(classify(c.text) == ValueClass.garbled for c in values)
     assert garbled_kept >= 1  # the sample's OCR garble is there to be kept
