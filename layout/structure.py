@@ -336,6 +336,24 @@ def trim_prose(region: Box, words: Sequence[Box], p: StructureSettings) -> Box:
     return (region[0], y0, region[2], y1)
 
 
+def stretch_contrast(crop: np.ndarray, char_h: float, percentile: float, floor: float) -> np.ndarray:
+    """A grey crop with its ink's contrast stretched, for the word detector: each pixel's
+    darkness against the paper around it (a grey closing two characters wide: the paper,
+    shading and all, without the text) scaled so that the ``percentile``-th percentile of the
+    crop's darkness (at least ``floor`` grey levels) is black. Text a scan left a few grey levels
+    deep (a light-grey header on a shaded band) comes out as dark as the rest; ink already dark
+    stays black; the paper, shading included, goes white."""
+    if crop.ndim == 3:
+        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    if crop.size == 0:
+        return crop
+    k = max(3, int(2 * char_h) | 1)
+    paper = cv2.morphologyEx(crop, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    dark = cv2.subtract(paper, crop).astype(np.float32)
+    top = max(float(floor), float(np.percentile(dark, percentile)))
+    return (255.0 - np.clip(dark * (255.0 / top), 0.0, 255.0)).astype(np.uint8)
+
+
 def words_in(words: Sequence[Box], region: Box, inside: float = 0.8) -> list[Box]:
     """Stage 1 from the page's words: those lying (``inside`` of their area) in the region; a
     heading or a caption that touches the region is no cell's text."""

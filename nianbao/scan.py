@@ -26,8 +26,8 @@ from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orient
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.orient import Orientation, reads_upright
 from nianbao.layout.page import PagePrep, prepare_page
-from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
-                                      trim_prose, word_regions, words_in)
+from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure,
+                                      stretch_contrast, table_regions, trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
 from nianbao.layout.walls import erase_walls, find_walls
 from nianbao.layout.value_row import number_boxes, text_line_bands
@@ -201,13 +201,25 @@ def _split_merged(gi: int, g: Grid, c: GridCell, text_ink: np.ndarray, char_h: f
     return parts
 
 
-def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
+def garbled_digits(text: str, max_chars: int) -> bool:
+    """A short reading with no Chinese in it that is no value ("d", "a", "of"): a number the
+    recogniser garbled (a "0" set against its wall reads "d"), not a label's text."""
+    t = text.strip()
+    return 0 < len(t) <= max_chars and not any("\u4e00" <= ch <= "\u9fff" for ch in t) \
+        and classify(t) not in WELL_FORMED_CLASSES
+
+
+def _keep_numeric_splits(cells: list[CellRead], garble_chars: int = 0) -> list[CellRead]:
     """Keep the parts of a split merged cell when every part reads as a value (a number,
     a dash or blank); when a row's walls were all lost, its label and numbers are one merged
     cell: the label parts on the left go back together and the numbers stay apart; likewise
     a column's header over its values (the rule under the header lost): the text parts on top
     go back together and the values below stay apart.
-    Otherwise (a label with a gap at a grid line) the merged cell is kept whole."""
+    Otherwise (a label with a gap at a grid line) the merged cell is kept whole.
+    With ``garble_chars`` (``StructureSettings.split_garble_chars``): a part that reads as
+    garbled digits (``garbled_digits``) counts as a value when more parts of the cell read as
+    values than as garble: a row of numbers whose walls a faint print lost ("0 0 0 0 0 0 d")
+    stays seven cells, one of them unreadable, instead of one unreadable cell of seven."""
     out: list[CellRead] = []
     groups: dict[int, list[CellRead]] = {}
     for cr in cells:
@@ -220,6 +232,10 @@ def _keep_numeric_splits(cells: list[CellRead]) -> list[CellRead]:
         parts = sorted((cr for cr in group if not cr.whole), key=lambda p: (p.bbox[1], p.col))
         texts = ["".join(r.text for r in p.texts) for p in parts]
         numeric = [classify(t) in WELL_FORMED_CLASSES for t in texts]
+        if garble_chars > 0:
+            garbled = [garbled_digits(t, garble_chars) for t in texts]
+            if sum(garbled) and sum(n and t.strip() != "" for n, t in zip(numeric, texts)) > sum(garbled):
+                numeric = [n or g for n, g in zip(numeric, garbled)]
         k = len(parts)
         while k > 0 and numeric[k - 1]:
             k -= 1
@@ -603,7 +619,7 @@ def read_page(
             cells[i].texts.append(rec)
         else:
             line_recs[i] = rec
-    cells = _keep_numeric_splits(cells)
+    cells = _keep_numeric_splits(cells, settings.structure.split_garble_chars)
     cells = _label_lines_to_rows(cells, grids)
     _slash_check(cells, text_ink, settings.ocr)
     if settings.ocr.second_look:
@@ -839,6 +855,17 @@ def region_det_side(crop_long: int, char_h: float, small_print: bool, st: Struct
     return int(max(st.det_max_side, min(need, st.small_print_det_max_side, crop_long)))
 
 
+def faint_region_words(unruled: np.ndarray, region: Box, char_h: float, engine: OcrEngine, small_print: bool,
+                       st: StructureSettings) -> list[Box]:
+    """The detector's words of a ruled region looked at again with its ink's contrast stretched
+    (``layout.structure.stretch_contrast``, ``StructureSettings.faint_stretch_*``): for a region
+    in which the detector found too few words as scanned (text printed light grey on a shaded
+    header, left a few grey levels deep by the scan)."""
+    return find_words(unruled, region, lambda crop: engine.detect_words(
+        stretch_contrast(crop, char_h, st.faint_stretch_percentile, st.faint_stretch_min),
+        region_det_side(max(crop.shape[:2]), char_h, small_print, st)))
+
+
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
                     engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None,
                     rules: tuple[np.ndarray, np.ndarray] | None = None,
@@ -867,6 +894,8 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(
                 crop, region_det_side(max(crop.shape[:2]), char_h, small_print, st_set)))
+            if st_set.faint_words_retry and len(words) < st_set.min_words:
+                words = faint_region_words(unruled, region, char_h, engine, small_print, st_set) or words
         walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
                            st_set.wall_side_chars, st_set.wall_max_width_chars,
                            st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []

@@ -339,6 +339,22 @@ class StructureSettings(BaseModel):
     wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
     wall_edge: float = 0.2  # a wall is as wide as its ridge stays above this share of its peak (its grey fringe included)
     wall_track_chars: float = 0.15  # how far (character heights) a wall may drift off vertical, followed two character heights at a time
+    # a region found by its rules in which the detector finds under ``min_words`` words is looked
+    # at again with its ink's contrast stretched (``layout.structure.stretch_contrast``: the
+    # darkness of each pixel against the paper around it, the ``faint_stretch_percentile``-th
+    # percentile of the region's darkness, at least ``faint_stretch_min`` grey levels, made black):
+    # a spreadsheet's shaded header printed light grey on grey, which a hairline or washed-out
+    # scan leaves a few grey levels deep, is no word to the detector as scanned (sheet2036 hairline
+    # report 011: the review matrix's region gave 0 words, stretched 33)
+    faint_words_retry: bool = True
+    faint_stretch_percentile: float = 99.0
+    faint_stretch_min: float = 8.0
+    # the parts of a merged grid cell cut at its lost walls are kept when each reads as a value;
+    # a part that reads as garbled digits (at most this many characters, no Chinese: "d", "a",
+    # a "0" set against its wall) counts as one when more parts read as values than as garble
+    # (scan ``_keep_numeric_splits``): a spreadsheet row whose faint walls a scan lost keeps its
+    # cells (sheet2036 flatbed report 007: rows read "0oolooo" as one cell). 0: off
+    split_garble_chars: int = 2
 
 
 class OcrSettings(BaseModel):
