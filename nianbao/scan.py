@@ -73,6 +73,7 @@ class PageResult:
     page_words: list[Box] = field(default_factory=list)  # the detector's words of the whole page (``structure.page_words``)
     candidates: list[TableStructure] = field(default_factory=list)  # every region read, those found no table included
     layouts: list[TableLayout] = field(default_factory=list)  # the structure each grid was read with
+    walls_kept: list[Box] = field(default_factory=list)  # stretches of wall not erased: a character touches them
 
 
 # --------------------------------------------------------------------------- crops
@@ -518,6 +519,7 @@ def read_page(
     structures: list[TableStructure] = []
     candidates: list[TableStructure] = []
     page_words: list[Box] = []
+    walls_kept: list[Box] = []
     faint: tuple[np.ndarray, np.ndarray] | None = None
     if settings.structure.word_reading:
         # words are found on the page without its straight runs (rules, a streak through a
@@ -537,7 +539,7 @@ def read_page(
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
         if settings.structure.erase_walls and structures:
-            gray, text_ink = _without_walls(gray, text_ink, structures)
+            gray, text_ink, walls_kept = _without_walls(gray, text_ink, structures, settings.structure.wall_touch_px)
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
@@ -628,7 +630,8 @@ def read_page(
     layouts = [_layout(table_offset + gi, number, g, structures[gi] if structures else None) for gi, g in enumerate(grids)]
     res = PageResult(info=info, grids=grids, text_lines=lines, rows=[it[2] for it in items], timings=timings,
                      image=upright if keep_image else None, page=prep if keep_image else None,
-                     structures=structures, layouts=layouts, page_words=page_words, candidates=candidates)
+                     structures=structures, layouts=layouts, page_words=page_words, candidates=candidates,
+                     walls_kept=walls_kept)
     return res
 
 
@@ -867,20 +870,24 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     return out
 
 
-def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[TableStructure]
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[TableStructure],
+                   touch_px: int | None = None) -> tuple[np.ndarray, np.ndarray, list[Box]]:
     """The page image and its text ink with the walls of every table region taken out
     (``layout.walls``: hair, dotted and dashed walls no long straight run shows, which the crop
     of a number set against its wall catches), as copies; the walls of the value columns only
-    (from a character height left of the first value column on)."""
+    (from a character height left of the first value column on), kept in the rows where a
+    character touches them (``touch_px``, ``layout.walls.erase_walls``: the stretches kept are
+    returned too)."""
     gray, text_ink = gray.copy(), text_ink.copy()
+    kept: list[Box] = []
     for st in structures:
         # the value columns' walls only: a label's text runs across the walls of the label
         # columns merged over it (multi-level labels), and its crop is read as words anyway
         value_x = st.columns[min(st.label_columns, len(st.columns) - 1)] if st.columns else st.region[0]
         margin = st.char_h
-        erase_walls(gray, text_ink, [w for w in st.walls if w.x >= value_x - margin])
-    return gray, text_ink
+        kept += erase_walls(gray, text_ink, [w for w in st.walls if w.x >= value_x - margin],
+                            touch_px if touch_px is not None and touch_px >= 0 else None)
+    return gray, text_ink, kept
 
 
 def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:

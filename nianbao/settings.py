@@ -323,6 +323,18 @@ class StructureSettings(BaseModel):
     wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
     wall_edge: float = 0.2  # a wall is as wide as its ridge stays above this share of its peak (its grey fringe included)
     wall_track_chars: float = 0.15  # how far (character heights) a wall may drift off vertical, followed two character heights at a time
+    # a character touches a wall in a row where its ink runs on from the wall's edge more than this
+    # many pixels past the wall's own fringe (the median run over the wall's rows); there the wall
+    # is not erased (``layout.walls.touching_rows``): its ink and the stroke set on it are one, and
+    # erasing it took the side of a 1-bit fax's "0" flush against it. -1: erased in every row
+    wall_touch_px: int = 1
+    # a label column told by its width (``label_columns_from_width``) has wide words that cover at
+    # least this share of their columns with ink at the median (``layout.structure.ink_cover``):
+    # a label's characters are set close (0.56-0.81 measured on Word fax, lowres and phone
+    # labels); a phone photo's detector box over the numbers of several value columns is a few
+    # digits and the blank between the columns (dev seed 4601 sheet phone report 001 lost its
+    # first value column to labels by width alone)
+    label_ink_cover: float = 0.5
 
 
 class OcrSettings(BaseModel):

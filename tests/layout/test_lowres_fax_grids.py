@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from nianbao.settings import Settings
@@ -84,7 +85,36 @@ def test_prose_over_a_table_is_no_label_column() -> None:
     values = [(x, 40.0 * k, x + 20, 40.0 * k + 20) for k in range(8) for x in (440.0, 540.0)]
     words = labels + values
     line_of = [k for k in range(8)] + [k for k in range(8) for _ in (0, 1)]
-    assert label_columns_by_width(bounds, 1, words, line_of, ch, p) == 2
+    ink = np.zeros((400, 700), np.uint8)
+    for x0, y0, x1, y1 in words:  # characters set close: a blank column every few pixels
+        ink[int(y0) + 3:int(y1) - 3, int(x0) + 2:int(x1) - 2] = 255
+        ink[int(y0):int(y1), int(x0):int(x1):4] = 0
+    assert label_columns_by_width(bounds, 1, words, line_of, ch, p, ink) == 2
     # the same wide words on lines of their own (a paragraph), the values on other lines
     line_of_prose = [k for k in range(8)] + [8 + k for k in range(8) for _ in (0, 1)]
-    assert label_columns_by_width(bounds, 1, words, line_of_prose, ch, p) == 1
+    assert label_columns_by_width(bounds, 1, words, line_of_prose, ch, p, ink) == 1
+    # without the page's ink, width alone tells no label column
+    assert label_columns_by_width(bounds, 1, words, line_of, ch, p) == 1
+
+
+def test_numbers_boxed_together_across_their_columns_are_no_label_column() -> None:
+    """Dev seed 4601 sheet phone report 001: the photo's detector boxed the numbers of several
+    value columns together, as wide as labels, on the lines of the values further right: the
+    first value column was taken for labels (199 -> 106 cells). Their ink is a few digits with
+    the blank between the columns, not characters set close (``label_ink_cover``)."""
+    from nianbao.layout.structure import ink_cover, label_columns_by_width
+    from nianbao.settings import StructureSettings
+
+    p = StructureSettings()
+    ch = 20.0
+    bounds = [0.0, 100.0, 400.0, 500.0, 600.0]
+    joined = [(110.0, 40.0 * k, 390.0, 40.0 * k + 20) for k in range(8)]  # "0    0    0" in one box
+    values = [(x, 40.0 * k, x + 20, 40.0 * k + 20) for k in range(8) for x in (440.0, 540.0)]
+    words = joined + values
+    line_of = [k for k in range(8)] + [k for k in range(8) for _ in (0, 1)]
+    ink = np.zeros((400, 700), np.uint8)
+    for x0, y0, x1, y1 in joined:
+        for x in (x0 + 5, (x0 + x1) / 2 - 5, x1 - 15):  # three digits 10 px wide
+            ink[int(y0) + 3:int(y1) - 3, int(x):int(x) + 10] = 255
+    assert ink_cover(ink, joined[0]) < p.label_ink_cover
+    assert label_columns_by_width(bounds, 1, words, line_of, ch, p, ink) == 1
