@@ -555,62 +555,6 @@ def _drop_thin_columns(bounds: list[float], words: Sequence[Box], line_of: Seque
     return bounds
 
 
-def ink_cover(ink: np.ndarray, word: Box) -> float:
-    """Share of a word box's columns (its middle third of rows, clear of the detector's padding
-    and of a neighbouring line) that hold ``ink``: a run of characters set close covers most of
-    them; numbers the detector boxed together across their columns, a few digits with the
-    blank between the columns, few."""
-    H, W = ink.shape[:2]
-    h = word[3] - word[1]
-    x0, x1 = max(0, int(word[0])), min(W, int(np.ceil(word[2])))
-    y0, y1 = max(0, int(word[1] + h / 3)), min(H, int(np.ceil(word[3] - h / 3)))
-    if x1 <= x0 or y1 <= y0:
-        return 0.0
-    cols = (ink[y0:y1, x0:x1] > 0).any(axis=0)
-    on = np.flatnonzero(cols)
-    if on.size == 0:
-        return 0.0
-    return float(cols[on[0]:on[-1] + 1].mean())
-
-
-def label_columns_by_width(bounds: Sequence[float], n_label: int, words: Sequence[Box], line_of: Sequence[int],
-                           char_h: float, p: StructureSettings, ink: np.ndarray | None = None) -> int:
-    """Leading label columns, counting on past the ``n_label`` the template's column count gave
-    (``label_column_count``) over every further column that holds labels, not numbers: its words,
-    on ``label_column_min_lines`` lines or more, are ``label_word_chars`` character heights wide
-    at the median, with words narrower than that (its values) further right on those lines; a
-    number is a few digits. The word reading may join a table's label columns
-    into one (三、本年度办理结果 | （三）不予公开 | 1. 属于国家秘密) and split a value column, so that
-    the count still fits and labels are taken for values; the long labels crossing the walls the
-    table draws between its label columns then fault a sound line grid (seed-2033 Word fax
-    report 045). At least one column is left for values.
-
-    Width alone is no label: a phone photo's detector joins the numbers of several value
-    columns into one wide box (dev seed 4601 sheet phone report 001: its first value column
-    taken for labels, 199 -> 106 cells). A label is text, its characters set close: the wide
-    words must cover at least ``label_ink_cover`` of their columns with ``ink`` (the page's text
-    ink, rules taken out; ``ink_cover``) at the median; without ``ink`` no column is told so."""
-    if ink is None:
-        return n_label
-    wide = p.label_word_chars * char_h
-    k = n_label
-    while k < len(bounds) - 2:
-        a, b = bounds[k], bounds[k + 1]
-        inside = [i for i, w in enumerate(words) if a <= (w[0] + w[2]) / 2 < b]
-        # a label is printed on the line of its values (prose over the table has none)
-        valued = {line_of[i] for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= b and w[2] - w[0] < wide}
-        if len({line_of[i] for i in inside} & valued) < p.label_column_min_lines:
-            break
-        widths = sorted(words[i][2] - words[i][0] for i in inside)
-        if widths[len(widths) // 2] < wide:
-            break
-        covers = sorted(ink_cover(ink, words[i]) for i in inside if words[i][2] - words[i][0] >= wide)
-        if covers[len(covers) // 2] < p.label_ink_cover:
-            break  # wide boxes of numbers joined across their columns, not labels
-        k += 1
-    return k
-
-
 def label_column_count(n_cols: int, value_counts: Iterable[int], max_label: int) -> int:
     """Stage 4: leading label columns: the template's largest value column count that leaves
     1..``max_label`` columns for labels (the applications matrix: label columns then 7)."""
@@ -1005,9 +949,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         vrules = list(vrules) + wall_rules
     words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
-    n_label = label_columns_by_width(st.columns, st.label_columns, found, st.line_of_word, char_h, p, ink) \
-        if p.label_columns_from_width else st.label_columns
-    value_x = st.columns[min(n_label, len(st.columns) - 1)]
+    value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, found, st.line_of_word, None, value_x, counts, char_h, p)
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):

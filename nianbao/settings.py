@@ -263,16 +263,6 @@ class StructureSettings(BaseModel):
     # one number to a column of even width; the consistency rules may then confirm them
     matrix_row_pitch_tolerance: float = 0.2
     matrix_row_even_placement: float = 0.9
-    # label columns hold labels, value columns numbers (label_columns_by_width): a column past
-    # the template's label count whose words are this wide (character heights, at the median,
-    # the detector's padding included), on this many lines or more that hold narrower words (its
-    # values) further right, is a label column too, when the grids' faults are judged
-    # Off by default: on dev seed 4601 (sheet, not tuned on) it took the first value column of a
-    # phone photo's application matrix, whose detector boxes join several numbers, for labels
-    # (report 001: 175 -> 81 cells); it was made for seed-2033 Word fax report 045 (+16 cells)
-    label_columns_from_width: bool = False
-    label_word_chars: float = 5.0
-    label_column_min_lines: int = 6
     # on a small-print page (drawn again larger, ``LayoutSettings.small_print_*``) the detector
     # sees a region's crop at the long side that brings its characters to this height (pixels),
     # past ``det_max_side`` up to ``small_print_det_max_side`` (and never above the crop's own
@@ -328,13 +318,6 @@ class StructureSettings(BaseModel):
     # is not erased (``layout.walls.touching_rows``): its ink and the stroke set on it are one, and
     # erasing it took the side of a 1-bit fax's "0" flush against it. -1: erased in every row
     wall_touch_px: int = 1
-    # a label column told by its width (``label_columns_from_width``) has wide words that cover at
-    # least this share of their columns with ink at the median (``layout.structure.ink_cover``):
-    # a label's characters are set close (0.56-0.81 measured on Word fax, lowres and phone
-    # labels); a phone photo's detector box over the numbers of several value columns is a few
-    # digits and the blank between the columns (dev seed 4601 sheet phone report 001 lost its
-    # first value column to labels by width alone)
-    label_ink_cover: float = 0.5
 
 
 class OcrSettings(BaseModel):
