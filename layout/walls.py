@@ -169,16 +169,22 @@ def _present_rows(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, r: int, 
     return present
 
 
-def touching_rows(text_ink: np.ndarray, ys: int, ye: int, x0: int, x1: int, touch_px: int) -> np.ndarray:
+def touching_rows(text_ink: np.ndarray, ys: int, ye: int, x0: int, x1: int, touch_px: int,
+                  min_rows: int = 1) -> np.ndarray:
     """Rows ``ys..ye`` of a wall at columns ``x0..x1`` that a character touches: where the text
     ink (``text_ink``, the wall's own pixels included or not) runs on from the wall's edge, on
     either side, more than ``touch_px`` pixels past the wall's own fringe there. The fringe is
     measured on the wall itself: the median run over its rows (most rows of a wall meet no
     character), so a blurred or ragged 1-bit wall (a fax's edge noise) is not taken for a
-    stroke, and a stroke set flush against the wall (a "0" or a "1" right-aligned onto it) is."""
+    stroke, and a stroke set flush against the wall (a "0" or a "1" right-aligned onto it) is.
+    A touch runs at least ``min_rows`` rows along the wall (a stroke set on it, for a part of
+    the character's height) or away from it past the wall's own width (a stroke across it): a
+    speck on the wall is a few pixels either way (kept, the wall's stub beside it read as "."
+    before a number)."""
     W = text_ink.shape[1]
     band = text_ink[ys:ye] > 0
     out = np.zeros(band.shape[0], bool)
+    across = np.zeros(band.shape[0], bool)
     reach = x1 - x0 + 3 + touch_px  # past any fringe the wall's own width allows
     for cols in (np.arange(x0 - 1, max(-1, x0 - 1 - reach), -1), np.arange(x1 + 1, min(W, x1 + 1 + reach))):
         if cols.size == 0 or band.shape[0] == 0:
@@ -186,16 +192,21 @@ def touching_rows(text_ink: np.ndarray, ys: int, ye: int, x0: int, x1: int, touc
         side = band[:, cols]
         run = np.where(~side, np.arange(cols.size), cols.size).min(axis=1)  # ink from the edge outwards
         out |= run > np.median(run) + touch_px
+        across |= run >= max(cols.size, x1 - x0 + 2 + touch_px)
+    for k, e in _runs(out):
+        if e - k < min_rows and not across[k:e].any():
+            out[k:e] = False
     return out
 
 
 def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall],
-                touch_px: int | None = None) -> list[Box]:
+                touch_px: int | None = None, touch_rows: int = 1) -> list[Box]:
     """Take the walls' ink (along their ``segments``) out of ``gray`` (in place: each row of a
     wall's columns gets the lighter of the two pixels just beside it, paper unless a character
     touches the wall on both sides) and out of ``text_ink`` (set to 0).
 
-    With ``touch_px``, the rows where a character touches the wall (``touching_rows``) keep
+    With ``touch_px``, the rows where a character touches the wall (``touching_rows``, at
+    least ``touch_rows`` of them in a run) keep
     the wall's pixels: there the wall's ink and the character's are one, and taking the wall's
     columns out takes the stroke set on it (a 1-bit fax's "0" flush against its wall lost its
     side and read "C", "(" or nothing). Only where the wall's profile is the wall's own is it
@@ -213,7 +224,7 @@ def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall],
             cols = slice(max(0, x0), x1 + 1)
             rows = np.arange(ys, ye)
             if touch_px is not None:
-                touched = touching_rows(text_ink, ys, ye, x0, x1, touch_px)
+                touched = touching_rows(text_ink, ys, ye, x0, x1, touch_px, touch_rows)
                 kept += [(float(x0), float(ys + k), float(x1 + 1), float(ys + e)) for k, e in _runs(touched)]
                 rows = rows[~touched]
             if rows.size == 0:

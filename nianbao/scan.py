@@ -539,7 +539,8 @@ def read_page(
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
         if settings.structure.erase_walls and structures:
-            gray, text_ink, walls_kept = _without_walls(gray, text_ink, structures, settings.structure.wall_touch_px)
+            gray, text_ink, walls_kept = _without_walls(gray, text_ink, structures, settings.structure.wall_touch_px,
+                                                        settings.structure.wall_touch_min_chars)
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
@@ -871,13 +872,14 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
 
 
 def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[TableStructure],
-                   touch_px: int | None = None) -> tuple[np.ndarray, np.ndarray, list[Box]]:
+                   touch_px: int | None = None, touch_min_chars: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray, list[Box]]:
     """The page image and its text ink with the walls of every table region taken out
     (``layout.walls``: hair, dotted and dashed walls no long straight run shows, which the crop
     of a number set against its wall catches), as copies; the walls of the value columns only
     (from a character height left of the first value column on), kept in the rows where a
-    character touches them (``touch_px``, ``layout.walls.erase_walls``: the stretches kept are
-    returned too)."""
+    character touches them (``touch_px``, over ``touch_min_chars`` character heights at least;
+    ``layout.walls.erase_walls``: the stretches kept are returned too)."""
     gray, text_ink = gray.copy(), text_ink.copy()
     kept: list[Box] = []
     for st in structures:
@@ -886,7 +888,8 @@ def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[
         value_x = st.columns[min(st.label_columns, len(st.columns) - 1)] if st.columns else st.region[0]
         margin = st.char_h
         kept += erase_walls(gray, text_ink, [w for w in st.walls if w.x >= value_x - margin],
-                            touch_px if touch_px is not None and touch_px >= 0 else None)
+                            touch_px if touch_px is not None and touch_px >= 0 else None,
+                            max(1, int(round(touch_min_chars * st.char_h))))
     return gray, text_ink, kept
 
 

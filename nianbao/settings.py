@@ -318,6 +318,10 @@ class StructureSettings(BaseModel):
     # is not erased (``layout.walls.touching_rows``): its ink and the stroke set on it are one, and
     # erasing it took the side of a 1-bit fax's "0" flush against it. -1: erased in every row
     wall_touch_px: int = 1
+    # ... over this many character heights in a run at least: a stroke set on the wall runs along
+    # it for a part of the character's height; a speck or a scan's ragged edge on it touches a row
+    # or two, and the stub kept beside it was read "." (spent typeset2037 scanapp 031: "..0")
+    wall_touch_min_chars: float = 0.2
 
 
 class OcrSettings(BaseModel):

@@ -61,13 +61,13 @@ def test_a_character_on_a_wall_of_a_fax_keeps_its_strokes_where_the_wall_is_eras
     assert on_wall.sum() > 30
     for touch in (None, 1):
         g, t = gray.copy(), ink.copy()
-        erase_walls(g, t, [alone, under], touch)
+        erase_walls(g, t, [alone, under], touch, 7)  # a fifth of the page's 33 px characters
         # the wall where nothing touches it: gone from the image and from the text ink
         assert not (g[118:180, 66:68] < 128).any() and not t[118:180, 66:68].any()
         kept = (on_wall & (t[42:108, 70:73] > 0)).sum() / on_wall.sum()
         assert kept > 0.7 if touch is not None else kept == 0.0
     # the wall's own rows (its fringe and specks a fax leaves on it) are no character's touch
-    assert not touching_rows(ink, 118, 180, 66, 67, 1).any()
+    assert not touching_rows(ink, 118, 180, 66, 67, 1, 7).any()
 
 
 def test_a_stroke_flush_against_a_wall_touches_it_and_a_number_two_pixels_off_does_not() -> None:
