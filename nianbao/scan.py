@@ -28,7 +28,7 @@ from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
                                       trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
-from nianbao.layout.walls import erase_walls, find_walls
+from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
 from nianbao.layout.value_row import number_boxes, text_line_bands
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
@@ -539,8 +539,7 @@ def read_page(
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
         if settings.structure.erase_walls and structures:
-            gray, text_ink, walls_kept = _without_walls(gray, text_ink, structures, settings.structure.wall_touch_px,
-                                                        settings.structure.wall_touch_min_chars)
+            gray, text_ink, walls_kept = _without_walls(gray, text_ink, structures, settings.structure)
     t["structure"] = time.perf_counter()
     lines = find_text_lines(ink, exclude=[g.bbox for g in grids], char_h=char_h)
     # rules however faint along the grids' row lines, where a merged cell may be cut
@@ -872,13 +871,13 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
 
 
 def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[TableStructure],
-                   touch_px: int | None = None, touch_min_chars: float = 0.0
-                   ) -> tuple[np.ndarray, np.ndarray, list[Box]]:
+                   p: StructureSettings) -> tuple[np.ndarray, np.ndarray, list[Box]]:
     """The page image and its text ink with the walls of every table region taken out
     (``layout.walls``: hair, dotted and dashed walls no long straight run shows, which the crop
     of a number set against its wall catches), as copies; the walls of the value columns only
-    (from a character height left of the first value column on), kept in the rows where a
-    character touches them (``touch_px``, over ``touch_min_chars`` character heights at least;
+    (from a character height left of the first value column on) that lie on a column boundary
+    of the grid the table is read with (``wall_boundary_chars``), kept in the rows where a
+    character touches them (``wall_touch_px``, ``wall_touch_min_chars``;
     ``layout.walls.erase_walls``: the stretches kept are returned too)."""
     gray, text_ink = gray.copy(), text_ink.copy()
     kept: list[Box] = []
@@ -887,9 +886,11 @@ def _without_walls(gray: np.ndarray, text_ink: np.ndarray, structures: Sequence[
         # columns merged over it (multi-level labels), and its crop is read as words anyway
         value_x = st.columns[min(st.label_columns, len(st.columns) - 1)] if st.columns else st.region[0]
         margin = st.char_h
-        kept += erase_walls(gray, text_ink, [w for w in st.walls if w.x >= value_x - margin],
-                            touch_px if touch_px is not None and touch_px >= 0 else None,
-                            max(1, int(round(touch_min_chars * st.char_h))))
+        bounds = st.grid.cols if st.grid is not None else st.columns
+        walls = walls_on_boundaries([w for w in st.walls if w.x >= value_x - margin], bounds,
+                                    p.wall_boundary_chars * st.char_h)
+        kept += erase_walls(gray, text_ink, walls, p.wall_touch_px if p.wall_touch_px >= 0 else None,
+                            max(1, int(round(p.wall_touch_min_chars * st.char_h))))
     return gray, text_ink, kept
 
 

@@ -322,6 +322,11 @@ class StructureSettings(BaseModel):
     # it for a part of the character's height; a speck or a scan's ragged edge on it touches a row
     # or two, and the stub kept beside it was read "." (spent typeset2037 scanapp 031: "..0")
     wall_touch_min_chars: float = 0.2
+    # a wall is erased only within this many character heights of a column boundary of the grid
+    # the table is read with (``layout.walls.walls_on_boundaries``): a ridge elsewhere parts no
+    # cells (a copier's streaks and texture: 220 "walls" in one region of spent captures2038
+    # sheet copier report 014, erased with the text's strokes: 194 of 200 cells lost)
+    wall_boundary_chars: float = 0.3
 
 
 class OcrSettings(BaseModel):
