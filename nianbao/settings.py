@@ -301,12 +301,15 @@ class StructureSettings(BaseModel):
     # grid's column boundaries go onto them (``find_walls``), and they are taken out of the image
     # the cells are cropped from (``erase_walls``), so a number set against its wall is read
     # without the wall's dots ("0" not "01")
-    # ``erase_walls`` is off by default: on dev seed 4602's sheet fax pages (not tuned on) erasing
-    # a wall took the strokes of the digits that touch it in the 1-bit image (report 006: 193 ->
-    # 163 cells with it); it was made for seed-2034 sheet flatbed report 013 (walls' dots read into
-    # the digits: "0" as "01", cells held for review, not silent)
+    # A wall is erased only where the evidence says it is the wall alone: on a column boundary of
+    # the grid read with (``wall_boundary_chars``) and in the rows no character touches it
+    # (``wall_touch_px``, ``wall_touch_min_chars``; ``nianbao debug --stage walls`` draws both).
+    # Erased along their whole length (before), the walls took the strokes of the digits set on
+    # them in 1-bit fax pages (dev seed 4602 report 006: 193 -> 163 cells) and were off by
+    # default; kept, a grey scan's faded and broken rules were read into the zeros beside them
+    # (spent typeset2037 flatbed report 017: 129/200 kept, 200/200 erased)
     find_walls: bool = True
-    erase_walls: bool = False
+    erase_walls: bool = True
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
