@@ -307,9 +307,11 @@ class StructureSettings(BaseModel):
     # Erased along their whole length (before), the walls took the strokes of the digits set on
     # them in 1-bit fax pages (dev seed 4602 report 006: 193 -> 163 cells) and were off by
     # default; kept, a grey scan's faded and broken rules were read into the zeros beside them
-    # (spent typeset2037 flatbed report 017: 129/200 kept, 200/200 erased)
+    # (spent typeset2037 flatbed report 017: 129/200 kept, 200/200 erased). Still off by default:
+    # on, it read 43 -> 144 cells of spent sheet2036 fax report 004 and a few more in four
+    # copier reports, but took 4 of its sheet fax report 016 (a total "2" read "22" twice)
     find_walls: bool = True
-    erase_walls: bool = True
+    erase_walls: bool = False
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)

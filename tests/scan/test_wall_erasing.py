@@ -31,7 +31,7 @@ def test_zeros_beside_faded_walls_of_a_grey_scan_read_without_the_walls() -> Non
     from nianbao.debug_draw import draw_structure
 
     img = cv2.imread(str(DATA / "typeset_flatbed_zeros_beside_faded_walls.jpg"))
-    res = read_page(img, 7, 240.0, Settings(), keep_image=True)
+    res = read_page(img, 7, 240.0, Settings(structure={"erase_walls": True}), keep_image=True)
     rows = [[c.text for c in r.cells] for r in res.rows if r.kind == "table"]
     values = [[t for t in r if t.isascii() and t] for r in rows]
     values = [v for v in values if len(v) == 7]
