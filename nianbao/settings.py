@@ -309,7 +309,9 @@ class StructureSettings(BaseModel):
     # default; kept, a grey scan's faded and broken rules were read into the zeros beside them
     # (spent typeset2037 flatbed report 017: 129/200 kept, 200/200 erased). Still off by default:
     # on, it read 43 -> 144 cells of spent sheet2036 fax report 004 and a few more in four
-    # copier reports, but took 4 of its sheet fax report 016 (a total "2" read "22" twice)
+    # copier reports, but took 4 of its sheet fax report 016 (a total "2" read "22" twice: the
+    # fax broke the "2" in two, and ``scan._ink_lines`` joins the pieces only while the wall's
+    # taller piece is in the cell)
     find_walls: bool = True
     erase_walls: bool = False
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
