@@ -327,7 +327,8 @@ class StructureSettings(BaseModel):
     wall_touch_px: int = 1
     # ... over this many character heights in a run at least: a stroke set on the wall runs along
     # it for a part of the character's height; a speck or a scan's ragged edge on it touches a row
-    # or two, and the stub kept beside it was read "." (spent typeset2037 scanapp 031: "..0")
+    # or two, and a stub of wall kept beside it reads as "." (made for spent typeset2037 scanapp
+    # 031, whose "0" read "..0" with erasing on: that cell still does, the dots are elsewhere)
     wall_touch_min_chars: float = 0.2
     # a wall is erased only within this many character heights of a column boundary of the grid
     # the table is read with (``layout.walls.walls_on_boundaries``): a ridge elsewhere parts no
