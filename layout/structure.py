@@ -573,33 +573,6 @@ def _drop_thin_columns(bounds: list[float], words: Sequence[Box], line_of: Seque
     return bounds
 
 
-def label_columns_by_width(bounds: Sequence[float], n_label: int, words: Sequence[Box], line_of: Sequence[int],
-                           char_h: float, p: StructureSettings) -> int:
-    """Leading label columns, counting on past the ``n_label`` the template's column count gave
-    (``label_column_count``) over every further column that holds labels, not numbers: its words,
-    on ``label_column_min_lines`` lines or more, are ``label_word_chars`` character heights wide
-    at the median, with words narrower than that (its values) further right on those lines; a
-    number is a few digits. The word reading may join a table's label columns
-    into one (三、本年度办理结果 | （三）不予公开 | 1. 属于国家秘密) and split a value column, so that
-    the count still fits and labels are taken for values; the long labels crossing the walls the
-    table draws between its label columns then fault a sound line grid (seed-2033 Word fax
-    report 045). At least one column is left for values."""
-    wide = p.label_word_chars * char_h
-    k = n_label
-    while k < len(bounds) - 2:
-        a, b = bounds[k], bounds[k + 1]
-        inside = [i for i, w in enumerate(words) if a <= (w[0] + w[2]) / 2 < b]
-        # a label is printed on the line of its values (prose over the table has none)
-        valued = {line_of[i] for i, w in enumerate(words) if (w[0] + w[2]) / 2 >= b and w[2] - w[0] < wide}
-        if len({line_of[i] for i in inside} & valued) < p.label_column_min_lines:
-            break
-        widths = sorted(words[i][2] - words[i][0] for i in inside)
-        if widths[len(widths) // 2] < wide:
-            break
-        k += 1
-    return k
-
-
 def label_column_count(n_cols: int, value_counts: Iterable[int], max_label: int) -> int:
     """Stage 4: leading label columns: the template's largest value column count that leaves
     1..``max_label`` columns for labels (the applications matrix: label columns then 7)."""
@@ -994,9 +967,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         vrules = list(vrules) + wall_rules
     words = st.words = clip_at_rules(words, vrules, char_h, lw, p)
     st.word_grid = build_grid(st.rows, st.columns, words, char_h, p, lw)
-    n_label = label_columns_by_width(st.columns, st.label_columns, found, st.line_of_word, char_h, p) \
-        if p.label_columns_from_width else st.label_columns
-    value_x = st.columns[min(n_label, len(st.columns) - 1)]
+    value_x = st.columns[min(st.label_columns, len(st.columns) - 1)]
     st.word_faults = grid_faults(st.word_grid, found, st.line_of_word, None, value_x, counts, char_h, p)
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):

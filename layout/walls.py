@@ -169,18 +169,90 @@ def _present_rows(ridge: np.ndarray, blank: np.ndarray, a: int, b: int, r: int, 
     return present
 
 
-def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall]) -> None:
-    """Take the walls' ink (along their ``segments``) out of ``gray`` (in place: each row of a wall's columns gets the
-    lighter of the two pixels just beside it, paper unless a character touches the wall on
-    both sides) and out of ``text_ink`` (set to 0)."""
+def walls_on_boundaries(walls: Sequence[Wall], bounds: Sequence[float], reach: float) -> list[Wall]:
+    """The walls within ``reach`` pixels (along their segments) of one of a grid's column
+    ``bounds``: those are the walls between the cells the page is read with. A ridge the blank
+    rows show elsewhere (a copier's streaks and screen, a texture the page's ink left: 220 of
+    them across one sheet copier region of spent captures2038 report 014) parts no cells, and
+    erased it took the text's strokes (194 of 200 cells lost)."""
+    out = []
+    for w in walls:
+        xs = [w.x] if w.segments is None else [(a + b) / 2.0 for _, _, a, b in w.segments] or [w.x]
+        if all(min((abs(x - c) for c in bounds), default=np.inf) <= reach for x in xs):
+            out.append(w)
+    return out
+
+
+def touching_rows(text_ink: np.ndarray, ys: int, ye: int, x0: int, x1: int, touch_px: int,
+                  min_rows: int = 1) -> np.ndarray:
+    """Rows ``ys..ye`` of a wall at columns ``x0..x1`` that a character touches: where the text
+    ink (``text_ink``, the wall's own pixels included or not) runs on from the wall's edge, on
+    either side, more than ``touch_px`` pixels past the wall's own fringe there. The fringe is
+    measured on the wall itself: the median run over its rows (most rows of a wall meet no
+    character), so a blurred or ragged 1-bit wall (a fax's edge noise) is not taken for a
+    stroke, and a stroke set flush against the wall (a "0" or a "1" right-aligned onto it) is.
+    A touch runs at least ``min_rows`` rows along the wall (a stroke set on it, for a part of
+    the character's height) or away from it past the wall's own width (a stroke across it): a
+    speck on the wall is a few pixels either way (kept, the wall's stub beside it read as "."
+    before a number)."""
+    W = text_ink.shape[1]
+    band = text_ink[ys:ye] > 0
+    out = np.zeros(band.shape[0], bool)
+    across = np.zeros(band.shape[0], bool)
+    reach = x1 - x0 + 3 + touch_px  # past any fringe the wall's own width allows
+    for cols in (np.arange(x0 - 1, max(-1, x0 - 1 - reach), -1), np.arange(x1 + 1, min(W, x1 + 1 + reach))):
+        if cols.size == 0 or band.shape[0] == 0:
+            continue
+        side = band[:, cols]
+        run = np.where(~side, np.arange(cols.size), cols.size).min(axis=1)  # ink from the edge outwards
+        out |= run > np.median(run) + touch_px
+        across |= run >= max(cols.size, x1 - x0 + 2 + touch_px)
+    for k, e in _runs(out):
+        if e - k < min_rows and not across[k:e].any():
+            out[k:e] = False
+    return out
+
+
+def erase_walls(gray: np.ndarray, text_ink: np.ndarray, walls: Sequence[Wall],
+                touch_px: int | None = None, touch_rows: int = 1) -> list[Box]:
+    """Take the walls' ink (along their ``segments``) out of ``gray`` (in place: each row of a
+    wall's columns gets the lighter of the two pixels just beside it, paper unless a character
+    touches the wall on both sides) and out of ``text_ink`` (set to 0).
+
+    With ``touch_px``, the rows where a character touches the wall (``touching_rows``, at
+    least ``touch_rows`` of them in a run) keep
+    the wall's pixels: there the wall's ink and the character's are one, and taking the wall's
+    columns out takes the stroke set on it (a 1-bit fax's "0" flush against its wall lost its
+    side and read "C", "(" or nothing). Only where the wall's profile is the wall's own is it
+    taken out: the dots or hairline a crop's margin catches beside a number ("0" read "01"),
+    never a stroke. Returns the stretches of wall kept, (x0, y0, x1, y1) each (for
+    ``nianbao debug --stage walls``)."""
     W = gray.shape[1]
+    kept: list[Box] = []
     for w in walls:
         for ys, ye, x0, x1 in w.segments if w.segments is not None else ((w.y0, w.y1, w.x0, w.x1),):
+            ys, ye = max(0, ys), min(gray.shape[0], ye)
+            if ye <= ys:
+                continue
             a, b = max(0, x0 - 1), min(W - 1, x1 + 1)
-            band = slice(ys, ye)
-            lighter = np.maximum(gray[band, a], gray[band, b])
-            gray[band, max(0, x0):x1 + 1] = lighter[:, None]
-            text_ink[band, max(0, x0):x1 + 1] = 0
+            cols = slice(max(0, x0), x1 + 1)
+            rows = np.arange(ys, ye)
+            if touch_px is not None:
+                touched = touching_rows(text_ink, ys, ye, x0, x1, touch_px, touch_rows)
+                kept += [(float(x0), float(ys + k), float(x1 + 1), float(ys + e)) for k, e in _runs(touched)]
+                rows = rows[~touched]
+            if rows.size == 0:
+                continue
+            lighter = np.maximum(gray[rows, a], gray[rows, b])
+            gray[rows, cols] = lighter[:, None]
+            text_ink[rows, cols] = 0
+    return kept
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in ``flags``."""
+    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
 def word_cores(words: Sequence[Box], walls: Sequence[Wall], ink: np.ndarray | None) -> list[tuple[float, float]]:

@@ -64,7 +64,7 @@ def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings 
     draws how a scanned or photographed page was prepared (page quad, flat page, traced lines,
     curl displacement; see ``debug_draw.draw_page_stage``) without parsing the report; a stage
     of the word reading of the page's tables (``debug_draw.STAGES``: regions, words, lines,
-    columns, rows, word-grid, line-grid, chosen) draws that stage, with the word reading switched on."""
+    columns, rows, word-grid, line-grid, chosen, walls) draws that stage, with the word reading switched on."""
     settings = settings or Settings()
     if stage not in STAGES:
         raise UsageError(f"unknown debug stage {stage!r} (stages: {', '.join(STAGES)})")
@@ -97,7 +97,7 @@ def debug_page(path: str | Path, page: int, out: str | Path, settings: Settings 
     res = read_page(raw.image, page, raw.dpi, settings, keep_image=True)
     written = save_page(out, raw.image if res.image is None else res.image, grids=res.grids, text_lines=res.text_lines,
                         labels=labels, structures=res.candidates if structure_stage == "regions" else res.structures,
-                        stage=structure_stage, page_words=res.page_words)
+                        stage=structure_stage, page_words=res.page_words, walls_kept=res.walls_kept)
     if dump:  # the stages' intermediates beside the picture
         data = {"page": res.info.model_dump(), "kind": raw.kind, "timings": res.timings,
                 "grids": [g.model_dump() for g in res.grids], "text_lines": res.text_lines,

@@ -152,18 +152,20 @@ def draw_page_stage(prep, source: np.ndarray, arrow_step: int = 80, arrow_gain: 
     return out
 
 
-STAGES = ("regions", "words", "lines", "columns", "rows", "word-grid", "line-grid", "chosen")
+STAGES = ("regions", "words", "lines", "columns", "rows", "word-grid", "line-grid", "chosen", "walls")
 
 
 def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stage: str,
-                   page_words: Sequence[Box] = ()) -> np.ndarray:
+                   page_words: Sequence[Box] = (), walls_kept: Sequence[Box] = ()) -> np.ndarray:
     """A copy of the page with one stage of each table region's word reading drawn on it
     (``layout.structure``): ``regions`` (every region read, blue where rules found it, orange
     where its words did, with the page's words in grey; pass every candidate region, those
     that were found no table included), ``words`` (detector boxes, red), ``lines`` (word lines, alternating
     colours), ``columns``/``rows`` (boundaries, green), ``word-grid``/``line-grid`` (the two
-    readings' cells) or ``chosen`` (the grid the page was read with, cells the readings place
-    differently in red), each region captioned with its verdict and faults."""
+    readings' cells), ``chosen`` (the grid the page was read with, cells the readings place
+    differently in red) or ``walls`` (the walls told from the ink between the text lines,
+    ``layout.walls``, along their segments in blue; in red the stretches ``walls_kept``, not
+    erased because a character touches them), each region captioned with its verdict and faults."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
     out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
@@ -196,6 +198,10 @@ def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stag
                 cv2.line(out, (int(x), y0), (int(x), y1), col, 2)
             for y in (st.rows if stage == "rows" else []):
                 cv2.line(out, (x0, int(y)), (x1, int(y)), (0, 160, 0), 2)
+        elif stage == "walls":
+            for w in st.walls:
+                for ys, ye, a, b in w.segments if w.segments is not None else ((w.y0, w.y1, w.x0, w.x1),):
+                    cv2.rectangle(out, (a - 1, ys), (b + 1, ye), (230, 0, 0), 1)
         else:
             g = {"word-grid": st.word_grid, "line-grid": st.line_grid, "chosen": st.grid}[stage]
             if g is not None:
@@ -210,17 +216,20 @@ def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stag
         if st.word_faults:
             verdict += " | words: " + "; ".join(st.word_faults)
         texts.append(((x0, max(0, y0 - size - 4)), verdict, (0, 0, 0)))
+    if stage == "walls":
+        for a, b, c, d in walls_kept:
+            cv2.rectangle(out, (int(a) - 2, int(b)), (int(c) + 2, int(d)), (0, 0, 230), 2)
     for xy, t, col in texts:
         out = _put_text(out, xy, t, col, int(size * 0.8))
     return out
 
 
 def save_page(path: str | Path, image: np.ndarray, structures: Sequence[TableStructure] = (), stage: str | None = None,
-              page_words: Sequence[Box] = (), **kwargs) -> Path:
+              page_words: Sequence[Box] = (), walls_kept: Sequence[Box] = (), **kwargs) -> Path:
     """Draw (see ``draw_page``, or ``draw_structure`` when a ``stage`` is named) and write a PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    picture = draw_structure(image, structures, stage, page_words) if stage else draw_page(image, **kwargs)
+    picture = draw_structure(image, structures, stage, page_words, walls_kept) if stage else draw_page(image, **kwargs)
     cv2.imwrite(str(path), picture)
     return path
 

@@ -279,16 +279,6 @@ class StructureSettings(BaseModel):
     # one number to a column of even width; the consistency rules may then confirm them
     matrix_row_pitch_tolerance: float = 0.2
     matrix_row_even_placement: float = 0.9
-    # label columns hold labels, value columns numbers (label_columns_by_width): a column past
-    # the template's label count whose words are this wide (character heights, at the median,
-    # the detector's padding included), on this many lines or more that hold narrower words (its
-    # values) further right, is a label column too, when the grids' faults are judged
-    # Off by default: on dev seed 4601 (sheet, not tuned on) it took the first value column of a
-    # phone photo's application matrix, whose detector boxes join several numbers, for labels
-    # (report 001: 175 -> 81 cells); it was made for seed-2033 Word fax report 045 (+16 cells)
-    label_columns_from_width: bool = False
-    label_word_chars: float = 5.0
-    label_column_min_lines: int = 6
     # on a small-print page (drawn again larger, ``LayoutSettings.small_print_*``) the detector
     # sees a region's crop at the long side that brings its characters to this height (pixels),
     # past ``det_max_side`` up to ``small_print_det_max_side`` (and never above the crop's own
@@ -327,12 +317,20 @@ class StructureSettings(BaseModel):
     # grid's column boundaries go onto them (``find_walls``), and they are taken out of the image
     # the cells are cropped from (``erase_walls``), so a number set against its wall is read
     # without the wall's dots ("0" not "01")
-    # ``erase_walls`` is off by default: on dev seed 4602's sheet fax pages (not tuned on) erasing
-    # a wall took the strokes of the digits that touch it in the 1-bit image (report 006: 193 ->
-    # 163 cells with it); it was made for seed-2034 sheet flatbed report 013 (walls' dots read into
-    # the digits: "0" as "01", cells held for review, not silent)
+    # A wall is erased only where the evidence says it is the wall alone: on a column boundary of
+    # the grid read with (``wall_boundary_chars``) and in the rows no character touches it
+    # (``wall_touch_px``, ``wall_touch_min_chars``; ``nianbao debug --stage walls`` draws both).
+    # Erased along their whole length (before), the walls took the strokes of the digits set on
+    # them in 1-bit fax pages (dev seed 4602 report 006: 193 -> 163 cells) and were off by
+    # default; kept, a grey scan's faded and broken rules were read into the zeros beside them
+    # (spent typeset2037 flatbed report 017: 129/200 kept, 200/200 erased). On by default since
+    # erasing is decided from that evidence: on twelve reports of five captures nobody developed
+    # it on, +115 cells and -5 (sheet2036 fax 004: 43 -> 144; four copier reports +1..+4; sheet
+    # fax 016 lost 4, a total "2" read "22" twice: the fax broke the "2" in two, and
+    # ``scan._ink_lines`` joins the pieces only while the wall's taller piece is in the cell;
+    # typeset scanapp 031 lost 1), silent errors 0 throughout
     find_walls: bool = True
-    erase_walls: bool = False
+    erase_walls: bool = True
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
@@ -355,6 +353,21 @@ class StructureSettings(BaseModel):
     # (scan ``_keep_numeric_splits``): a spreadsheet row whose faint walls a scan lost keeps its
     # cells (sheet2036 flatbed report 007: rows read "0oolooo" as one cell). 0: off
     split_garble_chars: int = 2
+    # a character touches a wall in a row where its ink runs on from the wall's edge more than this
+    # many pixels past the wall's own fringe (the median run over the wall's rows); there the wall
+    # is not erased (``layout.walls.touching_rows``): its ink and the stroke set on it are one, and
+    # erasing it took the side of a 1-bit fax's "0" flush against it. -1: erased in every row
+    wall_touch_px: int = 1
+    # ... over this many character heights in a run at least: a stroke set on the wall runs along
+    # it for a part of the character's height; a speck or a scan's ragged edge on it touches a row
+    # or two, and a stub of wall kept beside it reads as "." (made for spent typeset2037 scanapp
+    # 031, whose "0" read "..0" with erasing on: that cell still does, the dots are elsewhere)
+    wall_touch_min_chars: float = 0.2
+    # a wall is erased only within this many character heights of a column boundary of the grid
+    # the table is read with (``layout.walls.walls_on_boundaries``): a ridge elsewhere parts no
+    # cells (a copier's streaks and texture: 220 "walls" in one region of spent captures2038
+    # sheet copier report 014, erased with the text's strokes: 194 of 200 cells lost)
+    wall_boundary_chars: float = 0.3
 
 
 class OcrSettings(BaseModel):
