@@ -220,6 +220,20 @@ def test_review_matrix_read_as_one_text_gives_its_fifteen_trailing_numbers():
     assert all(c.value is None for c in rev.cells)
 
 
+def test_review_value_row_with_a_garbled_cell_is_not_taken_for_a_label():
+    """Spent sheet2036 lowres report 021: the review matrix's value row came as exactly fifteen
+    grid cells, one of them OCR garble ("1 1 0 0 2I 1 1 a 2 4 1 0 0 1 1"); everything up to the
+    "a" was taken for the row's label, seven values were left and the matrix was lost. The
+    matrix prints no row label: fifteen cells without Chinese are its fifteen values, the garble
+    unreadable."""
+    values = ["1", "1", "0", "0", "2", "1", "1", "a", "2", "4", "1", "0", "0", "1", "1"]
+    rev = _parse(_grid_rows({}) + _review_rows(values)).table("reviews_litigation")
+    assert rev.found
+    assert [c.text for c in rev.cells] == values
+    garbled = rev.cell("count", "direct_suit_other")
+    assert garbled.confidence < 0.9
+
+
 def test_review_matrix_read_twice_takes_the_row_with_its_values_not_the_blank_one():
     """world2032 report 038 (Chromium, flatbed): a region found from the words overlapped the
     line grid of the review matrix, so the matrix was read twice, and the first row of fifteen
