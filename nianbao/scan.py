@@ -25,8 +25,8 @@ import numpy as np
 from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orientation, find_text_lines, red_mask, remove_red, speck_mask, to_gray
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.page import PagePrep, prepare_page
-from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure, table_regions,
-                                      trim_prose, word_regions, words_in)
+from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, printed_vrules, read_structure,
+                                      table_regions, trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
 from nianbao.layout.walls import erase_walls, find_walls
 from nianbao.layout.value_row import number_boxes, text_line_bands
@@ -846,8 +846,10 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
                            st_set.wall_side_chars, st_set.wall_max_width_chars,
                            st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []
-        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink,
-                              walls)
+        # the region's vertical rules that show between its words: no column of stacked digits
+        region_vrules = printed_vrules(vrules, words, gray, char_h, st_set) if st_set.printed_rules_only else vrules
+        return read_structure(region, words, char_h, hrules, region_vrules, line_grid, counts, st_set, source,
+                              text_ink, walls)
 
     # rules and walls from two characters long (a wall may be a row high)
     h, v = rules if rules is not None else faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))

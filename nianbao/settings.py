@@ -323,6 +323,19 @@ class StructureSettings(BaseModel):
     wall_max_width_chars: float = 0.3  # widest wall (character heights): a broader ridge is ink of another kind
     wall_edge: float = 0.2  # a wall is as wide as its ridge stays above this share of its peak (its grey fringe included)
     wall_track_chars: float = 0.15  # how far (character heights) a wall may drift off vertical, followed two character heights at a time
+    # a faint vertical rule is printed only where its ink shows between the words too
+    # (``layout.structure.printed_vrules``): the strokes of a column of stacked digits smear
+    # into "rules" under ``faint_rules``' smoothing (world2035 Word hairline report 011: every
+    # value column of its application matrix cut in two, the table lost)
+    printed_rules_only: bool = True
+    rule_blank_min_chars: float = 0.5  # rows clear of words (character heights) a rule's length needs before it is judged
+    rule_side_chars: float = 0.25  # how far to either side (character heights) a rule's column is compared with the paper
+    # a region whose first word line is a value line, with more than this many character heights
+    # of region above it, has a header the detector found no word in (faint, shaded): that band
+    # is a row of its own (``layout.structure.unread_header_bound``), not part of the value row
+    # (world2035 Word hairline report 023: the review matrix's value cells cropped with the
+    # header's ink, "i0" read as 10)
+    unread_header_chars: float = 1.5
 
 
 class OcrSettings(BaseModel):

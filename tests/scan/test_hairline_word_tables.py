@@ -1,0 +1,80 @@
+"""Word (LibreOffice Writer) tables scanned with hairline rules (0-30 % of their darkness) lost
+whole on world2035 (spent held-out set), read again from their words.
+
+- ``hairline_digit_columns_taken_for_rules.jpg`` (world2035 report 011, page 3: the value
+  columns of the application matrix, JPEG): the inner walls are gone; ``faint_rules`` smooths
+  the page over two character heights, and the left and right strokes of each column of
+  stacked "0"s smeared into two long "rules". They pulled the word grid's column boundaries
+  into the middle of a column and cut the numbers' boxes into slivers ("6 printed value
+  columns fit no template table"): the whole matrix (161 cells) was lost. A vertical rule is
+  now kept only where its ink shows between the words too (``structure.printed_vrules``).
+- ``hairline_review_header_unread.jpg`` (world2035 report 023, page 3: heading, review matrix,
+  body text; JPEG): the matrix's shaded header is too faint for the detector; two zeros of its
+  value row were dropped as "wall dashes" on rules made of their own strokes smoothed into the
+  header's (the row and the table lost), and the one-row word grid's cells reached up over the
+  header, so the zeros were read with its ink ("i0" as 10). A wall dash's wall now runs on past
+  it (``printed_rule_reach_chars``), and the band above a region's first value line with no
+  word in it is a header row of its own (``structure.unread_header_bound``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from nianbao.assembly import assemble
+from nianbao.layout.structure import faint_rules, printed_vrules, table_regions
+from nianbao.models import Document
+from nianbao.ocr import get_engine
+from nianbao.scan import _page_ink, read_page
+from nianbao.settings import Settings
+
+DATA = Path(__file__).parents[1] / "data" / "scan"
+PAGE_CHAR_H = 43.0  # report 011 page 3's character height, as read_page measures it on the whole page
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.layout.detect_orientation = False  # crops of pages known upright
+    return settings
+
+
+def test_hairline_digit_columns_are_no_rules() -> None:
+    settings = _settings()
+    st = settings.structure
+    image = cv2.imread(str(DATA / "hairline_digit_columns_taken_for_rules.jpg"))
+    # the page's character height (its body text's; the crop alone holds only the table's)
+    _, gray, _, _ = _page_ink(image)
+    char_h = PAGE_CHAR_H
+    words = get_engine(settings.ocr).detect_words(gray, st.det_max_side)
+    h, v = faint_rules(gray, char_h, st.faint_ink_offset, max(3, int(2 * char_h)))
+    _, _, vrules = table_regions(h, v, char_h, [])
+    # the strokes of the stacked zeros: "rules" running down several rows of numbers
+    long_rules = [r for r in vrules if r[2] - r[1] > 4 * char_h]
+    assert len(long_rules) >= 7
+    kept = printed_vrules(long_rules, words, gray, char_h, st)
+    assert kept == [r for r in kept if not any(w[0] < r[0] < w[2] for w in words)]
+    assert not [r for r in kept if r[2] - r[1] > 4 * char_h and r[0] < image.shape[1] - char_h]
+    # a hairline wall a fifth of black drawn in the gap between two columns of numbers is printed
+    gaps = sorted({int((a[2] + b[0]) / 2) for a in words for b in words
+                   if 0 < b[0] - a[2] < 5 * char_h and abs(a[1] - b[1]) < char_h})
+    x = gaps[len(gaps) // 2]
+    walled = gray.copy()
+    walled[:, x] = np.clip(walled[:, x].astype(int) - 50, 0, 255).astype(np.uint8)
+    h, v = faint_rules(walled, char_h, st.faint_ink_offset, max(3, int(2 * char_h)))
+    _, _, vrules = table_regions(h, v, char_h, [])
+    kept = printed_vrules(vrules, words, walled, char_h, st)
+    assert any(abs(r[0] - x) <= 2 and r[2] - r[1] > 4 * char_h for r in kept)
+
+
+def test_hairline_review_matrix_with_unread_header_read_from_its_value_row() -> None:
+    settings = _settings()
+    res = read_page(cv2.imread(str(DATA / "hairline_review_header_unread.jpg")), 1, 300.0, settings)
+    doc = Document(path="023", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert table.found
+    assert [c.value for c in table.cells] == [0] * 15
+    # a one-row table read from its words alone (no rule confirms a cell): thin evidence
+    assert all(c.placement_score < 0.9 for c in table.cells)
