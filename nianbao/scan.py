@@ -742,28 +742,36 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         first = 0
         while first < len(kinds) and kinds[first] not in VALUE_CLASSES:
             first += 1  # the row's label, if it prints one
-        if len(boxes) - first != n or any(k not in VALUE_CLASSES for k in kinds[first:]):
+        if len(boxes) - first != n and len(boxes) == n:
+            first = 0  # exactly n pieces: the first is a value that reads as none, not a label
+        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
+        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
+        centres = [((b[0] + b[2]) / 2) for b in boxes[first:]]
+        steps = np.diff(centres)
+        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
+        # a piece that reads as no value: the row is lost unless the n pieces stand evenly, one
+        # to a column, when it is that column's number unread (its cell held for review)
+        unread = sum(k not in VALUE_CLASSES for k in kinds[first:])
+        if len(boxes) - first != n or (unread and not (even and unread <= p.matrix_row_unread_max)):
             log.debug("page %d grid %d: one-row matrix line gave %d pieces for %d columns", page, gi, len(boxes) - first, n)
             continue
         boxes, recs = boxes[first:], recs[first:]
-        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
-        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
-        centres = [(b[0] + b[2]) / 2 for b in boxes]
-        steps = np.diff(centres)
-        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
         note = (f"the grid gave no row of {n} values: the last line cut into {n} numbers by the gaps in its ink, "
                 f"placed in x order" + (", evenly spaced" if even else ""))
         placement = p.matrix_row_even_placement if even else p.matrix_row_placement
+        # each piece its column (the row is the table's n columns, one number to each): a piece
+        # that reads as no value stays its column's cell, and the others keep their columns
         tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
-                           placement=placement, notes=[note])
-                  for b, r in zip(boxes, recs)]
+                           placement=placement, notes=[note], col=j)
+                  for j, (b, r) in enumerate(zip(boxes, recs))]
         gone = {id(cr) for cr in mine if _in_band(cr, band)}
         cells[:] = [cr for cr in cells if id(cr) not in gone]
         for cr in mine:  # the grid's readings of the line go: the line is read above
             if id(cr) not in gone and len(cr.line_boxes) == len(cr.texts):
                 kept = [(b, r) for b, r in zip(cr.line_boxes, cr.texts) if not band[0] <= (b[1] + b[3]) / 2 <= band[1]]
                 cr.line_boxes, cr.texts = [b for b, _ in kept], [r for _, r in kept]
-        out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi)))
+        out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
+                                           exact_cells=True)))
     return out
 
 

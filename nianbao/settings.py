@@ -336,6 +336,11 @@ class StructureSettings(BaseModel):
     # (world2035 Word hairline report 023: the review matrix's value cells cropped with the
     # header's ink, "i0" read as 10)
     unread_header_chars: float = 1.5
+    # an evenly spaced value row of exactly the one-row matrix's n pieces keeps up to this many
+    # pieces that read as no value ("σ" for a 0) as its columns' unread cells (held for review)
+    # instead of losing the row (``scan._reread_matrix_rows``; world2035 Word flatbed report 027:
+    # 14 numbers read and one "σ", the review matrix lost)
+    matrix_row_unread_max: int = 2
 
 
 class OcrSettings(BaseModel):
