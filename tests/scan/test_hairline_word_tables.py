@@ -28,6 +28,7 @@ from nianbao.assembly import assemble
 from nianbao.layout.structure import faint_rules, printed_vrules, table_regions
 from nianbao.models import Document
 from nianbao.ocr import get_engine
+from nianbao.ocr.base import Recognition
 from nianbao.scan import _page_ink, read_page
 from nianbao.settings import Settings
 
@@ -78,3 +79,38 @@ def test_hairline_review_matrix_with_unread_header_read_from_its_value_row() -> 
     assert [c.value for c in table.cells] == [0] * 15
     # a one-row table read from its words alone (no rule confirms a cell): thin evidence
     assert all(c.placement_score < 0.9 for c in table.cells)
+
+
+def test_review_value_row_with_one_unread_number_kept_in_its_columns() -> None:
+    """world2035 Word flatbed report 027 (page 4, 200 dpi): the review matrix's value row was
+    cut into its fifteen numbers, evenly spaced, but one "0" read as "σ"; the whole row was
+    thrown away and the table lost. Now the row stands with that piece as its column's unread
+    cell, and every other number keeps its own column (read without columns, the fourteen were
+    shifted one place by the row alignment). Simulated on a committed page of the same kind: the
+    engine reads the second number of the row as "σ"."""
+    settings = _settings()
+    real = get_engine(settings.ocr)
+    truth = [2, 1, 0, 0, 3, 2, 0, 0, 0, 2, 0, 0, 1, 0, 1]
+
+    class OneUnread:
+        """The engine, reading the second of a row of fifteen single numbers as "σ"."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def recognize(self, crops):
+            out = real.recognize(crops)
+            if len(crops) == 15 and out[1].text == str(truth[1]):
+                out[1] = Recognition(text="σ", confidence=0.3)
+            return out
+
+    res = read_page(cv2.imread(str(DATA / "fax_review_values_under_upright_header.png")), 1, 240.0, settings,
+                    engine=OneUnread())
+    row = next(r for r in res.rows if r.kind == "table" and len(r.cells) == 15)
+    assert [c.col for c in row.cells] == list(range(15))
+    assert row.cells[1].text == "σ"
+    doc = Document(path="027", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    values = [c.value for c in table.cells]
+    assert values[:1] + values[2:] == truth[:1] + truth[2:]  # each in its own column, none shifted
+    assert values[1] in (None, truth[1])
