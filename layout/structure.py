@@ -12,7 +12,9 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
    each stack of long rules of one right end; rules however faint (``faint_rules``: the page
    smoothed along each direction, thin long runs only). A region whose line grid is not
    trusted grows along its rules between its own borders (``grow_region``). Then the tables no
-   rule shows at all (``word_regions``): runs of word lines that share their columns;
+   rule shows at all (``word_regions``): runs of word lines that share their columns; of the
+   vertical rules, those whose ink shows between the region's words too (``printed_vrules``:
+   the strokes of a column of stacked digits smear into "rules" under the smoothing);
 1. ``words``: the detector's word boxes inside the region (page pixels), found once on the
    whole page without its rules (``words_in``; ``find_words`` runs it on one region's crop);
 2. ``lines``: words grouped into text lines (y bands);
@@ -23,7 +25,9 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
 4. ``label_columns``: how many leading columns hold labels, from the template's value
    column counts (the only table sizes a report can print); a word standing over several
    lines (a group label in vertical text) gets a label column of its own;
-5. ``rows``: one row per line holding words in value columns; between two such lines the
+5. ``rows``: one row per line holding words in value columns (a band above the first one
+   with no word in it, a header the detector did not find, a row of its own:
+   ``unread_header_bound``); between two such lines the
    boundary goes onto a rule through no value (a box reaching past a rule by no more than
    the detector's padding ends at it), else in the widest gap between word lines; no row
    thinner than half a character (overlapping lines are one row);
