@@ -728,7 +728,10 @@ def unread_header_bound(region: Box, lines: Sequence[tuple[float, float]], ext: 
 def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
                p: StructureSettings, line_width: float = 2.0) -> Grid:
     """Stage 6: cells of the boundaries, merged where a word crosses a boundary by more than
-    ``crossing_chars`` character heights on both sides (a spanning header, a label over rows)."""
+    ``crossing_chars`` character heights on both sides (a spanning header, a label over rows).
+    With ``line_word_one_row`` a word one text line high (under ``line_word_height`` typical
+    word heights) merges no rows: a line of text lies in one row (a wrapped label's line a row
+    boundary grazes chained the label cells of a whole group into one: world2035 Word fax 021)."""
     nr, nc = len(rows) - 1, len(cols) - 1
     parent = list(range(nr * nc))
 
@@ -744,11 +747,16 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
             parent[max(ra, rb)] = min(ra, rb)
 
     m = p.crossing_chars * char_h
+    heights = sorted(w[3] - w[1] for w in words)
+    typical = heights[len(heights) // 2] if heights else char_h
     for w in words:
         rs = [r for r in range(nr) if min(w[3], rows[r + 1]) - max(w[1], rows[r]) > m]
         cs = [c for c in range(nc) if min(w[2], cols[c + 1]) - max(w[0], cols[c]) > m]
         if not rs or not cs:
             continue
+        if p.line_word_one_row and len(rs) > 1 and w[3] - w[1] < p.line_word_height * typical:
+            # one text line high: the line is in one row, the one holding most of it
+            rs = [max(rs, key=lambda r: min(w[3], rows[r + 1]) - max(w[1], rows[r]))]
         spanned = [r * nc + c for r in rs for c in cs]
         for c in spanned[1:]:
             union(spanned[0], c)

@@ -341,6 +341,12 @@ class StructureSettings(BaseModel):
     # instead of losing the row (``scan._reread_matrix_rows``; world2035 Word flatbed report 027:
     # 14 numbers read and one "σ", the review matrix lost)
     matrix_row_unread_max: int = 2
+    # a word one text line high (under line_word_height typical word heights) lies in one row of
+    # the word grid, the one holding most of it (``build_grid``): a row boundary that grazes a
+    # wrapped label's line merges no rows (world2035 Word fax report 021: a group's labels chained
+    # into one cell, 37 cells lost; world2035 011 and 033, world2033 011 read the same with it)
+    line_word_one_row: bool = True
+    line_word_height: float = 1.5
 
 
 class OcrSettings(BaseModel):
