@@ -128,7 +128,7 @@ def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int, mi
 
 
 def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarray, char_h: float,
-                   p: StructureSettings) -> list[Rule]:
+                   p: StructureSettings, line_grid: Grid | None = None) -> list[Rule]:
     """Stage 0b: the vertical rules of a region that are printed, not the strokes of a column of
     characters lined up. ``faint_rules`` smooths the page along each direction over two
     character heights, so the left and right strokes of a column of digits stacked row under
@@ -140,14 +140,19 @@ def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarra
     covers (at least ``rule_blank_min_chars`` character heights of them, else it is kept for
     want of evidence), its column is on most (the median) ``faint_ink_offset`` grey levels darker than
     the paper ``rule_side_chars`` character heights to either side (the darkness
-    ``faint_rules`` asks of a rule, read without its smoothing)."""
+    ``faint_rules`` asks of a rule, read without its smoothing). A rule on a wall of the
+    region's ``line_grid`` is kept: the grid found that wall as a long straight run of ink (a
+    rule over spanned cells, or with numbers set against it on most rows, has few clear rows
+    that show it: seed-2027 Chromium report 011's sub-tables)."""
     H, W = gray.shape[:2]
+    grid_walls = list(line_grid.cols) if line_grid is not None else []
+    on_wall = (line_grid.line_width / 2 + 2.0) if line_grid is not None else 0.0
     d = max(2, int(round(p.rule_side_chars * char_h)))
     need = max(2, int(p.rule_blank_min_chars * char_h))
     out = []
     for rule in vrules:
         x, y0, y1 = int(round(rule[0])), max(0, int(rule[1])), min(H, int(np.ceil(rule[2])))
-        if y1 - y0 < need or x - d - 1 < 0 or x + d + 2 > W:
+        if any(abs(rule[0] - c) <= on_wall for c in grid_walls) or y1 - y0 < need or x - d - 1 < 0 or x + d + 2 > W:
             out.append(rule)
             continue
         clear = np.ones(y1 - y0, bool)

@@ -855,7 +855,8 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
                            st_set.wall_side_chars, st_set.wall_max_width_chars,
                            st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []
         # the region's vertical rules that show between its words: no column of stacked digits
-        region_vrules = printed_vrules(vrules, words, gray, char_h, st_set) if st_set.printed_rules_only else vrules
+        region_vrules = printed_vrules(vrules, words, gray, char_h, st_set, line_grid) \
+            if st_set.printed_rules_only else vrules
         return read_structure(region, words, char_h, hrules, region_vrules, line_grid, counts, st_set, source,
                               text_ink, walls)
 
