@@ -114,3 +114,32 @@ def test_review_value_row_with_one_unread_number_kept_in_its_columns() -> None:
     values = [c.value for c in table.cells]
     assert values[:1] + values[2:] == truth[:1] + truth[2:]  # each in its own column, none shifted
     assert values[1] in (None, truth[1])
+
+
+def test_label_line_grazed_by_a_row_boundary_merges_no_rows() -> None:
+    """world2035 Word fax report 021 (page 4): the row boundaries, between the value lines, grazed
+    the wrapped lines of labels (a fax's word boxes are tall); each such one-line word merged the
+    two rows in its column, and with the group's upright label beside them the cells grew into
+    one block: the labels of five rows of the application matrix read as one cell, 37 cells
+    lost. A word one text line high lies in the row that holds most of it; an upright group
+    label (many lines high) still spans its rows."""
+    from nianbao.layout.structure import build_grid
+
+    st = _settings().structure
+    char_h = 44.0
+    rows = [0.0, 100.0, 200.0, 300.0, 400.0]
+    cols = [0.0, 100.0, 500.0, 600.0]
+    words = [
+        (20.0, 10.0, 80.0, 390.0),  # the upright group label, over all four rows
+        (110.0, 160.0, 480.0, 222.0),  # a label line: mostly in row 1, 22 px into row 2
+        (110.0, 240.0, 480.0, 290.0),
+        (520.0, 30.0, 580.0, 80.0), (520.0, 130.0, 580.0, 180.0),
+        (520.0, 230.0, 580.0, 280.0), (520.0, 330.0, 580.0, 380.0),
+    ]
+    grid = build_grid(rows, cols, words, char_h, st)
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in grid.cells}
+    assert spans[(0, 0)] == (4, 1)  # the group label spans its rows
+    assert spans[(1, 1)] == (1, 1) and spans[(2, 1)] == (1, 1)
+    st.line_word_one_row = False
+    merged = {(c.row, c.col): (c.rowspan, c.colspan) for c in build_grid(rows, cols, words, char_h, st).cells}
+    assert merged[(1, 1)] == (2, 1)  # what broke: the two rows' labels one cell
