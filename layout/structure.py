@@ -12,7 +12,9 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
    each stack of long rules of one right end; rules however faint (``faint_rules``: the page
    smoothed along each direction, thin long runs only). A region whose line grid is not
    trusted grows along its rules between its own borders (``grow_region``). Then the tables no
-   rule shows at all (``word_regions``): runs of word lines that share their columns;
+   rule shows at all (``word_regions``): runs of word lines that share their columns; of the
+   vertical rules, those whose ink shows between the region's words too (``printed_vrules``:
+   the strokes of a column of stacked digits smear into "rules" under the smoothing);
 1. ``words``: the detector's word boxes inside the region (page pixels), found once on the
    whole page without its rules (``words_in``; ``find_words`` runs it on one region's crop);
 2. ``lines``: words grouped into text lines (y bands);
@@ -23,7 +25,9 @@ named stages, each kept on a ``TableStructure`` (as pdfplumber's ``TableFinder``
 4. ``label_columns``: how many leading columns hold labels, from the template's value
    column counts (the only table sizes a report can print); a word standing over several
    lines (a group label in vertical text) gets a label column of its own;
-5. ``rows``: one row per line holding words in value columns; between two such lines the
+5. ``rows``: one row per line holding words in value columns (a band above the first one
+   with no word in it, a header the detector did not find, a row of its own:
+   ``unread_header_bound``); between two such lines the
    boundary goes onto a rule through no value (a box reaching past a rule by no more than
    the detector's padding ends at it), else in the widest gap between word lines; no row
    thinner than half a character (overlapping lines are one row);
@@ -121,6 +125,57 @@ def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int, mi
         thick = cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, t) if horizontal else (t, 1)))
         out.append(cv2.morphologyEx(cv2.subtract(runs, thick), cv2.MORPH_OPEN, kernel))
     return out[0], out[1]
+
+
+def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarray, char_h: float,
+                   p: StructureSettings, line_grid: Grid | None = None) -> list[Rule]:
+    """Stage 0b: the vertical rules of a region that are printed, not the strokes of a column of
+    characters lined up. ``faint_rules`` smooths the page along each direction over two
+    character heights, so the left and right strokes of a column of digits stacked row under
+    row ("0" over "0" over "0": a hairline table whose walls a scan lost keeps nothing else in
+    its columns) smear into two long dark runs a stroke apart, which it takes for rules: they
+    pull the column boundaries into the middle of a column and cut its numbers' boxes into
+    slivers. A printed rule runs through the paper between the words as well; a stroke stops
+    with its glyph. So a rule is kept when, on the rows of its length that no word over it
+    covers (at least ``rule_blank_min_chars`` character heights of them, else it is kept for
+    want of evidence), its column is on most (the median) ``faint_ink_offset`` grey levels darker than
+    the paper ``rule_side_chars`` character heights to either side (the darkness
+    ``faint_rules`` asks of a rule, read without its smoothing). A rule on a wall of the
+    region's ``line_grid`` is kept: the grid found that wall as a long straight run of ink (a
+    rule over spanned cells, or with numbers set against it on most rows, has few clear rows
+    that show it: seed-2027 Chromium report 011's sub-tables)."""
+    H, W = gray.shape[:2]
+    grid_walls = list(line_grid.cols) if line_grid is not None else []
+    on_wall = (line_grid.line_width / 2 + 2.0) if line_grid is not None else 0.0
+    d = max(2, int(round(p.rule_side_chars * char_h)))
+    need = max(2, int(p.rule_blank_min_chars * char_h))
+    out = []
+    for rule in vrules:
+        x, y0, y1 = int(round(rule[0])), max(0, int(rule[1])), min(H, int(np.ceil(rule[2])))
+        if any(abs(rule[0] - c) <= on_wall for c in grid_walls) or y1 - y0 < need or x - d - 1 < 0 or x + d + 2 > W:
+            out.append(rule)
+            continue
+        clear = np.ones(y1 - y0, bool)
+        for w in words:
+            if w[0] - 1 <= x <= w[2] + 1:
+                a, b = max(y0, int(w[1])), min(y1, int(np.ceil(w[3])))
+                if b > a:
+                    clear[a - y0:b - y0] = False
+        rows = np.flatnonzero(clear) + y0
+        if rows.size < need:
+            out.append(rule)
+            continue
+        dark = 255.0 - gray[rows, x - d - 1:x + d + 2].astype(np.float32)
+        centre = d + 1
+        # per clear row, the rule's column against the paper either side of it, at the one of
+        # the three columns about the rule's centre that is darkest on average (the smoothing
+        # blurs its position by a pixel); the median over the rows: a rule is dark on nearly
+        # every one, a glyph a word box missed only on its own few
+        ridges = [dark[:, centre + k] - np.maximum(dark[:, centre + k - d], dark[:, centre + k + d]) for k in (-1, 0, 1)]
+        best = max(ridges, key=lambda r: float(r.mean()))
+        if float(np.median(best)) >= p.faint_ink_offset:
+            out.append(rule)
+    return out
 
 
 def table_regions(h: np.ndarray, v: np.ndarray, char_h: float, grids: Sequence[Grid], min_width_frac: float = 0.3,
@@ -602,6 +657,9 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
     m = p.crossing_chars * char_h
     margin_y = [max(2.0, word_margins(w, m)[1]) for w in words]
     bounds = [float(region[1])]
+    top = unread_header_bound(region, lines, ext, value_lines, char_h, hrules, words, margin_y, value_x, p)
+    if top is not None:
+        bounds.append(top)
     for a, b in zip(value_lines, value_lines[1:]):
         gaps = []
         for k in range(a, b):
@@ -638,10 +696,38 @@ def find_rows(words: Sequence[Box], lines: Sequence[tuple[float, float]], line_o
     return bounds, value_lines
 
 
+def unread_header_bound(region: Box, lines: Sequence[tuple[float, float]], ext: Sequence[Sequence[float]],
+                        value_lines: Sequence[int], char_h: float, hrules: Sequence[Rule], words: Sequence[Box],
+                        margin_y: Sequence[float], value_x: float, p: StructureSettings) -> float | None:
+    """The top of the first row when the region's first word line is a value line with more
+    than ``unread_header_chars`` character heights of region above it: a header the detector
+    found no word in (a faint shaded header over a hairline table's one row of values, the
+    review matrix). That band is a row of its own, so the value cells under it are cropped
+    without the header's ink ("持0", "i0" read for "0"). The boundary goes onto the lowest
+    rule however faint in that band through no value, else the detector's padding
+    (``crossing_chars``) above the first line's words."""
+    if not lines or not value_lines or value_lines[0] != 0:
+        return None
+    first_top = ext[0][0]
+    if first_top - region[1] <= p.unread_header_chars * char_h:
+        return None
+    lo = region[1] + p.min_row_chars * char_h
+    through_none = [r for r in hrules if lo < r[0] < first_top
+                    and not any(w[1] + my < r[0] < w[3] - my and (w[0] + w[2]) / 2 >= value_x
+                                for w, my in zip(words, margin_y))]
+    rules = [r for r in through_none if min(r[2], region[2]) - max(r[1], region[0]) >= p.min_rule_cover * (region[2] - region[0])]
+    if rules:
+        return max(r[0] for r in rules)
+    return max(lo, first_top - p.crossing_chars * char_h)
+
+
 def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
                p: StructureSettings, line_width: float = 2.0) -> Grid:
     """Stage 6: cells of the boundaries, merged where a word crosses a boundary by more than
-    ``crossing_chars`` character heights on both sides (a spanning header, a label over rows)."""
+    ``crossing_chars`` character heights on both sides (a spanning header, a label over rows).
+    With ``line_word_one_row`` a word one text line high (under ``line_word_height`` typical
+    word heights) merges no rows: a line of text lies in one row (a wrapped label's line a row
+    boundary grazes chained the label cells of a whole group into one: world2035 Word fax 021)."""
     nr, nc = len(rows) - 1, len(cols) - 1
     parent = list(range(nr * nc))
 
@@ -657,11 +743,16 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
             parent[max(ra, rb)] = min(ra, rb)
 
     m = p.crossing_chars * char_h
+    heights = sorted(w[3] - w[1] for w in words)
+    typical = heights[len(heights) // 2] if heights else char_h
     for w in words:
         rs = [r for r in range(nr) if min(w[3], rows[r + 1]) - max(w[1], rows[r]) > m]
         cs = [c for c in range(nc) if min(w[2], cols[c + 1]) - max(w[0], cols[c]) > m]
         if not rs or not cs:
             continue
+        if p.line_word_one_row and len(rs) > 1 and w[3] - w[1] < p.line_word_height * typical:
+            # one text line high: the line is in one row, the one holding most of it
+            rs = [max(rs, key=lambda r: min(w[3], rows[r + 1]) - max(w[1], rows[r]))]
         spanned = [r * nc + c for r in rs for c in cs]
         for c in spanned[1:]:
             union(spanned[0], c)
@@ -875,10 +966,16 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     return faults
 
 
-def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Sequence[Rule], char_h: float) -> list[Box]:
+def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Sequence[Rule], char_h: float,
+                     reach_chars: float = 0.0) -> list[Box]:
     """Stage 1b: the detector reads the dashes a broken wall leaves as text ("|"): a "word"
     narrower than half a character (less the padding the detector adds) centred on a wall (of the line grid, or a rule however
-    faint) is a piece of that wall, not a word. A digit "1" sits inside its cell, not on a wall."""
+    faint) is a piece of that wall, not a word. A digit "1" sits inside its cell, not on a wall.
+    The wall runs past the word above and below, and ``reach_chars`` character heights further
+    on at least one side (``printed_rule_reach_chars``: a rule that far past a word is printed;
+    a glyph stroke taken for a wall reaches no further than its line of text): the strokes of a narrow digit ("0") smoothed together with a faint
+    header's over it make a "rule" that ends with its text (world2035 Word hairline report 023:
+    two zeros of the review matrix's value row taken for wall dashes, the row and the table lost)."""
     walls: list[Rule] = [(x, line_grid.bbox[1], line_grid.bbox[3]) for x in line_grid.cols] if line_grid is not None else []
     walls += list(vrules)
     out = []
@@ -886,7 +983,9 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
         cx = (w[0] + w[2]) / 2
         narrow = w[2] - w[0] - 0.3 * (w[3] - w[1]) < 0.5 * char_h
         # the wall must run past the word itself, above and below
-        if narrow and any(abs(cx - x) <= 0.3 * char_h and y0 <= w[1] and w[3] <= y1 for x, y0, y1 in walls):
+        reach = reach_chars * char_h
+        if narrow and any(abs(cx - x) <= 0.3 * char_h and y0 <= w[1] and w[3] <= y1
+                          and max(w[1] - y0, y1 - w[3]) >= reach for x, y0, y1 in walls):
             continue
         out.append(w)
     return out
@@ -933,7 +1032,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     lines (``layout.walls.find_walls``); the word grid's column boundaries go onto them
     (``snap_to_walls``)."""
     counts = sorted(set(value_counts))
-    words = drop_wall_dashes(words, line_grid, vrules, char_h)
+    words = drop_wall_dashes(words, line_grid, vrules, char_h, p.printed_rule_reach_chars)
     st = TableStructure(region=region, char_h=char_h, source=source, words=words, line_grid=line_grid,
                         walls=list(walls))
     if len(words) < p.min_words:

@@ -26,7 +26,7 @@ from nianbao.layout import Grid, GridCell, binarize, detect_grids, detect_orient
 from nianbao.layout.lines import remove_lines
 from nianbao.layout.orient import Orientation, reads_upright
 from nianbao.layout.page import PagePrep, prepare_page
-from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, read_structure,
+from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, printed_vrules, read_structure,
                                       stretch_contrast, table_regions, trim_prose, word_regions, words_in)
 from nianbao.layout.text import estimate_char_height
 from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
@@ -785,28 +785,36 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         first = 0
         while first < len(kinds) and kinds[first] not in VALUE_CLASSES:
             first += 1  # the row's label, if it prints one
-        if len(boxes) - first != n or any(k not in VALUE_CLASSES for k in kinds[first:]):
+        if len(boxes) - first != n and len(boxes) == n:
+            first = 0  # exactly n pieces: the first is a value that reads as none, not a label
+        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
+        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
+        centres = [((b[0] + b[2]) / 2) for b in boxes[first:]]
+        steps = np.diff(centres)
+        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
+        # a piece that reads as no value: the row is lost unless the n pieces stand evenly, one
+        # to a column, when it is that column's number unread (its cell held for review)
+        unread = sum(k not in VALUE_CLASSES for k in kinds[first:])
+        if len(boxes) - first != n or (unread and not (even and unread <= p.matrix_row_unread_max)):
             log.debug("page %d grid %d: one-row matrix line gave %d pieces for %d columns", page, gi, len(boxes) - first, n)
             continue
         boxes, recs = boxes[first:], recs[first:]
-        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
-        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
-        centres = [(b[0] + b[2]) / 2 for b in boxes]
-        steps = np.diff(centres)
-        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
         note = (f"the grid gave no row of {n} values: the last line cut into {n} numbers by the gaps in its ink, "
                 f"placed in x order" + (", evenly spaced" if even else ""))
         placement = p.matrix_row_even_placement if even else p.matrix_row_placement
+        # each piece its column (the row is the table's n columns, one number to each): a piece
+        # that reads as no value stays its column's cell, and the others keep their columns
         tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
-                           placement=placement, notes=[note])
-                  for b, r in zip(boxes, recs)]
+                           placement=placement, notes=[note], col=j)
+                  for j, (b, r) in enumerate(zip(boxes, recs))]
         gone = {id(cr) for cr in mine if _in_band(cr, band)}
         cells[:] = [cr for cr in cells if id(cr) not in gone]
         for cr in mine:  # the grid's readings of the line go: the line is read above
             if id(cr) not in gone and len(cr.line_boxes) == len(cr.texts):
                 kept = [(b, r) for b, r in zip(cr.line_boxes, cr.texts) if not band[0] <= (b[1] + b[3]) / 2 <= band[1]]
                 cr.line_boxes, cr.texts = [b for b, _ in kept], [r for _, r in kept]
-        out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi)))
+        out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
+                                           exact_cells=True)))
     return out
 
 
@@ -902,8 +910,11 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
         walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
                            st_set.wall_side_chars, st_set.wall_max_width_chars,
                            st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []
-        return read_structure(region, words, char_h, hrules, vrules, line_grid, counts, st_set, source, text_ink,
-                              walls)
+        # the region's vertical rules that show between its words: no column of stacked digits
+        region_vrules = printed_vrules(vrules, words, gray, char_h, st_set, line_grid) \
+            if st_set.printed_rules_only else vrules
+        return read_structure(region, words, char_h, hrules, region_vrules, line_grid, counts, st_set, source,
+                              text_ink, walls)
 
     # rules and walls from two characters long (a wall may be a row high)
     h, v = rules if rules is not None else faint_rules(gray, char_h, st_set.faint_ink_offset, max(3, int(2 * char_h)))

@@ -368,6 +368,30 @@ class StructureSettings(BaseModel):
     # cells (a copier's streaks and texture: 220 "walls" in one region of spent captures2038
     # sheet copier report 014, erased with the text's strokes: 194 of 200 cells lost)
     wall_boundary_chars: float = 0.3
+    # a faint vertical rule is printed only where its ink shows between the words too
+    # (``layout.structure.printed_vrules``): the strokes of a column of stacked digits smear
+    # into "rules" under ``faint_rules``' smoothing (world2035 Word hairline report 011: every
+    # value column of its application matrix cut in two, the table lost)
+    printed_rules_only: bool = True
+    rule_blank_min_chars: float = 0.5  # rows clear of words (character heights) a rule's length needs before it is judged
+    rule_side_chars: float = 0.25  # how far to either side (character heights) a rule's column is compared with the paper
+    # a region whose first word line is a value line, with more than this many character heights
+    # of region above it, has a header the detector found no word in (faint, shaded): that band
+    # is a row of its own (``layout.structure.unread_header_bound``), not part of the value row
+    # (world2035 Word hairline report 023: the review matrix's value cells cropped with the
+    # header's ink, "i0" read as 10)
+    unread_header_chars: float = 1.5
+    # an evenly spaced value row of exactly the one-row matrix's n pieces keeps up to this many
+    # pieces that read as no value ("σ" for a 0) as its columns' unread cells (held for review)
+    # instead of losing the row (``scan._reread_matrix_rows``; world2035 Word flatbed report 027:
+    # 14 numbers read and one "σ", the review matrix lost)
+    matrix_row_unread_max: int = 2
+    # a word one text line high (under line_word_height typical word heights) lies in one row of
+    # the word grid, the one holding most of it (``build_grid``): a row boundary that grazes a
+    # wrapped label's line merges no rows (world2035 Word fax report 021: a group's labels chained
+    # into one cell, 37 cells lost; world2035 011 and 033, world2033 011 read the same with it)
+    line_word_one_row: bool = True
+    line_word_height: float = 1.5
 
 
 class OcrSettings(BaseModel):
