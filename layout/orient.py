@@ -143,7 +143,8 @@ def is_upside_down(
     line_boxes: Sequence[tuple[float, float, float, float]],
     classify: Classifier | None = None,
     read: Reader | None = None,
-    lay: LayoutSettings | None = None,
+    *,
+    lay: LayoutSettings,
 ) -> HalfTurnVote:
     """Whether a level page (text lines horizontal) is upside down, and whether that is sure.
 
@@ -154,7 +155,6 @@ def is_upside_down(
     do not count). Where neither gives enough evidence the page stays as it is (pages come
     upright far more often than not) and the answer is marked unsure, so that what is read
     on it is not trusted blindly."""
-    lay = lay or LayoutSettings()
     boxes = [b for b in line_boxes if (b[2] - b[0]) >= 3 * max(1.0, b[3] - b[1])]
     boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]))[:12]
     scores: dict = {"lines": len(boxes)}
@@ -208,11 +208,10 @@ def _line_piece(gray: np.ndarray, box: tuple[float, float, float, float], where:
     return c if c.ndim == 3 else cv2.cvtColor(c, cv2.COLOR_GRAY2BGR)
 
 
-def reads_upright(readings: Sequence[tuple[str, float]], lay: LayoutSettings | None = None) -> bool:
+def reads_upright(readings: Sequence[tuple[str, float]], lay: LayoutSettings) -> bool:
     """Whether a page's readings (text, score) hold enough Chinese read with confidence to show
     the page was the right way up: at least ``half_turn_confirm_chars`` characters in readings
     scored ``half_turn_vote_score`` or more (upside-down print reads as low-scored garbage)."""
-    lay = lay or LayoutSettings()
     chars = sum(_turn_sensitive(t) for t, conf in readings if conf >= lay.half_turn_vote_score)
     return chars >= lay.half_turn_confirm_chars
 
@@ -227,7 +226,8 @@ def detect_orientation(
     bgr: np.ndarray,
     classify: Classifier | None = None,
     read: Reader | None = None,
-    lay: LayoutSettings | None = None,
+    *,
+    lay: LayoutSettings,
 ) -> Orientation:
     """Rotation (0/90/180/270) and skew that make a page upright and level.
 
@@ -236,7 +236,6 @@ def detect_orientation(
     (table text included), which is enough for a vote."""
     from nianbao.layout.text import estimate_char_height, find_text_lines
 
-    lay = lay or LayoutSettings()
     # all of it is measured on a copy of at most ~1400 px (angles don't need more)
     h0, w0 = bgr.shape[:2]
     f = min(1.0, 1400.0 / max(h0, w0))
@@ -261,7 +260,7 @@ def detect_orientation(
             text = remove_lines(level_ink, max(20, int(3 * char_h)))
             boxes += [(x0 / f, y0 / f, x1 / f, y1 / f) for x0, y0, x1, y1 in line_blobs(text, char_h)
                       if 0.6 * char_h <= y1 - y0 <= 2 * char_h]
-        vote = is_upside_down(gray, boxes, classify, read, lay)
+        vote = is_upside_down(gray, boxes, classify, read, lay=lay)
         scores.update(vote.scores)
         if vote.flip:
             rotation = (rotation + 180) % 360  # a half turn keeps line angles: skew stays

@@ -45,10 +45,12 @@ def _word_reading() -> Settings:
 def _values(doc: Document, label: str) -> list[str]:
     """The value cells' texts of the table row whose text holds ``label``."""
     layouts = {t.index: t for t in doc.tables}
+    seen: dict[int | None, int] = {}
     for row in doc.rows:
         if row.kind != "table":
             continue
-        start = layouts[row.table_index].label_columns or 0
+        k = seen[row.table_index] = seen.get(row.table_index, -1) + 1  # the row's place in its table
+        start = layouts[row.table_index].label_columns(k) or 0
         labels = "".join(c.text for c in row.cells if c.col is not None and c.col < start).replace(" ", "")
         if label in labels:
             return [c.text for c in row.cells if c.col is not None and c.col >= start]
@@ -71,7 +73,7 @@ def hairline_doc() -> Document:
 def test_table_whose_inner_rules_a_scan_nearly_lost_is_read_from_its_words(hairline_doc):
     (table,) = hairline_doc.tables
     assert table.source == "words" and table.faults  # the line grid, what there is of it, is contradicted
-    assert len(table.cols) - 1 - table.label_columns == 7
+    assert [len(table.cols) - 1 - labels for _, labels in table.value_runs] == [7]
     assert _values(hairline_doc, "总计") == ["27", "2", "0", "0", "0", "0", "29"]
     assert _values(hairline_doc, "1.本机关不掌握") == ["7", "1", "0", "0", "0", "0", "8"]
     assert _values(hairline_doc, "3.补正后申请") == ["2", "0", "0", "0", "0", "0", "2"]
@@ -284,7 +286,7 @@ def test_review_matrix_with_no_rules_left_is_found_from_its_words(reviews_withou
 def test_applications_matrix_with_no_rules_left_is_read_from_its_words():
     doc = read_scanned_pages([_grey("applications_without_rules.jpg")], settings=_word_reading())
     (table,) = doc.tables
-    assert table.source == "words" and len(table.cols) - 1 - table.label_columns == 7
+    assert table.source == "words" and [len(table.cols) - 1 - labels for _, labels in table.value_runs] == [7]
     assert _values(doc, "予以公开") == ["249", "38", "0", "0", "14", "7", "308"]
     assert _values(doc, "2.重复申请") == ["8", "2", "0", "0", "0", "0", "10"]
     assert _values(doc, "总计") == ["427", "67", "4", "2", "19", "13", "532"]

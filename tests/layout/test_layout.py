@@ -159,9 +159,9 @@ def test_deskew(page, angle):
 def test_quarter_turn_detected_without_models(page):
     for rot in (90, 270):
         turned = rotate_quadrant(page, rot)
-        o = detect_orientation(turned)
+        o = detect_orientation(turned, lay=LAYOUT)
         assert o.rotation in (90, 270)  # text is horizontal again; 0 vs 180 needs a classifier
-        assert detect_orientation(page).rotation == 0
+        assert detect_orientation(page, lay=LAYOUT).rotation == 0
 
 
 def test_upside_down_needs_and_uses_a_reader(page):
@@ -173,7 +173,7 @@ def test_upside_down_needs_and_uses_a_reader(page):
         calls.append(len(crops))
         return [(0, 0.99) for _ in crops]  # says "upright" to everything
 
-    o = detect_orientation(upside, classify=classify)
+    o = detect_orientation(upside, classify=classify, lay=LAYOUT)
     assert calls and o.rotation == 0  # the classifier is obeyed
 
 
@@ -258,9 +258,9 @@ def test_table_page_with_broken_lines_is_not_turned_upside_down():
         return [(r.text, r.confidence) for r in engine.recognize(crops)]
 
     page = cv2.imread(str(DATA / "broken_table_page.jpg"))
-    assert detect_orientation(page, classify=engine.classify_orientation, read=read).rotation == 0
+    assert detect_orientation(page, classify=engine.classify_orientation, read=read, lay=LAYOUT).rotation == 0
     upside = rotate_quadrant(page, 180)
-    assert detect_orientation(upside, classify=engine.classify_orientation, read=read).rotation == 180
+    assert detect_orientation(upside, classify=engine.classify_orientation, read=read, lay=LAYOUT).rotation == 180
 
 
 def test_review_matrix_page_under_tiny_headers_is_not_turned_on_two_votes():
@@ -277,9 +277,9 @@ def test_review_matrix_page_under_tiny_headers_is_not_turned_on_two_votes():
         return [(r.text, r.confidence) for r in engine.recognize(crops)]
 
     page = cv2.imread(str(DATA / "review_matrix_page_tiny_headers.png"))
-    upright = detect_orientation(page, classify=engine.classify_orientation, read=read)
+    upright = detect_orientation(page, classify=engine.classify_orientation, read=read, lay=LAYOUT)
     assert upright.rotation == 0 and not upright.half_turn_sure
-    upside = detect_orientation(rotate_quadrant(page, 180), classify=engine.classify_orientation, read=read)
+    upside = detect_orientation(rotate_quadrant(page, 180), classify=engine.classify_orientation, read=read, lay=LAYOUT)
     assert not upside.half_turn_sure
 
 
@@ -293,19 +293,19 @@ def test_half_turn_needs_enough_confident_votes_or_readable_chinese():
     def nothing(crops):
         return [("0 0 1", 0.9) for _ in crops]
 
-    vote = is_upside_down(page, boxes, lambda crops: two_votes, nothing)
+    vote = is_upside_down(page, boxes, lambda crops: two_votes, nothing, lay=LAYOUT)
     assert not vote.flip and not vote.sure
-    vote = is_upside_down(page, boxes, lambda crops: [(180, 0.95)] * 8, nothing)
+    vote = is_upside_down(page, boxes, lambda crops: [(180, 0.95)] * 8, nothing, lay=LAYOUT)
     assert vote.flip and vote.sure
 
     def chinese_upside_down(crops):
         n = len(crops) // 2
         return [("0 0 1", 0.9)] * n + [("政府信息公开", 0.95)] * n
 
-    vote = is_upside_down(page, boxes, lambda crops: two_votes, chinese_upside_down)
+    vote = is_upside_down(page, boxes, lambda crops: two_votes, chinese_upside_down, lay=LAYOUT)
     assert vote.flip and vote.sure
-    assert reads_upright([("政府信息公开申请情况", 0.95), ("本年新收政府信息公开申请数量", 0.9)])
-    assert not reads_upright([("ü里维拉", 0.09), ("AL市は", 0.71), ("1 0 0 0 1", 0.99)])
+    assert reads_upright([("政府信息公开申请情况", 0.95), ("本年新收政府信息公开申请数量", 0.9)], LAYOUT)
+    assert not reads_upright([("ü里维拉", 0.09), ("AL市は", 0.71), ("1 0 0 0 1", 0.99)], LAYOUT)
 
 
 def test_last_row_whose_walls_are_all_lost_keeps_the_tables_bottom_line():
