@@ -30,6 +30,7 @@ from nianbao.layout.structure import (TableStructure, faint_rules, find_words, g
 from nianbao.layout.text import estimate_char_height
 from nianbao.layout.walls import erase_walls, find_walls
 from nianbao.layout.value_row import number_boxes, text_line_bands
+from nianbao.heap import release_free_heap
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
@@ -1087,6 +1088,9 @@ def read_scanned_pages(
         for stage, seconds in stage_seconds(res.timings).items():
             stages[stage] = stages.get(stage, 0.0) + seconds
         log.debug("page %d: %s", p.number, res.timings)
+        del p, res  # the page's image and arrays, before the next page is decoded
+        if settings.limits.release_heap_per_page:
+            release_free_heap()
     doc.timings = {k: round(v, 4) for k, v in stages.items()}
     return doc
 
