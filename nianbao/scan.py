@@ -912,14 +912,19 @@ def _plan_text_lines(lines: list[Box], char_h: float, ocr: OcrSettings) -> list[
     With ``body_text="heads"``: short lines (titles, headings, ends of paragraphs) in full,
     indented full-width lines (paragraph starts, run-in headings) by their head, full-width
     continuation lines not at all: prose is where OCR time goes, the tables are elsewhere."""
+    # a "line" less tall than ``min_line_height_chars`` characters holds no character: specks,
+    # dashes (a noisy fax page made 1800 such lines, each one sent to the recogniser)
     if ocr.body_text == "full" or len(lines) < 4:
-        return ["full"] * len(lines)
+        return ["full" if b[3] - b[1] >= ocr.min_line_height_chars * char_h else "skip" for b in lines]
     left = float(np.percentile([b[0] for b in lines], 10))
     right = float(np.percentile([b[2] for b in lines], 90))
     width = max(1.0, right - left)
     plan = []
     prev: Box | None = None
     for b in lines:
+        if b[3] - b[1] < ocr.min_line_height_chars * char_h:
+            plan.append("skip")
+            continue
         h = max(char_h, b[3] - b[1])
         wraps_into = prev is not None and prev[2] >= right - 2 * char_h and 0 <= b[1] - prev[3] <= 1.5 * h
         if b[2] - b[0] <= 0.7 * width or b[2] - b[0] <= (ocr.head_chars + 2) * h or b[3] - b[1] >= 1.3 * char_h:

@@ -360,6 +360,10 @@ class OcrSettings(BaseModel):
     # 1814 MB, was one such batch on a 240 dpi sheet copier page); at 4096 a batch asks ~0.1-0.2
     # GB, and CPU per pixel is lowest in batches of a few thousand pixels (twice as high at 40000)
     rec_batch_max_px: int = 4096
+    # a text line outside the tables less tall than this share of the typical character height
+    # is not read (``scan._plan_text_lines``): it holds no character, only specks or a dash. A
+    # speckled fax page (dev seed 4602 report 004, page 6) gave 1800 such lines to the recogniser
+    min_line_height_chars: float = 0.5
 
 
 class AssemblySettings(BaseModel):
