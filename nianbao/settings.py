@@ -361,9 +361,11 @@ class OcrSettings(BaseModel):
     # GB, and CPU per pixel is lowest in batches of a few thousand pixels (twice as high at 40000)
     rec_batch_max_px: int = 4096
     # a text line outside the tables less tall than this share of the typical character height
-    # is not read (``scan._plan_text_lines``): it holds no character, only specks or a dash. A
-    # speckled fax page (dev seed 4602 report 004, page 6) gave 1800 such lines to the recogniser
-    min_line_height_chars: float = 0.5
+    # is not read (``scan._plan_text_lines``): specks or a dash. A speckled fax page (dev seed
+    # 4602 report 004, page 6) gave 1800 such lines to the recogniser. Off (0) by default: at 0.5
+    # held-out captures2038 Word scanapp reports 010 and 019 lost their review matrix cells (197
+    # -> 182, 185 -> 179 of 200): a thin line read there carries what assembly needs
+    min_line_height_chars: float = 0.0
 
 
 class AssemblySettings(BaseModel):
