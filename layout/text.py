@@ -88,19 +88,43 @@ def find_text_lines(
 
 def _merge_same_line(boxes: list[Box], char_h: float) -> list[Box]:
     """Join pieces of one line (punctuation, wide gaps) that overlap vertically and lie
-    within three character widths of each other."""
+    within three character widths of each other.
+
+    Left to right, each piece joins the first line (in the order lines were begun) it overlaps
+    and reaches. Lines are looked up by the bands of height ``char_h`` they cover, not compared
+    with every line begun so far: a fax page whose specks and table ink make thousands of pieces
+    took minutes here (quadratic in the pieces, for each pass of ``find_text_lines``)."""
     boxes = sorted(boxes, key=lambda b: b[0])
     out: list[list[float]] = []
+    band_h = max(1.0, float(char_h))
+    bands: dict[int, list[int]] = {}  # band -> indices into out of the lines that cover it
+
+    def band_range(y0: float, y1: float) -> range:
+        return range(int(y0 // band_h), int(y1 // band_h) + 1)
+
     for b in boxes:
-        merged = False
-        for o in out:
-            ov = min(o[3], b[3]) - max(o[1], b[1])
-            hmin = min(o[3] - o[1], b[3] - b[1])
-            if hmin > 0 and ov >= 0.6 * hmin and b[0] - o[2] <= char_h * 3:
-                o[0], o[1] = min(o[0], b[0]), min(o[1], b[1])
-                o[2], o[3] = max(o[2], b[2]), max(o[3], b[3])
-                merged = True
-                break
-        if not merged:
+        hit = -1
+        seen: set[int] = set()
+        for k in band_range(b[1], b[3]):
+            for i in bands.get(k, ()):
+                if i in seen or (hit >= 0 and i >= hit):
+                    continue
+                seen.add(i)
+                o = out[i]
+                ov = min(o[3], b[3]) - max(o[1], b[1])
+                hmin = min(o[3] - o[1], b[3] - b[1])
+                if hmin > 0 and ov >= 0.6 * hmin and b[0] - o[2] <= char_h * 3:
+                    hit = i
+        if hit < 0:
             out.append(list(b))
+            for k in band_range(b[1], b[3]):
+                bands.setdefault(k, []).append(len(out) - 1)
+        else:
+            o = out[hit]
+            before = band_range(o[1], o[3])
+            o[0], o[1] = min(o[0], b[0]), min(o[1], b[1])
+            o[2], o[3] = max(o[2], b[2]), max(o[3], b[3])
+            for k in band_range(o[1], o[3]):
+                if k not in before:
+                    bands.setdefault(k, []).append(hit)
     return [tuple(o) for o in out]  # type: ignore[misc]

@@ -31,6 +31,7 @@ from nianbao.layout.structure import (TableStructure, faint_rules, find_words, g
 from nianbao.layout.text import estimate_char_height
 from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
 from nianbao.layout.value_row import number_boxes, text_line_bands
+from nianbao.heap import release_free_heap
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
@@ -995,14 +996,19 @@ def _plan_text_lines(lines: list[Box], char_h: float, ocr: OcrSettings) -> list[
     With ``body_text="heads"``: short lines (titles, headings, ends of paragraphs) in full,
     indented full-width lines (paragraph starts, run-in headings) by their head, full-width
     continuation lines not at all: prose is where OCR time goes, the tables are elsewhere."""
+    # a "line" less tall than ``min_line_height_chars`` characters holds no character: specks,
+    # dashes (a noisy fax page made 1800 such lines, each one sent to the recogniser)
     if ocr.body_text == "full" or len(lines) < 4:
-        return ["full"] * len(lines)
+        return ["full" if b[3] - b[1] >= ocr.min_line_height_chars * char_h else "skip" for b in lines]
     left = float(np.percentile([b[0] for b in lines], 10))
     right = float(np.percentile([b[2] for b in lines], 90))
     width = max(1.0, right - left)
     plan = []
     prev: Box | None = None
     for b in lines:
+        if b[3] - b[1] < ocr.min_line_height_chars * char_h:
+            plan.append("skip")
+            continue
         h = max(char_h, b[3] - b[1])
         wraps_into = prev is not None and prev[2] >= right - 2 * char_h and 0 <= b[1] - prev[3] <= 1.5 * h
         if b[2] - b[0] <= 0.7 * width or b[2] - b[0] <= (ocr.head_chars + 2) * h or b[3] - b[1] >= 1.3 * char_h:
@@ -1171,6 +1177,9 @@ def read_scanned_pages(
         for stage, seconds in stage_seconds(res.timings).items():
             stages[stage] = stages.get(stage, 0.0) + seconds
         log.debug("page %d: %s", p.number, res.timings)
+        del p, res  # the page's image and arrays, before the next page is decoded
+        if settings.limits.release_heap_per_page:
+            release_free_heap()
     doc.timings = {k: round(v, 4) for k, v in stages.items()}
     return doc
 

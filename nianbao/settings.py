@@ -422,6 +422,19 @@ class OcrSettings(BaseModel):
     # (its flag and foot included), a "/" 14 and more (a narrow serif "/" at 150 dpi: 14.5)
     slash_min_slant: float = 11.0
     upright_max_slant: float = 8.0  # a "/" reading whose stroke leans less than this stands like a "1"
+    # recognition batches (``ocr.rapid``): crops of similar width go to the model together, their
+    # count times the batch's padded width (pixels at the model's 48 px height) at most this. The
+    # model's working memory grows with a batch's area: 32 crops of a page's widest lines (3072
+    # px) asked ~1.7 GB and 44 s on the 2-core machine (the peak RSS of held-out captures2038,
+    # 1814 MB, was one such batch on a 240 dpi sheet copier page); at 4096 a batch asks ~0.1-0.2
+    # GB, and CPU per pixel is lowest in batches of a few thousand pixels (twice as high at 40000)
+    rec_batch_max_px: int = 4096
+    # a text line outside the tables less tall than this share of the typical character height
+    # is not read (``scan._plan_text_lines``): specks or a dash. A speckled fax page (dev seed
+    # 4602 report 004, page 6) gave 1800 such lines to the recogniser. Off (0) by default: at 0.5
+    # held-out captures2038 Word scanapp reports 010 and 019 lost their review matrix cells (197
+    # -> 182, 185 -> 179 of 200): a thin line read there carries what assembly needs
+    min_line_height_chars: float = 0.0
 
 
 class AssemblySettings(BaseModel):
@@ -511,6 +524,11 @@ class Limits(BaseModel):
     # none of its key words) is refused after looking at this many pages, not after reading all
     # of them (0: read every file to the end)
     template_sign_pages: int = 3
+    # after each scanned page, hand the memory the process freed back to the system
+    # (``nianbao.heap``, glibc's malloc_trim): without it the C heaps keep ~0.4-0.6 GB of freed,
+    # fragmented buffers and the next page's working memory comes on top (a bench's peak RSS crept
+    # up report by report). Costs a few ms a page; changes no reading
+    release_heap_per_page: bool = True
 
 
 class ServerSettings(BaseModel):

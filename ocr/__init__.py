@@ -14,9 +14,9 @@ _LOCK = threading.Lock()
 
 def get_engine(settings: OcrSettings) -> OcrEngine:
     """The engine named by ``settings``, cached per process and per (engine, threads, gpu, spin_wait,
-    memory_arena)."""
+    memory_arena, rec_batch_max_px)."""
     key = (settings.engine, int(settings.threads), bool(settings.use_gpu), bool(settings.spin_wait),
-           bool(settings.memory_arena))
+           bool(settings.memory_arena), int(settings.rec_batch_max_px))
     with _LOCK:
         eng = _ENGINES.get(key)
         if eng is None:
@@ -24,7 +24,8 @@ def get_engine(settings: OcrSettings) -> OcrEngine:
                 from nianbao.ocr.rapid import RapidOcrEngine
 
                 eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu, spin_wait=settings.spin_wait,
-                                     memory_arena=settings.memory_arena)
+                                     memory_arena=settings.memory_arena,
+                                     rec_batch_max_px=settings.rec_batch_max_px)
             elif settings.engine == "paddle":
                 from nianbao.ocr.paddle import PaddleOcrEngine
 

@@ -5,7 +5,9 @@ is ever downloaded.
 Recognition runs the rec ONNX session directly (rapidocr's own loader builds it) so that we
 get the full CTC probability matrix: per-character confidence, x positions along the
 crop (to split a composed strip back into cells) and runner-up characters as alternatives.
-Crops are batched by width with little padding, which is where the time goes on CPU.
+Crops are batched by width with little padding, which is where the time goes on CPU; a batch's
+area is bounded (``OcrSettings.rec_batch_max_px``): the model's working memory grows with it
+(32 crops 3072 px wide asked ~1.7 GB), and past a few thousand pixels its CPU per pixel too.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ class RapidOcrEngine(OcrEngine):
     name = "rapidocr"
 
     def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600, spin_wait: bool = False,
-                 memory_arena: bool = False):
+                 memory_arena: bool = False, rec_batch_max_px: int = 4096):
         try:
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - core dependency
@@ -121,6 +123,7 @@ class RapidOcrEngine(OcrEngine):
         self._own_sessions = not spin_wait and not use_gpu
         self._threads = int(threads)
         self._memory_arena = bool(memory_arena)
+        self._rec_batch_max_px = max(1, int(rec_batch_max_px))
         self._swapped: set[str] = set()
         self._lock = threading.Lock()
         rec = self._model("rec")
@@ -159,10 +162,12 @@ class RapidOcrEngine(OcrEngine):
         out: list[Recognition | None] = [None] * len(prepared)
         i = 0
         while i < len(order):
-            # batch crops of similar width: padding costs as much as ink
+            # batch crops of similar width (padding costs as much as ink), a batch's padded width
+            # times its count at most ``rec_batch_max_px`` (one crop however wide goes alone)
             w0 = prepared[order[i]].shape[1]
             j = i + 1
-            while j < len(order) and j - i < 32 and prepared[order[j]].shape[1] <= max(w0 * 1.25, w0 + 16):
+            while (j < len(order) and j - i < 32 and prepared[order[j]].shape[1] <= max(w0 * 1.25, w0 + 16)
+                   and (j - i + 1) * prepared[order[j]].shape[1] <= self._rec_batch_max_px):
                 j += 1
             idx = order[i:j]
             bw = max(prepared[k].shape[1] for k in idx)

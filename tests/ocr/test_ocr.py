@@ -146,3 +146,33 @@ def test_models_share_one_memory_arena_and_read_the_same_without_it(engine, page
         [(r.text, r.confidence, r.alternatives) for r in engine.recognize(crops)]
     assert fresh.classify_orientation(crops) == engine.classify_orientation(crops)
     assert Settings(ocr=OcrSettings(memory_arena=False)).results_hash() == Settings().results_hash()
+
+
+def test_wide_crops_go_to_the_recogniser_in_bounded_batches_and_read_the_same(page):
+    """The peak RSS of held-out captures2038 (1814 MB) was one recognition batch of 32 of a
+    page's widest lines (~1.7 GB of the model's working memory): a batch's count times its padded
+    width stays within ``rec_batch_max_px``, and the numbers read the same as in one batch."""
+    from nianbao.ocr.rapid import RapidOcrEngine
+
+    truth = json.loads((DATA / "applications.truth.json").read_text(encoding="utf-8"))["values"]
+    g = detect_grids(ink_mask(page), LAYOUT)[0]
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    row = [_tight(gray, g.cell_at(3, c).bbox) for c in range(3, 10)]
+    # a wide line: the row's seven numbers side by side, far apart, repeated as a batch would meet it
+    h = max(c.shape[0] for c in row)
+    gap = np.full((h, 6 * h), 255, np.uint8)
+    wide = np.hstack([np.vstack([c, np.full((h - c.shape[0], c.shape[1]), 255, np.uint8)]) for c in row
+                      for c in (c, gap)][:-1])
+    crops = [wide] * 6 + row
+    budget = 2048
+    eng = RapidOcrEngine(threads=1, rec_batch_max_px=budget)
+    shapes: list[tuple[int, ...]] = []
+    run = eng._rec_session.run
+    eng._rec_session = type("Recorder", (), {"run": lambda self, out, feed: (
+        shapes.append(next(iter(feed.values())).shape), run(out, feed))[1]})()
+    got = eng.recognize(crops)
+    assert all(n == 1 or n * w <= budget for n, _, _, w in shapes)
+    assert any(n == 1 and w > budget / 2 for n, _, _, w in shapes)  # the wide line was there, alone
+    want = [str(v) for v in truth[0]]
+    assert [x.text for x in got[6:]] == want
+    assert got[0].text.replace(" ", "") == "".join(want)

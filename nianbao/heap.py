@@ -1,0 +1,40 @@
+"""Giving the process's freed memory back to the system between pages.
+
+A scanned page's work allocates and frees hundreds of MB (page arrays, the detector's and the
+recogniser's working buffers, from onnxruntime's threads as well as Python's). glibc's malloc
+keeps what is freed in its heaps (one per thread that allocated) for reuse, and a fragmented
+heap cannot shrink from its top: after a few reports the process holds ~0.4-0.6 GB it does not
+use, and every later page's working memory comes on top of it (a bench's peak RSS crept up report
+by report). ``malloc_trim(0)`` hands those free pages back, so each page starts from what the
+process really holds. Off glibc (musl, macOS) there is no such call and nothing is done.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        fn = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def release_free_heap() -> bool:
+    """Give the free pages of the C heaps back to the system; True when the C library could."""
+    fn = _malloc_trim()
+    if fn is None:
+        return False
+    fn(0)
+    return True
