@@ -199,8 +199,8 @@ def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stag
             for y in (st.rows if stage == "rows" else []):
                 cv2.line(out, (x0, int(y)), (x1, int(y)), (0, 160, 0), 2)
         elif stage == "walls":
-            for w in st.walls:
-                for ys, ye, a, b in w.segments if w.segments is not None else ((w.y0, w.y1, w.x0, w.x1),):
+            for wall in st.walls:
+                for ys, ye, a, b in wall.segments if wall.segments is not None else ((wall.y0, wall.y1, wall.x0, wall.x1),):
                     cv2.rectangle(out, (a - 1, ys), (b + 1, ye), (230, 0, 0), 1)
         else:
             g = {"word-grid": st.word_grid, "line-grid": st.line_grid, "chosen": st.grid}[stage]
@@ -217,8 +217,8 @@ def draw_structure(image: np.ndarray, structures: Sequence[TableStructure], stag
             verdict += " | words: " + "; ".join(st.word_faults)
         texts.append(((x0, max(0, y0 - size - 4)), verdict, (0, 0, 0)))
     if stage == "walls":
-        for a, b, c, d in walls_kept:
-            cv2.rectangle(out, (int(a) - 2, int(b)), (int(c) + 2, int(d)), (0, 0, 230), 2)
+        for kx0, ky0, kx1, ky1 in walls_kept:
+            cv2.rectangle(out, (int(kx0) - 2, int(ky0)), (int(kx1) + 2, int(ky1)), (0, 0, 230), 2)
     for xy, t, col in texts:
         out = _put_text(out, xy, t, col, int(size * 0.8))
     return out
