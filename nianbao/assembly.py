@@ -39,10 +39,10 @@ from nianbao.models import (
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, parse_cell, to_wan, value_like
+from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, has_chinese, parse_cell, to_wan,
+                             value_like)
 from nianbao.settings import AssemblySettings
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
 
 
@@ -410,7 +410,7 @@ def values_beside(doc: Document, i: int, start: int, end: int, counts: Collectio
     they are one row, only their level."""
     row = doc.rows[i]
     lab = row.cells[0]
-    if lab.bbox is None or not _CJK.search(lab.text) or re.search(r"\d", lab.text):
+    if lab.bbox is None or not has_chinese(lab.text) or re.search(r"\d", lab.text):
         return None
     reach = max(counts) + 1
     found: list[TextCell] = []
@@ -672,7 +672,7 @@ def trailing_values(text: str, counts: Collection[int]) -> tuple[str, list[str]]
     one_count = len(set(counts)) == 1
     counts = {n for n in counts if n >= 2}
     m = _TRAILING_NUMBERS.search(text)
-    if m is None or m.start() == 0 or not _CJK.search(text[:m.start()]):
+    if m is None or m.start() == 0 or not has_chinese(text[:m.start()]):
         return None
     tokens = m.group(0).split()
     if len(tokens) in counts:
@@ -729,7 +729,7 @@ def _unlabelled(cand: Candidate, n: int) -> Candidate:
     was lost). The garbled cells stay unreadable and keep the rules from confirming their group."""
     cells = cand.row.cells
     if (not cand.label or cand.row.kind != "table" or not cand.row.exact_cells or len(cells) != n
-            or any(_CJK.search(c.text) for c in cells)):
+            or any(has_chinese(c.text) for c in cells)):
         return cand
     return replace(cand, label="", values=list(cells))
 

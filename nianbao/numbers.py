@@ -100,6 +100,13 @@ WELL_FORMED_CLASSES = frozenset({ValueClass.value, ValueClass.zero, ValueClass.d
 # the classes that are a number (what a re-read must agree on, what a person may type)
 NUMBER_CLASSES = frozenset({ValueClass.value, ValueClass.zero})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character (CJK unified ideographs): a label's mark, as
+    ``classify`` tells labels from numbers and garble."""
+    return _CJK.search(text) is not None
+
 _MAX_GARBLED_LEN = 12  # longer digit-and-letter strings are notes or codes, not a misread cell
 # a number exactly as printed or typed, once separators are out: sign, digits, decimal point, 元/万元
 _AS_PRINTED_RE = re.compile(r"^[+-]?\d+(\.\d+)?(万元|元)?$")

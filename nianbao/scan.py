@@ -35,7 +35,7 @@ from nianbao.heap import release_free_heap
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
-from nianbao.numbers import NUMBER_CLASSES, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify
+from nianbao.numbers import NUMBER_CLASSES, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify, has_chinese
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.readers.common import grid_columns
 from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
@@ -207,7 +207,7 @@ def garbled_digits(text: str, max_chars: int) -> bool:
     """A short reading with no Chinese in it that is no value ("d", "a", "of"): a number the
     recogniser garbled (a "0" set against its wall reads "d"), not a label's text."""
     t = text.strip()
-    return 0 < len(t) <= max_chars and not any("\u4e00" <= ch <= "\u9fff" for ch in t) \
+    return 0 < len(t) <= max_chars and not has_chinese(t) \
         and classify(t) not in WELL_FORMED_CLASSES
 
 

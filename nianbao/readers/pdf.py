@@ -18,7 +18,7 @@ import pdfplumber
 from pdfplumber.table import Table, TableFinder, TableSettings
 
 from nianbao.models import Document, PageInfo, Row, TextCell
-from nianbao.numbers import NUMBER_CLASSES, ValueClass, classify, normalize_text
+from nianbao.numbers import NUMBER_CLASSES, ValueClass, classify, has_chinese, normalize_text
 from nianbao.readers.common import join_cell_lines, table_layouts
 from nianbao.settings import TextLayerSettings
 
@@ -72,10 +72,9 @@ def _is_value_word(text: str) -> bool:
     they are no evidence of where a column is. (A number class as printed allows no Chinese but
     its unit 元/万元: the classifier's rule, not one of ours.)"""
     kind = classify(text, as_printed=True)
-    return kind in NUMBER_CLASSES or (kind == ValueClass.dash and not _CJK.search(normalize_text(text)))
+    return kind in NUMBER_CLASSES or (kind == ValueClass.dash and not has_chinese(normalize_text(text)))
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _lines_of(words: list[dict]) -> list[list[dict]]:
