@@ -62,11 +62,13 @@ def capture(table_page: Path, out: Path, condition: str, seed: int, force: dict 
     return fx_capture.capture_pdf(condition, str(table_page), str(out), np.random.default_rng(seed), NO_SEAL, {}, force)
 
 
-@pytest.mark.parametrize("condition", ["phone", "lowres", "fax", "hairline", "copier", "scanapp"])
+@pytest.mark.parametrize("condition", ["phone", "lowres", "fax", "hairline", "copier", "scanapp", "sealscan", "bookscan"])
 def test_capture_deterministic_from_seed(table_page, tmp_path, condition):
     small = {"long_side_px": 1600} if condition == "phone" else None  # the smallest photo: a faster test
     if condition == "scanapp":
         small = {"photo_long_side_px": 1600, "out_long_px": 1700}
+    if condition in ("sealscan", "bookscan"):
+        small = {"dpi": 200}
     a = capture(table_page, tmp_path / "a.pdf", condition, 3, small)
     b = capture(table_page, tmp_path / "b.pdf", condition, 3, small)
     c = capture(table_page, tmp_path / "c.pdf", condition, 4, small)
@@ -223,6 +225,70 @@ def test_scanapp_page_is_flat_app_sized_and_binarised_in_bw_mode(table_page, tmp
     a = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 4).ravel()
     b = cv2.GaussianBlur(clean.astype(np.float32), (0, 0), 4).ravel()
     assert np.corrcoef(a, b)[0, 1] > 0.6
+
+
+@pytest.fixture(scope="module")
+def signed_pages(tmp_path_factory) -> Path:
+    """The last two pages of the born-digital sample 000 (a table page, then the signature page)."""
+    src = pdfium.PdfDocument(str(FIXTURES / "samples" / "000.pdf"))
+    dst = pdfium.PdfDocument.new()
+    dst.import_pages(src, [len(src) - 2, len(src) - 1])
+    path = tmp_path_factory.mktemp("signed") / "signed.pdf"
+    dst.save(str(path))
+    dst.close(), src.close()
+    return path
+
+
+def colour_pixels(pdf_path: Path, index: int) -> np.ndarray:
+    """The page's embedded image as RGB uint8."""
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        arr = next(iter(pdf[index].get_objects())).get_bitmap(render=False).to_numpy()
+    finally:
+        pdf.close()
+    assert arr.ndim == 3
+    return cv2.cvtColor(arr[..., :3], cv2.COLOR_BGR2RGB)
+
+
+def red(rgb: np.ndarray) -> np.ndarray:
+    r, g, b = (rgb[..., k].astype(int) for k in range(3))
+    return (r > 150) & (r - g > 60) & (r - b > 60)
+
+
+def test_sealscan_stamps_signature_table_edge_and_page_edges_in_colour(signed_pages, tmp_path):
+    """Colour JPEG pages; the table-edge seal is red ink where the record says; every page carries
+    its slice of the 骑缝章 at its right edge; the handwritten signature is drawn by the signer's name."""
+    sign = {"seal_text": "东林街道办事处", "sign_name": "东林街道办事处", "sign_date": "2021年3月12日"}
+    rec = fx_capture.capture_pdf("sealscan", str(signed_pages), str(tmp_path / "s.pdf"), np.random.default_rng(5), sign,
+                                 {"applications": [1]}, {"table_seal": True, "edge_seal": True, "signature": True, "max_skew": 0, "dpi": 200})
+    pages = rec["pages"]
+    assert rec["condition"] == "sealscan" and len(pages) == 2
+    table_seal = [m for m in pages[0]["marks"] if m["where"] == "table_edge"]
+    assert len(table_seal) == 1
+    rgb = colour_pixels(tmp_path / "s.pdf", 0)
+    x, y, d = table_seal[0]["x"], table_seal[0]["y"], table_seal[0]["diameter"]
+    assert red(rgb[max(0, y - d // 2): y + d // 2, max(0, x - d // 2): x + d // 2]).mean() > 0.03
+    for k in range(2):
+        rgb = colour_pixels(tmp_path / "s.pdf", k)
+        edge = [m for m in pages[k]["marks"] if m["where"] == "page_edge"]
+        assert edge and edge[0]["slice"] == [k, 2]
+        assert red(rgb[:, -rgb.shape[1] // 40:]).any()
+    assert pages[1]["handwritten_signature"] and pages[1]["seals"]  # the signature, and the seal over it
+    assert pages[0]["handwritten_signature"] is None
+
+
+def test_bookscan_gutter_alternates_sides_and_darkens_its_edge(signed_pages, tmp_path):
+    rec = fx_capture.capture_pdf("bookscan", str(signed_pages), str(tmp_path / "b.pdf"), np.random.default_rng(6), NO_SEAL, {},
+                                 {"first_gutter": "left", "gutter_depth": 0.8, "mode": "L", "max_skew": 0, "dpi": 200})
+    assert [p["gutter"] for p in rec["pages"]] == ["left", "right"]
+    for k, side in enumerate(("left", "right")):
+        g = page_pixels(tmp_path / "b.pdf", k).astype(float)
+        band = g.shape[1] // 50
+        mid = slice(g.shape[0] // 4, 3 * g.shape[0] // 4)
+        dark, light = (g[mid, :band].mean(), g[mid, -band:].mean())
+        if side == "right":
+            dark, light = light, dark
+        assert dark < light - 60, (k, dark, light)
 
 
 def test_unknown_condition_is_refused(table_page, tmp_path):
