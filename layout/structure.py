@@ -47,6 +47,7 @@ Everything is plain data in page pixels; thresholds come from ``StructureSetting
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -1004,10 +1005,17 @@ def clip_at_rules(words: Sequence[Box], vrules: Sequence[Rule], char_h: float, l
     high and a row line never comes that close to it.)"""
     clear = line_width / 2.0 + 1.0
     reach = p.rule_overhang_chars * char_h
+    # only the rules near ``at`` can run through there (within ``printed_rule_through``'s
+    # tolerance; a pixel to spare): looked up by position, not tried all for every word and wall
+    # (a copier page's hundreds of wall pieces made this quadratic)
+    by_at = sorted(vrules, key=lambda r: r[0])
+    ats = [r[0] for r in by_at]
+    near = line_width / 2 + 0.25 * char_h + 1.0
 
     def through(w: Box, at: float, lo: float, hi: float) -> bool:
         return (lo < at < hi and min(at - lo, hi - at) <= reach
-                and printed_rule_through(w, at, vrules, True, char_h, line_width, p.printed_rule_reach_chars))
+                and printed_rule_through(w, at, by_at[bisect_left(ats, at - near):bisect_right(ats, at + near)], True,
+                                         char_h, line_width, p.printed_rule_reach_chars))
 
     out = []
     for w in words:
