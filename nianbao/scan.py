@@ -28,9 +28,9 @@ from nianbao.layout.orient import Orientation, reads_upright
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, printed_vrules, read_structure,
                                       stretch_contrast, table_regions, trim_prose, word_regions, words_in)
-from nianbao.layout.text import estimate_char_height
+from nianbao.layout.text import estimate_char_height, ink_row_runs
 from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
-from nianbao.layout.value_row import number_boxes, text_line_bands
+from nianbao.layout.value_row import last_line_band, number_boxes, text_line_bands
 from nianbao.heap import release_free_heap
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
@@ -81,7 +81,10 @@ class PageResult:
 
 # --------------------------------------------------------------------------- crops
 def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
-    """Text lines of ink inside a box (cell), as page-pixel boxes tight to the ink."""
+    """Text lines of ink inside a box (cell), as page-pixel boxes tight to the ink: the runs of
+    inked pixel rows (``layout.text.ink_row_runs``), the pieces of one character line then
+    joined by their size, never by distance alone (``layout.value_row.text_line_bands`` joins
+    by distance: in a cell, a wrapped label's lines stand a pixel or two apart)."""
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     sub = ink[y0:y1, x0:x1]
     if sub.size == 0:
@@ -90,17 +93,7 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
     on = rows > 0
     if on.sum() == 0:
         return []
-    runs: list[list[int]] = []
-    y = 0
-    n = len(on)
-    while y < n:
-        if on[y]:
-            s = y
-            while y < n and on[y]:
-                y += 1
-            runs.append([s, y])
-        else:
-            y += 1
+    runs = ink_row_runs(on)
     # join pieces of one character line (三, 二, dots, a vertical header's 二/三) but never two
     # full lines: wrapped labels in cells have line gaps of a pixel or two
     ref = min(max(e - s for s, e in runs), 1.5 * char_h)
@@ -753,7 +746,9 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             [(float(a), float(b)) for a, b in text_line_bands(text_ink, region, char_h)]
         if not bands:
             continue
-        band = _last_line_band(bands[-1], text_ink, region, char_h, p)
+        band = last_line_band(bands[-1], text_ink, region, char_h, p.matrix_row_line_min_height,
+                              p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join,
+                              p.matrix_row_band_trim)
         boxes = number_boxes(text_ink, band, (region[0], region[2]), p.matrix_row_gap_digits,
                              ruled=ink, digit_min_height=p.matrix_row_digit_min_height,
                              walled_digit=p.matrix_row_walled_digit)
@@ -817,28 +812,6 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
                                            exact_cells=True)))
     return out
-
-
-def _last_line_band(line: tuple[float, float], text_ink: np.ndarray, region: Box, char_h: float,
-                    p: StructureSettings) -> tuple[float, float]:
-    """The y band of a one-row matrix's value line, from the last text line ``line`` the
-    detector found in ``region``: its box trimmed back to the text (``matrix_row_band_trim``: the
-    detector pads its boxes). A detector line may be a stack: the words of a header printed
-    upright (结/果/维/持, one character a line) joined with the numbers under them into one tall
-    box. Where the ink of the line (rules removed) parts into several text lines, each at least
-    ``matrix_row_line_min_height`` of a character tall, the value line is the last of them,
-    tight to its ink (upright strokes over ``matrix_row_stroke_height`` characters, pieces of
-    walls and of the border, left out: they run through the lines; a pixel row with under
-    ``matrix_row_gap_ink`` of the median inked row's ink is a gap, and a gap over
-    ``matrix_row_line_join`` of a character parts two lines: the rule between the header and
-    the values, removed, leaves the two lines only a few pixel rows apart)."""
-    top, bottom = line
-    stack = text_line_bands(text_ink, (region[0], top, region[2], bottom), char_h, p.matrix_row_line_min_height,
-                            p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join)
-    if len(stack) > 1:
-        return float(stack[-1][0]), float(stack[-1][1])
-    trim = p.matrix_row_band_trim * (bottom - top)
-    return top + trim, bottom - trim
 
 
 def _crop_without(gray: np.ndarray, mask: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
