@@ -40,6 +40,7 @@ from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.readers.common import grid_columns
 from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
+from nianbao.wording import factor
 
 log = logging.getLogger(__name__)
 
@@ -443,10 +444,9 @@ def _turn_unsure(items: list[tuple[float, int, Row]], orientations: Sequence[Ori
     and a group of symmetric values (1 0 0 0 1) still satisfies its rules."""
     o = orientations[-1]
     votes = ", ".join(f"{k} {v}" for k, v in o.scores.items() if k.startswith(("cls_", "read_")))
-    reason = f"page turned {o.rotation}° on too little evidence ({votes})"
     for _, _, row in items:
         for tc in row.cells:
-            tc.factors.append(ConfidenceFactor(code=FactorCode.page_turn_unsure, reason=reason))
+            tc.factors.append(factor(FactorCode.page_turn_unsure, rotation=int(o.rotation), votes=votes))
 
 
 def _page_ink(upright: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -946,8 +946,7 @@ def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
             tc.notes.append("table structure read from the words: the ruling lines were contradicted ("
                             + "; ".join(st.faults) + ")")
         if (r, tc.col) in st.disputed:
-            tc.factors.append(ConfidenceFactor(code=FactorCode.cell_disputed,
-                                               reason="the ruling lines and the words place this cell differently"))
+            tc.factors.append(factor(FactorCode.cell_disputed))
         tc.placement = round(st.placement, 4)
 
 
@@ -1001,7 +1000,7 @@ def _rb(b: Box) -> Box:
 def _text_cell(cr: CellRead) -> TextCell:
     if not cr.texts:
         return TextCell(text="", bbox=_rb(cr.bbox), col=cr.col, colspan=cr.colspan,
-                        factors=[ConfidenceFactor(code=FactorCode.empty_cell, reason="no ink in the cell: read as blank")])
+                        factors=[factor(FactorCode.empty_cell)])
     texts = [r.text for r in cr.texts]
     text = "".join(texts)
     conf = min(r.confidence for r in cr.texts)
@@ -1050,12 +1049,10 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) 
             continue
         if slant >= ocr.slash_min_slant and r.text.strip() != "/":
             cr.texts[0] = Recognition("/", round(min(1.0, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
-            cr.factors.append(ConfidenceFactor(code=FactorCode.slash_by_shape,
-                                               reason=f"the stroke leans like '/': read as '/', not {r.text.strip()!r}"))
+            cr.factors.append(factor(FactorCode.slash_by_shape, read=r.text.strip()))
         elif slant < ocr.upright_max_slant and r.text.strip() == "/":
             cr.texts[0] = Recognition("/", r.confidence, [("1", round(r.confidence * 0.4, 4))], r.chars)
-            cr.factors.append(ConfidenceFactor(code=FactorCode.slash_upright,
-                                               reason="read as '/' but the stroke stands upright like a 1"))
+            cr.factors.append(factor(FactorCode.slash_upright))
 
 
 def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
@@ -1089,21 +1086,16 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
         if num1 == num2:
             cells[i].texts[0] = Recognition(r1.text, max(r1.confidence, r2.confidence), r1.alternatives, r1.chars)
             if not ok1:
-                cells[i].factors.append(ConfidenceFactor(
-                    code=FactorCode.second_look_not_number,
-                    reason=f"a second reading agrees on {r1.text!r}, which is not a number"))
+                cells[i].factors.append(factor(FactorCode.second_look_not_number, read=r1.text))
         elif ok2 and not ok1:
             alts = [(r1.text, round(r1.confidence * 0.5, 4))] + r2.alternatives
             cells[i].texts[0] = Recognition(r2.text, r2.confidence, alts[:3], r2.chars)
-            cells[i].factors.append(ConfidenceFactor(code=FactorCode.second_look_disagrees,
-                                                     reason=f"a second reading differs: {r1.text!r}"))
+            cells[i].factors.append(factor(FactorCode.second_look_disagrees, other=r1.text))
         else:
             alts = [(r2.text, round(r2.confidence * 0.5, 4))] + r1.alternatives
             cells[i].texts[0] = Recognition(r1.text, r1.confidence, alts[:3], r1.chars)
-            cells[i].factors.append(ConfidenceFactor(
-                code=FactorCode.second_look_disagrees if ok1 else FactorCode.second_look_disagrees_not_number,
-                reason=f"a second reading differs: {r2.text!r}" if ok1
-                else f"a second reading differs ({r2.text!r}) and neither reads as a number"))
+            cells[i].factors.append(factor(
+                FactorCode.second_look_disagrees if ok1 else FactorCode.second_look_disagrees_not_number, other=r2.text))
 
 
 # --------------------------------------------------------------------------- document
