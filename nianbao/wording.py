@@ -316,7 +316,8 @@ def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, 
     out = []
     for r in reasons:
         f = coded.get(r)
-        chk = checks.get((f.params.get("rule"), f.params.get("subject"))) if f and f.code == FactorCode.breaks_rule else None
+        chk = checks.get((str(f.params.get("rule")), str(f.params.get("subject")))) \
+            if f is not None and f.code == FactorCode.breaks_rule else None
         if chk is not None and template is not None:
             out.append(f"所在的勾稽关系不成立：{rule_finding(template, chk)}")
         else:
