@@ -1144,7 +1144,7 @@ def read_scanned_pages(
         log.debug("page %d: %s", p.number, res.timings)
         del p, res  # the page's image and arrays, before the next page is decoded
         if settings.limits.release_heap_per_page:
-            release_free_heap()
+            release_free_heap(settings.limits.release_heap_above_mb)
     doc.timings = {k: round(v, 4) for k, v in stages.items()}
     return doc
 
