@@ -553,9 +553,9 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
         if s >= settings.strong_label_score:
             continue
         if s >= settings.fair_label_score:
-            mt.factors.append(factor(FactorCode.row_label_fair, score=s, label=mt.cand.label))
+            mt.factors.append(factor(FactorCode.row_label_fair, score=float(s), label=mt.cand.label))
         elif s >= min_s:
-            mt.factors.append(factor(FactorCode.row_label_weak, score=s, label=mt.cand.label))
+            mt.factors.append(factor(FactorCode.row_label_weak, score=float(s), label=mt.cand.label))
         else:
             anchored = anchored_run[k]
             mt.factors.append(factor(FactorCode.row_by_position_anchored if anchored else FactorCode.row_by_position,
