@@ -47,6 +47,7 @@ Everything is plain data in page pixels; thresholds come from ``StructureSetting
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -149,6 +150,11 @@ def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarra
     on_wall = (line_grid.line_width / 2 + 2.0) if line_grid is not None else 0.0
     d = max(2, int(round(p.rule_side_chars * char_h)))
     need = max(2, int(p.rule_blank_min_chars * char_h))
+    # the words' x reach and rows, as arrays: the words over a rule are looked up at once (a
+    # scanapp page's regions hold a thousand rules and hundreds of words each)
+    wb = np.asarray(words, np.float64).reshape(-1, 4)
+    w_left, w_right = wb[:, 0] - 1, wb[:, 2] + 1
+    w_top, w_bottom = wb[:, 1].astype(np.int64), np.ceil(wb[:, 3]).astype(np.int64)
     out = []
     for rule in vrules:
         x, y0, y1 = int(round(rule[0])), max(0, int(rule[1])), min(H, int(np.ceil(rule[2])))
@@ -156,11 +162,10 @@ def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarra
             out.append(rule)
             continue
         clear = np.ones(y1 - y0, bool)
-        for w in words:
-            if w[0] - 1 <= x <= w[2] + 1:
-                a, b = max(y0, int(w[1])), min(y1, int(np.ceil(w[3])))
-                if b > a:
-                    clear[a - y0:b - y0] = False
+        for k in np.flatnonzero((w_left <= x) & (x <= w_right)):
+            a, b = max(y0, int(w_top[k])), min(y1, int(w_bottom[k]))
+            if b > a:
+                clear[a - y0:b - y0] = False
         rows = np.flatnonzero(clear) + y0
         if rows.size < need:
             out.append(rule)
@@ -1004,10 +1009,17 @@ def clip_at_rules(words: Sequence[Box], vrules: Sequence[Rule], char_h: float, l
     high and a row line never comes that close to it.)"""
     clear = line_width / 2.0 + 1.0
     reach = p.rule_overhang_chars * char_h
+    # only the rules near ``at`` can run through there (within ``printed_rule_through``'s
+    # tolerance; a pixel to spare): looked up by position, not tried all for every word and wall
+    # (a copier page's hundreds of wall pieces made this quadratic)
+    by_at = sorted(vrules, key=lambda r: r[0])
+    ats = [r[0] for r in by_at]
+    near = line_width / 2 + 0.25 * char_h + 1.0
 
     def through(w: Box, at: float, lo: float, hi: float) -> bool:
         return (lo < at < hi and min(at - lo, hi - at) <= reach
-                and printed_rule_through(w, at, vrules, True, char_h, line_width, p.printed_rule_reach_chars))
+                and printed_rule_through(w, at, by_at[bisect_left(ats, at - near):bisect_right(ats, at + near)], True,
+                                         char_h, line_width, p.printed_rule_reach_chars))
 
     out = []
     for w in words:

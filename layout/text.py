@@ -48,6 +48,21 @@ def speck_mask(ink: np.ndarray, char_h: float, area_frac: float, reach_frac: flo
     return out
 
 
+def ink_row_runs(on: np.ndarray, join: int = 0) -> list[tuple[int, int]]:
+    """Runs of the True entries of ``on`` (a pixel row's "has ink", top to bottom) as half-open
+    (start, end) index pairs, a gap of at most ``join`` False entries joined into its run: the
+    one answer to "where are the bands of ink" that ``layout.value_row.text_line_bands`` (a
+    region's lines, gaps inside characters joined) and ``scan._ink_lines`` (a cell's lines,
+    pieces then joined by their size) both start from."""
+    ys = np.flatnonzero(on)
+    if ys.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(ys) > join + 1)
+    starts = np.concatenate(([ys[0]], ys[breaks + 1]))
+    ends = np.concatenate((ys[breaks], [ys[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
 def find_text_lines(
     ink: np.ndarray,
     exclude: Sequence[Box] = (),
@@ -55,7 +70,13 @@ def find_text_lines(
     min_line_len: int | None = None,
 ) -> list[Box]:
     """Boxes (x0, y0, x1, y1) of text lines, top to bottom, with ``exclude`` regions (tables)
-    left out and ruling lines/underlines removed."""
+    left out and ruling lines/underlines removed.
+
+    The page's running text, not a table's: the lines are found in two dimensions (the ink
+    smeared along and across a line, its pieces joined left to right), because prose lines of a
+    page share no x extent, end anywhere, and a heading beside a page number is two lines at one
+    height. The row projection of ``ink_row_runs`` (what a cell's or a table region's lines are
+    found by, their x extent given) would join those into one band."""
     ink = ink.copy()
     for x0, y0, x1, y1 in exclude:
         ink[max(0, int(y0) - 2):int(y1) + 3, max(0, int(x0) - 2):int(x1) + 3] = 0

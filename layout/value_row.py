@@ -17,6 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from nianbao.layout.text import ink_row_runs
 from nianbao.models import BBox as Box
 
 
@@ -31,7 +32,13 @@ def text_line_bands(ink: np.ndarray, region: Box, char_h: float, min_height_frac
     (a piece of a wall or of the table's border the rule removal kept runs past the text lines
     and would join them all into one). ``gap_ink``: a pixel row holding under this share of the
     median ink of the inked rows is a gap between lines (what is left there, a dash of a
-    broken rule, a thick piece of the border, is no text line)."""
+    broken rule, a thick piece of the border, is no text line).
+
+    A region's lines by the row projection of its ink (``layout.text.ink_row_runs``), its x
+    extent given: the gaps inside a character joined by distance. ``scan._ink_lines`` answers
+    the same for one cell but joins a line's pieces by their size instead (a wrapped label's
+    lines in a cell stand a pixel or two apart, closer than a character's own gaps);
+    ``layout.text.find_text_lines`` finds the running text outside the tables, in two dimensions."""
     H, W = ink.shape[:2]
     x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
     x1, y1 = min(W, int(np.ceil(region[2]))), min(H, int(np.ceil(region[3])))
@@ -48,14 +55,27 @@ def text_line_bands(ink: np.ndarray, region: Box, char_h: float, min_height_frac
     rows = counts > 0
     if gap_ink > 0 and rows.any():
         rows = counts >= max(1.0, gap_ink * float(np.median(counts[rows])))
-    bands: list[list[int]] = []
-    join = max(1, int(char_h * join_frac))
-    for y in np.flatnonzero(rows):
-        if bands and y - bands[-1][1] <= join:
-            bands[-1][1] = int(y) + 1
-        else:
-            bands.append([int(y), int(y) + 1])
+    bands = ink_row_runs(rows, max(1, int(char_h * join_frac)))
     return [(a + y0, b + y0) for a, b in bands if b - a >= min_height_frac * char_h]
+
+
+def last_line_band(line: tuple[float, float], ink: np.ndarray, region: Box, char_h: float, min_height_frac: float,
+                   stroke_height: float, gap_ink: float, join_frac: float, trim: float) -> tuple[float, float]:
+    """The y band of a one-row matrix's value line, from the last text line ``line`` (a band of
+    the detector's words, or of the ink) found in ``region``. A detector line may be a stack:
+    the words of a header printed upright (结/果/维/持, one character a line) joined with the
+    numbers under them into one tall box. Where the ink of the line (rules removed) parts into
+    several text lines (``text_line_bands`` over the line's band, with the caller's
+    ``min_height_frac``, ``stroke_height``, ``gap_ink`` and ``join_frac``: the rule between the
+    header and the values, removed, leaves the two lines only a few pixel rows apart), the value
+    line is the last of them, tight to its ink. Otherwise the line's band trimmed by ``trim`` of
+    its height at each end (the detector pads its boxes)."""
+    top, bottom = line
+    stack = text_line_bands(ink, (region[0], top, region[2], bottom), char_h, min_height_frac, stroke_height,
+                            gap_ink, join_frac)
+    if len(stack) > 1:
+        return float(stack[-1][0]), float(stack[-1][1])
+    return top + trim * (bottom - top), bottom - trim * (bottom - top)
 
 
 def number_boxes(ink: np.ndarray, band: tuple[float, float], x_range: tuple[float, float], gap_digits: float,

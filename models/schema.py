@@ -67,11 +67,14 @@ class FactorCode(str, Enum):
 
 class ConfidenceFactor(BaseModel):
     """One entry of a cell's confidence ledger: what was found (``code``) and, in words a
-    reviewer can read, why (``reason``). The number it stands for is a ``Settings.confidence``
+    reviewer can read, why (``reason``, worded from ``code`` and ``params``). The number it stands for is a ``Settings.confidence``
     field, applied by ``nianbao.confidence`` only."""
 
     code: FactorCode
     reason: str
+    # what the reason quotes (the text read, a score, a rule, a count), by name: the words of the
+    # reason, in Chinese and English, come from the code and these (``nianbao.wording.factor_words``)
+    params: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
 class Cell(BaseModel):

@@ -42,6 +42,7 @@ from nianbao.models import (
 from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, has_chinese, parse_cell, to_wan,
                              value_like)
 from nianbao.settings import AssemblySettings
+from nianbao.wording import factor
 
 _SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
 
@@ -547,23 +548,18 @@ def align_rows(cands: list[Candidate], trows: list[TemplateRow], matcher: LabelM
                 and sum(_label_score(matcher, t, mt.cand) >= min(s, settings.strong_label_score) - 0.05 for t in trows) >= 2:
             # no label of its own, and the label text above it names several rows (the labels of
             # rows whose label cells the grid merged): which of them it is, its position says
-            mt.factors.append(ConfidenceFactor(code=FactorCode.row_by_position_anchored,
-                                               reason="row label missing; placed by position between matched rows"))
+            mt.factors.append(factor(FactorCode.row_by_position_anchored, label=""))
             continue
         if s >= settings.strong_label_score:
             continue
         if s >= settings.fair_label_score:
-            mt.factors.append(ConfidenceFactor(code=FactorCode.row_label_fair,
-                                               reason=f"row label matched fairly ({s:.2f}): {mt.cand.label!r}"))
+            mt.factors.append(factor(FactorCode.row_label_fair, score=float(s), label=mt.cand.label))
         elif s >= min_s:
-            mt.factors.append(ConfidenceFactor(code=FactorCode.row_label_weak,
-                                               reason=f"row label matched weakly ({s:.2f}): {mt.cand.label!r}"))
+            mt.factors.append(factor(FactorCode.row_label_weak, score=float(s), label=mt.cand.label))
         else:
             anchored = anchored_run[k]
-            mt.factors.append(ConfidenceFactor(
-                code=FactorCode.row_by_position_anchored if anchored else FactorCode.row_by_position,
-                reason=f"row label {'missing' if not mt.cand.label.strip() else 'unreadable: ' + repr(mt.cand.label)}; "
-                       f"placed by position{' between matched rows' if anchored else ''}"))
+            mt.factors.append(factor(FactorCode.row_by_position_anchored if anchored else FactorCode.row_by_position,
+                                     label=mt.cand.label))
     return matches
 
 
@@ -840,11 +836,9 @@ class TableAssembler:
         for key, v in derived.items():
             cell = by_key[key]
             cell.value, cell.kind = v, CellKind.derived
-            cell.factors.append(ConfidenceFactor(code=FactorCode.derived,
-                                                 reason="not read; derived from the consistency rules"))
+            cell.factors.append(factor(FactorCode.derived))
             if cell.placement_score == 0.0:  # its row was not found: the rules place it
-                cell.factors.append(ConfidenceFactor(code=FactorCode.derived_unplaced,
-                                                     reason="placed by the consistency rules (its row was not found)"))
+                cell.factors.append(factor(FactorCode.derived_unplaced))
 
     def _row_cells(self, a: RowAssignment, values: Sequence[TextCell | None], extra: list[str] | None = None,
                    placed: ConfidenceFactor | None = None) -> list[Cell]:
@@ -873,8 +867,7 @@ class TableAssembler:
             options = _alignments(k, n, self.settings.max_count_mismatch)
         if not options:
             vals: list[TextCell | None] = list(a.values[:n]) + [None] * max(0, n - k)
-            return self._row_cells(a, vals, placed=ConfidenceFactor(
-                code=FactorCode.row_unresolved, reason=note + "; too far off to resolve, values placed in order"))
+            return self._row_cells(a, vals, placed=factor(FactorCode.row_unresolved, values=k, columns=n, outcome="far"))
         known: dict[CellKey, float | int | None] = {}
         for cells in by_row.values():
             for c in cells:
@@ -908,20 +901,17 @@ class TableAssembler:
         if kind == "fixed":
             cells = self._row_cells(a, vals, [note])
         elif len(outcomes) == 1:
-            detail = (f"{note}; every placement the consistency rules accept gives the same values"
-                      if len(best) > 1 else f"{note}; placement chosen by the consistency rules")
-            cells = self._row_cells(a, vals, placed=ConfidenceFactor(code=FactorCode.placed_by_rules, reason=detail))
+            cells = self._row_cells(a, vals, placed=factor(FactorCode.placed_by_rules, values=k, columns=n,
+                                                           outcome="same" if len(best) > 1 else "chosen"))
         else:
-            detail = f"{note}; ambiguous: {len(outcomes)} placements fit the rules equally, first one used"
-            cells = self._row_cells(a, vals, placed=ConfidenceFactor(code=FactorCode.row_unresolved, reason=detail))
+            cells = self._row_cells(a, vals, placed=factor(FactorCode.row_unresolved, values=k, columns=n,
+                                                           outcome="ambiguous", placements=len(outcomes)))
         for cell in cells:
             key = (self.spec.id, row_id, cell.col)
             if key in derived and derived[key] is not None:
                 cell.value = derived[key]
                 cell.kind = CellKind.derived
-                cell.factors.append(ConfidenceFactor(
-                    code=FactorCode.derived,
-                    reason="value not printed in its own cell; derived from the consistency rules"))
+                cell.factors.append(factor(FactorCode.derived, printed_elsewhere=True))
         return cells
 
     def _outcome(self, vals, derived, row_id, columns) -> list:

@@ -53,6 +53,7 @@ from nianbao.models.rules import CellKey, Equation
 from nianbao.models import Cell, CellKind, CheckResult, CheckStatus, ConfidenceFactor, FactorCode, Report
 from nianbao.numbers import normalize_text
 from nianbao.settings import ConfidenceSettings
+from nianbao.wording import factor
 
 
 _LONE_STROKES = {"1", "l", "I", "|", "丨"}
@@ -134,8 +135,8 @@ def fold(value: float, factors: Iterable[ConfidenceFactor], stage: Stage, settin
     return value
 
 
-def _record(cell: Cell, code: FactorCode, reason: str) -> None:
-    cell.factors.append(ConfidenceFactor(code=code, reason=reason))
+def _record(cell: Cell, code: FactorCode, **params: str | int | float | bool) -> None:
+    cell.factors.append(factor(code, **params))
 
 
 def compose(cell: Cell, settings: ConfidenceSettings) -> float:
@@ -174,10 +175,10 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
         passed = [(eq, res) for eq, res in touching if res.status == CheckStatus.passed]
         if failed:
             for res in failed:
-                _record(cell, F.breaks_rule, f"breaks rule {res.rule} ({res.subject}): {res.equation}")
+                _record(cell, F.breaks_rule, rule=res.rule, subject=res.subject, equation=res.equation)
         elif cell.kind == CellKind.derived:
             if base > s.derived_confidence:
-                _record(cell, F.derived_cap, f"derived from the consistency rules: at most {s.derived_confidence:g}")
+                _record(cell, F.derived_cap, cap=s.derived_confidence)
         elif cell.kind in (CellKind.number, CellKind.zero):
             confirming = [eq for eq, _ in passed
                           if all(kinds.get(k) in (CellKind.number, CellKind.zero) for k in eq.keys)]
@@ -191,20 +192,19 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
             if (floor is not None and base >= s.min_base_to_confirm
                     and cell.placement_confidence >= s.min_placement_to_confirm):
                 if base < factor_value(floor, s):
-                    _record(cell, floor, f"confirmed by {len(confirming)} consistency rule(s)")
+                    _record(cell, floor, rules=len(confirming))
             elif cell.page in scanned_pages:
                 if base > s.unconfirmed_ocr_cap:
-                    _record(cell, F.unconfirmed_ocr,
-                            f"an OCR reading no consistency rule confirms: at most {s.unconfirmed_ocr_cap:g}")
+                    _record(cell, F.unconfirmed_ocr, cap=s.unconfirmed_ocr_cap)
                 if signed and cell.key in signed:
-                    _record(cell, F.signed_column, "a column that may be negative: a faint minus sign is easily lost")
+                    _record(cell, F.signed_column)
                 if normalize_text(cell.text) in _LONE_STROKES:
-                    _record(cell, F.lone_stroke, "a lone stroke read as 1 may be a printed '/'")
+                    _record(cell, F.lone_stroke)
         elif cell.page in scanned_pages:
             # an empty cell, a dash or text on a scan: no rule can confirm it, and a faint
             # number lost by the scan looks just like a printed blank
             if base > s.unconfirmed_ocr_cap:
-                _record(cell, F.scan_blank, "a blank or dash on a scan may be a number the scan lost")
+                _record(cell, F.scan_blank)
         conf = fold(base, cell.factors, "rules", s)
         cell.confidence = fold(round(min(1.0, max(0.0, conf)), 4), cell.factors, "text", s)
         _add_reasons(cell)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 @functools.lru_cache(maxsize=1)
@@ -31,10 +34,26 @@ def _malloc_trim():
     return fn
 
 
-def release_free_heap() -> bool:
-    """Give the free pages of the C heaps back to the system; True when the C library could."""
+def resident_mb() -> float | None:
+    """The process's resident memory (MiB), from ``/proc/self/statm``; None where there is none."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * _PAGE_BYTES / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def release_free_heap(above_mb: float = 0.0) -> bool:
+    """Give the free pages of the C heaps back to the system when the process holds more than
+    ``above_mb`` MiB (0: whatever it holds); True when they were given back. A trim walks every
+    heap and hands its free pages back, and the next page's work takes them from the system
+    again (zeroed pages, system CPU): below the mark the memory is kept for that reuse."""
     fn = _malloc_trim()
     if fn is None:
         return False
+    if above_mb > 0:
+        held = resident_mb()
+        if held is not None and held <= above_mb:
+            return False
     fn(0)
     return True

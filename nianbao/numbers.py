@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from nianbao.models import CellKind, ConfidenceFactor, FactorCode
+from nianbao.wording import factor
 
 DASHES = {"—", "——", "-", "--", "－", "/", "／", "无", "―", "─", "–", "一"}
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
@@ -59,20 +60,17 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
     if not _NUMBER_RE.match(t):
         fixed = t.translate(_LOOKALIKES)
         if _NUMBER_RE.match(fixed) and any(ch.isdigit() for ch in t):
-            factors.append(ConfidenceFactor(code=FactorCode.lookalike,
-                                            reason=f"look-alike characters read as digits: {t!r} → {fixed!r}"))
+            factors.append(factor(FactorCode.lookalike, read=t, digits=fixed))
             t = fixed
         elif _NUMBER_RE.match(fixed) and len(t) == 1:
-            factors.append(ConfidenceFactor(code=FactorCode.single_lookalike,
-                                            reason=f"single look-alike character read as digit: {t!r} → {fixed!r}"))
+            factors.append(factor(FactorCode.single_lookalike, read=t, digits=fixed))
             t = fixed
         else:
             has_digit = any(ch.isdigit() for ch in t)
             return ParsedValue(None, CellKind.unreadable if has_digit else CellKind.text, unit,
-                               [ConfidenceFactor(code=FactorCode.not_a_number, reason=f"not a number: {raw.strip()!r}")])
+                               [factor(FactorCode.not_a_number, text=raw.strip())])
     if t.startswith("-") and not signed:
-        factors.append(ConfidenceFactor(code=FactorCode.negative_count,
-                                        reason="negative number where the template expects a count"))
+        factors.append(factor(FactorCode.negative_count))
     value: float | int = float(t) if "." in t else int(t)
     kind = CellKind.zero if value == 0 else CellKind.number
     return ParsedValue(value, kind, unit, factors, notes)

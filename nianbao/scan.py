@@ -28,9 +28,9 @@ from nianbao.layout.orient import Orientation, reads_upright
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, printed_vrules, read_structure,
                                       stretch_contrast, table_regions, trim_prose, word_regions, words_in)
-from nianbao.layout.text import estimate_char_height
+from nianbao.layout.text import estimate_char_height, ink_row_runs
 from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
-from nianbao.layout.value_row import number_boxes, text_line_bands
+from nianbao.layout.value_row import last_line_band, number_boxes, text_line_bands
 from nianbao.heap import release_free_heap
 from nianbao.labels import normalize_label
 from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
@@ -40,6 +40,7 @@ from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.readers.common import grid_columns
 from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
+from nianbao.wording import factor
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,10 @@ class PageResult:
 
 # --------------------------------------------------------------------------- crops
 def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
-    """Text lines of ink inside a box (cell), as page-pixel boxes tight to the ink."""
+    """Text lines of ink inside a box (cell), as page-pixel boxes tight to the ink: the runs of
+    inked pixel rows (``layout.text.ink_row_runs``), the pieces of one character line then
+    joined by their size, never by distance alone (``layout.value_row.text_line_bands`` joins
+    by distance: in a cell, a wrapped label's lines stand a pixel or two apart)."""
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     sub = ink[y0:y1, x0:x1]
     if sub.size == 0:
@@ -90,17 +94,7 @@ def _ink_lines(ink: np.ndarray, box: Box, char_h: float) -> list[Box]:
     on = rows > 0
     if on.sum() == 0:
         return []
-    runs: list[list[int]] = []
-    y = 0
-    n = len(on)
-    while y < n:
-        if on[y]:
-            s = y
-            while y < n and on[y]:
-                y += 1
-            runs.append([s, y])
-        else:
-            y += 1
+    runs = ink_row_runs(on)
     # join pieces of one character line (三, 二, dots, a vertical header's 二/三) but never two
     # full lines: wrapped labels in cells have line gaps of a pixel or two
     ref = min(max(e - s for s, e in runs), 1.5 * char_h)
@@ -450,10 +444,9 @@ def _turn_unsure(items: list[tuple[float, int, Row]], orientations: Sequence[Ori
     and a group of symmetric values (1 0 0 0 1) still satisfies its rules."""
     o = orientations[-1]
     votes = ", ".join(f"{k} {v}" for k, v in o.scores.items() if k.startswith(("cls_", "read_")))
-    reason = f"page turned {o.rotation}° on too little evidence ({votes})"
     for _, _, row in items:
         for tc in row.cells:
-            tc.factors.append(ConfidenceFactor(code=FactorCode.page_turn_unsure, reason=reason))
+            tc.factors.append(factor(FactorCode.page_turn_unsure, rotation=int(o.rotation), votes=votes))
 
 
 def _page_ink(upright: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -753,7 +746,9 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             [(float(a), float(b)) for a, b in text_line_bands(text_ink, region, char_h)]
         if not bands:
             continue
-        band = _last_line_band(bands[-1], text_ink, region, char_h, p)
+        band = last_line_band(bands[-1], text_ink, region, char_h, p.matrix_row_line_min_height,
+                              p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join,
+                              p.matrix_row_band_trim)
         boxes = number_boxes(text_ink, band, (region[0], region[2]), p.matrix_row_gap_digits,
                              ruled=ink, digit_min_height=p.matrix_row_digit_min_height,
                              walled_digit=p.matrix_row_walled_digit)
@@ -817,28 +812,6 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
                                            exact_cells=True)))
     return out
-
-
-def _last_line_band(line: tuple[float, float], text_ink: np.ndarray, region: Box, char_h: float,
-                    p: StructureSettings) -> tuple[float, float]:
-    """The y band of a one-row matrix's value line, from the last text line ``line`` the
-    detector found in ``region``: its box trimmed back to the text (``matrix_row_band_trim``: the
-    detector pads its boxes). A detector line may be a stack: the words of a header printed
-    upright (结/果/维/持, one character a line) joined with the numbers under them into one tall
-    box. Where the ink of the line (rules removed) parts into several text lines, each at least
-    ``matrix_row_line_min_height`` of a character tall, the value line is the last of them,
-    tight to its ink (upright strokes over ``matrix_row_stroke_height`` characters, pieces of
-    walls and of the border, left out: they run through the lines; a pixel row with under
-    ``matrix_row_gap_ink`` of the median inked row's ink is a gap, and a gap over
-    ``matrix_row_line_join`` of a character parts two lines: the rule between the header and
-    the values, removed, leaves the two lines only a few pixel rows apart)."""
-    top, bottom = line
-    stack = text_line_bands(text_ink, (region[0], top, region[2], bottom), char_h, p.matrix_row_line_min_height,
-                            p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join)
-    if len(stack) > 1:
-        return float(stack[-1][0]), float(stack[-1][1])
-    trim = p.matrix_row_band_trim * (bottom - top)
-    return top + trim, bottom - trim
 
 
 def _crop_without(gray: np.ndarray, mask: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
@@ -973,8 +946,7 @@ def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
             tc.notes.append("table structure read from the words: the ruling lines were contradicted ("
                             + "; ".join(st.faults) + ")")
         if (r, tc.col) in st.disputed:
-            tc.factors.append(ConfidenceFactor(code=FactorCode.cell_disputed,
-                                               reason="the ruling lines and the words place this cell differently"))
+            tc.factors.append(factor(FactorCode.cell_disputed))
         tc.placement = round(st.placement, 4)
 
 
@@ -1028,7 +1000,7 @@ def _rb(b: Box) -> Box:
 def _text_cell(cr: CellRead) -> TextCell:
     if not cr.texts:
         return TextCell(text="", bbox=_rb(cr.bbox), col=cr.col, colspan=cr.colspan,
-                        factors=[ConfidenceFactor(code=FactorCode.empty_cell, reason="no ink in the cell: read as blank")])
+                        factors=[factor(FactorCode.empty_cell)])
     texts = [r.text for r in cr.texts]
     text = "".join(texts)
     conf = min(r.confidence for r in cr.texts)
@@ -1077,12 +1049,10 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) 
             continue
         if slant >= ocr.slash_min_slant and r.text.strip() != "/":
             cr.texts[0] = Recognition("/", round(min(1.0, 0.5 + slant / 60), 4), [(r.text, round(r.confidence * 0.3, 4))], r.chars)
-            cr.factors.append(ConfidenceFactor(code=FactorCode.slash_by_shape,
-                                               reason=f"the stroke leans like '/': read as '/', not {r.text.strip()!r}"))
+            cr.factors.append(factor(FactorCode.slash_by_shape, read=r.text.strip()))
         elif slant < ocr.upright_max_slant and r.text.strip() == "/":
             cr.texts[0] = Recognition("/", r.confidence, [("1", round(r.confidence * 0.4, 4))], r.chars)
-            cr.factors.append(ConfidenceFactor(code=FactorCode.slash_upright,
-                                               reason="read as '/' but the stroke stands upright like a 1"))
+            cr.factors.append(factor(FactorCode.slash_upright))
 
 
 def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
@@ -1116,21 +1086,16 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
         if num1 == num2:
             cells[i].texts[0] = Recognition(r1.text, max(r1.confidence, r2.confidence), r1.alternatives, r1.chars)
             if not ok1:
-                cells[i].factors.append(ConfidenceFactor(
-                    code=FactorCode.second_look_not_number,
-                    reason=f"a second reading agrees on {r1.text!r}, which is not a number"))
+                cells[i].factors.append(factor(FactorCode.second_look_not_number, read=r1.text))
         elif ok2 and not ok1:
             alts = [(r1.text, round(r1.confidence * 0.5, 4))] + r2.alternatives
             cells[i].texts[0] = Recognition(r2.text, r2.confidence, alts[:3], r2.chars)
-            cells[i].factors.append(ConfidenceFactor(code=FactorCode.second_look_disagrees,
-                                                     reason=f"a second reading differs: {r1.text!r}"))
+            cells[i].factors.append(factor(FactorCode.second_look_disagrees, other=r1.text))
         else:
             alts = [(r2.text, round(r2.confidence * 0.5, 4))] + r1.alternatives
             cells[i].texts[0] = Recognition(r1.text, r1.confidence, alts[:3], r1.chars)
-            cells[i].factors.append(ConfidenceFactor(
-                code=FactorCode.second_look_disagrees if ok1 else FactorCode.second_look_disagrees_not_number,
-                reason=f"a second reading differs: {r2.text!r}" if ok1
-                else f"a second reading differs ({r2.text!r}) and neither reads as a number"))
+            cells[i].factors.append(factor(
+                FactorCode.second_look_disagrees if ok1 else FactorCode.second_look_disagrees_not_number, other=r2.text))
 
 
 # --------------------------------------------------------------------------- document
@@ -1179,7 +1144,7 @@ def read_scanned_pages(
         log.debug("page %d: %s", p.number, res.timings)
         del p, res  # the page's image and arrays, before the next page is decoded
         if settings.limits.release_heap_per_page:
-            release_free_heap()
+            release_free_heap(settings.limits.release_heap_above_mb)
     doc.timings = {k: round(v, 4) for k, v in stages.items()}
     return doc
 

@@ -532,6 +532,10 @@ class Limits(BaseModel):
     # fragmented buffers and the next page's working memory comes on top (a bench's peak RSS crept
     # up report by report). Costs a few ms a page; changes no reading
     release_heap_per_page: bool = True
+    # ... but only when the process holds more than this (MiB resident; 0: after every page): a
+    # trim gives back what the next page takes again from the system, zeroed (system CPU). Below
+    # the mark a page's freed memory is kept for the next page's reuse
+    release_heap_above_mb: int = 700
 
 
 class ServerSettings(BaseModel):

@@ -18,7 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from nianbao.models.rules import format_number
-from nianbao.models import CellKind, ConfidenceFactor, Document, Evidence, FactorCode, Finding, Report, Statement
+from nianbao.models import CellKind, Document, Evidence, FactorCode, Finding, Report, Statement
+from nianbao.wording import factor
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -438,9 +439,7 @@ def compare_statements(report: Report, statements: list[Statement]) -> list[Find
                 if k in raised:
                     continue
                 raised.add(k)
-                c.factors.append(ConfidenceFactor(
-                    code=FactorCode.text_agrees,
-                    reason=f"agrees with the body text: 「{st.sentence[:80]}」" + (f" (page {st.page})" if st.page else "")))
+                c.factors.append(factor(FactorCode.text_agrees, sentence=st.sentence[:80], page=st.page or 0))
             continue
         st.status = "disagrees"
         text_ev = Evidence(source="text", text=st.sentence, value=st.quantity, unit=st.unit, page=st.page,

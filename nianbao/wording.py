@@ -8,10 +8,11 @@ tooltips and exports; the Chinese names lead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from nianbao.models import Cell, CellKind, CheckResult, Finding, Report, Template, load_template
+from nianbao.models import (Cell, CellKind, CheckResult, ConfidenceFactor, FactorCode, Finding, Report, Template,
+                            load_template)
 from nianbao.models.template import TEMPLATE_VERSIONS
 from nianbao.settings import ConfidenceSettings
 
@@ -115,6 +116,116 @@ def _compact(label: str) -> str:
     return label.strip()
 
 
+# ---------------------------------------------------------------- the confidence factors' words
+
+Params = Mapping[str, "str | int | float | bool"]
+F = FactorCode
+
+
+def _row_resolution(p: Params) -> tuple[str, str]:
+    """A row printed with more or fewer values than columns, and what the rules made of it."""
+    n_values, n_columns, outcome = p["values"], p["columns"], p["outcome"]
+    placements = p.get("placements", 0)
+    en, zh = {
+        "far": ("too far off to resolve, values placed in order", "差得太多无法推断，按顺序放入"),
+        "same": ("every placement the consistency rules accept gives the same values", "勾稽关系认可的各种放法数值相同"),
+        "chosen": ("placement chosen by the consistency rules", "各数所在的列由勾稽关系选定"),
+        "ambiguous": (f"ambiguous: {placements} placements fit the rules equally, first one used",
+                      f"有歧义：{placements} 种放法同样符合勾稽关系，用了第一种"),
+    }[str(outcome)]
+    return (f"row printed {n_values} values for {n_columns} columns; {en}",
+            f"这一行印了 {n_values} 个数，模板有 {n_columns} 列；{zh}")
+
+
+def _by_position(p: Params, anchored: bool) -> tuple[str, str]:
+    label = str(p.get("label", ""))
+    return (f"row label {'missing' if not label.strip() else 'unreadable: ' + repr(label)}; "
+            f"placed by position{' between matched rows' if anchored else ''}",
+            ("行名缺失" if not label.strip() else f"行名无法辨认：{label!r}") + "；"
+            + ("按上下已认出的行的位置放入" if anchored else "只按位置放入"))
+
+
+# each factor code's words from its parameters: (English for programmers, 简体中文 for clerks).
+# Raises KeyError on a factor recorded without its parameters (a report stored before they
+# were kept): ``factor_zh`` then says the code's gist (``_GIST_ZH``)
+FACTOR_WORDS: dict[FactorCode, Callable[[Params], tuple[str, str]]] = {
+    F.empty_cell: lambda p: ("no ink in the cell: read as blank", "格子里没有墨迹，读作空白"),
+    F.slash_by_shape: lambda p: (f"the stroke leans like '/': read as '/', not {p['read']!r}",
+                                 f"笔画像“/”一样倾斜，读作“/”而不是 {p['read']!r}"),
+    F.slash_upright: lambda p: ("read as '/' but the stroke stands upright like a 1", "读作“/”，但笔画像 1 一样直立"),
+    F.second_look_not_number: lambda p: (f"a second reading agrees on {p['read']!r}, which is not a number",
+                                         f"再读一次仍是 {p['read']!r}，不是数字"),
+    F.second_look_disagrees: lambda p: (f"a second reading differs: {p['other']!r}", f"再读一次结果不同：{p['other']!r}"),
+    F.second_look_disagrees_not_number: lambda p: (
+        f"a second reading differs ({p['other']!r}) and neither reads as a number",
+        f"再读一次结果不同（{p['other']!r}），两次都读不成数字"),
+    F.lookalike: lambda p: (f"look-alike characters read as digits: {p['read']!r} → {p['digits']!r}",
+                            f"形近字当作数字读：{p['read']!r} → {p['digits']!r}"),
+    F.single_lookalike: lambda p: (f"single look-alike character read as digit: {p['read']!r} → {p['digits']!r}",
+                                   f"单个形近字当作数字读：{p['read']!r} → {p['digits']!r}"),
+    F.negative_count: lambda p: ("negative number where the template expects a count", "模板要的是件数，却读到负数"),
+    F.not_a_number: lambda p: (f"not a number: {p['text']!r}", f"读不成数字：{p['text']!r}"),
+    F.derived: lambda p: (("value not printed in its own cell; derived from the consistency rules",
+                           "数值没有印在自己的格子里，由勾稽关系推算") if p.get("printed_elsewhere")
+                          else ("not read; derived from the consistency rules", "没有读出，数值由勾稽关系推算")),
+    F.row_label_fair: lambda p: (f"row label matched fairly ({p['score']:.2f}): {p['label']!r}",
+                                 f"行名与模板大致对上（相似度 {p['score']:.2f}）：{p['label']!r}"),
+    F.row_label_weak: lambda p: (f"row label matched weakly ({p['score']:.2f}): {p['label']!r}",
+                                 f"行名与模板对得不牢（相似度 {p['score']:.2f}）：{p['label']!r}"),
+    F.row_by_position_anchored: lambda p: _by_position(p, anchored=True),
+    F.row_by_position: lambda p: _by_position(p, anchored=False),
+    F.cell_disputed: lambda p: ("the ruling lines and the words place this cell differently",
+                                "表格线和文字排列对这一格的位置说法不同"),
+    F.placed_by_rules: _row_resolution,
+    F.row_unresolved: _row_resolution,
+    F.derived_unplaced: lambda p: ("placed by the consistency rules (its row was not found)",
+                                   "由勾稽关系放入（文件中找不到这一行）"),
+    F.page_turn_unsure: lambda p: (f"page turned {p['rotation']}° on too little evidence ({p['votes']})",
+                                   f"这一页是正是倒依据不足（按转 {p['rotation']}° 读）：倒着读，一行数字的次序会颠倒"),
+    F.breaks_rule: lambda p: (f"breaks rule {p['rule']} ({p['subject']}): {p['equation']}",
+                              f"所在的勾稽关系不成立：{p['equation']}"),  # ids for programmers; see why_unsure
+    F.derived_cap: lambda p: (f"derived from the consistency rules: at most {p['cap']:g}",
+                              f"由勾稽关系推算，把握度最高记 {p['cap']:g}"),
+    F.confirmed_by_rules: lambda p: (f"confirmed by {p['rules']} consistency rule(s)", f"有 {p['rules']} 条勾稽关系核对无误"),
+    F.confirmed_by_one_rule: lambda p: (f"confirmed by {p['rules']} consistency rule(s)", f"有 {p['rules']} 条勾稽关系核对无误"),
+    F.unconfirmed_ocr: lambda p: (f"an OCR reading no consistency rule confirms: at most {p['cap']:g}",
+                                  f"扫描件上识别出的数字，没有一条勾稽关系能核对它，所以把握度最高只记 {p['cap']:g}"
+                                  "（文字识别自己给的分数偏高，不足为凭）"),
+    F.signed_column: lambda p: ("a column that may be negative: a faint minus sign is easily lost",
+                                "这一列可以是负数：淡的负号容易丢失"),
+    F.lone_stroke: lambda p: ("a lone stroke read as 1 may be a printed '/'", "单独一竖读成 1，可能印的是“/”"),
+    F.scan_blank: lambda p: ("a blank or dash on a scan may be a number the scan lost", "扫描件上的空白或横线，可能是扫描丢失的数字"),
+    F.text_agrees: lambda p: (f"agrees with the body text: 「{p['sentence']}」" + (f" (page {p['page']})" if p.get("page") else ""),
+                              f"与正文一致：「{p['sentence']}」" + (f"（第 {p['page']} 页）" if p.get("page") else "")),
+}
+
+# what a factor recorded without its parameters says (a report stored before they were kept)
+_GIST_ZH: dict[FactorCode, str] = {
+    F.slash_by_shape: "笔画像“/”一样倾斜，读作“/”", F.second_look_not_number: "再读一次仍不是数字",
+    F.second_look_disagrees: "再读一次结果不同", F.second_look_disagrees_not_number: "再读一次结果不同，两次都读不成数字",
+    F.lookalike: "形近字当作数字读", F.single_lookalike: "单个形近字当作数字读", F.not_a_number: "读不成数字",
+    F.row_label_fair: "行名与模板大致对上", F.row_label_weak: "行名与模板对得不牢",
+    F.placed_by_rules: "这一行印的数与模板的列数不同：各数所在的列由勾稽关系选定",
+    F.row_unresolved: "这一行印的数与模板的列数不同：无法推断，按顺序放入",
+    F.page_turn_unsure: "这一页是正是倒依据不足：倒着读，一行数字的次序会颠倒", F.breaks_rule: "违反勾稽关系",
+    F.derived_cap: "由勾稽关系推算", F.confirmed_by_rules: "勾稽关系核对无误", F.confirmed_by_one_rule: "勾稽关系核对无误",
+    F.unconfirmed_ocr: "扫描件上识别出的数字，没有一条勾稽关系能核对它", F.text_agrees: "与正文一致",
+}
+
+
+def factor(code: FactorCode, **params: str | int | float | bool) -> ConfidenceFactor:
+    """A confidence factor with its parameters, its reason worded (in English) from them."""
+    return ConfidenceFactor(code=code, reason=FACTOR_WORDS[code](params)[0], params=params)
+
+
+def factor_zh(f: ConfidenceFactor) -> str:
+    """A factor's reason in Chinese, from its code and parameters (not from its English)."""
+    try:
+        return FACTOR_WORDS[f.code](f.params)[1]
+    except KeyError:
+        return _GIST_ZH.get(f.code, f.reason)
+
+
 # ---------------------------------------------------------------- why a cell is unsure
 
 # why a table's ruling lines (or its word grid) were not trusted (``layout.structure`` faults)
@@ -132,29 +243,14 @@ def _fault_zh(fault: str) -> str:
     return next((pattern.sub(zh, fault) for pattern, zh in _FAULT_PATTERNS if pattern.search(fault)), fault)
 
 
+# the notes stages record as words only (no factor code): structure faults, row reading, reviewers
 _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^OCR read confidence ([\d.]+)"), r"文字识别把握度 \1"),
-    (re.compile(r"^row label matched weakly \(([\d.]+)\): (.*)$"), r"行名与模板对得不牢（相似度 \1）：\2"),
-    (re.compile(r"^row label missing$"), "行名缺失"),
-    (re.compile(r"^row label unreadable: ([^;]*)$"), r"行名无法辨认：\1"),
-    (re.compile(r"^placed by position between matched rows$"), "按上下已认出的行的位置放入"),
-    (re.compile(r"^placed by position$"), "只按位置放入"),
     (re.compile(r"^no printed cell for this column$"), "这一列没有印出的格子"),
     (re.compile(r"^row not found in the document$"), "文件中找不到这一行"),
-    (re.compile(r"^not read; derived from the consistency rules$"), "没有读出，数值由勾稽关系推算"),
-    (re.compile(r"^value not printed in its own cell; derived from the consistency rules$"),
-     "数值没有印在自己的格子里，由勾稽关系推算"),
-    (re.compile(r"^breaks rule (\S+) \((\S+)\): (.*)$"), r"违反勾稽关系 \1（\2）：\3"),
-    (re.compile(r"^confirmed by (\d+) consistency rule\(s\)$"), r"有 \1 条勾稽关系核对无误"),
-    (re.compile(r"^a column that may be negative: a faint minus sign is easily lost$"), "这一列可以是负数：淡的负号容易丢失"),
-    (re.compile(r"^a lone stroke read as 1 may be a printed '/'$"), "单独一竖读成 1，可能印的是“/”"),
-    (re.compile(r"^a blank or dash on a scan may be a number the scan lost$"), "扫描件上的空白或横线，可能是扫描丢失的数字"),
-    (re.compile(r"^agrees with the body text: (.*?)(?: \(page (\d+)\))?$"), r"与正文一致：\1"),
     (re.compile(r"^differs from the body text: (.*)$"), r"与正文不一致：\1"),
     (re.compile(r"^dropped (\d+) blank cell\(s\) beyond the (\d+) columns$"), r"去掉了 \2 列之外的 \1 个空格子"),
     (re.compile(r"^thousands separator removed$"), "去掉了千分位逗号"),
-    (re.compile(r"^look-alike characters read as digits: (.*) → (.*)$"), r"形近字当作数字读：\1 → \2"),
-    (re.compile(r"^single look-alike character read as digit: (.*) → (.*)$"), r"单个形近字当作数字读：\1 → \2"),
     (re.compile(r"^corrected by (.*?) at (\S+) \(machine read (.*)\)$"), r"已由 \1 于 \2 更正（机器读数 \3）"),
     (re.compile(r"^accepted by (.*?) at (\S+)$"), r"已由 \1 于 \2 确认无误"),
     (re.compile(r"^in a broken consistency rule$"), "在一条不成立的勾稽关系中"),
@@ -163,12 +259,6 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^(\d+) of (\d+) grid cells of the row have no printed cell$"), r"这一行 \2 个格子中有 \1 个没有印出内容"),
     (re.compile(r"^(\d+) cell\(s\) do not read as numbers$"), r"\1 个格子读不成数字"),
     (re.compile(r"^row printed (\d+) values for (\d+) columns$"), r"这一行印了 \1 个数，模板有 \2 列"),
-    (re.compile(r"^too far off to resolve, values placed in order$"), "差得太多无法推断，按顺序放入"),
-    (re.compile(r"^every placement the consistency rules accept gives the same values$"), "勾稽关系认可的各种放法数值相同"),
-    (re.compile(r"^placement chosen by the consistency rules$"), "各数所在的列由勾稽关系选定"),
-    (re.compile(r"^ambiguous: (\d+) placements fit the rules equally, first one used$"),
-     r"有歧义：\1 种放法同样符合勾稽关系，用了第一种"),
-    (re.compile(r"^not a number: (.*)$"), r"读不成数字：\1"),
     (re.compile(r"^(\d+) numbers read at the end of one cell with the label's text: placed in their order$"),
      r"格间的线丢失，同一格里在行名之后读出 \1 个数：按顺序放入各列"),
     (re.compile(r"^one of (\d+) table rows the grid read as one \(their rules lost\): cut by the cells' stacked values$"),
@@ -186,29 +276,16 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^text lines beside the row's label, level with it \(no grid read the row\): its values in x order$"),
      "没有读出这一行的表格线：取行名右侧同一高度的数字，按从左到右的次序放入"),
     (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
-    (re.compile(r"^negative number where the template expects a count$"), "模板要的是件数，却读到负数"),
-    (re.compile(r"^row label matched fairly \(([\d.]+)\): (.*)$"), r"行名与模板大致对上（相似度 \1）：\2"),
-    (re.compile(r"^no ink in the cell: read as blank$"), "格子里没有墨迹，读作空白"),
-    (re.compile(r"^the stroke leans like '/': read as '/', not (.*)$"), r"笔画像“/”一样倾斜，读作“/”而不是 \1"),
-    (re.compile(r"^read as '/' but the stroke stands upright like a 1$"), "读作“/”，但笔画像 1 一样直立"),
-    (re.compile(r"^a second reading agrees on (.*), which is not a number$"), r"再读一次仍是 \1，不是数字"),
-    (re.compile(r"^a second reading differs \((.*)\) and neither reads as a number$"),
-     r"再读一次结果不同（\1），两次都读不成数字"),
-    (re.compile(r"^a second reading differs: (.*)$"), r"再读一次结果不同：\1"),
-    (re.compile(r"^the ruling lines and the words place this cell differently$"), "表格线和文字排列对这一格的位置说法不同"),
-    (re.compile(r"^page turned (\d+)° on too little evidence.*$"), r"这一页是正是倒依据不足（按转 \1° 读）：倒着读，一行数字的次序会颠倒"),
     (re.compile(r"^table structure read from the words: the ruling lines were contradicted \((.*)\)$"),
      lambda m: "表格结构按文字排列读出：表格线与文字矛盾（" + "；".join(map(_fault_zh, m.group(1).split("; "))) + "）"),
-    (re.compile(r"^placed by the consistency rules \(its row was not found\)$"), "由勾稽关系放入（文件中找不到这一行）"),
-    (re.compile(r"^derived from the consistency rules: at most ([\d.]+)$"), r"由勾稽关系推算，把握度最高记 \1"),
-    (re.compile(r"^an OCR reading no consistency rule confirms: at most ([\d.]+)$"),
-     r"扫描件上识别出的数字，没有一条勾稽关系能核对它，所以把握度最高只记 \1（文字识别自己给的分数偏高，不足为凭）"),
 ]
 
 
 def reason_zh(reason: str) -> str:
-    """One recorded reason in Chinese; a compound one ("a; b") part by part; a part no pattern
-    knows stays as recorded."""
+    """One recorded note in Chinese (a reason no confidence factor carries: what the structure
+    and row reading noted, a reviewer's mark, the body text disagreeing); a compound one ("a; b")
+    part by part; a part no pattern knows stays as recorded. A factor's reason is worded from its
+    code instead (``factor_zh``)."""
     for pattern, zh in _REASON_PATTERNS:
         if pattern.search(reason):
             return pattern.sub(zh, reason)
@@ -220,9 +297,6 @@ def reason_zh(reason: str) -> str:
                 break
         parts.append(part)
     return "；".join(parts)
-
-
-_BREAKS = re.compile(r"^breaks rule (\S+) \((\S+)\): ")
 
 
 def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, lang: str = "zh") -> list[str]:
@@ -238,12 +312,16 @@ def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, 
         return reasons
     template = template_of(report.template_version) if report is not None else None
     checks = {(c.rule, c.subject): c for c in report.checks} if report is not None else {}
+    coded = {f.reason: f for f in cell.factors}  # a reason a factor carries is worded from its code
     out = []
     for r in reasons:
-        m = _BREAKS.match(r)
-        chk = checks.get((m.group(1), m.group(2))) if m else None
-        out.append(f"所在的勾稽关系不成立：{rule_finding(template, chk)}" if chk is not None and template is not None
-                   else reason_zh(r))
+        f = coded.get(r)
+        chk = checks.get((str(f.params.get("rule")), str(f.params.get("subject")))) \
+            if f is not None and f.code == FactorCode.breaks_rule else None
+        if chk is not None and template is not None:
+            out.append(f"所在的勾稽关系不成立：{rule_finding(template, chk)}")
+        else:
+            out.append(factor_zh(f) if f is not None else reason_zh(r))
     return out
 
 

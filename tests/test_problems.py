@@ -4,12 +4,13 @@ office sends out (one row per problem, text never a formula)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from nianbao.corrections import Correction
-from nianbao.models import Report
+from nianbao.models import FactorCode, Report
 from nianbao.problems import ReportProblems, cells_to_review, report_problems, write_problems_xlsx
 from nianbao.review.demo import make_demo
 from nianbao.settings import ConfidenceSettings
@@ -100,34 +101,48 @@ def test_problem_xlsx_drops_control_characters_instead_of_failing(demo, tmp_path
 
 
 @pytest.mark.parametrize("recorded", [
-    "OCR read confidence 0.46", "row label matched weakly (0.61): '一、本年新收'",
-    "row label missing; placed by position between matched rows", "no printed cell for this column",
-    "row label unreadable: '一、本年'; placed by position; 1 cell(s) do not read as numbers",
-    "row not found in the document", "not read; derived from the consistency rules",
-    "value not printed in its own cell; derived from the consistency rules",
-    "a column that may be negative: a faint minus sign is easily lost", "a lone stroke read as 1 may be a printed '/'",
-    "a blank or dash on a scan may be a number the scan lost", "differs from the body text: 「受理申请 5 件」",
-    "dropped 2 blank cell(s) beyond the 7 columns", "look-alike characters read as digits: 'O1' → '01'",
+    "OCR read confidence 0.46", "no printed cell for this column", "row not found in the document",
+    "differs from the body text: 「受理申请 5 件」", "dropped 2 blank cell(s) beyond the 7 columns",
     "1 of 7 grid cells of the row have no printed cell; 2 cell(s) do not read as numbers",
-    "row printed 6 values for 7 columns; placement chosen by the consistency rules",
-    "row printed 5 values for 7 columns; ambiguous: 2 placements fit the rules equally, first one used",
-    "not a number: 'W0'", "negative number where the template expects a count",
-    "corrected by clerk at 2026-01-01T00:00:00Z (machine read 17)",
-    "row label matched fairly (0.72): '一、本年新收'", "no ink in the cell: read as blank",
-    "the stroke leans like '/': read as '/', not '1'", "read as '/' but the stroke stands upright like a 1",
-    "a second reading agrees on 'O', which is not a number", "a second reading differs: '8'",
-    "a second reading differs ('B') and neither reads as a number",
-    "the ruling lines and the words place this cell differently",
-    "placed by the consistency rules (its row was not found)", "derived from the consistency rules: at most 0.55",
-    "an OCR reading no consistency rule confirms: at most 0.89",
+    "row printed 6 values for 7 columns", "corrected by clerk at 2026-01-01T00:00:00Z (machine read 17)",
 ])
-def test_recorded_reasons_read_in_chinese(recorded):
-    """The reasons the parser records (English, for programmers) read in Chinese for clerks;
-    only the printed text they quote keeps its letters."""
-    import re
-
+def test_recorded_notes_read_in_chinese(recorded):
+    """The notes the parser records (English, for programmers; no factor code) read in Chinese
+    for clerks; only the printed text they quote keeps its letters."""
     from nianbao.wording import reason_zh
 
-    words = reason_zh(recorded)
+    _assert_chinese(reason_zh(recorded))
+
+
+def _assert_chinese(words: str) -> None:
+    import re
+
     unquoted = re.sub(r"'[^']*'|「[^」]*」|\d{4}-\d\d-\d\dT[\d:]+Z|clerk", "", words)
     assert not re.search(r"[A-Za-z]{3,}", unquoted), words
+
+
+_F = FactorCode
+_SAMPLE_PARAMS: dict[FactorCode, dict] = {
+    _F.slash_by_shape: {"read": "1"}, _F.second_look_not_number: {"read": "O"}, _F.second_look_disagrees: {"other": "8"},
+    _F.second_look_disagrees_not_number: {"other": "B"}, _F.lookalike: {"read": "O1", "digits": "01"},
+    _F.single_lookalike: {"read": "O", "digits": "0"}, _F.not_a_number: {"text": "W0"},
+    _F.row_label_fair: {"score": 0.72, "label": "一、本年新收"}, _F.row_label_weak: {"score": 0.61, "label": "一、本年新收"},
+    _F.row_by_position: {"label": "一、本年"}, _F.row_by_position_anchored: {"label": ""},
+    _F.placed_by_rules: {"values": 6, "columns": 7, "outcome": "chosen"},
+    _F.row_unresolved: {"values": 5, "columns": 7, "outcome": "ambiguous", "placements": 2},
+    _F.page_turn_unsure: {"rotation": 180, "votes": "cls_0 3, cls_180 4"},
+    _F.breaks_rule: {"rule": "applications.total", "subject": "natural_person", "equation": "5 = 2 + 2"},
+    _F.derived_cap: {"cap": 0.55}, _F.confirmed_by_rules: {"rules": 2}, _F.confirmed_by_one_rule: {"rules": 1},
+    _F.unconfirmed_ocr: {"cap": 0.89}, _F.text_agrees: {"sentence": "受理申请 5 件", "page": 2},
+}
+
+
+@pytest.mark.parametrize("code", list(FactorCode), ids=lambda c: c.value)
+def test_factor_reasons_read_in_chinese(code):
+    """Every confidence factor reads in Chinese from its code and parameters, and in English
+    for programmers; only the printed text it quotes keeps its letters."""
+    from nianbao.wording import factor, factor_zh
+
+    f = factor(code, **_SAMPLE_PARAMS.get(code, {}))
+    assert f.reason and not re.search(r"[\u4e00-\u9fff]", f.reason.split(":")[0])
+    _assert_chinese(factor_zh(f))

@@ -44,3 +44,20 @@ def test_wall_stubs_and_rule_dashes_are_not_numbers() -> None:
     text, ruled = _row(stubs=True)
     boxes = number_boxes(text, (32.0, 52.0), (0.0, float(text.shape[1])), 0.5, ruled=ruled)
     assert len(boxes) == len(VALUES)
+
+
+def test_line_bands_join_a_characters_strokes_not_two_lines():
+    """One answer to "where are the bands of ink" (``layout.text.ink_row_runs``): a drawn 三
+    (three strokes, 3 px apart) over a second line 20 px lower. Its strokes are three runs of
+    inked rows; joined across gaps of a sixth of a character they are one line, and the two
+    lines stay two (``text_line_bands``, which a one-row matrix's value line is cut from)."""
+    from nianbao.layout.text import ink_row_runs
+    from nianbao.layout.value_row import text_line_bands
+
+    ink = np.zeros((90, 60), np.uint8)
+    for y in (10, 17, 24):  # 三: strokes 4 px high, 3 px gaps
+        ink[y:y + 4, 10:40] = 255
+    ink[48:76, 12:38] = 255  # the next line's character, 28 px high
+    assert ink_row_runs(ink.any(axis=1)) == [(10, 14), (17, 21), (24, 28), (48, 76)]
+    assert ink_row_runs(ink.any(axis=1), join=3) == [(10, 28), (48, 76)]
+    assert text_line_bands(ink, (0, 0, 60, 90), char_h=24.0) == [(10, 28), (48, 76)]

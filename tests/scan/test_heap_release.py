@@ -37,3 +37,16 @@ def test_freed_fragmented_heap_is_given_back():
     for b in kept:
         libc.free(b)
     assert before - after > 80
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "glibc" not in " ".join(__import__("platform").libc_ver()),
+                    reason="malloc_trim is glibc's")
+def test_heap_kept_below_the_mark_and_given_back_above_it():
+    """``Limits.release_heap_above_mb``: below the mark a page's freed memory stays for the next
+    page (a trim costs system CPU when it is taken again); above it, it goes back."""
+    from nianbao.heap import resident_mb
+
+    held = resident_mb()
+    assert held is not None and abs(held - _rss_mb()) < 64
+    assert not release_free_heap(above_mb=held + 4096)
+    assert release_free_heap(above_mb=1)
