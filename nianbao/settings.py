@@ -404,6 +404,12 @@ class StructureSettings(BaseModel):
     # Word fax 005 (on beats off by 2 there); its loss on 009 is not understood yet
     line_word_one_row: bool = True
     line_word_height: float = 1.5
+    # where both readings have faults, the word reading wins over a line grid that holds words of
+    # two columns in one cell and prints in fewer value columns than the words, when the words'
+    # count is a template's (``structure.lost_value_walls``): the template knows the number of
+    # value columns, a grid that contradicts it is not trusted (mix2039 Word fax 017: a 7x1 line
+    # grid over the application matrix, 28 cells lost). Cells at ``disputed_placement``
+    template_arbitration: bool = True
 
 
 class OcrSettings(BaseModel):
