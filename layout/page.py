@@ -450,22 +450,59 @@ def trace_lines(gray: np.ndarray, lay: LayoutSettings) -> tuple[list[np.ndarray]
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run)))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, ch)))
     horiz_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(vert, np.ones((3, 3), np.uint8))))
-    # characters of a line run together, lines stay apart
-    band = cv2.morphologyEx(horiz_ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (ch, 1)))
     min_len = lay.curl_min_trace_chars * ch
     # a long line may bow by a few percent of its length on top of its own thickness
     bow = lay.curl_max_shift_frac
     band_h = lay.curl_band_chars * ch
-    th = _component_traces(band, True, ch, lambda w, h: w >= min_len and h <= band_h + bow * w and w >= 4 * h)
+    rules_h: list[np.ndarray] = []
+    if lay.curl_trace_rules_apart:
+        # horizontal rules traced on their own, and taken out of the text: a rule's centre line
+        # pulled towards the text that touches it, or a header's words chained over it to the
+        # label centred in the two rows beside them, bends where the page does not
+        hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
+        hor = cv2.morphologyEx(hor, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (ch, 1)))
+        rules_h = _component_traces(hor, True, ch, lambda w, h: w >= 2 * min_len and h <= 0.8 * ch + bow * w)
+        horiz_ink = cv2.bitwise_and(horiz_ink, cv2.bitwise_not(cv2.dilate(hor, np.ones((3, 3), np.uint8))))
+    # characters of a line run together, lines stay apart
+    band = cv2.morphologyEx(horiz_ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (ch, 1)))
+    th = rules_h + _component_traces(band, True, ch, lambda w, h: w >= min_len and h <= band_h + bow * w and w >= 4 * h)
     tv = _component_traces(vert, False, ch, lambda w, h: h >= 2 * min_len and w <= 0.8 * ch + bow * h)
     return [t / f for t in th], [t / f for t in tv], char_h / f, f
 
 
+def _odd_traces(a: np.ndarray, y: np.ndarray, g: np.ndarray, ridge: float, sigmas: float) -> list[int]:
+    """Traces the others do not bear out: each trace's rms off the bend fitted to all the
+    other traces (leave one out), over ``sigmas`` robust sigmas of those rms and over a pixel.
+    A "line" chained across the stacked words of a two-level table header runs aslant; the
+    sample-level outlier test cannot drop it, since the fit bends to it where no other trace
+    lies (a phone photo's application matrix bowed by 80 px off one such trace: mix2039 Word
+    phone report 009, page 4)."""
+    ng = int(g.max()) + 1
+    if ng < 4:
+        return []
+    k = a.shape[1]
+    cnt = np.maximum(1, np.bincount(g, minlength=ng))
+    ym = y - (np.bincount(g, weights=y, minlength=ng) / cnt)[g]
+    am = a - np.stack([np.bincount(g, weights=a[:, j], minlength=ng) / cnt for j in range(k)], 1)[g]
+    lhs = am.T @ am
+    rhs = am.T @ ym
+    rms = np.zeros(ng)
+    for i in range(ng):
+        own = g == i
+        ai, yi = am[own], ym[own]
+        coef = np.linalg.solve(lhs - ai.T @ ai + ridge * (len(y) - len(yi)) * np.eye(k), rhs - ai.T @ yi)
+        res = yi - ai @ coef
+        rms[i] = float(np.sqrt(np.mean((res - res.mean()) ** 2)))
+    sigma = 1.4826 * float(np.median(rms)) + 1e-6
+    return [i for i in range(ng) if rms[i] > max(sigmas * sigma, 1.0)]
+
+
 def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int, height: int, along_x: bool,
-              ridge: float, outlier_sigmas: float) -> tuple[np.ndarray, float, float, int]:
+              ridge: float, outlier_sigmas: float, trace_sigmas: float = 0.0) -> tuple[np.ndarray, float, float, int]:
     """Least-squares coefficients of the bending of ``traces`` (each with its own free offset),
-    two passes with outliers (residual over ``outlier_sigmas`` robust sigmas) left out. Returns coefficients,
-    rms across the lines before and after, and the number of samples used."""
+    the traces the others do not bear out left out (``trace_sigmas``, 0: none; ``_odd_traces``),
+    then two passes with outliers (residual over ``outlier_sigmas`` robust sigmas) left out.
+    Returns coefficients, rms across the lines before and after, and the number of samples used."""
     k = len(terms)
     if not traces or k == 0:
         return np.zeros(k), 0.0, 0.0, 0
@@ -475,7 +512,10 @@ def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int
         obs.append(t[:, 1] if along_x else t[:, 0])
         gid.append(np.full(len(t), i))
     a_all, y_all, g_all = np.concatenate(rows).astype(np.float64), np.concatenate(obs).astype(np.float64), np.concatenate(gid)
-    keep = np.ones(len(y_all), bool)
+    trusted = np.ones(len(y_all), bool)
+    if trace_sigmas > 0:
+        trusted = ~np.isin(g_all, _odd_traces(a_all, y_all, g_all, ridge, trace_sigmas))
+    keep = trusted.copy()
     coef = np.zeros(k)
     before = after = 0.0
     for _ in range(2):
@@ -493,7 +533,7 @@ def _fit_bend(traces: list[np.ndarray], terms: list[tuple[int, int]], width: int
         off = np.bincount(g, weights=y - a @ coef, minlength=ng) / cnt
         r_all = full - off[g_all]
         sigma = 1.4826 * float(np.median(np.abs(res))) + 1e-6
-        keep = np.abs(r_all) <= max(outlier_sigmas * sigma, 1.0)
+        keep = trusted & (np.abs(r_all) <= max(outlier_sigmas * sigma, 1.0))
     return coef, before, after, int(keep.sum())
 
 
@@ -511,11 +551,13 @@ def estimate_curl(upright: np.ndarray, lay: LayoutSettings) -> Curl | None:
     dy = np.zeros(len(terms))
     dx = np.zeros(len(terms))
     if len(th) >= lay.curl_min_traces:
-        c, b, a, n = _fit_bend(th, [terms[i] for i in ty], w, h, True, lay.curl_ridge, lay.curl_outlier_sigmas)
+        c, b, a, n = _fit_bend(th, [terms[i] for i in ty], w, h, True, lay.curl_ridge, lay.curl_outlier_sigmas,
+                              lay.curl_trace_sigmas)
         dy[ty] = c
         scores.update({"dy_rms_before": round(b, 2), "dy_rms_after": round(a, 2), "dy_samples": n})
     if len(tv) >= lay.curl_min_rules:
-        c, b, a, n = _fit_bend(tv, [terms[i] for i in tx], w, h, False, lay.curl_ridge, lay.curl_outlier_sigmas)
+        c, b, a, n = _fit_bend(tv, [terms[i] for i in tx], w, h, False, lay.curl_ridge, lay.curl_outlier_sigmas,
+                              lay.curl_trace_sigmas)
         dx[tx] = c
         scores.update({"dx_rms_before": round(b, 2), "dx_rms_after": round(a, 2), "dx_samples": n})
     pts = np.concatenate(th + tv) if (th or tv) else np.zeros((0, 2))

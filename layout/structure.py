@@ -530,20 +530,10 @@ def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, reg
             x += 1
         if x >= last:
             break
-        run = cover[s:x]
-        floor = run.min()
-        at = np.flatnonzero(run == floor)
-        # the widest stretch at the floor
-        best_s, best_e, k = at[0], at[0], 0
-        while k < len(at):
-            j = k
-            while j + 1 < len(at) and at[j + 1] == at[j] + 1:
-                j += 1
-            if at[j] - at[k] > best_e - best_s:
-                best_s, best_e = at[k], at[j]
-            k = j + 1
-        if best_e - best_s + 1 < p.min_gap_chars * char_h:
+        found = _least_covered_stretch(cover[s:x], p.min_gap_chars * char_h)
+        if found is None:
             continue
+        floor, best_s, best_e = found
         if floor > tol and floor >= _flanking_lines(words, line_of, x0 + s + best_s, x0 + s + best_e):
             continue
         pos = (best_s + best_e) / 2.0 + s
@@ -555,6 +545,27 @@ def find_columns(words: Sequence[Box], line_of: Sequence[int], n_lines: int, reg
     bounds.append(float(region[2]))
     bounds = _drop_thin_columns(bounds, words, line_of, p.min_column_lines)
     return _fullest_line_columns(bounds, words, line_of, region, vrules, p)
+
+
+def _least_covered_stretch(run: np.ndarray, min_width: float) -> tuple[int, int, int] | None:
+    """The least-covered stretch of a gap at least ``min_width`` wide: (cover, start, end) of
+    the widest run of x at the lowest cover level that has one that wide, None when none has.
+    The lowest level alone may be a sliver: two header words that all but touch over the gap
+    (a fax's 商业|科研) leave one line fewer over a few pixels than over the rest of it, and a
+    sliver is no place for a boundary while the gap beside it, one line more, is."""
+    for level in np.unique(run):
+        at = np.flatnonzero(run <= level)
+        best_s, best_e, k = int(at[0]), int(at[0]), 0
+        while k < len(at):
+            j = k
+            while j + 1 < len(at) and at[j + 1] == at[j] + 1:
+                j += 1
+            if at[j] - at[k] > best_e - best_s:
+                best_s, best_e = int(at[k]), int(at[j])
+            k = j + 1
+        if best_e - best_s + 1 >= min_width:
+            return int(level), best_s, best_e
+    return None
 
 
 def _fullest_line_columns(bounds: list[float], words: Sequence[Box], line_of: Sequence[int], region: Box,
@@ -1102,6 +1113,10 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         st.chosen, st.placement = "lines", p.agree_placement
     elif st.word_grid is not None and not st.word_faults:
         st.chosen, st.placement = "words", p.words_placement
+    elif line_grid is not None and (lost := lost_value_walls(line_grid, st.faults, st.word_grid, found,
+                                                             st.line_of_word, value_x, counts, p)):
+        st.chosen, st.placement = "words", p.disputed_placement
+        st.notes.append(f"neither reading is free of faults; {lost}")
     elif line_grid is not None:
         st.chosen, st.placement = "lines", p.disputed_placement
         st.notes.append("neither reading is free of faults")
@@ -1116,6 +1131,23 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         st.notes.append(f"found from its words alone, {len(st.value_lines)} value line(s): thin evidence")
     st.disputed = disputed_cells(st, p)
     return st
+
+
+def lost_value_walls(line_grid: Grid, line_faults: Sequence[str], word_grid: Grid, words: Sequence[Box],
+                     line_of: Sequence[int], value_x: float, counts: Sequence[int], p: StructureSettings) -> str | None:
+    """Why the line grid is contradicted by the template and the words together, or None: its
+    cells hold words the word reading puts in different columns (walls a fax or a copier lost),
+    it prints in fewer value columns than the word reading, and the word reading's count is a
+    template's. The template knows how many value columns a table has; a line grid of one
+    value column over the application matrix's seven is no reading of it, whatever faults the
+    word reading has (a two-level header's words cross its row lines by their own layout)."""
+    if not p.template_arbitration or not counts or not any(f.endswith("words of two columns") for f in line_faults):
+        return None
+    mine = [c for c in occupied_columns(line_grid, words, line_of, p.min_column_lines) if line_grid.cols[c + 1] > value_x]
+    theirs = [c for c in occupied_columns(word_grid, words, line_of, p.min_column_lines) if word_grid.cols[c + 1] > value_x]
+    if len(theirs) not in counts or len(mine) >= len(theirs):
+        return None
+    return f"the line grid prints {len(mine)} value column(s), the words {len(theirs)} as a template does"
 
 
 def disputed_cells(st: TableStructure, p: StructureSettings) -> set[tuple[int, int]]:

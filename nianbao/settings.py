@@ -199,6 +199,15 @@ class LayoutSettings(BaseModel):
     # and resampling the Calc-shrunk matrices of held-out sheet seed 2034's 104-dpi lowres scans
     # (reports 003, 021) read their 'q's as 0s but lost three rows to the line grid: 356 -> 344 cells
     small_print_scans: bool = False
+    # a traced line whose rms off the bend fitted to all the other traces is over this many
+    # robust sigmas of those rms is left out of the curl fit (``layout.page._odd_traces``): a
+    # chain across a two-level header's stacked words runs aslant and bent a phone photo's
+    # application matrix by 80 px (mix2039 Word phone 009). 0: off
+    curl_trace_sigmas: float = 3.0
+    # horizontal rules are traced apart from the text lines, and taken out of them, for the curl
+    # fit (``layout.page.trace_lines``): traced together, a table header's words chained over
+    # its rules to the label centred beside two rows and bowed the fit (mix2039 Word phone 009)
+    curl_trace_rules_apart: bool = True
 
 
 class StructureSettings(BaseModel):
@@ -395,6 +404,12 @@ class StructureSettings(BaseModel):
     # Word fax 005 (on beats off by 2 there); its loss on 009 is not understood yet
     line_word_one_row: bool = True
     line_word_height: float = 1.5
+    # where both readings have faults, the word reading wins over a line grid that holds words of
+    # two columns in one cell and prints in fewer value columns than the words, when the words'
+    # count is a template's (``structure.lost_value_walls``): the template knows the number of
+    # value columns, a grid that contradicts it is not trusted (mix2039 Word fax 017: a 7x1 line
+    # grid over the application matrix, 28 cells lost). Cells at ``disputed_placement``
+    template_arbitration: bool = True
 
 
 class OcrSettings(BaseModel):
