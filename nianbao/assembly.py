@@ -721,19 +721,6 @@ def _alignments(k: int, n: int, max_gap: int) -> list[tuple[str, tuple[int, ...]
     return []
 
 
-def _unlabelled(cand: Candidate, n: int) -> Candidate:
-    """The review matrix prints its ``n`` values under a header, with no row label: a grid row
-    of exactly ``n`` cells none of which holds Chinese (a label) is all values, garbled cells
-    ("a", "2I") included, which ``split_row`` took for the label because they are not numbers
-    (spent sheet2036 lowres 021: "1 1 0 0 2I 1 1 a 2 4 1 0 0 1 1" kept 7 values and the matrix
-    was lost). The garbled cells stay unreadable and keep the rules from confirming their group."""
-    cells = cand.row.cells
-    if (not cand.label or cand.row.kind != "table" or not cand.row.exact_cells or len(cells) != n
-            or any(has_chinese(c.text) for c in cells)):
-        return cand
-    return replace(cand, label="", values=list(cells))
-
-
 class TableAssembler:
     """Assembles one canonical table from its region of the document."""
 
@@ -759,7 +746,7 @@ class TableAssembler:
         cands, label_only = self.candidates(region)
         if self.spec.id == "reviews_litigation":
             n = len(self.trows[0].item.columns)
-            cands = [split_spaced_values(_unlabelled(c, n), n, self.settings.spaced_values_placement) for c in cands]
+            cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
             # the row printing the most of the n values (a table read twice, by an overlapping
             # region, gives a row of blank cells above the values too); the first of equals
             cands = sorted((c for c in cands if len(c.values) >= 12),
