@@ -13,6 +13,7 @@ Which canonical table a grid is, and which row is which, is left to ``nianbao.as
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -788,6 +789,14 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             first += 1  # the row's label, if it prints one
         if len(boxes) - first != n and len(boxes) == n:
             first = 0  # exactly n pieces: the first is a value that reads as none, not a label
+        strays: list[str] = []
+        if len(boxes) - first > n:  # a piece off the columns' pitch (a dash of a dashed wall): dropped
+            kept = _evenly_spaced_subset([(b[0] + b[2]) / 2 for b in boxes[first:]], n, p.matrix_row_stray_max,
+                                         p.matrix_row_pitch_tolerance)
+            if kept is not None:
+                strays = [recs[first + i].text for i in range(len(boxes) - first) if i not in kept]
+                idx = list(range(first)) + [first + i for i in kept]
+                boxes, recs, kinds = [boxes[i] for i in idx], [recs[i] for i in idx], [kinds[i] for i in idx]
         # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
         # piece taken for a number, or a number missed, would leave a gap half or twice as wide
         centres = [((b[0] + b[2]) / 2) for b in boxes[first:]]
@@ -801,8 +810,10 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             continue
         boxes, recs = boxes[first:], recs[first:]
         note = (f"the grid gave no row of {n} values: the last line cut into {n} numbers by the gaps in its ink, "
-                f"placed in x order" + (", evenly spaced" if even else ""))
-        placement = p.matrix_row_even_placement if even else p.matrix_row_placement
+                f"placed in x order" + (", evenly spaced" if even else "")
+                + (f", {len(strays)} piece(s) off their pitch left out ({', '.join(repr(t) for t in strays)})" if strays else ""))
+        # a row that stands evenly only once pieces were left out was guessed: never certain
+        placement = p.matrix_row_even_placement if even and not strays else p.matrix_row_placement
         # each piece its column (the row is the table's n columns, one number to each): a piece
         # that reads as no value stays its column's cell, and the others keep their columns
         tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
@@ -817,6 +828,26 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
                                            exact_cells=True)))
     return out
+
+
+def _evenly_spaced_subset(centres: Sequence[float], n: int, most: int, tolerance: float) -> list[int] | None:
+    """The indexes of the ``n`` of ``centres`` (x order) that stand evenly spaced (every step
+    within ``tolerance`` of their median step) once at most ``most`` others are left out, when
+    exactly one choice does so; None otherwise. A one-row matrix prints one number to a column
+    of even width: a piece between two columns' pitch positions (a dash of a dashed wall a
+    copier kept, read "1": spent mix2039 word copier 057) is no value, while a value left out
+    would leave a gap twice as wide."""
+    surplus = len(centres) - n
+    if not 0 < surplus <= most or n < 2:
+        return None
+    fits = []
+    for drop in itertools.combinations(range(len(centres)), surplus):
+        kept = [i for i in range(len(centres)) if i not in drop]
+        steps = np.diff([centres[i] for i in kept])
+        med = float(np.median(steps))
+        if med > 0 and bool(np.all(np.abs(steps - med) <= tolerance * med)):
+            fits.append(kept)
+    return fits[0] if len(fits) == 1 else None
 
 
 def _last_line_band(line: tuple[float, float], text_ink: np.ndarray, region: Box, char_h: float,

@@ -395,6 +395,11 @@ class StructureSettings(BaseModel):
     # Word fax 005 (on beats off by 2 there); its loss on 009 is not understood yet
     line_word_one_row: bool = True
     line_word_height: float = 1.5
+    # a one-row matrix's value line cut into more pieces than its n columns drops at most this
+    # many, when exactly one choice leaves n evenly spaced (``scan._evenly_spaced_subset``: a
+    # dash of a dashed wall read "1" between two columns; spent mix2039 word copier 057); the
+    # row is then placed at ``matrix_row_placement``, never certain
+    matrix_row_stray_max: int = 1
 
 
 class OcrSettings(BaseModel):
