@@ -497,6 +497,10 @@ class ConfidenceSettings(BaseModel):
     signed_ocr_cap: float = 0.85  # OCR'd 本年增/减: a lost minus sign reads as a valid number
     text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error (and a cell goes to review)
+    # a number read with a speck at its start or end ("501•", "。348", "·0": scan dust, a dot of a
+    # dotted rule) is that number with the speck left out (``numbers.parse_cell``), its reading
+    # this much less sure (spent mix2039 typeset copier 059: three active-disclosure values lost)
+    speck_dropped_factor: float = 0.85
 
 
 class TextLayerSettings(BaseModel):

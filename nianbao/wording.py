@@ -155,6 +155,7 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^thousands separator removed$"), "去掉了千分位逗号"),
     (re.compile(r"^look-alike characters read as digits: (.*) → (.*)$"), r"形近字当作数字读：\1 → \2"),
     (re.compile(r"^single look-alike character read as digit: (.*) → (.*)$"), r"单个形近字当作数字读：\1 → \2"),
+    (re.compile(r"^a speck beside the digits left out: (.*) → (.*)$"), r"去掉数字旁的污点：\1 → \2"),
     (re.compile(r"^corrected by (.*?) at (\S+) \(machine read (.*)\)$"), r"已由 \1 于 \2 更正（机器读数 \3）"),
     (re.compile(r"^accepted by (.*?) at (\S+)$"), r"已由 \1 于 \2 确认无误"),
     (re.compile(r"^in a broken consistency rule$"), "在一条不成立的勾稽关系中"),
