@@ -400,6 +400,12 @@ class StructureSettings(BaseModel):
     # dash of a dashed wall read "1" between two columns; spent mix2039 word copier 057); the
     # row is then placed at ``matrix_row_placement``, never certain
     matrix_row_stray_max: int = 1
+    # a text line printing a one-row matrix's title (行政复议 / 行政诉讼) with no grid under it
+    # within this many characters has its first line of exactly n numbers in that reach read as
+    # the matrix's values (``scan._matrix_row_without_grid``; 0: never), trying at most
+    # ``matrix_title_lines`` text lines (the header's lines, then the values)
+    matrix_title_reach: float = 20.0
+    matrix_title_lines: int = 8
 
 
 class OcrSettings(BaseModel):

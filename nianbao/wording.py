@@ -180,6 +180,12 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
                 r"placed in x order$"),
      r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，按从左到右的次序放入"),
+    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
+                r"placed in x order, evenly spaced, (\d+) piece\(s\) off their pitch left out \((.*)\)$"),
+     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，去掉 \2 个不在列距上的笔画（\3），按从左到右的次序放入"),
+    (re.compile(r"^no grid under the matrix's title: its first line of numbers cut into (\d+) numbers by the gaps in its "
+                r"ink, placed in x order(?:, evenly spaced)?$"),
+     r"标题下没有找到表格线：按墨迹间的空隙把标题下第一行数字切成 \1 个数，按从左到右的次序放入"),
     (re.compile(r"^the column's header and the value under it read as one cell: the number its value$"),
      "表头和下面的数读进了同一格（中间的线丢失）：取其中的数字"),
     (re.compile(r"^the row's label and one number read as one text: the number its value$"),

@@ -113,3 +113,25 @@ def test_review_value_line_with_a_dash_of_a_dashed_wall_drops_the_piece_off_the_
     # a real value missing leaves no even choice: nothing is dropped
     assert _evenly_spaced_subset(centres[:5] + centres[6:], 14, 1, tolerance) is None
     assert _evenly_spaced_subset(centres, 15, 0, tolerance) is None
+
+
+def test_review_matrix_with_no_grid_under_its_title_is_read_from_its_line_of_numbers() -> None:
+    """Spent mix2039 sheet hairline report 022, page 7 (top): hairline rules and a header too
+    pale to find, so no grid at all, and the review matrix was lost whole; its fifteen numbers
+    came as stray text lines ("6000" for four of them). The title names the matrix: the first
+    line under it that cuts into exactly fifteen numbers is its row, in x order, never certain
+    (no wall placed it; the group rules hold for a shifted row as well)."""
+    settings = Settings()
+    res = read_page(cv2.imread(str(DATA / "hairline_review_matrix_no_grid.jpg")), 1, 200.0, settings)
+    assert not res.grids
+    truth = [3, 0, 0, 0, 3, 4, 2, 0, 0, 6, 0, 0, 0, 1, 1]
+    doc = Document(path="022", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert table.found
+    assert [c.value for c in table.cells] == truth
+    assert all(c.confidence < 0.9 for c in table.cells)
+    settings.structure.matrix_title_reach = 0  # the step off: the matrix is lost
+    res = read_page(cv2.imread(str(DATA / "hairline_review_matrix_no_grid.jpg")), 1, 200.0, settings)
+    doc = Document(path="022", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert [c.value for c in table.cells] != truth
