@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from nianbao.models.rules import CellKey, Equation, derive_unknowns, evaluate, expand_rules
 from nianbao.labels import LabelMatcher, normalize_label
