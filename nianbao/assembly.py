@@ -39,8 +39,8 @@ from nianbao.models import (
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, has_chinese, parse_cell, to_wan,
-                             value_like)
+from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify, has_chinese,
+                             parse_cell, to_wan, value_like)
 from nianbao.settings import AssemblySettings
 
 _SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
@@ -697,8 +697,18 @@ def trailing_values_row(row: Row, counts: Collection[int]) -> Finding | None:
     return label, [(cell, t) for t in tokens], note
 
 
-def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
-    """Drop surplus blank cells (split merged cells, trailing empties) when there are too many."""
+def _speck_only(text: str) -> bool:
+    """A cell that holds only specks ("•", "·": scan dust, a dot of a broken rule): no letter or
+    digit, and no dash (a printed "—" is a value: none)."""
+    return bool(text.strip()) and not re.search(r"\w", text) and classify(text) == ValueClass.label
+
+
+def _trim_values(values: list[TextCell], n: int, placement: float = 1.0) -> tuple[list[TextCell], list[str]]:
+    """Drop surplus blank cells (split merged cells, trailing empties) when there are too many;
+    then surplus cells of specks only (spent dev seed 4978 sheet copier 003: a lone "•" cut off
+    by a stroke in the review row made sixteen cells, and the rules dropped a value instead,
+    shifting the row). A speck may be what is left of a value: the row is then placed by its
+    order only (placement at most ``placement``), never confirmed into certainty."""
     notes = []
     vals = list(values)
     while len(vals) > n:
@@ -708,6 +718,12 @@ def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[s
         vals.pop(blanks[-1])
     if len(vals) != len(values):
         notes.append(f"dropped {len(values) - len(vals)} blank cell(s) beyond the {n} columns")
+    specks = [k for k, v in enumerate(vals) if _speck_only(v.text)]
+    if len(vals) > n and len(vals) - n <= len(specks):
+        gone = [vals[k].text.strip() for k in specks[len(specks) - (len(vals) - n):]]
+        kept = [v for k, v in enumerate(vals) if k not in specks[len(specks) - (len(vals) - n):]]
+        note = f"{len(gone)} cell(s) of specks only left out ({', '.join(repr(t) for t in gone)}): values placed in their order"
+        vals = _placed([(v, None) for v in kept], note, placement)
     return vals, notes
 
 
@@ -767,7 +783,7 @@ class TableAssembler:
             if slots is not None:
                 assignments.append(RowAssignment(mt, cols, slots, units, by_geometry=True))
                 continue
-            vals, notes = _trim_values(mt.cand.values, len(cols))
+            vals, notes = _trim_values(mt.cand.values, len(cols), self.settings.spaced_values_placement)
             mt.reasons.extend(notes)
             assignments.append(RowAssignment(mt, cols, vals, units))
         cells = self._cells(assignments)

@@ -170,6 +170,8 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^ambiguous: (\d+) placements fit the rules equally, first one used$"),
      r"有歧义：\1 种放法同样符合勾稽关系，用了第一种"),
     (re.compile(r"^not a number: (.*)$"), r"读不成数字：\1"),
+    (re.compile(r"^(\d+) cell\(s\) of specks only left out \((.*)\): values placed in their order$"),
+     r"去掉 \1 个只有污点的格（\2）：各数按顺序放入"),
     (re.compile(r"^(\d+) numbers read at the end of one cell with the label's text: placed in their order$"),
      r"格间的线丢失，同一格里在行名之后读出 \1 个数：按顺序放入各列"),
     (re.compile(r"^one of (\d+) table rows the grid read as one \(their rules lost\): cut by the cells' stacked values$"),

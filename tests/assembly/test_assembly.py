@@ -285,6 +285,23 @@ def test_application_row_whose_label_was_lost_keeps_its_value_columns():
     assert [start for start, _ in layout.value_runs] == [0]
 
 
+def test_review_row_with_a_lone_speck_cell_drops_the_speck_not_a_value():
+    """Dev seed 4978 sheet copier report 003, its review row as the scan read it: sixteen grid
+    cells (a stroke cut 尚未审结's column in two), one of them a lone "•". The rules dropped the
+    first value instead, and the row came out shifted by one. A cell of specks only is the
+    surplus cell; the others are placed in their order, never certain (a speck may be what is
+    left of a value)."""
+    values = ["5", "t", "·.1", "4•", "11", "6", "0", "2", "•", "1", "·9", "•. 2", "←0.", " 0", "0", "2"]
+    rev = _parse(_grid_rows({}) + _review_rows(values)).table("reviews_litigation")
+    assert rev.found
+    got = {c.col: c.value for c in rev.cells}
+    assert got["review_upheld"] == 5 and got["review_pending"] == 4 and got["review_total"] == 11
+    assert [got[c] for c in ("direct_suit_upheld", "direct_suit_corrected", "direct_suit_other", "direct_suit_pending",
+                             "direct_suit_total")] == [6, 0, 2, 1, 9]
+    assert got["suit_after_review_total"] == 2
+    assert all(c.confidence < 0.9 for c in rev.cells)
+
+
 def test_review_matrix_read_twice_takes_the_row_with_its_values_not_the_blank_one():
     """world2032 report 038 (Chromium, flatbed): a region found from the words overlapped the
     line grid of the review matrix, so the matrix was read twice, and the first row of fifteen
