@@ -42,6 +42,7 @@ class FactorCode(str, Enum):
     single_lookalike = "single_lookalike"  # one look-alike letter alone read as a digit ("O" → 0)
     negative_count = "negative_count"  # a minus sign in a column that counts
     not_a_number = "not_a_number"  # the text does not read as a number
+    speck_dropped = "speck_dropped"  # a speck read beside the digits ("501•", "。348") left out
     derived = "derived"  # not read: the value comes from the consistency rules
     # where the cell was placed (row matching, structure reading, row resolution)
     row_label_fair = "row_label_fair"  # the row label matches its template row fairly well

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from nianbao.models.rules import CellKey, Equation, derive_unknowns, evaluate, expand_rules
 from nianbao.labels import LabelMatcher, normalize_label
@@ -39,8 +39,8 @@ from nianbao.models import (
     load_template,
     TEMPLATE_VERSIONS,
 )
-from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, classify, has_chinese, parse_cell, to_wan,
-                             value_like)
+from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify, has_chinese,
+                             parse_cell, to_wan, value_like)
 from nianbao.settings import AssemblySettings
 from nianbao.wording import factor
 
@@ -693,8 +693,18 @@ def trailing_values_row(row: Row, counts: Collection[int]) -> Finding | None:
     return label, [(cell, t) for t in tokens], note
 
 
-def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[str]]:
-    """Drop surplus blank cells (split merged cells, trailing empties) when there are too many."""
+def _speck_only(text: str) -> bool:
+    """A cell that holds only specks ("•", "·": scan dust, a dot of a broken rule): no letter or
+    digit, and no dash (a printed "—" is a value: none)."""
+    return bool(text.strip()) and not re.search(r"\w", text) and classify(text) == ValueClass.label
+
+
+def _trim_values(values: list[TextCell], n: int, placement: float = 1.0) -> tuple[list[TextCell], list[str]]:
+    """Drop surplus blank cells (split merged cells, trailing empties) when there are too many;
+    then surplus cells of specks only (spent dev seed 4978 sheet copier 003: a lone "•" cut off
+    by a stroke in the review row made sixteen cells, and the rules dropped a value instead,
+    shifting the row). A speck may be what is left of a value: the row is then placed by its
+    order only (placement at most ``placement``), never confirmed into certainty."""
     notes = []
     vals = list(values)
     while len(vals) > n:
@@ -704,6 +714,12 @@ def _trim_values(values: list[TextCell], n: int) -> tuple[list[TextCell], list[s
         vals.pop(blanks[-1])
     if len(vals) != len(values):
         notes.append(f"dropped {len(values) - len(vals)} blank cell(s) beyond the {n} columns")
+    specks = [k for k, v in enumerate(vals) if _speck_only(v.text)]
+    if len(vals) > n and len(vals) - n <= len(specks):
+        gone = [vals[k].text.strip() for k in specks[len(specks) - (len(vals) - n):]]
+        kept = [v for k, v in enumerate(vals) if k not in specks[len(specks) - (len(vals) - n):]]
+        note = f"{len(gone)} cell(s) of specks only left out ({', '.join(repr(t) for t in gone)}): values placed in their order"
+        vals = _placed([(v, None) for v in kept], note, placement)
     return vals, notes
 
 
@@ -715,19 +731,6 @@ def _alignments(k: int, n: int, max_gap: int) -> list[tuple[str, tuple[int, ...]
     if k > n and k - n <= max_gap:
         return [("drop", d) for d in itertools.combinations(range(k), k - n)]
     return []
-
-
-def _unlabelled(cand: Candidate, n: int) -> Candidate:
-    """The review matrix prints its ``n`` values under a header, with no row label: a grid row
-    of exactly ``n`` cells none of which holds Chinese (a label) is all values, garbled cells
-    ("a", "2I") included, which ``split_row`` took for the label because they are not numbers
-    (spent sheet2036 lowres 021: "1 1 0 0 2I 1 1 a 2 4 1 0 0 1 1" kept 7 values and the matrix
-    was lost). The garbled cells stay unreadable and keep the rules from confirming their group."""
-    cells = cand.row.cells
-    if (not cand.label or cand.row.kind != "table" or not cand.row.exact_cells or len(cells) != n
-            or any(has_chinese(c.text) for c in cells)):
-        return cand
-    return replace(cand, label="", values=list(cells))
 
 
 class TableAssembler:
@@ -755,7 +758,7 @@ class TableAssembler:
         cands, label_only = self.candidates(region)
         if self.spec.id == "reviews_litigation":
             n = len(self.trows[0].item.columns)
-            cands = [split_spaced_values(_unlabelled(c, n), n, self.settings.spaced_values_placement) for c in cands]
+            cands = [split_spaced_values(c, n, self.settings.spaced_values_placement) for c in cands]
             # the row printing the most of the n values (a table read twice, by an overlapping
             # region, gives a row of blank cells above the values too); the first of equals
             cands = sorted((c for c in cands if len(c.values) >= 12),
@@ -776,7 +779,7 @@ class TableAssembler:
             if slots is not None:
                 assignments.append(RowAssignment(mt, cols, slots, units, by_geometry=True))
                 continue
-            vals, notes = _trim_values(mt.cand.values, len(cols))
+            vals, notes = _trim_values(mt.cand.values, len(cols), self.settings.spaced_values_placement)
             mt.reasons.extend(notes)
             assignments.append(RowAssignment(mt, cols, vals, units))
         cells = self._cells(assignments)

@@ -82,6 +82,7 @@ FACTOR_RULES: dict[FactorCode, FactorRule] = {
     F.second_look_disagrees_not_number: FactorRule("read", "times", "second_look_disagree_not_number_factor"),
     F.lookalike: FactorRule("read", "times", "lookalike_factor"),
     F.single_lookalike: FactorRule("read", "times", "single_lookalike_factor"),
+    F.speck_dropped: FactorRule("read", "times", "speck_dropped_factor"),
     F.negative_count: FactorRule("read", "times", "negative_count_factor"),
     F.not_a_number: FactorRule("read", "times", "not_a_number_factor"),
     F.derived: FactorRule("read", "set", "derived_confidence"),

@@ -16,6 +16,9 @@ _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0",
                              "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "b": "6", "g": "9", "q": "9"})
 _UNIT_RE = re.compile(r"(万元|元|件|条|项|个)$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# specks a scan leaves beside a number (dust, a dot of a dotted rule): never part of a value
+# ("." and "," are left alone, a decimal point and a thousands separator)
+_SPECKS = "•·。：:∙⋅°'"
 _SEPARATOR_RE = re.compile(r"(?<=\d)[,，、'’`](?=\d{3}(\D|$))")
 
 
@@ -51,6 +54,10 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
         unit = m.group(1) if m.group(1) in ("元", "万元") else None
         t = t[: m.start()]
     t = t.rstrip("。.，,")
+    bare = t.strip(_SPECKS)
+    if bare != t and bare and bare[0].isdigit() and bare[-1].isdigit():
+        factors.append(factor(FactorCode.speck_dropped, read=t, digits=bare))
+        t = bare.rstrip("。.，,")
     t2 = _SEPARATOR_RE.sub("", t)
     if t2 != t:
         notes.append("thousands separator removed")

@@ -13,6 +13,7 @@ Which canonical table a grid is, and which row is which, is left to ``nianbao.as
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -623,6 +624,9 @@ def read_page(
     t["second_look"] = time.perf_counter()
     matrix_rows = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine, settings,
                                       number, table_offset) if settings.structure.matrix_row_reread else []
+    if settings.structure.matrix_row_reread and settings.structure.matrix_title_reach > 0:
+        matrix_rows += _matrix_row_without_grid(lines, line_recs, grids, text_ink, ink, gray, char_h, pad, engine,
+                                                settings.structure, number)
     # rows in reading order
     items: list[tuple[float, int, Row]] = []
     for i, b in enumerate(lines):
@@ -749,60 +753,11 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         band = last_line_band(bands[-1], text_ink, region, char_h, p.matrix_row_line_min_height,
                               p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join,
                               p.matrix_row_band_trim)
-        boxes = number_boxes(text_ink, band, (region[0], region[2]), p.matrix_row_gap_digits,
-                             ruled=ink, digit_min_height=p.matrix_row_digit_min_height,
-                             walled_digit=p.matrix_row_walled_digit)
-        if len(boxes) < n:
+        tcells = _read_value_line(band, (region[0], region[2]), n, text_ink, ink, gray, char_h, pad, engine, p,
+                                  f"the grid gave no row of {n} values: the last line")
+        if tcells is None:
+            log.debug("page %d grid %d: the one-row matrix's value line gave no row of %d values", page, gi, n)
             continue
-        recs = engine.recognize([_crop(gray, b, char_h, pad) for b in boxes])
-        kinds = [classify(r.text) for r in recs]
-        # a speck that reads as no value ("。", ":") is noise, not a cell; so is a piece of a wall
-        # a fax broke off: an upright stroke (under ``matrix_row_stroke_width`` as wide as tall)
-        # that reads as no value, or one shorter than the digits and narrower than a dash,
-        # whatever it reads as ("1": a "1" stands the digits' full height). Judged on the reading
-        # as printed: with the rules whitened, what is left of a wall's piece reads "1"
-        size = float(np.median([b[3] - b[1] for b in boxes]))
-        wall_piece = [(b[2] - b[0] < p.matrix_row_stroke_width * (b[3] - b[1]) and kinds[i] not in VALUE_CLASSES)
-                      or (b[3] - b[1] < 0.7 * size and b[2] - b[0] < 0.4 * size) for i, b in enumerate(boxes)]
-        # any other piece that reads as no value is read again with the rules' ink whitened: a
-        # number set flush against its wall (a spreadsheet's) reads as the number and the wall
-        # ("0|" → "d"); the rules' grey fringe goes too (their ink grown by a pixel, not into the text's)
-        again = [i for i, k in enumerate(kinds) if k not in VALUE_CLASSES and not wall_piece[i]]
-        if again:
-            rules = (cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8)) > 0) & (text_ink == 0)
-            # the whole row again (a crop is read as one of its batch: alone it reads otherwise)
-            whitened = engine.recognize([_crop_without(gray, rules, b, char_h, pad) for b in boxes])
-            for i in again:
-                if classify(whitened[i].text) in VALUE_CLASSES:
-                    recs[i], kinds[i] = whitened[i], classify(whitened[i].text)
-        keep = [i for i, b in enumerate(boxes) if not wall_piece[i]
-                and (kinds[i] in VALUE_CLASSES or max(b[2] - b[0], b[3] - b[1]) >= 0.7 * size)]
-        boxes, recs, kinds = [boxes[i] for i in keep], [recs[i] for i in keep], [kinds[i] for i in keep]
-        first = 0
-        while first < len(kinds) and kinds[first] not in VALUE_CLASSES:
-            first += 1  # the row's label, if it prints one
-        if len(boxes) - first != n and len(boxes) == n:
-            first = 0  # exactly n pieces: the first is a value that reads as none, not a label
-        # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
-        # piece taken for a number, or a number missed, would leave a gap half or twice as wide
-        centres = [((b[0] + b[2]) / 2) for b in boxes[first:]]
-        steps = np.diff(centres)
-        even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
-        # a piece that reads as no value: the row is lost unless the n pieces stand evenly, one
-        # to a column, when it is that column's number unread (its cell held for review)
-        unread = sum(k not in VALUE_CLASSES for k in kinds[first:])
-        if len(boxes) - first != n or (unread and not (even and unread <= p.matrix_row_unread_max)):
-            log.debug("page %d grid %d: one-row matrix line gave %d pieces for %d columns", page, gi, len(boxes) - first, n)
-            continue
-        boxes, recs = boxes[first:], recs[first:]
-        note = (f"the grid gave no row of {n} values: the last line cut into {n} numbers by the gaps in its ink, "
-                f"placed in x order" + (", evenly spaced" if even else ""))
-        placement = p.matrix_row_even_placement if even else p.matrix_row_placement
-        # each piece its column (the row is the table's n columns, one number to each): a piece
-        # that reads as no value stays its column's cell, and the others keep their columns
-        tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
-                           placement=placement, notes=[note], col=j)
-                  for j, (b, r) in enumerate(zip(boxes, recs))]
         gone = {id(cr) for cr in mine if _in_band(cr, band)}
         cells[:] = [cr for cr in cells if id(cr) not in gone]
         for cr in mine:  # the grid's readings of the line go: the line is read above
@@ -812,6 +767,136 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
                                            exact_cells=True)))
     return out
+
+
+def _matrix_row_without_grid(lines: Sequence[Box], line_recs: dict[int, Recognition], grids: Sequence[Grid],
+                             text_ink: np.ndarray, ink: np.ndarray, gray: np.ndarray, char_h: float, pad: float,
+                             engine: OcrEngine, p: StructureSettings, page: int) -> list[tuple[float, int, Row]]:
+    """The template is the model where the rules are not: a text line that prints a one-row
+    template table's title (行政复议 / 行政诉讼: the review matrix, 15 values) with no grid under
+    it (hairline rules and a faint header too pale to find: spent mix2039 sheet hairline 022,
+    the matrix lost whole) has the first of the next ``matrix_title_lines`` text lines within
+    ``matrix_title_reach`` characters under it that cuts into exactly n numbers
+    (``_read_value_line``) as its row of values, in x order, never certain (placement at most
+    ``matrix_row_placement``: no wall placed them). The text lines read inside that line go (the
+    line is read here); the row comes back as (y, 1, Row) for the page's reading order."""
+    order = sorted(line_recs, key=lambda i: lines[i][1])
+    for i in order:
+        n = _matrix_columns(line_recs[i].text)
+        if n is None:
+            continue
+        title = lines[i]
+        top, bottom = title[3], title[3] + p.matrix_title_reach * char_h
+        if any(g.bbox[1] < bottom and g.bbox[3] > title[1] for g in grids):
+            continue  # the matrix has a grid (read, or not, by ``_reread_matrix_rows``)
+        H, W = text_ink.shape[:2]
+        region = (0.0, float(top), float(W), float(min(H, bottom)))
+        for a, b in text_line_bands(text_ink, region, char_h)[: p.matrix_title_lines]:
+            band = (float(a), float(b))
+            tcells = _read_value_line(band, (0.0, float(W)), n, text_ink, ink, gray, char_h, pad, engine, p,
+                                      "no grid under the matrix's title: its first line of numbers")
+            if tcells is None:
+                continue
+            for tc in tcells:
+                tc.placement = min(tc.placement, p.matrix_row_placement)
+            log.debug("page %d: the one-row matrix under the title %r read without a grid", page, line_recs[i].text)
+            for k in [k for k in line_recs if band[0] <= (lines[k][1] + lines[k][3]) / 2 <= band[1]]:
+                del line_recs[k]
+            return [(band[0], 1, Row(kind="table", page=page, cells=tcells, exact_cells=True))]
+    return []
+
+
+def _read_value_line(band: tuple[float, float], span: tuple[float, float], n: int, text_ink: np.ndarray, ink: np.ndarray,
+                     gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine, p: StructureSettings,
+                     why: str) -> list[TextCell] | None:
+    """A one-row matrix's ``n`` values from the text line ``band`` (y) across ``span`` (x): the
+    line cut into numbers by the gaps in its ink (``layout.value_row.number_boxes``), each read
+    alone, one to a column in x order (see ``_reread_matrix_rows``); None unless exactly ``n``
+    stand there. ``why``: which line is read and why, the start of the cells' note."""
+    boxes = number_boxes(text_ink, band, span, p.matrix_row_gap_digits,
+                         ruled=ink, digit_min_height=p.matrix_row_digit_min_height,
+                         walled_digit=p.matrix_row_walled_digit)
+    if len(boxes) < n:
+        return None
+    recs = engine.recognize([_crop(gray, b, char_h, pad) for b in boxes])
+    kinds = [classify(r.text) for r in recs]
+    # a speck that reads as no value ("。", ":") is noise, not a cell; so is a piece of a wall
+    # a fax broke off: an upright stroke (under ``matrix_row_stroke_width`` as wide as tall)
+    # that reads as no value, or one shorter than the digits and narrower than a dash,
+    # whatever it reads as ("1": a "1" stands the digits' full height). Judged on the reading
+    # as printed: with the rules whitened, what is left of a wall's piece reads "1"
+    size = float(np.median([b[3] - b[1] for b in boxes]))
+    wall_piece = [(b[2] - b[0] < p.matrix_row_stroke_width * (b[3] - b[1]) and kinds[i] not in VALUE_CLASSES)
+                  or (b[3] - b[1] < 0.7 * size and b[2] - b[0] < 0.4 * size) for i, b in enumerate(boxes)]
+    # any other piece that reads as no value is read again with the rules' ink whitened: a
+    # number set flush against its wall (a spreadsheet's) reads as the number and the wall
+    # ("0|" → "d"); the rules' grey fringe goes too (their ink grown by a pixel, not into the text's)
+    again = [i for i, k in enumerate(kinds) if k not in VALUE_CLASSES and not wall_piece[i]]
+    if again:
+        rules = (cv2.dilate(cv2.subtract(ink, text_ink), np.ones((3, 3), np.uint8)) > 0) & (text_ink == 0)
+        # the whole row again (a crop is read as one of its batch: alone it reads otherwise)
+        whitened = engine.recognize([_crop_without(gray, rules, b, char_h, pad) for b in boxes])
+        for i in again:
+            if classify(whitened[i].text) in VALUE_CLASSES:
+                recs[i], kinds[i] = whitened[i], classify(whitened[i].text)
+    keep = [i for i, b in enumerate(boxes) if not wall_piece[i]
+            and (kinds[i] in VALUE_CLASSES or max(b[2] - b[0], b[3] - b[1]) >= 0.7 * size)]
+    boxes, recs, kinds = [boxes[i] for i in keep], [recs[i] for i in keep], [kinds[i] for i in keep]
+    first = 0
+    while first < len(kinds) and kinds[first] not in VALUE_CLASSES:
+        first += 1  # the row's label, if it prints one
+    if len(boxes) - first != n and len(boxes) == n:
+        first = 0  # exactly n pieces: the first is a value that reads as none, not a label
+    strays: list[str] = []
+    if len(boxes) - first > n:  # a piece off the columns' pitch (a dash of a dashed wall): dropped
+        kept = _evenly_spaced_subset([(b[0] + b[2]) / 2 for b in boxes[first:]], n, p.matrix_row_stray_max,
+                                     p.matrix_row_pitch_tolerance)
+        if kept is not None:
+            strays = [recs[first + i].text for i in range(len(boxes) - first) if i not in kept]
+            idx = list(range(first)) + [first + i for i in kept]
+            boxes, recs, kinds = [boxes[i] for i in idx], [recs[i] for i in idx], [kinds[i] for i in idx]
+    # evenly spaced, the numbers stand one to a column of a table of even columns: a stray
+    # piece taken for a number, or a number missed, would leave a gap half or twice as wide
+    centres = [((b[0] + b[2]) / 2) for b in boxes[first:]]
+    steps = np.diff(centres)
+    even = bool(steps.size) and bool(np.all(np.abs(steps - np.median(steps)) <= p.matrix_row_pitch_tolerance * np.median(steps)))
+    # a piece that reads as no value: the row is lost unless the n pieces stand evenly, one
+    # to a column, when it is that column's number unread (its cell held for review)
+    unread = sum(k not in VALUE_CLASSES for k in kinds[first:])
+    if len(boxes) - first != n or (unread and not (even and unread <= p.matrix_row_unread_max)):
+        return None
+    boxes, recs = boxes[first:], recs[first:]
+    note = (f"{why} cut into {n} numbers by the gaps in its ink, "
+            f"placed in x order" + (", evenly spaced" if even else "")
+            + (f", {len(strays)} piece(s) off their pitch left out ({', '.join(repr(t) for t in strays)})" if strays else ""))
+    # a row that stands evenly only once pieces were left out was guessed: never certain
+    placement = p.matrix_row_even_placement if even and not strays else p.matrix_row_placement
+    # each piece its column (the row is the table's n columns, one number to each): a piece
+    # that reads as no value stays its column's cell, and the others keep their columns
+    tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
+                       placement=placement, notes=[note], col=j)
+              for j, (b, r) in enumerate(zip(boxes, recs))]
+    return tcells
+
+
+def _evenly_spaced_subset(centres: Sequence[float], n: int, most: int, tolerance: float) -> list[int] | None:
+    """The indexes of the ``n`` of ``centres`` (x order) that stand evenly spaced (every step
+    within ``tolerance`` of their median step) once at most ``most`` others are left out, when
+    exactly one choice does so; None otherwise. A one-row matrix prints one number to a column
+    of even width: a piece between two columns' pitch positions (a dash of a dashed wall a
+    copier kept, read "1": spent mix2039 word copier 057) is no value, while a value left out
+    would leave a gap twice as wide."""
+    surplus = len(centres) - n
+    if not 0 < surplus <= most or n < 2:
+        return None
+    fits = []
+    for drop in itertools.combinations(range(len(centres)), surplus):
+        kept = [i for i in range(len(centres)) if i not in drop]
+        steps = np.diff([centres[i] for i in kept])
+        med = float(np.median(steps))
+        if med > 0 and bool(np.all(np.abs(steps - med) <= tolerance * med)):
+            fits.append(kept)
+    return fits[0] if len(fits) == 1 else None
 
 
 def _crop_without(gray: np.ndarray, mask: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:

@@ -410,6 +410,17 @@ class StructureSettings(BaseModel):
     # value columns, a grid that contradicts it is not trusted (mix2039 Word fax 017: a 7x1 line
     # grid over the application matrix, 28 cells lost). Cells at ``disputed_placement``
     template_arbitration: bool = True
+    # a one-row matrix's value line cut into more pieces than its n columns drops at most this
+    # many, when exactly one choice leaves n evenly spaced (``scan._evenly_spaced_subset``: a
+    # dash of a dashed wall read "1" between two columns; spent mix2039 word copier 057); the
+    # row is then placed at ``matrix_row_placement``, never certain
+    matrix_row_stray_max: int = 1
+    # a text line printing a one-row matrix's title (行政复议 / 行政诉讼) with no grid under it
+    # within this many characters has its first line of exactly n numbers in that reach read as
+    # the matrix's values (``scan._matrix_row_without_grid``; 0: never), trying at most
+    # ``matrix_title_lines`` text lines (the header's lines, then the values)
+    matrix_title_reach: float = 20.0
+    matrix_title_lines: int = 8
 
 
 class OcrSettings(BaseModel):
@@ -507,6 +518,10 @@ class ConfidenceSettings(BaseModel):
     signed_ocr_cap: float = 0.85  # OCR'd 本年增/减: a lost minus sign reads as a valid number
     text_agreement_weight: float = 0.5  # a cell the body text agrees with closes this share of its gap to 1
     silent_threshold: float = 0.9  # confidence at which a wrong value counts as a silent error (and a cell goes to review)
+    # a number read with a speck at its start or end ("501•", "。348", "·0": scan dust, a dot of a
+    # dotted rule) is that number with the speck left out (``numbers.parse_cell``), its reading
+    # this much less sure (spent mix2039 typeset copier 059: three active-disclosure values lost)
+    speck_dropped_factor: float = 0.85
 
 
 class TextLayerSettings(BaseModel):

@@ -163,6 +163,8 @@ FACTOR_WORDS: dict[FactorCode, Callable[[Params], tuple[str, str]]] = {
                             f"形近字当作数字读：{p['read']!r} → {p['digits']!r}"),
     F.single_lookalike: lambda p: (f"single look-alike character read as digit: {p['read']!r} → {p['digits']!r}",
                                    f"单个形近字当作数字读：{p['read']!r} → {p['digits']!r}"),
+    F.speck_dropped: lambda p: (f"a speck beside the digits left out: {p['read']!r} → {p['digits']!r}",
+                                f"去掉数字旁的污点：{p['read']!r} → {p['digits']!r}"),
     F.negative_count: lambda p: ("negative number where the template expects a count", "模板要的是件数，却读到负数"),
     F.not_a_number: lambda p: (f"not a number: {p['text']!r}", f"读不成数字：{p['text']!r}"),
     F.derived: lambda p: (("value not printed in its own cell; derived from the consistency rules",
@@ -203,7 +205,8 @@ FACTOR_WORDS: dict[FactorCode, Callable[[Params], tuple[str, str]]] = {
 _GIST_ZH: dict[FactorCode, str] = {
     F.slash_by_shape: "笔画像“/”一样倾斜，读作“/”", F.second_look_not_number: "再读一次仍不是数字",
     F.second_look_disagrees: "再读一次结果不同", F.second_look_disagrees_not_number: "再读一次结果不同，两次都读不成数字",
-    F.lookalike: "形近字当作数字读", F.single_lookalike: "单个形近字当作数字读", F.not_a_number: "读不成数字",
+    F.lookalike: "形近字当作数字读", F.single_lookalike: "单个形近字当作数字读",
+    F.speck_dropped: "去掉数字旁的污点", F.not_a_number: "读不成数字",
     F.row_label_fair: "行名与模板大致对上", F.row_label_weak: "行名与模板对得不牢",
     F.placed_by_rules: "这一行印的数与模板的列数不同：各数所在的列由勾稽关系选定",
     F.row_unresolved: "这一行印的数与模板的列数不同：无法推断，按顺序放入",
@@ -259,6 +262,8 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^(\d+) of (\d+) grid cells of the row have no printed cell$"), r"这一行 \2 个格子中有 \1 个没有印出内容"),
     (re.compile(r"^(\d+) cell\(s\) do not read as numbers$"), r"\1 个格子读不成数字"),
     (re.compile(r"^row printed (\d+) values for (\d+) columns$"), r"这一行印了 \1 个数，模板有 \2 列"),
+    (re.compile(r"^(\d+) cell\(s\) of specks only left out \((.*)\): values placed in their order$"),
+     r"去掉 \1 个只有污点的格（\2）：各数按顺序放入"),
     (re.compile(r"^(\d+) numbers read at the end of one cell with the label's text: placed in their order$"),
      r"格间的线丢失，同一格里在行名之后读出 \1 个数：按顺序放入各列"),
     (re.compile(r"^one of (\d+) table rows the grid read as one \(their rules lost\): cut by the cells' stacked values$"),
@@ -269,6 +274,12 @@ _REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
                 r"placed in x order$"),
      r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，按从左到右的次序放入"),
+    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
+                r"placed in x order, evenly spaced, (\d+) piece\(s\) off their pitch left out \((.*)\)$"),
+     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，去掉 \2 个不在列距上的笔画（\3），按从左到右的次序放入"),
+    (re.compile(r"^no grid under the matrix's title: its first line of numbers cut into (\d+) numbers by the gaps in its "
+                r"ink, placed in x order(?:, evenly spaced)?$"),
+     r"标题下没有找到表格线：按墨迹间的空隙把标题下第一行数字切成 \1 个数，按从左到右的次序放入"),
     (re.compile(r"^the column's header and the value under it read as one cell: the number its value$"),
      "表头和下面的数读进了同一格（中间的线丢失）：取其中的数字"),
     (re.compile(r"^the row's label and one number read as one text: the number its value$"),

@@ -87,3 +87,22 @@ def test_a_reviewers_typed_value(typed, value):
 def test_a_typed_value_that_is_no_number_is_refused(typed):
     with pytest.raises(ValueError):
         parse_typed(typed)
+
+
+def test_number_with_a_speck_beside_it_is_read_with_the_speck_left_out():
+    """Spent mix2039 typeset copier 059: active-disclosure cells read "501•", "。348" and an
+    application cell "·0" were unreadable, three values lost. A speck at a number's start or
+    end is no part of it: the number is read, its reading less sure (speck_dropped). A decimal
+    point stays (".67" may be 0.67 with its 0 lost) and so does a speck between digits."""
+    from nianbao.models import FactorCode
+    from nianbao.numbers import ValueClass, classify, parse_cell
+
+    for text, value in [("501•", 501), ("。348", 348), ("·0", 0), ("0：", 0), ("• 12 ·", 12)]:
+        pv = parse_cell(text)
+        assert pv.value == value, text
+        assert [f.code for f in pv.factors] == [FactorCode.speck_dropped], text
+        assert classify(text) in (ValueClass.value, ValueClass.zero)
+        assert classify(text, as_printed=True) == ValueClass.garbled
+    assert parse_cell(".67").value is None
+    assert parse_cell("5•01").value is None
+    assert parse_cell("•").value is None and classify("•") != ValueClass.value

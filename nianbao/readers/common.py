@@ -10,8 +10,9 @@ from pathlib import Path
 
 from nianbao.errors import InputFileError
 from nianbao.models.document import LayoutSource, Row, TableLayout
-from nianbao.numbers import value_like
+from nianbao.numbers import has_chinese, value_like
 
+_PRINTED = re.compile(r"\w")  # a cell that holds more than punctuation and specks
 _INLINE_MARKUP = re.compile(r"</?(?:b|i|u|sup|sub|span|strong|em|br)\b[^>]*>", re.I)
 
 
@@ -46,6 +47,9 @@ _VALUE_COLUMN_AGREEMENT = 0.8
 # rows in a row that begin their values in a column of their own before they are a run of
 # their own (two printed tables butted together, read as one grid), not one row's misreading
 _VALUE_RUN_ROWS = 2
+# values a row with no label (no Chinese) prints in its run's label columns before its values
+# are stated to begin at its first cell (``_unlabelled_rows``): one is a speck read "1"
+_LABEL_COLUMN_VALUES = 2
 
 
 def grid_columns(rows: Sequence[Row]) -> dict[int, tuple[int, list[tuple[int, int | None]]]]:
@@ -57,6 +61,7 @@ def grid_columns(rows: Sequence[Row]) -> dict[int, tuple[int, list[tuple[int, in
     ``_VALUE_COLUMN_AGREEMENT`` of them agree (else None: ragged). The one place that decides
     where a grid's values are, so that a garbled value cell stays a value cell in assembly."""
     votes: dict[int, list[tuple[int, int]]] = {}  # table -> (row of the table, first value column)
+    unlabelled: dict[int, list[tuple[int, Row]]] = {}  # table -> (row of the table, row) printing no label
     widths: dict[int, int] = {}
     seen: dict[int, int] = {}
     for row in rows:
@@ -70,7 +75,43 @@ def grid_columns(rows: Sequence[Row]) -> dict[int, tuple[int, list[tuple[int, in
         first = next((c.col for c in row.cells if value_like(c.text)), None)
         if first is not None:
             votes.setdefault(row.table_index, []).append((k, first))
-    return {t: (width, _value_runs(votes.get(t, []))) for t, width in widths.items()}
+            if not any(has_chinese(c.text) for c in row.cells):
+                unlabelled.setdefault(row.table_index, []).append((k, row))
+    return {t: (width, _unlabelled_rows(_value_runs(votes.get(t, [])), unlabelled.get(t, [])))
+            for t, width in widths.items()}
+
+
+def _label_columns(runs: Sequence[tuple[int, int | None]], k: int) -> int | None:
+    """The label columns ``runs`` state for a table's ``k``-th row (``TableLayout.label_columns``)."""
+    return next((labels for first, labels in reversed(runs) if first <= k), None)
+
+
+def _unlabelled_rows(runs: list[tuple[int, int | None]], rows: Sequence[tuple[int, Row]]
+                     ) -> list[tuple[int, int | None]]:
+    """``runs`` with a run of its own for each row that prints no label (no Chinese in any cell)
+    where its run's label columns hold its values: its values begin at its first cell that is
+    not punctuation (a garbled value, "a" or "2I", is a value of a row with no label). So where
+    the run is ragged (its rows' votes disagree: a header cell read "00"), and where the cells
+    before the run's value column hold ``_LABEL_COLUMN_VALUES`` or more values (the review matrix
+    under the application matrix, read as one grid with it: spent mix2039 word copier 057). A
+    row whose label only was lost (blank, or one speck read "1") keeps its run's columns. The
+    review matrix prints its one row of values with no label: this is where its values begin
+    (spent sheet2036 lowres 021: "1 1 0 0 2I 1 1 a 2 4 …" under a header cell read "00" kept
+    seven values, the rest taken for a label)."""
+    out = list(runs)
+    for k, row in rows:
+        labels = _label_columns(out, k)
+        first = next((c.col for c in row.cells if _PRINTED.search(c.text)), None)
+        if first is None or (labels is not None and first >= labels):
+            continue
+        held = sum(1 for c in row.cells if first <= (c.col or 0) < (labels or 0) and value_like(c.text))
+        if labels is not None and held < _LABEL_COLUMN_VALUES:
+            continue
+        if not any(start == k + 1 for start, _ in out):
+            out.append((k + 1, labels))  # the rows after it go on as before
+        out = [r for r in out if r[0] != k] + [(k, first)]
+        out.sort()
+    return out
 
 
 def _value_runs(votes: list[tuple[int, int]]) -> list[tuple[int, int | None]]:

@@ -234,6 +234,74 @@ def test_review_value_row_with_a_garbled_cell_is_not_taken_for_a_label():
     assert garbled.confidence < 0.9
 
 
+def test_review_row_under_a_header_cell_read_as_a_number_keeps_its_fifteen_values():
+    """Spent sheet2036 lowres report 021, its review matrix as the scan read it: a header cell
+    read "00" made the grid's rows disagree on where values begin (no value column stated), and
+    the value row's garble ("a") was taken for its label. The reader states it: a grid row with
+    no Chinese prints no label, its values begin at its first cell."""
+    header = ["培集维疼", "M果NIE", "", "而未单经", "00", "结策维拌", "轴果圳证", "共助结案", "汽北常结", "ui",
+              "拉果增林", "结果加证", "其他征集", "为术地站", "ai"]
+    values = ["1", "1", "0", "0", "2I", "1", "1", "a", "2", "4", "1", "9", "0", "1", "1"]
+    rows = _review_rows(values)
+    rows[2] = Row(kind="table", table_index=1, exact_cells=True,
+                  cells=[TextCell(text=t, col=j) for j, t in enumerate(header) if t])
+    layout = table_layouts(rows, "words")[0]
+    assert layout.label_columns(2) == 0
+    rev = _parse(_grid_rows({}) + rows).table("reviews_litigation")
+    assert rev.found
+    assert [c.text for c in rev.cells] == values
+    assert all(c.confidence < 0.9 for c in rev.cells if c.text in ("2I", "a"))
+
+
+def test_review_row_read_in_one_grid_with_the_application_matrix_keeps_its_values():
+    """Spent mix2039 Word copier report 057: the application matrix and the review matrix under
+    it were read as one grid of 19 columns, values from column 6; the review matrix's value row,
+    15 cells from column 0, lost its first six values to the label columns, and the matrix was
+    lost. A row with no Chinese and values in its run's label columns begins its values at its
+    first cell; the rows after it keep their run."""
+    values = ["0", "0", "2", "0", "2", "1", "0", "0", "0", "1", "0", "0", "0", "0", "0"]
+    app = _grid_rows({})
+    review = [r.model_copy(update={"table_index": 0}) if r.table_index is not None else r for r in _review_rows(values)]
+    after = Row(kind="table", table_index=0, exact_cells=True,
+                cells=[TextCell(text="说明", col=0), TextCell(text="1", col=2), TextCell(text="2", col=3)])
+    rows = app + review + [after]
+    layout = table_layouts(rows, "lines")[0]
+    value_row = sum(1 for r in rows if r.table_index == 0) - 2
+    assert layout.label_columns(value_row) == 0
+    assert layout.label_columns(value_row + 1) == 2
+    assert layout.label_columns(value_row - 1) == 2
+    rev = _parse(rows).table("reviews_litigation")
+    assert rev.found
+    assert [c.text for c in rev.cells] == values
+
+
+def test_application_row_whose_label_was_lost_keeps_its_value_columns():
+    """A grid row whose label only was lost (its label cell one speck read "1") is no row of
+    values only: its values stay in the run's value columns."""
+    rows = _grid_rows({})
+    k = next(i for i, r in enumerate(rows) if len(r.cells) == 8)
+    rows[k] = rows[k].model_copy(update={"cells": [TextCell(text="1", col=0, colspan=2), *rows[k].cells[1:]]})
+    layout = table_layouts(rows, "lines")[0]
+    assert [start for start, _ in layout.value_runs] == [0]
+
+
+def test_review_row_with_a_lone_speck_cell_drops_the_speck_not_a_value():
+    """Dev seed 4978 sheet copier report 003, its review row as the scan read it: sixteen grid
+    cells (a stroke cut 尚未审结's column in two), one of them a lone "•". The rules dropped the
+    first value instead, and the row came out shifted by one. A cell of specks only is the
+    surplus cell; the others are placed in their order, never certain (a speck may be what is
+    left of a value)."""
+    values = ["5", "t", "·.1", "4•", "11", "6", "0", "2", "•", "1", "·9", "•. 2", "←0.", " 0", "0", "2"]
+    rev = _parse(_grid_rows({}) + _review_rows(values)).table("reviews_litigation")
+    assert rev.found
+    got = {c.col: c.value for c in rev.cells}
+    assert got["review_upheld"] == 5 and got["review_pending"] == 4 and got["review_total"] == 11
+    assert [got[c] for c in ("direct_suit_upheld", "direct_suit_corrected", "direct_suit_other", "direct_suit_pending",
+                             "direct_suit_total")] == [6, 0, 2, 1, 9]
+    assert got["suit_after_review_total"] == 2
+    assert all(c.confidence < 0.9 for c in rev.cells)
+
+
 def test_review_matrix_read_twice_takes_the_row_with_its_values_not_the_blank_one():
     """world2032 report 038 (Chromium, flatbed): a region found from the words overlapped the
     line grid of the review matrix, so the matrix was read twice, and the first row of fifteen

@@ -94,3 +94,44 @@ def test_review_matrix_known_by_its_own_column_labels_when_a_fax_lost_its_anchor
     assert _matrix_columns("行政复议 结果维持 总计") == 15
     assert _matrix_columns("结果维持 总计") is None  # one label is no proof
     assert _matrix_columns("申请人情况 自然人 行政复议 结果维持 尚未审结") is None
+
+
+def test_review_value_line_with_a_dash_of_a_dashed_wall_drops_the_piece_off_the_pitch() -> None:
+    """Spent mix2039 Word copier report 057, page 3: the review matrix's value line, cut by the
+    gaps in its ink, gave 16 pieces for 15 columns: fifteen "0" a column apart (about 123 px)
+    and a dash of a dashed inner wall, read "1", halfway between two of them. The row was lost.
+    The one choice that leaves fifteen pieces evenly spaced drops the dash; a value dropped
+    instead would leave a gap twice as wide, so no other choice fits."""
+    from nianbao.scan import _evenly_spaced_subset
+
+    boxes = [(375, 397), (498, 520), (621, 643), (725, 766), (867, 888), (990, 1017), (1113, 1134), (1236, 1257),
+             (1358, 1380), (1482, 1503), (1551, 1555), (1604, 1626), (1727, 1749), (1850, 1872), (1973, 1995),
+             (2096, 2118)]
+    centres = [(a + b) / 2 for a, b in boxes]
+    tolerance = Settings().structure.matrix_row_pitch_tolerance
+    assert _evenly_spaced_subset(centres, 15, 1, tolerance) == [i for i in range(16) if i != 10]
+    # a real value missing leaves no even choice: nothing is dropped
+    assert _evenly_spaced_subset(centres[:5] + centres[6:], 14, 1, tolerance) is None
+    assert _evenly_spaced_subset(centres, 15, 0, tolerance) is None
+
+
+def test_review_matrix_with_no_grid_under_its_title_is_read_from_its_line_of_numbers() -> None:
+    """Spent mix2039 sheet hairline report 022, page 7 (top): hairline rules and a header too
+    pale to find, so no grid at all, and the review matrix was lost whole; its fifteen numbers
+    came as stray text lines ("6000" for four of them). The title names the matrix: the first
+    line under it that cuts into exactly fifteen numbers is its row, in x order, never certain
+    (no wall placed it; the group rules hold for a shifted row as well)."""
+    settings = Settings()
+    res = read_page(cv2.imread(str(DATA / "hairline_review_matrix_no_grid.jpg")), 1, 200.0, settings)
+    assert not res.grids
+    truth = [3, 0, 0, 0, 3, 4, 2, 0, 0, 6, 0, 0, 0, 1, 1]
+    doc = Document(path="022", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert table.found
+    assert [c.value for c in table.cells] == truth
+    assert all(c.confidence < 0.9 for c in table.cells)
+    settings.structure.matrix_title_reach = 0  # the step off: the matrix is lost
+    res = read_page(cv2.imread(str(DATA / "hairline_review_matrix_no_grid.jpg")), 1, 200.0, settings)
+    doc = Document(path="022", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+    table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
+    assert [c.value for c in table.cells] != truth
