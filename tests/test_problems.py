@@ -125,7 +125,7 @@ _F = FactorCode
 _SAMPLE_PARAMS: dict[FactorCode, dict] = {
     _F.slash_by_shape: {"read": "1"}, _F.second_look_not_number: {"read": "O"}, _F.second_look_disagrees: {"other": "8"},
     _F.second_look_disagrees_not_number: {"other": "B"}, _F.lookalike: {"read": "O1", "digits": "01"},
-    _F.single_lookalike: {"read": "O", "digits": "0"}, _F.not_a_number: {"text": "W0"},
+    _F.single_lookalike: {"read": "O", "digits": "0"}, _F.speck_dropped: {"read": "501•", "digits": "501"}, _F.not_a_number: {"text": "W0"},
     _F.row_label_fair: {"score": 0.72, "label": "一、本年新收"}, _F.row_label_weak: {"score": 0.61, "label": "一、本年新收"},
     _F.row_by_position: {"label": "一、本年"}, _F.row_by_position_anchored: {"label": ""},
     _F.placed_by_rules: {"values": 6, "columns": 7, "outcome": "chosen"},
