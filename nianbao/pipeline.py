@@ -15,6 +15,7 @@ from nianbao.errors import EngineUnavailableError, InputFileError, NotAReportErr
 from nianbao.metadata import title_metadata
 from nianbao.models import Document, Report, SourceInfo
 from nianbao.ingest import sniff_format
+from nianbao.numbers import value_like
 from nianbao.readers import read_text_file
 from nianbao.settings import Settings
 
@@ -128,6 +129,53 @@ def parse_document(doc: Document, settings: Settings, source: SourceInfo) -> Rep
     return report
 
 
+def untabled_number_pages(doc: Document, row_values: int, page_rows: int) -> list[int]:
+    """Pages of a text-layer reading whose numbers stand in no table: no table row on the page,
+    and at least ``page_rows`` text lines that each carry ``row_values`` or more numbers. A table
+    printed without the rules pdfplumber finds its cells by (a 三线表: rules above and below
+    only), whose row-group labels are set upright one character a line beside the labels, comes
+    out of the text layer as lines that interleave labels, group characters and values (dev seed
+    4986, typst born-digital report 000: the application and review matrices not found)."""
+    tabled = {r.page for r in doc.rows if r.kind == "table"}
+    counts: dict[int, int] = {}
+    for r in doc.rows:
+        if r.kind != "text" or r.page is None or r.page in tabled:
+            continue
+        words = " ".join(c.text for c in r.cells).split()
+        if sum(value_like(w) for w in words) >= row_values:
+            counts[r.page] = counts.get(r.page, 0) + 1
+    return sorted(p for p, n in counts.items() if n >= page_rows)
+
+
+def _untabled_pages_read_as_scans(path: str, doc: Document, report: Report, settings: Settings
+                                  ) -> tuple[Document, Report] | None:
+    """A text-layer PDF whose reading left a template table unfound, with pages of numbers in
+    no table (``untabled_number_pages``): those pages read again from their picture (layout +
+    OCR: the word reading places a table's values by its words, not by rules), the rest from the
+    text layer; that reading is kept when it finds more of the template's tables. Its cells carry
+    the scan's confidence (OCR evidence), not the text layer's."""
+    layer = settings.text_layer
+    if doc.format != "pdf-text" or not layer.untabled_read_as_scan or all(t.found for t in report.tables):
+        return None
+    pages = untabled_number_pages(doc, layer.untabled_row_values, layer.untabled_page_rows)
+    if not pages:
+        return None
+    scanned = _read_scanned(path, settings, pages)
+    kept = set(pages)
+    text_doc = doc.model_copy(update={"rows": [r for r in doc.rows if r.page not in kept],
+                                      "pages": [p for p in doc.pages if p.number not in kept],
+                                      "tables": [t for t in doc.tables if not any(r.page in kept for r in doc.rows
+                                                                                   if r.table_index == t.index)]})
+    mixed = mixed_document(path, text_doc, scanned)
+    try:
+        again = parse_document(mixed, settings, report.source.model_copy(update={"format": mixed.format}))
+    except NotAReportError:
+        return None
+    if sum(t.found for t in again.tables) <= sum(t.found for t in report.tables):
+        return None
+    return mixed, again
+
+
 def parse_file(path: str | Path, settings: Settings | None = None) -> Report:
     """Parse one report file of any supported format into a Report.
 
@@ -146,6 +194,10 @@ def parse_file(path: str | Path, settings: Settings | None = None) -> Report:
     # the absolute path, so that the review finds the input from any working folder
     source = SourceInfo(path=str(Path(path).resolve()), sha256=sha256_file(path), size=size, format=doc.format, pages=len(doc.pages))
     report = parse_document(doc, settings, source)
+    again = _untabled_pages_read_as_scans(path, doc, report, settings)
+    if again is not None:
+        doc, report = again
+        t_read = time.perf_counter() - t0
     report.timings["read_s"] = round(t_read, 4)
     for stage, seconds in doc.timings.items():  # scanned pages, stage by stage
         report.timings[f"scan_{stage}_s"] = seconds

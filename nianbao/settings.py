@@ -537,6 +537,14 @@ class TextLayerSettings(BaseModel):
     usable_min_broken: int = 5
     edge_merge_pt: float = 1.5  # rules (and pdfplumber row bounds) closer than this are one boundary
     align_gap_pt: float = 6.0  # value words whose centres are this far apart stand in different columns
+    # a text-layer PDF that leaves a template table unfound has its pages of numbers in no table
+    # (``pipeline.untabled_number_pages``: at least ``untabled_page_rows`` text lines of at least
+    # ``untabled_row_values`` numbers, no table row on the page) read again from their picture,
+    # kept when that finds more tables: a 三线表 has no rules to find its cells by, and upright
+    # row-group labels interleave its text lines (dev seed 4986 typst born-digital 000)
+    untabled_read_as_scan: bool = True
+    untabled_row_values: int = 3
+    untabled_page_rows: int = 2
 
 
 class Limits(BaseModel):
