@@ -162,10 +162,9 @@ def _untabled_pages_read_as_scans(path: str, doc: Document, report: Report, sett
         return None
     scanned = _read_scanned(path, settings, pages)
     kept = set(pages)
+    # the pages read again hold no table row, so the text layer's table structures all stay
     text_doc = doc.model_copy(update={"rows": [r for r in doc.rows if r.page not in kept],
-                                      "pages": [p for p in doc.pages if p.number not in kept],
-                                      "tables": [t for t in doc.tables if not any(r.page in kept for r in doc.rows
-                                                                                   if r.table_index == t.index)]})
+                                      "pages": [p for p in doc.pages if p.number not in kept]})
     mixed = mixed_document(path, text_doc, scanned)
     try:
         again = parse_document(mixed, settings, report.source.model_copy(update={"format": mixed.format}))

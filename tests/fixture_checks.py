@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
 
 import fx_data
+import pdfplumber
 import pypdfium2 as pdfium
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -52,6 +54,20 @@ def generate_twice(tmp_path: Path, seed: int, *options: str, count: int = 2) -> 
         assert ra == rb
         assert (outs[0] / ra["truth"]).read_bytes() == (outs[1] / rb["truth"]).read_bytes()
     return outs, m
+
+
+def assert_text_layer_holds_truth_numbers(out: Path, entries: list[dict], family: str) -> None:
+    """The text layer of each born-digital report's table pages holds that table's numbers, as
+    many of each as the truth has (none lost off a page, none clipped)."""
+    for e in entries:
+        assert e["family"] == family and e["capture"] == "born_digital"
+        truth = read_truth(out / e["truth"])
+        with pdfplumber.open(str(out / e["file"])) as pdf:
+            for table in ("applications", "reviews_litigation", "active_disclosure"):
+                want = Counter(r["text"] for k, r in truth.items() if k[0] == table and r["text"] and r["text"][0].isdigit())
+                words = Counter(w["text"] for n in e["tables"][table]["pages"]
+                                for w in pdf.pages[n - 1].extract_words() if w["text"][0].isdigit())
+                assert not want - words, (e["file"], table, want - words)
 
 
 def page_texts(pdf) -> list[str]:

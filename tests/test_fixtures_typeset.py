@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import sys
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ sys.path.insert(0, str(FIXTURES))
 import fx_data  # noqa: E402
 import fx_html  # noqa: E402
 import fx_typeset  # noqa: E402
-from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, has_images, header_pages, page_texts, read_truth  # noqa: E402
+from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, assert_text_layer_holds_truth_numbers, generate_twice, has_images, header_pages, page_texts  # noqa: E402
 from nianbao.models import load_template  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not fx_typeset.faces_available(),
@@ -114,15 +113,7 @@ def test_typeset_pdf_prints_every_number_of_the_truth(typeset_set):
     """The text layer of each table's pages holds that table's numbers, as many of each as the
     truth has (none lost off a page, none clipped)."""
     out, entries = typeset_set
-    for e in entries[:2]:
-        assert e["family"] == "typeset" and e["capture"] == "born_digital"
-        truth = read_truth(out / e["truth"])
-        with pdfplumber.open(str(out / e["file"])) as pdf:
-            for table in ("applications", "reviews_litigation", "active_disclosure"):
-                want = Counter(r["text"] for k, r in truth.items() if k[0] == table and r["text"] and r["text"][0].isdigit())
-                words = Counter(w["text"] for n in e["tables"][table]["pages"]
-                                for w in pdf.pages[n - 1].extract_words() if w["text"][0].isdigit())
-                assert not want - words, (e["file"], table, want - words)
+    assert_text_layer_holds_truth_numbers(out, entries[:2], "typeset")
 
 
 def test_typeset_manifest_matches_pdf(typeset_set):

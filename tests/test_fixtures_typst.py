@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import random
 import sys
-from collections import Counter
 from pathlib import Path
 
 import cv2
 import numpy as np
-import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
@@ -25,7 +23,7 @@ sys.path.insert(0, str(FIXTURES))
 import fx_capture  # noqa: E402
 import fx_data  # noqa: E402
 import fx_typst  # noqa: E402
-from fixture_checks import assert_rules_as_recorded, generate_twice, has_images, header_pages, page_texts, read_truth  # noqa: E402
+from fixture_checks import assert_rules_as_recorded, assert_text_layer_holds_truth_numbers, generate_twice, has_images, header_pages, page_texts  # noqa: E402
 from nianbao.models import load_template  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not fx_typst.typst_available(), reason="needs the Python package typst and fonts-noto-cjk")
@@ -86,15 +84,7 @@ def test_typst_pdf_prints_every_number_of_the_truth(typst_set):
     """The text layer of each table's pages holds that table's numbers, as many of each as the
     truth has (none lost off a page, none clipped)."""
     out, entries = typst_set
-    for e in entries[:2]:
-        assert e["family"] == "typst" and e["capture"] == "born_digital"
-        truth = read_truth(out / e["truth"])
-        with pdfplumber.open(str(out / e["file"])) as pdf:
-            for table in ("applications", "reviews_litigation", "active_disclosure"):
-                want = Counter(r["text"] for k, r in truth.items() if k[0] == table and r["text"] and r["text"][0].isdigit())
-                words = Counter(w["text"] for n in e["tables"][table]["pages"]
-                                for w in pdf.pages[n - 1].extract_words() if w["text"][0].isdigit())
-                assert not want - words, (e["file"], table, want - words)
+    assert_text_layer_holds_truth_numbers(out, entries[:2], "typst")
 
 
 def test_typst_manifest_matches_pdf(typst_set):
