@@ -56,6 +56,7 @@ import numpy as np
 
 from nianbao.layout.grid import Grid, GridCell
 from nianbao.layout.image import components
+from nianbao.layout.text import ink_row_runs
 from nianbao.layout.walls import Wall, snap_to_walls
 from nianbao.settings import StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
@@ -554,17 +555,9 @@ def _least_covered_stretch(run: np.ndarray, min_width: float) -> tuple[int, int,
     (a fax's 商业|科研) leave one line fewer over a few pixels than over the rest of it, and a
     sliver is no place for a boundary while the gap beside it, one line more, is."""
     for level in np.unique(run):
-        at = np.flatnonzero(run <= level)
-        best_s, best_e, k = int(at[0]), int(at[0]), 0
-        while k < len(at):
-            j = k
-            while j + 1 < len(at) and at[j + 1] == at[j] + 1:
-                j += 1
-            if at[j] - at[k] > best_e - best_s:
-                best_s, best_e = int(at[k]), int(at[j])
-            k = j + 1
-        if best_e - best_s + 1 >= min_width:
-            return int(level), best_s, best_e
+        start, end = max(ink_row_runs(run <= level), key=lambda r: r[1] - r[0])  # the first widest
+        if end - start >= min_width:
+            return int(level), start, end - 1
     return None
 
 
