@@ -147,15 +147,18 @@ def untabled_number_pages(doc: Document, row_values: int, page_rows: int) -> lis
     return sorted(p for p, n in counts.items() if n >= page_rows)
 
 
-def _untabled_pages_read_as_scans(path: str, doc: Document, report: Report, settings: Settings
-                                  ) -> tuple[Document, Report] | None:
+def _untabled_pages_read_as_scans(path: str, doc: Document, report: Report | None, source: SourceInfo,
+                                  settings: Settings) -> tuple[Document, Report] | None:
     """A text-layer PDF whose reading left a template table unfound, with pages of numbers in
     no table (``untabled_number_pages``): those pages read again from their picture (layout +
     OCR: the word reading places a table's values by its words, not by rules), the rest from the
     text layer; that reading is kept when it finds more of the template's tables. Its cells carry
-    the scan's confidence (OCR evidence), not the text layer's."""
+    the scan's confidence (OCR evidence), not the text layer's. ``report`` None: the text layer
+    gave none of the tables (a report whose every table is printed without rules). The pages
+    read again are at most the document's, which ingest has held to ``Limits.max_pages``."""
     layer = settings.text_layer
-    if doc.format != "pdf-text" or not layer.untabled_read_as_scan or all(t.found for t in report.tables):
+    found = sum(t.found for t in report.tables) if report is not None else 0  # None: the text layer found none
+    if doc.format != "pdf-text" or not layer.untabled_read_as_scan or (report is not None and found == len(report.tables)):
         return None
     pages = untabled_number_pages(doc, layer.untabled_row_values, layer.untabled_page_rows)
     if not pages:
@@ -167,10 +170,10 @@ def _untabled_pages_read_as_scans(path: str, doc: Document, report: Report, sett
                                       "pages": [p for p in doc.pages if p.number not in kept]})
     mixed = mixed_document(path, text_doc, scanned)
     try:
-        again = parse_document(mixed, settings, report.source.model_copy(update={"format": mixed.format}))
+        again = parse_document(mixed, settings, source.model_copy(update={"format": mixed.format}))
     except NotAReportError:
         return None
-    if sum(t.found for t in again.tables) <= sum(t.found for t in report.tables):
+    if sum(t.found for t in again.tables) <= found:
         return None
     return mixed, again
 
@@ -192,11 +195,18 @@ def parse_file(path: str | Path, settings: Settings | None = None) -> Report:
     t_read = time.perf_counter() - t0
     # the absolute path, so that the review finds the input from any working folder
     source = SourceInfo(path=str(Path(path).resolve()), sha256=sha256_file(path), size=size, format=doc.format, pages=len(doc.pages))
-    report = parse_document(doc, settings, source)
-    again = _untabled_pages_read_as_scans(path, doc, report, settings)
+    try:
+        report: Report | None = parse_document(doc, settings, source)
+    except NotAReportError:
+        report = None  # no table from the text layer: its pages of numbers may still hold them
+        if doc.format != "pdf-text":
+            raise
+    again = _untabled_pages_read_as_scans(path, doc, report, source, settings)
     if again is not None:
         doc, report = again
         t_read = time.perf_counter() - t0
+    if report is None:
+        raise NotAReportError(source.path)
     report.timings["read_s"] = round(t_read, 4)
     for stage, seconds in doc.timings.items():  # scanned pages, stage by stage
         report.timings[f"scan_{stage}_s"] = seconds
