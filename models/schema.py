@@ -59,6 +59,12 @@ class FactorCode(str, Enum):
     derived_cap = "derived_cap"
     confirmed_by_rules = "confirmed_by_rules"  # every rule (≥ 2) it is in holds
     confirmed_by_one_rule = "confirmed_by_one_rule"  # the one rule it is in holds
+    # its broken rule is explained by one other cell, where every broken rule of the table crosses,
+    # and its other rules hold (the single misread of SPEC §3's parity check, found)
+    failure_points_elsewhere = "failure_points_elsewhere"
+    # every rule it is in holds, one of them once the value an unread cell's other rule gives
+    # that cell is put in (that rule is then checked by the first: no rule is used twice)
+    confirmed_via_unread = "confirmed_via_unread"
     unconfirmed_ocr = "unconfirmed_ocr"  # an OCR'd number no rule confirms
     signed_column = "signed_column"  # an OCR'd number in a column that may be negative
     lone_stroke = "lone_stroke"  # an OCR'd lone "1" may be a printed "/"

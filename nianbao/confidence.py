@@ -16,9 +16,17 @@ the stage it acts on, how (multiply, cap, floor, set, close the gap to 1) and th
       breaks_rule            × failed_rule_factor   a rule touching the cell fails (the cell is suspect)
       derived_cap            min derived_confidence the value was derived from the rules, not read
       confirmed_by_rules     max confirmed_floor    every rule touching the cell (≥ 2) holds with every
-                                                    operand read as a number, base ≥ min_base_to_confirm
+                                                    operand read as a number, base ≥ two_rules_min_base
                                                     and placement ≥ min_placement_to_confirm
-      confirmed_by_one_rule  max single_rule_floor  the one rule touching it (reviews groups) holds likewise
+      confirmed_via_unread   max confirmed_floor    as confirmed_by_rules, where a rule left not assessable
+                                                    by one derived cell holds with its value, that cell's
+                                                    other rules holding too (``checked_via_unread``)
+      confirmed_by_one_rule  max single_rule_floor  the one rule touching it (reviews groups) holds likewise,
+                                                    base ≥ min_base_to_confirm
+      failure_points_elsewhere max localized_failure_floor  after breaks_rule: every broken rule of the
+                                                    table crosses at one other cell (``single_culprits``),
+                                                    every other rule of this cell holds with every operand
+                                                    read, base and placement as for confirmed_by_rules
       unconfirmed_ocr        min unconfirmed_ocr_cap an OCR'd number no rule confirms (第二十条 tables,
                                                     rows whose rules are not assessable); also
       signed_column          min signed_ocr_cap     in a column that may be negative,
@@ -49,11 +57,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from nianbao.models.rules import CellKey, Equation
+from nianbao.models.rules import CellKey, Equation, evaluate
 from nianbao.models import Cell, CellKind, CheckResult, CheckStatus, ConfidenceFactor, FactorCode, Report
 from nianbao.numbers import normalize_text
 from nianbao.settings import ConfidenceSettings
-from nianbao.wording import factor
+from nianbao.wording import cell_name, factor, template_of
 
 
 _LONE_STROKES = {"1", "l", "I", "|", "丨"}
@@ -99,6 +107,8 @@ FACTOR_RULES: dict[FactorCode, FactorRule] = {
     F.derived_cap: FactorRule("rules", "cap", "derived_confidence"),
     F.confirmed_by_rules: FactorRule("rules", "floor", "confirmed_floor"),
     F.confirmed_by_one_rule: FactorRule("rules", "floor", "single_rule_floor"),
+    F.failure_points_elsewhere: FactorRule("rules", "floor", "localized_failure_floor"),
+    F.confirmed_via_unread: FactorRule("rules", "floor", "confirmed_floor"),
     F.unconfirmed_ocr: FactorRule("rules", "cap", "unconfirmed_ocr_cap"),
     F.signed_column: FactorRule("rules", "cap", "signed_ocr_cap"),
     F.lone_stroke: FactorRule("rules", "cap", "lone_stroke_cap"),
@@ -164,6 +174,9 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
     kinds = {c.key: c.kind for c in report.cells()}
     scanned_pages = {p.number for p in report.pages if p.source == "scan"}
     s = settings
+    culprits = single_culprits(equations, results)
+    via_unread = checked_via_unread(report, equations, results)
+    template = template_of(report.template_version)
     for cell in report.cells():
         cell.factors = [f for f in cell.factors if FACTOR_RULES[f.code].stage != "rules"]
         base = compose(cell, s)
@@ -177,22 +190,43 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
         if failed:
             for res in failed:
                 _record(cell, F.breaks_rule, rule=res.rule, subject=res.subject, equation=res.equation)
+            culprit = culprits.get(cell.table)
+            # the broken rules all cross at one other cell (the single misread SPEC §3 describes):
+            # this cell's part in them is explained there, and every other rule it is in holds
+            # with all its operands read: it is confirmed by those, as a cell no rule breaks is
+            if (culprit is not None and culprit != cell.key and cell.kind in (CellKind.number, CellKind.zero)
+                    and len(passed) + len(failed) == len(touching) and passed
+                    and base >= s.min_base_to_confirm and cell.placement_confidence >= s.min_placement_to_confirm):
+                name = cell_name(template, *culprit)
+                _record(cell, F.failure_points_elsewhere, culprit=name.ref, culprit_zh=name.short, rules=len(passed))
         elif cell.kind == CellKind.derived:
             if base > s.derived_confidence:
                 _record(cell, F.derived_cap, cap=s.derived_confidence)
         elif cell.kind in (CellKind.number, CellKind.zero):
             confirming = [eq for eq, _ in passed
                           if all(kinds.get(k) in (CellKind.number, CellKind.zero) for k in eq.keys)]
+            # a rule left not assessable by one unread cell whose value its other rules give and
+            # check (``checked_via_unread``) holds with that value
+            through = [via_unread[(eq.rule.id, eq.subject)] for eq, res in touching
+                       if res.status == CheckStatus.not_assessable and (eq.rule.id, eq.subject) in via_unread]
             # confirmed only when every rule the cell is in holds (one that cannot be assessed
             # because another operand was not read confirms nothing)
             floor: FactorCode | None = None
-            if confirming and len(confirming) == len(touching):
-                floor = F.confirmed_by_rules if len(confirming) >= 2 else F.confirmed_by_one_rule
+            if confirming and len(confirming) + len(through) == len(touching):
+                floor = F.confirmed_by_rules if len(touching) >= 2 else F.confirmed_by_one_rule
+                if through and floor == F.confirmed_by_rules:
+                    floor = F.confirmed_via_unread
             # arithmetic confirms a value, not where it was placed: rows placed by position or
             # resolved by the rules themselves are not lifted
-            if (floor is not None and base >= s.min_base_to_confirm
+            # a misread breaks both rules of a cell in two, whatever its score: there the
+            # reading's own doubt is no bar (two_rules_min_base); one rule checks less
+            min_base = s.min_base_to_confirm if floor == F.confirmed_by_one_rule else s.two_rules_min_base
+            if (floor is not None and base >= min_base
                     and cell.placement_confidence >= s.min_placement_to_confirm):
-                if base < factor_value(floor, s):
+                if base < factor_value(floor, s) and floor == F.confirmed_via_unread:
+                    name = cell_name(template, *through[0])
+                    _record(cell, floor, rules=len(touching), unread=name.ref, unread_zh=name.short)
+                elif base < factor_value(floor, s):
                     _record(cell, floor, rules=len(confirming))
             elif cell.page in scanned_pages:
                 if base > s.unconfirmed_ocr_cap:
@@ -209,6 +243,69 @@ def score_cells(report: Report, equations: list[Equation], results: list[CheckRe
         conf = fold(base, cell.factors, "rules", s)
         cell.confidence = fold(round(min(1.0, max(0.0, conf)), 4), cell.factors, "text", s)
         _add_reasons(cell)
+
+
+def single_culprits(equations: list[Equation], results: list[CheckResult]) -> dict[str, CellKey]:
+    """Per table, the one cell that alone explains every rule of the table that fails: the
+    rules that fail are exactly the assessable rules that cell is in, at least two of them (its
+    row rule and a column rule), and no other cell is in exactly those. A misread number breaks
+    every rule it is in and nothing else, so this is where a single misread lies, and the other
+    cells of the broken rules are broken by it (SPEC §3: "a single misread breaks one row rule
+    and one column rule and so points at the cell where they cross"). A garbled row that still
+    adds up breaks only column rules, a shifted column only row rules, errors in two cells
+    more rules than one cell's: none of these has such a cell."""
+    status = {(r.rule, r.subject): r.status for r in results}
+    failed: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    assessable: dict[CellKey, set[tuple[str, str]]] = defaultdict(set)
+    for eq in equations:
+        st = status.get((eq.rule.id, eq.subject))
+        if st is None or st == CheckStatus.not_assessable:
+            continue
+        for k in eq.keys:
+            assessable[k].add((eq.rule.id, eq.subject))
+            if st == CheckStatus.failed:
+                failed[k[0]].add((eq.rule.id, eq.subject))
+    out: dict[str, CellKey] = {}
+    for table, broken in failed.items():
+        if len(broken) < 2:
+            continue
+        found = [k for k, eqs in assessable.items() if k[0] == table and eqs == broken]
+        if len(found) == 1:
+            out[table] = found[0]
+    return out
+
+
+def checked_via_unread(report: Report, equations: list[Equation],
+                       results: list[CheckResult]) -> dict[tuple[str, str], CellKey]:
+    """The rules left not assessable by one unread cell that the rules themselves check: a
+    cell whose value assembly derived (``CellKind.derived``), the only operand not read in
+    every rule it is in, at least two of them, all of which hold with the derived value. One of
+    its rules gave the value; each other one, holding with it, is a check no reading entered
+    twice (a row and a column rule cross in that cell only), so every rule of the cell counts
+    as holding for the read cells in it. Rule id and subject -> the unread cell. A row lost
+    whole is no such cell (its row rule has more than one unread operand), and there the
+    column rules leave no check beyond the other rows' own: none is counted."""
+    status = {(r.rule, r.subject): r.status for r in results}
+    cells = {c.key: c for c in report.cells()}
+    read = {k for k, c in cells.items() if c.kind in (CellKind.number, CellKind.zero)}
+    in_eqs: dict[CellKey, list[Equation]] = defaultdict(list)
+    for eq in equations:
+        for k in eq.keys:
+            in_eqs[k].append(eq)
+    values: dict[CellKey, float | int | None] = {k: cells[k].value for k in read}
+    out: dict[tuple[str, str], CellKey] = {}
+    for key, eqs in in_eqs.items():
+        cell = cells.get(key)
+        if cell is None or cell.kind != CellKind.derived or cell.value is None or len(eqs) < 2:
+            continue
+        if not all(status.get((eq.rule.id, eq.subject)) == CheckStatus.not_assessable
+                   and all(k in read for k in eq.keys if k != key) for eq in eqs):
+            continue
+        filled = {**values, key: cell.value}
+        if all(evaluate(eq, filled)[0] == CheckStatus.passed for eq in eqs):
+            for eq in eqs:
+                out[(eq.rule.id, eq.subject)] = key
+    return out
 
 
 def _add_reasons(cell: Cell) -> None:

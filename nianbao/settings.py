@@ -511,8 +511,27 @@ class ConfidenceSettings(BaseModel):
     failed_rule_factor: float = 0.5  # multiply confidence of cells in a broken rule
     confirmed_floor: float = 0.97  # read cells confirmed by two rules (their row and their column)
     single_rule_floor: float = 0.92  # read cells confirmed by the one rule they are in (reviews groups)
+    # a read cell in a broken rule whose every broken rule crosses at one other cell (the single
+    # misread SPEC §3's parity check points at: ``confidence.single_culprits``) and whose other
+    # rules hold with every operand read. Its value is checked by the rule that holds, and the
+    # pattern of failures (exactly one cell's rules) rules out the garbled row and the shifted
+    # column that one rule alone misses; set as the one-rule floor, not the two-rule one, since
+    # only one rule checks it directly. Dev seed 5400 (15 reports) had no such pattern: its
+    # broken rules were the generator's agency errors (two cells changed alike, the row rule
+    # kept: no one cell explains them) and misreads beside lost cells (tests/test_confidence.py)
+    localized_failure_floor: float = 0.92
     unconfirmed_ocr_cap: float = 0.89  # OCR'd numbers no rule confirms: raw OCR scores are not calibrated
-    min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by arithmetic
+    min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by one rule (or a failure found elsewhere)
+    # ... nor by two rules below this: none. A number misread breaks both its row and its column
+    # rule whatever the reader's score, so two rules that hold with every operand read confirm a
+    # shaky reading as well as a clear one (the second look's other reading, a look-alike letter
+    # taken for 0 wrongly, would break them): the module's own principle, which the 0.5 bar
+    # (from the first version, never measured) kept from shaky readings. Measured: dev seed 5400
+    # (15 reports, five families x flatbed, phone, lowres), 48 cells held in review by that bar
+    # alone, bases 0.09-0.49, all right (sheet 33, chromium 7, word 5, typeset 3; all of them
+    # zeros, read "0", "o" or "O"); placement is still required (min_placement_to_confirm), and
+    # one rule, or a failure found elsewhere, still needs min_base_to_confirm
+    two_rules_min_base: float = 0.0
     min_placement_to_confirm: float = 0.9  # arithmetic confirms a value, not a row placed by position or by the rules
     lone_stroke_cap: float = 0.8  # OCR'd "1" alone in a cell no rule confirms: "/" and "1" look alike
     signed_ocr_cap: float = 0.85  # OCR'd 本年增/减: a lost minus sign reads as a valid number

@@ -190,6 +190,16 @@ FACTOR_WORDS: dict[FactorCode, Callable[[Params], tuple[str, str]]] = {
                               f"由勾稽关系推算，把握度最高记 {p['cap']:g}"),
     F.confirmed_by_rules: lambda p: (f"confirmed by {p['rules']} consistency rule(s)", f"有 {p['rules']} 条勾稽关系核对无误"),
     F.confirmed_by_one_rule: lambda p: (f"confirmed by {p['rules']} consistency rule(s)", f"有 {p['rules']} 条勾稽关系核对无误"),
+    F.failure_points_elsewhere: lambda p: (
+        f"its broken rule is explained by {p['culprit']}, where every broken rule of the table crosses; "
+        f"its other {p['rules']} rule(s) hold",
+        f"它所在的勾稽关系不成立，但表中不成立的各条关系都交于{p['culprit_zh']}这一格，问题出在那一格；"
+        f"它所在的另外 {p['rules']} 条勾稽关系核对无误"),
+    F.confirmed_via_unread: lambda p: (
+        f"confirmed by {p['rules']} consistency rule(s), one through the value the rules give the unread cell "
+        f"{p['unread']} (its other rule holds with it)",
+        f"有 {p['rules']} 条勾稽关系核对无误，其中一条经由未读出的{p['unread_zh']}这一格：由一条关系推算出它的数，"
+        "另一条关系用这个数也成立"),
     F.unconfirmed_ocr: lambda p: (f"an OCR reading no consistency rule confirms: at most {p['cap']:g}",
                                   f"扫描件上识别出的数字，没有一条勾稽关系能核对它，所以把握度最高只记 {p['cap']:g}"
                                   "（文字识别自己给的分数偏高，不足为凭）"),
@@ -212,6 +222,8 @@ _GIST_ZH: dict[FactorCode, str] = {
     F.row_unresolved: "这一行印的数与模板的列数不同：无法推断，按顺序放入",
     F.page_turn_unsure: "这一页是正是倒依据不足：倒着读，一行数字的次序会颠倒", F.breaks_rule: "违反勾稽关系",
     F.derived_cap: "由勾稽关系推算", F.confirmed_by_rules: "勾稽关系核对无误", F.confirmed_by_one_rule: "勾稽关系核对无误",
+    F.failure_points_elsewhere: "所在的勾稽关系不成立，问题出在各条不成立关系相交的另一格",
+    F.confirmed_via_unread: "勾稽关系核对无误（经由一个推算出的格）",
     F.unconfirmed_ocr: "扫描件上识别出的数字，没有一条勾稽关系能核对它", F.text_agrees: "与正文一致",
 }
 

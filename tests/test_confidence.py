@@ -232,3 +232,86 @@ def test_a_factor_recorded_twice_acts_once():
     twice = [ConfidenceFactor(code=FactorCode.breaks_rule, reason=f"breaks rule r{k} (total): 1 = 2") for k in (1, 2)]
     assert fold(0.96, twice, "rules", s) == round(0.96 * s.failed_rule_factor, 4)
     assert fold(0.96, twice, "read", s) == 0.96  # a rule factor does not touch the reading
+
+
+# ----------------------------------------------------------------------------- a misread, found
+
+def _scanned_applications(changes: dict[tuple[str, int], str]):
+    """A scanned 2021 application matrix whose printed numbers keep every rule, read as
+    printed except ``changes`` ((row id, column index) -> the text read instead)."""
+    from nianbao.models import load_template
+
+    spec = load_template("2021").table("applications")
+    leaf = [r for r in spec.items[0].rows if r.id not in ("new_received", "carried_over", "result_total",
+                                                          "carried_forward", "other_handling")]
+    values = {r.id: [(3 * k + j) % 4 for j in range(6)] for k, r in enumerate(leaf)}
+    total = [sum(values[r.id][j] for r in leaf) for j in range(6)]
+    values["result_total"] = total
+    values["carried_forward"] = [1, 0, 2, 0, 0, 1]
+    values["carried_over"] = [2, 1, 0, 0, 1, 0]
+    values["new_received"] = [t + f - c for t, f, c in zip(total, values["carried_forward"], values["carried_over"])]
+    rows = [Row(kind="text", page=1, cells=[TextCell(text="三、收到和处理政府信息公开申请情况")])]
+    for k, r in enumerate(r for r in spec.items[0].rows if r.id in values):
+        printed = [str(v) for v in values[r.id]] + [str(sum(values[r.id]))]
+        printed = [changes.get((r.id, j), v) for j, v in enumerate(printed)]
+        cells = [TextCell(text=r.names[0], col=0, bbox=(10, 100 + 30 * k, 300, 128 + 30 * k))]
+        cells += [TextCell(text=v, col=1 + j, confidence=0.99, bbox=(310 + 40 * j, 100 + 30 * k, 345 + 40 * j, 128 + 30 * k))
+                  for j, v in enumerate(printed)]
+        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
+                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
+    report = parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
+    return report.table("applications")
+
+
+def test_a_single_misread_leaves_only_its_own_cell_unsure():
+    """One misread digit breaks its row rule and its column rule, and no others: the cell where
+    they cross is the misread (SPEC §3), the other cells of the two broken rules are confirmed
+    by their other rule and go to no reviewer; the misread itself stays low."""
+    clean = _scanned_applications({})
+    assert all(c.confidence >= 0.9 for c in clean.cells)
+    apps = _scanned_applications({("withheld_third_party", 2): "8"})
+    misread = apps.cell("withheld_third_party", "research_institution")
+    assert misread.value == 8 and misread.confidence < 0.9
+    same_row = apps.cell("withheld_third_party", "natural_person")
+    same_col = apps.cell("disclosed", "research_institution")
+    for cell in (same_row, same_col):
+        codes = [f.code.value for f in cell.factors]
+        assert "breaks_rule" in codes and "failure_points_elsewhere" in codes
+        assert cell.confidence == Settings().confidence.localized_failure_floor
+        assert any("withheld_third_party.research_institution" in r for r in cell.reasons)
+    assert sum(c.confidence < 0.9 for c in apps.cells) == 1
+
+
+def test_two_misreads_that_keep_their_row_rule_leave_their_columns_unsure():
+    """A garbled row that still adds up (eval 055's kind: two cells wrong by opposite amounts)
+    breaks two column rules and no row rule: no one cell explains that, so every cell of the
+    broken rules stays below the threshold, the wrong ones included."""
+    apps = _scanned_applications({("withheld_third_party", 0): "2", ("withheld_third_party", 1): "1"})  # 3, 0
+    assert apps.cell("withheld_third_party", "natural_person").value == 2
+    broken = [c for c in apps.cells if any(f.code.value == "breaks_rule" for f in c.factors)]
+    assert broken and all(c.confidence < 0.9 for c in broken)
+    assert not any(f.code.value == "failure_points_elsewhere" for c in apps.cells for f in c.factors)
+
+
+def test_one_unread_cell_checked_by_its_other_rule_leaves_its_row_and_column_confirmed():
+    """An unread cell's value follows from one of its rules (derived, never certain); its other
+    rule, holding with that value, is a check no reading entered twice, so the read cells of
+    its row and column are confirmed by two rules as before the cell was lost (they were all
+    held at 0.89, 28 cells for one lost number)."""
+    apps = _scanned_applications({("withheld_third_party", 2): "?"})
+    lost = apps.cell("withheld_third_party", "research_institution")
+    assert lost.kind.value == "derived" and lost.value == 1 and lost.confidence < 0.9
+    assert [c.key for c in apps.cells if c.confidence < 0.9] == [lost.key]
+    # two lost in one row: the row rule has two unknowns, nothing checks the derived values
+    apps = _scanned_applications({("withheld_third_party", 2): "?", ("withheld_third_party", 3): "?"})
+    assert apps.cell("withheld_third_party", "natural_person").confidence < 0.9
+    assert apps.cell("disclosed", "research_institution").confidence < 0.9
+
+
+def test_a_derived_value_its_other_rule_rejects_confirms_nothing():
+    """The lost cell's row and column disagree about its value (a misread elsewhere in them):
+    no rule is checked through it, and its row and column stay below the threshold."""
+    apps = _scanned_applications({("withheld_third_party", 2): "?", ("disclosed", 2): "5"})
+    assert apps.cell("withheld_third_party", "natural_person").confidence < 0.9
+    assert apps.cell("partially_disclosed", "research_institution").confidence < 0.9

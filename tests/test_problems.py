@@ -133,6 +133,10 @@ _SAMPLE_PARAMS: dict[FactorCode, dict] = {
     _F.page_turn_unsure: {"rotation": 180, "votes": "cls_0 3, cls_180 4"},
     _F.breaks_rule: {"rule": "applications.total", "subject": "natural_person", "equation": "5 = 2 + 2"},
     _F.derived_cap: {"cap": 0.55}, _F.confirmed_by_rules: {"rules": 2}, _F.confirmed_by_one_rule: {"rules": 1},
+    _F.failure_points_elsewhere: {"culprit": "applications.disclosed.total", "culprit_zh": "表三 （一）予以公开 行 · 总计 列",
+                                  "rules": 1},
+    _F.confirmed_via_unread: {"unread": "applications.disclosed.total", "unread_zh": "表三 （一）予以公开 行 · 总计 列",
+                              "rules": 2},
     _F.unconfirmed_ocr: {"cap": 0.89}, _F.text_agrees: {"sentence": "受理申请 5 件", "page": 2},
 }
 
