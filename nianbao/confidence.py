@@ -65,6 +65,8 @@ from nianbao.wording import cell_name, factor, template_of
 
 
 _LONE_STROKES = {"1", "l", "I", "|", "丨"}
+# the rules chose where these cells' values go: the same rules cannot then check them
+_PLACED_BY_RULES = {FactorCode.placed_by_rules, FactorCode.row_unresolved, FactorCode.derived_unplaced}
 
 Stage = Literal["read", "placement", "rules", "text"]
 Op = Literal["times", "cap", "floor", "set", "toward_one"]
@@ -284,7 +286,8 @@ def checked_via_unread(report: Report, equations: list[Equation],
     twice (a row and a column rule cross in that cell only), so every rule of the cell counts
     as holding for the read cells in it. Rule id and subject -> the unread cell. A row lost
     whole is no such cell (its row rule has more than one unread operand), and there the
-    column rules leave no check beyond the other rows' own: none is counted."""
+    column rules leave no check beyond the other rows' own: none is counted. Nor is a cell
+    of a row whose values the rules placed (or of a row not found)."""
     status = {(r.rule, r.subject): r.status for r in results}
     cells = {c.key: c for c in report.cells()}
     read = {k for k, c in cells.items() if c.kind in (CellKind.number, CellKind.zero)}
@@ -297,6 +300,10 @@ def checked_via_unread(report: Report, equations: list[Equation],
     for key, eqs in in_eqs.items():
         cell = cells.get(key)
         if cell is None or cell.kind != CellKind.derived or cell.value is None or len(eqs) < 2:
+            continue
+        # a value derived while the rules chose where a row's values go is no check: the choice
+        # already used them
+        if any(f.code in _PLACED_BY_RULES for f in cell.factors):
             continue
         if not all(status.get((eq.rule.id, eq.subject)) == CheckStatus.not_assessable
                    and all(k in read for k in eq.keys if k != key) for eq in eqs):
