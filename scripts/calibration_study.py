@@ -18,6 +18,8 @@ again), scores each cell against the truth exactly as ``nianbao bench`` does
 - the factor combinations (the set of codes on a cell) that put the most right cells in review.
 
 A CACHE defaults to DIR/.study. ``--dump CSV`` writes one row per cell with its codes.
+``compare`` prints, per family x capture, review load and silent errors before this round's
+arithmetic lifts and with them, the calibration buckets of both, and the cells lifted.
 """
 
 from __future__ import annotations
@@ -217,6 +219,67 @@ def study(specs: list[str], by: str | None, top: int, dump: str | None) -> int:
     return 0
 
 
+def compare_before(specs: list[str]) -> int:
+    """Per family x capture, the calibration buckets and the cells lifted: the composition
+    before the arithmetic lifts of this round (two rules need base >= min_base_to_confirm, no
+    check through an unread cell, no failure found elsewhere) against this checkout's."""
+    import nianbao.confidence as conf
+    from nianbao.bench import CAL_BUCKETS
+    from nianbao.settings import ConfidenceSettings
+
+    def run(settings: Settings, legacy: bool) -> list[CellRow]:
+        saved = conf.checked_via_unread
+        if legacy:
+            conf.checked_via_unread = lambda *a, **k: {}  # type: ignore[assignment]
+        try:
+            out: list[CellRow] = []
+            for spec in specs:
+                folder, _, cache = spec.partition(":")
+                out += load(folder, Path(cache) if cache else Path(folder) / ".study", settings)[1]
+            return out
+        finally:
+            conf.checked_via_unread = saved
+
+    now = Settings()
+    old = Settings(confidence=ConfidenceSettings(two_rules_min_base=now.confidence.min_base_to_confirm,
+                                                 localized_failure_floor=0.0))
+    b, a = run(old, True), run(now, False)
+    t = now.confidence.silent_threshold
+    groups: dict[tuple[str, str], list[tuple[CellRow, CellRow]]] = defaultdict(list)
+    for x, y in zip(b, a):
+        groups[(x.family, x.capture)].append((x, y))
+        groups[("ALL", "")].append((x, y))
+    print("| family | capture | cells | right | review before | review after | right in review | silent before / after |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k in sorted(groups, key=lambda k: (k[0] == "ALL", k)):
+        g = groups[k]
+        n = len(g)
+        rb = sum(x.confidence < t for x, _ in g)
+        ra = sum(y.confidence < t for _, y in g)
+        okb = sum(x.confidence < t and x.status == "correct" for x, _ in g)
+        oka = sum(y.confidence < t and y.status == "correct" for _, y in g)
+        print(f"| {k[0]} | {k[1]} | {n} | {sum(y.status == 'correct' for _, y in g)} | {rb / n:.3f} | **{ra / n:.3f}** | "
+              f"{okb} → {oka} | {sum(x.silent for x, _ in g)} / {sum(y.silent for _, y in g)} |")
+    print("\n| confidence | cells before | right | wrong | cells after | right | wrong |")
+    print("|---|---|---|---|---|---|---|")
+    for lo, hi in CAL_BUCKETS:
+        pb = [c for c in b if lo <= c.confidence < hi]
+        pa = [c for c in a if lo <= c.confidence < hi]
+        print(f"| [{lo:.2f}, {min(hi, 1.0):.2f}{']' if hi > 1 else ')'} | {len(pb)} | "
+              f"{sum(c.status == 'correct' for c in pb)} | {sum(c.status == 'wrong' for c in pb)} | {len(pa)} | "
+              f"{sum(c.status == 'correct' for c in pa)} | {sum(c.status == 'wrong' for c in pa)} |")
+    lifted = [y for x, y in zip(b, a) if x.confidence < t <= y.confidence]
+    rose = [y for x, y in zip(b, a) if y.confidence > x.confidence and y.status != "correct"]
+    print(f"\nlifted to >= {t:g}: {len(lifted)} cells, right {sum(c.status == 'correct' for c in lifted)}; "
+          f"wrong or missing cells whose confidence rose: {len(rose)}")
+    by = Counter((c.family, next((x for x in c.codes if x in ("confirmed_by_rules", "confirmed_via_unread",
+                                                              "failure_points_elsewhere")), "(floor reached)"))
+                 for c in lifted)
+    for (fam, code), n in sorted(by.items()):
+        print(f"  {fam:<9} {code:<26} {n}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -229,10 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--by", choices=["family", "capture", "table"])
     s.add_argument("--top", type=int, default=15)
     s.add_argument("--dump")
+    c = sub.add_parser("compare", help="before/after this round's arithmetic lifts, per family x capture")
+    c.add_argument("specs", nargs="+", help="DIR or DIR:CACHE")
     a = ap.parse_args(argv)
     if a.cmd == "parse":
         parse(a.dir, Path(a.cache) if a.cache else Path(a.dir) / ".study", a.limit)
         return 0
+    if a.cmd == "compare":
+        return compare_before(a.specs)
     return study(a.specs, a.by, a.top, a.dump)
 
 
