@@ -518,7 +518,8 @@ class ConfidenceSettings(BaseModel):
     # column that one rule alone misses; set as the one-rule floor, not the two-rule one, since
     # only one rule checks it directly. Dev seed 5400 (15 reports) had no such pattern: its
     # broken rules were the generator's agency errors (two cells changed alike, the row rule
-    # kept: no one cell explains them) and misreads beside lost cells (tests/test_confidence.py)
+    # kept: no one cell explains them) and misreads beside lost cells (tests/test_confidence.py).
+    # Then, read once after: fresh seed 5450 8 cells (typst fax), fixtures/samples 48, all right
     localized_failure_floor: float = 0.92
     unconfirmed_ocr_cap: float = 0.89  # OCR'd numbers no rule confirms: raw OCR scores are not calibrated
     min_base_to_confirm: float = 0.5  # a reading this unsure is not lifted by one rule (or a failure found elsewhere)
