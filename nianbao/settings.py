@@ -25,7 +25,10 @@ class GridSettings(BaseModel):
     # this high, and shrinks in proportion on smaller print (``layout.grid.floors_at_print_size``):
     # a floor is a share of a character, not of the pixel grid. Held-out seed 2040's small print
     # (sheet x scanapp/lowres, characters 5-10 px) read 0.52-0.78 of its cells with floors that
-    # are whole characters there (a 6-px gap joined a row of glyph strokes into a line). 0: off
+    # are whole characters there (a 6-px gap joined a row of glyph strokes into a line). Fresh seed
+    # 5050 lowres (the only reports whose grids changed): word 166 -> 197 of 200, typst 156 -> 182
+    # of 198, chromium, typeset and sheet the same (sheet's 8-px matrix is lost to its labels'
+    # reading either way); fixtures/samples: one table's grid changes (008: 198 of 198 either way). 0: off
     floor_char_px: float = 16.0
 
     # which ink components can be line pieces (_long_components)
