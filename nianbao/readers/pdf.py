@@ -174,7 +174,10 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
         lead = trailing_value(w) if w["x0"] >= value_left and w not in values else None
         if lead is not None:
             w = lead
-        x = w["x0"] if w["x0"] < value_left else (w["x0"] + w["x1"]) / 2
+        # a label word stands where its first glyph's middle is, not its box's left edge: an
+        # opening bracket set half-width at a line's start hangs its box over the column's rule
+        height = max(1.0, w["bottom"] - w["top"])
+        x = w["x0"] + layer.label_anchor_em * height if w["x0"] < value_left else (w["x0"] + w["x1"]) / 2
         return max(0, min(ncols - 1, next((k for k in range(ncols) if x < xs[k + 1]), ncols - 1)))
 
     nb = len(ys) - 1
