@@ -174,6 +174,7 @@ class TableShape:
     max_label_chars: int  # the longest row label (normalised), with room for a group label before it
     one_value_labels: tuple[str, ...] = ()  # the names (normalised) of the rows of its one-value items
     column_labels: tuple[str, ...] = ()  # the names (normalised) of its value columns, every item's
+    row_names: tuple[str, ...] = ()  # the names (normalised) of its rows, every item's
 
     @classmethod
     def of(cls, spec: TableSpec) -> "TableShape":
@@ -184,8 +185,15 @@ class TableShape:
         longest = max((len(normalize_label(name)) for item in spec.items for r in item.rows for name in r.names), default=0)
         one = {normalize_label(name) for item in spec.items if len(item.columns) == 1 for r in item.rows for name in r.names}
         cols = {normalize_label(name) for item in spec.items for c in item.columns for name in c.names}
+        names = {normalize_label(name) for item in spec.items for r in item.rows for name in r.names}
         return cls(frozenset(len(item.columns) for item in spec.items), tuple(sorted(w for w in words if w)),
-                   longest + 10, tuple(sorted(n for n in one if n)), tuple(sorted(n for n in cols if len(n) >= 2)))
+                   longest + 10, tuple(sorted(n for n in one if n)), tuple(sorted(n for n in cols if len(n) >= 2)),
+                   tuple(sorted(n for n in names if n)))
+
+    def begins_row(self, label: str) -> bool:
+        """Does the label begin (or is it begun by) one of the table's row names?"""
+        t = normalize_label(label)
+        return bool(t) and any(n.startswith(t) or t.startswith(n) for n in self.row_names)
 
     def is_header(self, label: str) -> bool:
         """A label that names the table's header: one of its anchors ("申请人情况", "勾稽关系")
@@ -219,7 +227,7 @@ def candidates_in(doc: Document, start: int, end: int, settings: AssemblySetting
         rescued = False  # values found by ``find_row_values``: a row even as a text line of one value
         if row.kind == "text" and not values and _VALUES_ONLY.match(label.strip()):
             label, values = _row_from_text_lines(doc, i, start, end)
-        if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i):
+        if values and not any(v.text.strip() for v in values) and _is_continuation(label, cands, i, doc.rows, shape):
             values = []  # the rest of the label of the row above, cut by a page break
         if shape is not None and values and not any(v.text.strip() for v in values):
             if not normalize_label(label) or shape.is_header(label):
@@ -283,10 +291,21 @@ def _row_from_text_lines(doc: Document, i: int, start: int, end: int) -> tuple[s
 _ENUMERATED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])")
 
 
-def _is_continuation(label: str, cands: list[Candidate], index: int) -> bool:
-    """A label-only remainder ("请内容仍不明确") right below a row that has values."""
-    return bool(label) and not _ENUMERATED.match(label) and bool(cands) and cands[-1].index == index - 1 \
-        and any(v.text.strip() for v in cands[-1].values)
+def _is_continuation(label: str, cands: list[Candidate], index: int, rows: Sequence[Row],
+                     shape: TableShape | None = None) -> bool:
+    """A label-only remainder ("请内容仍不明确") right below a row that has values: the next row,
+    or the first table row of a later page with only text lines (page number, running head)
+    between, where a page break cut the row (its values above the break, its label's last lines
+    below: dev seed 4987 typst born-digital 012) and the label begins none of the table's rows
+    (a row printed blank at the top of the page is a row)."""
+    if not label or _ENUMERATED.match(label) or not cands or not any(v.text.strip() for v in cands[-1].values):
+        return False
+    last = cands[-1].index
+    if last == index - 1:
+        return True
+    between = rows[last + 1:index]
+    return (rows[index].page or 0) > (rows[last].page or 0) and all(r.kind == "text" for r in between) \
+        and shape is not None and not shape.begins_row(label)
 
 
 # ----------------------------------------------------------------------------- rows whose rules were lost

@@ -571,6 +571,22 @@ class TextLayerSettings(BaseModel):
     usable_min_broken: int = 5
     edge_merge_pt: float = 1.5  # rules (and pdfplumber row bounds) closer than this are one boundary
     align_gap_pt: float = 6.0  # value words whose centres are this far apart stand in different columns
+    # a label word is placed in the column where the middle of its first glyph stands (its box's
+    # left edge plus this many of its heights), not where its box begins: Typst sets a line's
+    # opening bracket (（一）…) half-width, so the glyph box hangs half an em left, over the rule
+    # that starts the label's column (seed 2041 typst born-digital 000: the item labels fell into
+    # the row-group column and the application matrix lost 140 cells)
+    label_anchor_em: float = 0.5
+    # a 三线表's body (no rule between its rows, ``readers.pdf._ruleless_body_bottom``): the found
+    # header table is taken down to the next rule below it that covers ``body_rule_cover`` of its
+    # width, when at least ``body_min_value_lines`` lines of values stand between and no line
+    # without values reaches their columns; its rows are its lines of values, its label columns
+    # begin where label words stand more than ``label_column_gap_em`` of their height apart (dev
+    # seed 4987 typst 015: the body read as text lines, two rows' values swapped)
+    ruleless_bodies: bool = True
+    body_rule_cover: float = 0.9
+    body_min_value_lines: int = 2
+    label_column_gap_em: float = 1.5
     # a text-layer PDF that leaves a template table unfound has its pages of numbers in no table
     # (``pipeline.untabled_number_pages``: at least ``untabled_page_rows`` text lines of at least
     # ``untabled_row_values`` numbers, no table row on the page) read again from their picture,

@@ -111,8 +111,71 @@ def _merge_positions(values: list[float], tol: float) -> list[float]:
     return out
 
 
+def _value_line_cuts(values: list[dict], top: float, bottom: float) -> list[float]:
+    """Row bounds of a table body printed without rules (a 三线表): half-way between the centres
+    of consecutive lines of value words. A wrapped label's lines around its values (set in the
+    middle of their row) fall to the nearer line of values, which is their row's."""
+    inside = [w for w in values if top < (w["top"] + w["bottom"]) / 2 < bottom]
+    centres = [sum((w["top"] + w["bottom"]) / 2 for w in ln) / len(ln) for ln in _lines_of(inside)]
+    return [(a + b) / 2 for a, b in zip(centres, centres[1:])]
+
+
+def _label_column_starts(labels: list[dict], left: float, value_left: float, layer: TextLayerSettings) -> list[float]:
+    """Where the label columns of a body without rules begin: label words placed as
+    ``_rows_from_words`` places them (the middle of the first glyph) stand in groups apart by more
+    than ``label_column_gap_em`` of their height; each group after the first begins a column just
+    left of its leftmost word (row-group labels, then item labels, then sub-item labels)."""
+    if not labels:
+        return []
+    height = sorted(w["bottom"] - w["top"] for w in labels)[len(labels) // 2]
+    anchored = sorted((w["x0"] + layer.label_anchor_em * max(1.0, w["bottom"] - w["top"]), w["x0"]) for w in labels)
+    starts: list[float] = []
+    for (a, _), (b, x0) in zip(anchored, anchored[1:]):
+        if b - a > layer.label_column_gap_em * height:
+            starts.append(min(x for anchor, x in anchored if anchor >= b) - 1.0)
+    return [x for x in starts if left + 3 < x < value_left - 3]
+
+
+def _ruleless_body_bottom(table: Any, page: Any, words: list[dict], others: list[Any], layer: TextLayerSettings
+                          ) -> float | None:
+    """A 三线表's body: pdfplumber finds the ruled header of a table (its top rule, the rule under
+    it and the short ones under spanning headers) but not the body, which has no rule until the
+    table's bottom. The bottom is the next rule below the found table across its whole width,
+    with no other table between, lines of values in the columns under the header, and no line
+    without values that reaches those columns (prose between the table and a rule further down).
+    None when there is no such body."""
+    fx0, _, fx1, fbottom = table.bbox
+    reach = layer.body_rule_cover * (fx1 - fx0)
+    below = sorted(e["top"] for e in page.edges if e["orientation"] == "h" and e["top"] > fbottom + layer.edge_merge_pt
+                   and min(e["x1"], fx1) - max(e["x0"], fx0) >= reach)
+    if not below:
+        return None
+    bottom = below[0]
+    if any(fbottom < o.bbox[1] < bottom for o in others if o is not table):
+        return None
+    band = [w for w in words if fbottom < (w["top"] + w["bottom"]) / 2 < bottom]
+    if any(w["x1"] < fx0 - 2 or w["x0"] > fx1 + 2 for w in band):
+        return None
+    lines = _lines_of(band)
+    valued = [ln for ln in lines if sum(_is_value_word(w["text"]) for w in ln) >= 2]
+    if len(valued) < layer.body_min_value_lines:
+        return None
+    value_left = min(w["x0"] for ln in valued for w in ln if _is_value_word(w["text"]))
+    if any(not any(_is_value_word(w["text"]) for w in ln) and max(w["x1"] for w in ln) > value_left + 2 for ln in lines):
+        return None
+    return bottom
+
+
+class _Widened:
+    """A found table with its bounding box taken down over its rule-less body."""
+
+    def __init__(self, table: Any, bottom: float):
+        self.bbox = (table.bbox[0], table.bbox[1], table.bbox[2], bottom)
+        self.rows, self.cells = table.rows, table.cells
+
+
 def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno: int,
-                     table_index: int, layer: TextLayerSettings) -> list[tuple[float, Row]]:
+                     table_index: int, layer: TextLayerSettings, body_top: float | None = None) -> list[tuple[float, Row]]:
     """Rebuild a table's rows from the words of the text layer when its found cells do not
     separate them (Word tables without inner vertical rules). Row bands come from the
     horizontal rules that exist; value columns from the x-alignment of value words across rows;
@@ -128,6 +191,10 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     ys = _merge_positions([ftop, fbottom] + [e["top"] for e in rules] + [r.bbox[1] for r in table.rows]
                           + [r.bbox[3] for r in table.rows], layer.edge_merge_pt)
     ys = [y for y in ys if ftop - 2 <= y <= fbottom + 2]
+    cuts: set[float] = set()
+    if body_top is not None:  # a body printed without rules: a row per line of values
+        cuts = set(_value_line_cuts(values, body_top, fbottom))
+        ys = sorted(set(ys) | cuts)
     # value columns: clusters of value-word centres
     clusters: list[list[dict]] = []
     for w in sorted(values, key=lambda w: (w["x0"] + w["x1"]) / 2):
@@ -153,13 +220,16 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     else:
         value_left = fx0
     label_xs = _merge_positions([x for x in starts if fx0 + 3 < x < value_left - 3], 2.0)
+    if body_top is not None and not label_xs:  # no rule starts a label column: where label words begin
+        label_xs = _label_column_starts([w for w in labels if (w["top"] + w["bottom"]) / 2 > body_top],
+                                        fx0, value_left, layer)
     xs = ([fx0] + label_xs if value_left > fx0 else []) + [value_left] + inner + [fx1]
     value_start = len(xs) - len(inner) - 2
     ncols = len(xs) - 1
 
     def separated(b: int, c: int) -> bool:
         """Is there a rule between band b-1 and band b over column c?"""
-        if b == 0 or b == len(ys) - 1:
+        if b == 0 or b == len(ys) - 1 or ys[b] in cuts:
             return True
         mid = (xs[c] + xs[c + 1]) / 2
         return any(abs(e["top"] - ys[b]) <= layer.edge_merge_pt and e["x0"] - 2 <= mid <= e["x1"] + 2 for e in rules) \
@@ -174,7 +244,10 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
         lead = trailing_value(w) if w["x0"] >= value_left and w not in values else None
         if lead is not None:
             w = lead
-        x = w["x0"] if w["x0"] < value_left else (w["x0"] + w["x1"]) / 2
+        # a label word stands where its first glyph's middle is, not its box's left edge: an
+        # opening bracket set half-width at a line's start hangs its box over the column's rule
+        height = max(1.0, w["bottom"] - w["top"])
+        x = w["x0"] + layer.label_anchor_em * height if w["x0"] < value_left else (w["x0"] + w["x1"]) / 2
         return max(0, min(ncols - 1, next((k for k in range(ncols) if x < xs[k + 1]), ncols - 1)))
 
     nb = len(ys) - 1
@@ -240,12 +313,18 @@ def read_pdf_text(path: str, layer: TextLayerSettings, dpi: float = 200.0, pages
                                   dpi=dpi, source="text"))
             placed: list[tuple[float, Row]] = []
             page_words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
-            tables = _find_tables(page, page_words)
+            found = _find_tables(page, page_words)
+            tables: list[Any] = []
+            bodies: list[float | None] = []
+            for t in found:
+                bottom = _ruleless_body_bottom(t, page, page_words, found, layer) if layer.ruleless_bodies else None
+                tables.append(t if bottom is None else _Widened(t, bottom))
+                bodies.append(None if bottom is None else t.bbox[3])
             boxes = [t.bbox for t in tables]
-            for t in tables:
+            for t, body_top in zip(tables, bodies):
                 in_table = [w for w in page_words if _inside(w, [t.bbox])]
-                if not _cells_separate_words(t, in_table):
-                    rebuilt = _rows_from_words(t, page, in_table, scale, pno, table_index, layer)
+                if body_top is not None or not _cells_separate_words(t, in_table):
+                    rebuilt = _rows_from_words(t, page, in_table, scale, pno, table_index, layer, body_top)
                     if rebuilt:
                         placed.extend(rebuilt)
                         table_index += 1
