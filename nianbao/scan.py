@@ -622,11 +622,12 @@ def read_page(
     if settings.ocr.second_look:
         _second_look(cells, gray, char_h, pad, engine)
     t["second_look"] = time.perf_counter()
-    matrix_rows = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine, settings,
-                                      number, table_offset) if settings.structure.matrix_row_reread else []
+    matrix_rows, unread = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine,
+                                              settings, number, table_offset) \
+        if settings.structure.matrix_row_reread else ([], [])
     if settings.structure.matrix_row_reread and settings.structure.matrix_title_reach > 0:
-        matrix_rows += _matrix_row_without_grid(lines, line_recs, grids, text_ink, ink, gray, char_h, pad, engine,
-                                                settings.structure, number)
+        matrix_rows += _matrix_row_under_header(lines, line_recs, grids, unread, text_ink, ink, gray, char_h, pad,
+                                                engine, settings.structure, number, table_offset)
     # rows in reading order
     items: list[tuple[float, int, Row]] = []
     for i, b in enumerate(lines):
@@ -721,7 +722,8 @@ def _has_value_row(cells: Sequence[CellRead], n: int) -> bool:
 
 def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures: Sequence[TableStructure],
                         text_ink: np.ndarray, ink: np.ndarray, gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine,
-                        settings: Settings, page: int, table_offset: int) -> list[tuple[float, int, Row]]:
+                        settings: Settings, page: int, table_offset: int
+                        ) -> tuple[list[tuple[float, int, Row]], list[tuple[int, int]]]:
     """The template is the model: a table whose header prints a one-row template table's words
     (行政复议 / 行政诉讼: the review matrix, 15 value columns) and whose grid reading gave no row
     of exactly those n values (walls lost, glyph strokes taken for walls, numbers boxed as one
@@ -731,9 +733,12 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
     ``matrix_row_placement``, with a note saying so; ``matrix_row_even_placement`` when they are
     evenly spaced, within ``matrix_row_pitch_tolerance`` of their median step); the grid's readings inside that line are
     dropped. Otherwise the grid reading stands. ``cells`` is changed in place; the new rows
-    come back as (y, 1, Row) for the page's reading order."""
+    come back as (y, 1, Row) for the page's reading order, with the (grid index, n) of the
+    matrices whose last line gave no row either (their values may stand under the grid:
+    ``_matrix_row_under_header``)."""
     p = settings.structure
     out: list[tuple[float, int, Row]] = []
+    unread: list[tuple[int, int]] = []
     for gi, g in enumerate(grids):
         mine = [cr for cr in cells if cr.grid == gi]
         n = _matrix_columns(" ".join(r.text for cr in mine for r in cr.texts))
@@ -749,6 +754,7 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
         bands = [(float(a), float(b)) for a, b in st.lines] if st is not None and st.lines else \
             [(float(a), float(b)) for a, b in text_line_bands(text_ink, region, char_h)]
         if not bands:
+            unread.append((gi, n))
             continue
         band = last_line_band(bands[-1], text_ink, region, char_h, p.matrix_row_line_min_height,
                               p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join,
@@ -757,6 +763,7 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
                                   f"the grid gave no row of {n} values: the last line")
         if tcells is None:
             log.debug("page %d grid %d: the one-row matrix's value line gave no row of %d values", page, gi, n)
+            unread.append((gi, n))
             continue
         gone = {id(cr) for cr in mine if _in_band(cr, band)}
         cells[:] = [cr for cr in cells if id(cr) not in gone]
@@ -766,44 +773,70 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
                 cr.line_boxes, cr.texts = [b for b, _ in kept], [r for _, r in kept]
         out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
                                            exact_cells=True)))
-    return out
+    return out, unread
 
 
-def _matrix_row_without_grid(lines: Sequence[Box], line_recs: dict[int, Recognition], grids: Sequence[Grid],
-                             text_ink: np.ndarray, ink: np.ndarray, gray: np.ndarray, char_h: float, pad: float,
-                             engine: OcrEngine, p: StructureSettings, page: int) -> list[tuple[float, int, Row]]:
-    """The template is the model where the rules are not: a text line that prints a one-row
-    template table's title (行政复议 / 行政诉讼: the review matrix, 15 values) with no grid under
-    it (hairline rules and a faint header too pale to find: spent mix2039 sheet hairline 022,
-    the matrix lost whole) has the first of the next ``matrix_title_lines`` text lines within
-    ``matrix_title_reach`` characters under it that cuts into exactly n numbers
-    (``_read_value_line``) as its row of values, in x order, never certain (placement at most
-    ``matrix_row_placement``: no wall placed them). The text lines read inside that line go (the
-    line is read here); the row comes back as (y, 1, Row) for the page's reading order."""
-    order = sorted(line_recs, key=lambda i: lines[i][1])
-    for i in order:
+def _matrix_row_under_header(lines: Sequence[Box], line_recs: dict[int, Recognition], grids: Sequence[Grid],
+                             unread: Sequence[tuple[int, int]], text_ink: np.ndarray, ink: np.ndarray, gray: np.ndarray,
+                             char_h: float, pad: float, engine: OcrEngine, p: StructureSettings, page: int,
+                             table_offset: int) -> list[tuple[float, int, Row]]:
+    """The template is the model where the rules are not: a one-row template table (行政复议 /
+    行政诉讼: the review matrix, 15 values) prints its row of values under its header. Where the
+    rules lost the row, its values are looked for under the header: the first text line that
+    cuts into exactly n numbers (``_read_value_line``), in x order, never certain (placement
+    at most ``matrix_row_placement``: no wall placed them). The header is either
+
+    - a text line printing the title with no grid under it (hairline rules and a faint header
+      too pale to find: spent mix2039 sheet hairline 022, the matrix lost whole): the next
+      ``matrix_title_lines`` text lines within ``matrix_title_reach`` characters under it, or
+    - a grid that printed the header and gave no row of n values, not even its last line
+      (``unread``, from ``_reread_matrix_rows``: hairline rules whose bottom rule is gone, the
+      grid closed under the header and the values left outside it as a text line: spent
+      mix2040 word hairline 021, the matrix lost whole): the next ``matrix_under_grid_lines``
+      text lines under the grid within the same reach, across the grid's width (``matrix_under_grid_pad``
+      characters either side); the row is that grid's table's.
+
+    The text lines read inside the value line go (the line is read here); the rows come back as
+    (y, 1, Row) for the page's reading order."""
+    H, W = text_ink.shape[:2]
+    # (top of the search, x span, lines to try, table index, why) per header
+    heads: list[tuple[float, tuple[float, float], int, int | None, int, str]] = []
+    for i in sorted(line_recs, key=lambda i: lines[i][1]):
         n = _matrix_columns(line_recs[i].text)
         if n is None:
             continue
         title = lines[i]
-        top, bottom = title[3], title[3] + p.matrix_title_reach * char_h
-        if any(g.bbox[1] < bottom and g.bbox[3] > title[1] for g in grids):
+        if any(g.bbox[1] < title[3] + p.matrix_title_reach * char_h and g.bbox[3] > title[1] for g in grids):
             continue  # the matrix has a grid (read, or not, by ``_reread_matrix_rows``)
-        H, W = text_ink.shape[:2]
-        region = (0.0, float(top), float(W), float(min(H, bottom)))
-        for a, b in text_line_bands(text_ink, region, char_h)[: p.matrix_title_lines]:
+        heads.append((float(title[3]), (0.0, float(W)), p.matrix_title_lines, None, n,
+                      "no grid under the matrix's title: its first line of numbers"))
+    for gi, n in unread:
+        x0, _, x1, bottom = grids[gi].bbox
+        reach = p.matrix_under_grid_pad * char_h
+        heads.append((float(bottom), (max(0.0, x0 - reach), min(float(W), x1 + reach)), p.matrix_under_grid_lines,
+                      table_offset + gi, n, "the grid gave no row of its values: the first line of numbers under it"))
+    out: list[tuple[float, int, Row]] = []
+    for top, span, tries, table_index, n, why in heads:
+        if table_index is None and any(row.table_index is None for _, _, row in out):
+            continue  # one matrix of a title without a grid to a page: the first title read
+        bottom = min(float(H), top + p.matrix_title_reach * char_h)
+        below = [g.bbox[1] for g in grids if g.bbox[1] >= top]
+        bottom = min([bottom, *below])  # no further than the next table
+        region = (span[0], top, span[1], bottom)
+        for a, b in text_line_bands(text_ink, region, char_h)[:tries]:
             band = (float(a), float(b))
-            tcells = _read_value_line(band, (0.0, float(W)), n, text_ink, ink, gray, char_h, pad, engine, p,
-                                      "no grid under the matrix's title: its first line of numbers")
+            tcells = _read_value_line(band, span, n, text_ink, ink, gray, char_h, pad, engine, p, why)
             if tcells is None:
                 continue
             for tc in tcells:
                 tc.placement = min(tc.placement, p.matrix_row_placement)
-            log.debug("page %d: the one-row matrix under the title %r read without a grid", page, line_recs[i].text)
+            log.debug("page %d: the one-row matrix's values read under its header (%s)", page, why)
             for k in [k for k in line_recs if band[0] <= (lines[k][1] + lines[k][3]) / 2 <= band[1]]:
                 del line_recs[k]
-            return [(band[0], 1, Row(kind="table", page=page, cells=tcells, exact_cells=True))]
-    return []
+            out.append((band[0], 1, Row(kind="table", page=page, cells=tcells, table_index=table_index,
+                                        exact_cells=True)))
+            break
+    return out
 
 
 def _read_value_line(band: tuple[float, float], span: tuple[float, float], n: int, text_ink: np.ndarray, ink: np.ndarray,

@@ -431,10 +431,20 @@ class StructureSettings(BaseModel):
     matrix_row_stray_max: int = 1
     # a text line printing a one-row matrix's title (行政复议 / 行政诉讼) with no grid under it
     # within this many characters has its first line of exactly n numbers in that reach read as
-    # the matrix's values (``scan._matrix_row_without_grid``; 0: never), trying at most
+    # the matrix's values (``scan._matrix_row_under_header``; 0: never), trying at most
     # ``matrix_title_lines`` text lines (the header's lines, then the values)
     matrix_title_reach: float = 20.0
     matrix_title_lines: int = 8
+    # a grid that prints a one-row matrix's header and gives no row of its n values, not even
+    # its last line, has its values looked for in the first this many text lines under it
+    # (within ``matrix_title_reach`` characters, no further than the next grid; 0: never): a
+    # hairline scan lost the rules under the header and the grid closed there, leaving the row
+    # of values outside it as a text line (spent mix2040 word hairline 021, 15 cells lost).
+    # The values directly follow the header; a second line allows for a line of stray ink
+    matrix_under_grid_lines: int = 2
+    # ... across the grid's width and this many characters either side (a tilted or shrunken
+    # grid's outer walls may stand inside its outer numbers)
+    matrix_under_grid_pad: float = 1.0
 
 
 class OcrSettings(BaseModel):

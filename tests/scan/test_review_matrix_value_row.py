@@ -135,3 +135,31 @@ def test_review_matrix_with_no_grid_under_its_title_is_read_from_its_line_of_num
     doc = Document(path="022", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
     table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
     assert [c.value for c in table.cells] != truth
+
+
+def test_review_matrix_values_under_a_grid_closed_over_its_header_are_its_row() -> None:
+    """Spent mix2040 Word hairline report 021, page 4: the hairline rules under the
+    header were lost, so the grid closed over the header (and the paragraph above it), and the
+    row of fifteen values was left outside the grid as a text line ("000100"): the review
+    matrix was lost whole (15 cells missing). The grid printed the matrix's header and gave no
+    row of its values, not even its last line; the template says the values follow the header:
+    the first line under the grid that cuts into exactly fifteen numbers is its row, in x order,
+    never certain (no wall placed it), in the grid's table."""
+    settings = Settings()
+    image = cv2.imread(str(DATA / "hairline_review_values_under_grid.jpg"))
+    truth = [0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]
+
+    def matrix(s: Settings):
+        res = read_page(image, 1, 240.0, s)
+        doc = Document(path="021", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
+        return res, next(t for t in assemble(doc, s.assembly).tables if t.id == "reviews_litigation")
+
+    res, table = matrix(settings)
+    assert res.grids  # the grid is there: its own reading gave no row of values
+    assert table.found
+    assert [c.value for c in table.cells] == truth
+    assert all(c.confidence < 0.9 for c in table.cells)
+    assert not any(r.kind == "text" and r.cells[0].text.strip().isdigit() for r in res.rows)  # the line is read once
+    settings.structure.matrix_under_grid_lines = 0  # the step off: the matrix is lost
+    _, table = matrix(settings)
+    assert [c.value for c in table.cells] != truth
