@@ -58,22 +58,27 @@ def test_text_layer_reading_is_not_capped(tmp_path):
     assert report.table("active_disclosure").cell("art20_5.licensing", "decisions").confidence == 1.0
 
 
+def _scanned_matrix(printed_rows: list[tuple[str, list[str]]]):
+    """A scanned page holding the application matrix's title and, one grid row each, the
+    ``printed_rows`` (label, the numbers read), parsed into a report."""
+    rows = [Row(kind="text", page=1, cells=[TextCell(text="三、收到和处理政府信息公开申请情况")])]
+    for k, (label, printed) in enumerate(printed_rows):
+        cells = [TextCell(text=label, col=0, bbox=(10, 100 + 30 * k, 300, 128 + 30 * k))]
+        cells += [TextCell(text=v, col=1 + j, confidence=0.99, bbox=(310 + 40 * j, 100 + 30 * k, 345 + 40 * j, 128 + 30 * k))
+                  for j, v in enumerate(printed)]
+        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
+    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
+                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
+    return parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
+
+
 def test_row_rule_alone_does_not_confirm_a_scanned_cell_whose_column_rules_are_not_assessable():
     """Eval report 055: a garbled row (2, 0, …, 2 for 0, 1, …, 1) still satisfied its row rule while
     the column rules could not be assessed (rows not read); it came out at 1.0. Arithmetic
     confirms a cell only when every rule it is in holds."""
     labels = ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "三、本年度办理结果 （一）予以公开",
               "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（三）不予公开 1.属于国家秘密"]
-    rows = [Row(kind="text", page=1, cells=[TextCell(text="三、收到和处理政府信息公开申请情况")])]
-    for k, label in enumerate(labels):
-        values = ["2", "0", "0", "0", "0", "0", "2"]
-        cells = [TextCell(text=label, col=0, bbox=(10, 100 + 30 * k, 300, 128 + 30 * k))]
-        cells += [TextCell(text=v, col=1 + j, confidence=0.99, bbox=(310 + 40 * j, 100 + 30 * k, 345 + 40 * j, 128 + 30 * k))
-                  for j, v in enumerate(values)]
-        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
-    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
-                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
-    report = parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
+    report = _scanned_matrix([(label, ["2", "0", "0", "0", "0", "0", "2"]) for label in labels])
     cell = report.table("applications").cell("partially_disclosed", "total")
     assert cell.value == 2
     assert cell.confidence < 0.9
@@ -250,18 +255,11 @@ def _scanned_applications(changes: dict[tuple[str, int], str]):
     values["carried_forward"] = [1, 0, 2, 0, 0, 1]
     values["carried_over"] = [2, 1, 0, 0, 1, 0]
     values["new_received"] = [t + f - c for t, f, c in zip(total, values["carried_forward"], values["carried_over"])]
-    rows = [Row(kind="text", page=1, cells=[TextCell(text="三、收到和处理政府信息公开申请情况")])]
-    for k, r in enumerate(r for r in spec.items[0].rows if r.id in values):
+    printed_rows = []
+    for r in (r for r in spec.items[0].rows if r.id in values):
         printed = [str(v) for v in values[r.id]] + [str(sum(values[r.id]))]
-        printed = [changes.get((r.id, j), v) for j, v in enumerate(printed)]
-        cells = [TextCell(text=r.names[0], col=0, bbox=(10, 100 + 30 * k, 300, 128 + 30 * k))]
-        cells += [TextCell(text=v, col=1 + j, confidence=0.99, bbox=(310 + 40 * j, 100 + 30 * k, 345 + 40 * j, 128 + 30 * k))
-                  for j, v in enumerate(printed)]
-        rows.append(Row(kind="table", page=1, table_index=0, exact_cells=True, cells=cells))
-    doc = Document(path="scan.pdf", format="pdf-scan", rows=rows, tables=table_layouts(rows, "lines"),
-                   pages=[PageInfo(number=1, width=1000, height=1400, dpi=200, source="scan")])
-    report = parse_document(doc, Settings(), SourceInfo(path="scan.pdf", sha256="", size=0, format="pdf-scan"))
-    return report.table("applications")
+        printed_rows.append((r.names[0], [changes.get((r.id, j), v) for j, v in enumerate(printed)]))
+    return _scanned_matrix(printed_rows).table("applications")
 
 
 def test_a_single_misread_leaves_only_its_own_cell_unsure():
