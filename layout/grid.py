@@ -57,30 +57,6 @@ class Grid(BaseModel):
         return None
 
 
-def floors_at_print_size(p: GridSettings, char_h: float) -> GridSettings:
-    """The grid's thresholds for print whose characters are ``char_h`` pixels high: every pixel
-    floor (``*_px``) is the length it names at ``p.floor_char_px``-high print and shrinks in
-    proportion on smaller print, so 5-10 px print is cut into cells as the same print drawn
-    larger would be (a floor of 6 px is a third of a 16-px character but a whole 6-px one).
-    Whole-pixel floors stay at least 1 px. Larger print keeps the floors as they are."""
-    if p.floor_char_px <= 0 or char_h <= 0 or char_h >= p.floor_char_px:
-        return p
-    f = char_h / p.floor_char_px
-    update: dict[str, float | int] = {}
-    for name, value in p.model_dump().items():
-        if name.endswith("_px"):
-            update[name] = max(1, int(round(value * f))) if isinstance(value, int) else value * f
-    return p.model_copy(update=update)
-
-
-def _max_thick(side: int, char_h: float, p: GridSettings) -> float:
-    """Thicker than this (pixels) is no ruling line: the floor, or a share of the page's side
-    (``side``: its height for horizontal lines, width for walls) but no more than
-    ``max_line_thick_chars`` character heights (a glyph's stroke of small print is thick
-    beside the page)."""
-    return max(p.max_line_thick_px, min(side * p.max_line_thick_page_frac, p.max_line_thick_chars * char_h))
-
-
 def _long_components(ink: np.ndarray, char_h: float, min_piece_frac: float, p: GridSettings) -> np.ndarray:
     """Keep only ink components that can be ruling lines: long ones (a table's lines are one
     big component; broken pieces are still long) and thin tall pieces (a wall broken off at
@@ -235,9 +211,9 @@ def detect_grids(
     ``glyph_h`` is the tallest text on the page (a table's headings may be set larger than
     its cells): no glyph stroke is longer; ``char_h`` when not given."""
     H, W = ink.shape[:2]
+    p = lay.grid
     min_piece_frac, wall_cover = lay.min_piece_frac, lay.wall_cover
     char_h = char_h or estimate_char_height(ink)
-    p = floors_at_print_size(lay.grid, char_h)
     glyph_h = max(char_h, glyph_h or 0.0)
     raw_ink = ink
     ink = _long_components(ink, char_h, min_piece_frac, p)
@@ -248,12 +224,12 @@ def detect_grids(
     min_v = max(p.min_wall_px, int(H * p.min_wall_page_frac), int(min_piece_frac * char_h))
     min_piece = max(p.min_piece_px, int(min_piece_frac * char_h))
     hmask, vmask = line_masks(ink, min(min_h, min_piece), min_v, gap=max(3, W // p.line_gap_divisor))
-    hsegs = [s for s in _segments(hmask, True) if s[3] <= _max_thick(H, char_h, p)]
+    hsegs = [s for s in _segments(hmask, True) if s[3] <= max(p.max_line_thick_px, H * p.max_line_thick_page_frac)]
     if not hsegs:
         return []
     tol = max(p.line_tol_px, W * p.line_tol_page_frac)
     # keep vertical segments that join two horizontal lines (cell walls, not text strokes)
-    vsegs_all = [s for s in _segments(vmask, False) if s[3] <= _max_thick(W, char_h, p)]
+    vsegs_all = [s for s in _segments(vmask, False) if s[3] <= max(p.max_line_thick_px, W * p.max_line_thick_page_frac)]
     seal = None
     if seal_mask is not None and seal_mask.any():
         seal = cv2.dilate(seal_mask, np.ones((p.seal_grow_px, p.seal_grow_px), np.uint8))
@@ -351,7 +327,7 @@ def _redo_in_table_font(ink: np.ndarray, g: Grid, page_char_h: float, seal_mask:
     than the page's character height lets count: find its grid again on its own crop with
     the table's character height."""
     x0, y0, x1, y1 = (int(round(v)) for v in g.bbox)
-    p = floors_at_print_size(lay.grid, page_char_h)
+    p = lay.grid
     inner = remove_lines(ink[y0:y1, x0:x1], max(p.text_line_px, int(p.text_line_chars * page_char_h)))
     table_h = estimate_char_height(inner) if inner.size else page_char_h
     if table_h >= p.table_font_ratio * page_char_h:

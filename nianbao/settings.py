@@ -21,16 +21,6 @@ class GridSettings(BaseModel):
     floor a length never goes under on small pages); the docstrings in ``layout/grid.py`` say why
     each is what it is."""
 
-    # every pixel floor below (``*_px``) is the length it names at print whose characters are
-    # this high, and shrinks in proportion on smaller print (``layout.grid.floors_at_print_size``):
-    # a floor is a share of a character, not of the pixel grid. Held-out seed 2040's small print
-    # (sheet x scanapp/lowres, characters 5-10 px) read 0.52-0.78 of its cells with floors that
-    # are whole characters there (a 6-px gap joined a row of glyph strokes into a line). Fresh seed
-    # 5050 lowres (the only reports whose grids changed): word 166 -> 197 of 200, typst 156 -> 182
-    # of 198, chromium, typeset and sheet the same (sheet's 8-px matrix is lost to its labels'
-    # reading either way); fixtures/samples: one table's grid changes (008: 198 of 198 either way). 0: off
-    floor_char_px: float = 16.0
-
     # which ink components can be line pieces (_long_components)
     piece_thin_px: float = 4.0  # a line piece is at most this thick ...
     piece_thin_chars: float = 0.3  # ... or this many character heights
@@ -46,10 +36,6 @@ class GridSettings(BaseModel):
     line_gap_divisor: int = 400  # a line mask joins gaps up to the page width / this
     max_line_thick_px: float = 8.0  # thicker than this (and than max_line_thick_page_frac) is no line
     max_line_thick_page_frac: float = 0.006
-    # ... but a line thicker than this many character heights is a glyph's stroke: small print drawn
-    # larger (a Calc-shrunk matrix, characters 21 px on a 2362-px page) has strokes thicker than the
-    # page share, and its labels' strokes made a line grid of 27 columns for 11
-    max_line_thick_chars: float = 0.5
     line_tol_px: float = 4.0  # pieces this close across are one line ...
     line_tol_page_frac: float = 0.004  # ... or this share of the page width
     seal_grow_px: int = 5  # the seal's mask grows this much: its rim took the line's ink beside it
