@@ -949,12 +949,16 @@ def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
 
 
 def region_det_side(crop_long: int, char_h: float, small_print: bool, st: StructureSettings) -> int:
-    """The long side (pixels) the word detector sees a region's crop at: ``det_max_side``; on a
-    small-print page, larger where that brings the characters (``char_h`` high on the page) to
-    ``small_print_det_char_px``, at most ``small_print_det_max_side`` and the crop's own size."""
-    if not small_print or st.small_print_det_char_px <= 0 or char_h <= 0:
+    """The long side (pixels) the word detector sees a region's crop at: ``det_max_side``, or
+    larger where that brings the characters (``char_h`` high on the page) to
+    ``det_min_char_px`` (``small_print_det_char_px`` on a small-print page), at most
+    ``small_print_det_max_side`` and the crop's own size. The detector finds words of a
+    working size, not of a working canvas: a wide table of small print shrunk to 960 px
+    loses its digits."""
+    want = st.small_print_det_char_px if small_print else st.det_min_char_px
+    if want <= 0 or char_h <= 0:
         return st.det_max_side
-    need = crop_long * st.small_print_det_char_px / char_h
+    need = crop_long * want / char_h
     return int(max(st.det_max_side, min(need, st.small_print_det_max_side, crop_long)))
 
 

@@ -92,11 +92,18 @@ def test_print_scale_only_for_characters_below_the_working_size() -> None:
     assert print_scale(5.0, lay) == 1.0
 
 
-def test_region_detector_side_grows_only_on_small_print_pages() -> None:
+def test_region_detector_side_brings_characters_to_a_working_size() -> None:
     st = StructureSettings()
     st.small_print_det_char_px = 14.0
-    # a normal page: the detector's own side
+    st.det_min_char_px = 0.0
+    # off: the detector's own side on a normal page
     assert region_det_side(2000, 10.0, False, st) == st.det_max_side
+    # any page: 21-px characters of a 2100-px wide table reach the detector at 14 px, within the cap
+    st.det_min_char_px = 14.0
+    assert region_det_side(2100, 21.0, False, st) == min(1400, st.small_print_det_max_side)
+    # large print or a narrow crop: nothing changes
+    assert region_det_side(2000, 40.0, False, st) == st.det_max_side
+    assert region_det_side(900, 10.0, False, st) == st.det_max_side
     # small print: the side that brings 20-px characters to 14 px, within the crop and the cap
     assert region_det_side(2000, 20.0, True, st) == min(1400, st.small_print_det_max_side)
     st.small_print_det_max_side = 1600
