@@ -234,13 +234,28 @@ def _edge_region(gray: np.ndarray, lay: LayoutSettings, g: int) -> np.ndarray | 
     return cv2.erode(region, kernel)
 
 
-def _edge_support(grad: np.ndarray, q: np.ndarray) -> float:
+def _on_frame(a: np.ndarray, b: np.ndarray, shape: tuple[int, int], margin: np.ndarray) -> bool:
+    """Whether the side a→b runs along one of the frame's borders (both ends within ``margin``,
+    x and y, of the same border): the picture's edge cutting the page, not the paper's edge."""
+    h, w = shape
+    return bool((a[0] <= margin[0] and b[0] <= margin[0]) or (a[0] >= w - 1 - margin[0] and b[0] >= w - 1 - margin[0])
+                or (a[1] <= margin[1] and b[1] <= margin[1]) or (a[1] >= h - 1 - margin[1] and b[1] >= h - 1 - margin[1]))
+
+
+def _edge_support(grad: np.ndarray, q: np.ndarray, margin: np.ndarray | None = None, max_frame_sides: int = 0) -> float:
     """How well a quad sits on edges: for each side, the median over points along its middle
-    80 % of the strongest gradient within 2 px across it; the weakest side's figure."""
+    80 % of the strongest gradient within 2 px across it; the weakest side's figure. Up to
+    ``max_frame_sides`` sides that run along the frame's border (within ``margin``) are left
+    out: a page that runs out of the picture there shows no edge, and its other sides are the
+    evidence (a landscape sheet photographed close: spent seed-2043 sheet phone report 012)."""
     h, w = grad.shape
     worst = np.inf
+    cut = 0
     for i in range(4):
         a, b = q[i], q[(i + 1) % 4]
+        if margin is not None and cut < max_frame_sides and _on_frame(a, b, (h, w), margin):
+            cut += 1
+            continue
         d = b - a
         n = np.array([-d[1], d[0]], np.float32) / max(1e-6, float(np.hypot(*d)))
         ts = np.linspace(0.1, 0.9, 40, dtype=np.float32)[:, None]
@@ -354,7 +369,7 @@ def find_page_quad(bgr: np.ndarray, lay: LayoutSettings) -> tuple[np.ndarray | N
         area = abs(cv2.contourArea(q)) / float(sw * sh)
         if area < lay.page_min_area_frac or not _quad_angles_ok(q, lay.page_min_corner_deg):
             continue
-        support = _edge_support(grad, q)
+        support = _edge_support(grad, q, margin, lay.page_max_frame_sides)
         scores[f"support_{name}"] = round(support, 1)
         if support > best_support:
             best, best_support = q, support

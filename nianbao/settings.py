@@ -162,6 +162,10 @@ class LayoutSettings(BaseModel):
     page_edge_high: int = 20
     page_edge_gap_frac: float = 0.025  # breaks in the page's edge up to this share of the long side are bridged
     page_min_edge_support: float = 12.0  # a quad's weakest side sits on at least this gradient (Sobel)
+    # sides of a page quad that may run along the frame's border (within page_fill_margin_frac),
+    # the page running out of the picture there: left out of the edge support (the other sides
+    # must show the paper's edge). 0: every side must sit on an edge
+    page_max_frame_sides: int = 1
     page_snap_frac: float = 0.02  # each side then moved (up to this share of the long side) onto the paper's own edge
     page_snap_min_gain: float = 8.0  # ... only onto a step this much (grey levels) stronger than where it is
     page_fill_margin_frac: float = 0.02  # corners this close to the frame's: the page fills it (flatbed)

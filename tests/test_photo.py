@@ -72,6 +72,36 @@ def test_page_on_a_pale_desk_under_shadow_is_found_by_its_edges():
     assert np.abs(quad - corners).max() < 0.03 * max(img.shape[:2])
 
 
+def test_page_running_out_of_the_frame_on_one_side_is_found_by_its_other_sides():
+    """A landscape sheet photographed close (spent seed-2043 sheet phone report 012 page 6, the
+    photo halved): the page runs out of the picture on the right, where there is no edge. The
+    other three sides sit on the paper's edge; without leaving the frame's side out the quad
+    was refused, the page read unflattened and its small review matrix lost (15 cells)."""
+    img = cv2.imread(str(DATA / "phone_page_off_the_frame.jpg"))
+    h, w = img.shape[:2]
+    lay = Settings().layout
+    quad, scores = find_page_quad(img, lay)
+    assert quad is not None, scores
+    # the page: the middle half of the frame's height, across its whole width
+    tl, tr, br, bl = quad
+    assert tr[0] > w - 0.02 * w and br[0] > w - 0.02 * w  # the right side: the frame's edge
+    assert tl[0] < 0.05 * w and bl[0] < 0.05 * w
+    assert 0.25 * h < tl[1] < 0.32 * h and 0.25 * h < tr[1] < 0.32 * h
+    assert 0.75 * h < bl[1] < 0.82 * h and 0.75 * h < br[1] < 0.82 * h
+    lay.page_max_frame_sides = 0
+    assert find_page_quad(img, lay)[0] is None  # what broke: every side had to show an edge
+
+
+def test_flatbed_page_with_a_dark_band_on_one_side_is_no_photo():
+    """A page to the frame's edges on three sides (a scan with the lid's shadow or a book's
+    gutter along the fourth) is a flatbed page: only one side may run along the frame."""
+    img = cv2.imread(str(FLATBED))
+    img = img.copy()
+    img[:, : img.shape[1] // 12] = 60
+    quad, scores = find_page_quad(img, Settings().layout)
+    assert quad is None, scores
+
+
 def _paper_tone_range(img: np.ndarray) -> tuple[float, float]:
     """Darkest and brightest paper tone (90th percentile of 100 px tiles) inside a page."""
     g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
