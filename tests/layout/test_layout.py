@@ -244,6 +244,28 @@ def test_sparse_signature_page_under_a_seal_is_not_turned_sideways():
 
 
 @pytest.mark.slow
+def test_matrix_page_with_dashed_rules_is_turned_by_what_its_lines_read():
+    """A typeset application matrix scanned on a flatbed (held-out seed 2043 report 008): its
+    rules printed as dashes, which no line removal takes out, join each narrow value column's
+    digits into one tall blob, and the smear test found more "lines" across the page than
+    along it. The page was read turned a quarter and all 175 cells of the matrix were lost.
+    Where the shapes are that close, the widest lines of both directions are read: labels
+    read as Chinese only the way the text runs."""
+    from nianbao.ocr import get_engine
+
+    engine = get_engine(Settings().ocr)
+
+    def read(crops):
+        return [(r.text, r.confidence) for r in engine.recognize(crops)]
+
+    page = cv2.imread(str(DATA / "dashed_matrix_page_upright.jpg"))
+    for turn, back in ((0, 0), (90, 270), (270, 90)):
+        o = detect_orientation(rotate_quadrant(page, turn), classify=engine.classify_orientation, read=read, lay=LAYOUT)
+        assert o.rotation == back, (turn, o.scores)
+        assert o.scores["read_lines_0" if back in (0, 180) else "read_lines_90"] > 10
+
+
+@pytest.mark.slow
 def test_table_page_with_broken_lines_is_not_turned_upside_down():
     """A page that is nearly all table, its ruling lines broken: the "text lines" the 0/180
     vote read were whole table blocks and rows of 0s, which read as well upside down, so
