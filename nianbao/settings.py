@@ -156,7 +156,7 @@ class LayoutSettings(BaseModel):
     # half_turn_read_ratio times the other direction's) shows which way the text runs.
     sideways_ratio: float = 1.3
     sideways_sure_ratio: float = 3.0
-    sideways_read_lines: int = 8
+    sideways_read_lines: int = 6
     # pages as a camera sees them (nianbao.layout.page): find the page, undo perspective and curl
     photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
     photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi
