@@ -145,6 +145,18 @@ class LayoutSettings(BaseModel):
     # a page left unsure is confirmed the way it was turned once its cells and lines, read, hold
     # this many Chinese characters in readings scored half_turn_vote_score or more
     half_turn_confirm_chars: int = 12
+    # 0° against 90° (layout.orient.is_sideways): text lines smeared along each direction; the
+    # page is turned when the across-smear finds sideways_ratio times the line length of the
+    # upright smear. Below sideways_sure_ratio either way the shapes alone are thin evidence: a
+    # table of narrow value columns whose rules a scan broke into dashes joins each column's
+    # dashes and digits into one tall "line" (held-out seed 2043 report 008, an application
+    # matrix read turned a quarter: 1.36 against upright, its 175 cells lost). Then the reader
+    # decides (``quarter_turn_by_reading``): the widest lines of either direction read, each both
+    # ways up; Chinese read with confidence (characters × score, at least half_turn_min_read and
+    # half_turn_read_ratio times the other direction's) shows which way the text runs.
+    sideways_ratio: float = 1.3
+    sideways_sure_ratio: float = 3.0
+    sideways_read_lines: int = 6
     # pages as a camera sees them (nianbao.layout.page): find the page, undo perspective and curl
     photo_pages: bool = True  # look for a page against a background (a flatbed page passes through)
     photo_dpi: float = 200.0  # a flattened photo page is drawn at this dpi

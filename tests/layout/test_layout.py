@@ -244,6 +244,49 @@ def test_sparse_signature_page_under_a_seal_is_not_turned_sideways():
 
 
 @pytest.mark.slow
+def test_matrix_page_with_dashed_rules_is_turned_by_what_its_lines_read():
+    """A typeset application matrix scanned on a flatbed (held-out seed 2043 report 008): its
+    rules printed as dashes, which no line removal takes out, join each narrow value column's
+    digits into one tall blob, and the smear test found more "lines" across the page than
+    along it. The page was read turned a quarter and all 175 cells of the matrix were lost.
+    Where the shapes are that close, the widest lines of both directions are read: labels
+    read as Chinese only the way the text runs."""
+    from nianbao.ocr import get_engine
+
+    engine = get_engine(Settings().ocr)
+
+    def read(crops):
+        return [(r.text, r.confidence) for r in engine.recognize(crops)]
+
+    page = cv2.imread(str(DATA / "dashed_matrix_page_upright.jpg"))
+    for turn, back in ((0, 0), (90, 270), (270, 90)):
+        o = detect_orientation(rotate_quadrant(page, turn), classify=engine.classify_orientation, read=read, lay=LAYOUT)
+        assert o.rotation == back, (turn, o.scores)
+        assert o.scores["read_lines_0" if back in (0, 180) else "read_lines_90"] > 10
+
+
+@pytest.mark.slow
+def test_upright_matrix_page_whose_number_rows_vote_for_a_turn_is_kept_by_its_labels():
+    """A Chromium application matrix through a scanner app (held-out seed 2043 report 035):
+    the widest "lines" of the page are its rows of numbers, and the line classifier voted
+    4-6 confident votes to none for a half turn. The page was turned over and its 161 cells
+    lost. A turn the classifier votes for is now confirmed by reading: the labels read as
+    Chinese only the right way up, so the page stays; turned over, it is still turned back."""
+    from nianbao.ocr import get_engine
+
+    engine = get_engine(Settings().ocr)
+
+    def read(crops):
+        return [(r.text, r.confidence) for r in engine.recognize(crops)]
+
+    page = cv2.imread(str(DATA / "matrix_page_rows_of_numbers_upright.jpg"))
+    upright = detect_orientation(page, classify=engine.classify_orientation, read=read, lay=LAYOUT)
+    assert upright.rotation == 0 and upright.half_turn_sure, upright.scores
+    upside = detect_orientation(rotate_quadrant(page, 180), classify=engine.classify_orientation, read=read, lay=LAYOUT)
+    assert upside.rotation == 180, upside.scores
+
+
+@pytest.mark.slow
 def test_table_page_with_broken_lines_is_not_turned_upside_down():
     """A page that is nearly all table, its ruling lines broken: the "text lines" the 0/180
     vote read were whole table blocks and rows of 0s, which read as well upside down, so
