@@ -823,8 +823,7 @@ def _matrix_row_under_header(lines: Sequence[Box], line_recs: dict[int, Recognit
         below = [g.bbox[1] for g in grids if g.bbox[1] >= top]
         bottom = min([bottom, *below])  # no further than the next table
         region = (span[0], top, span[1], bottom)
-        for a, b in text_line_bands(text_ink, region, char_h)[:tries]:
-            band = (float(a), float(b))
+        for band in _value_line_candidates(text_ink, region, char_h, tries, p):
             tcells = _read_value_line(band, span, n, text_ink, ink, gray, char_h, pad, engine, p, why)
             if tcells is None:
                 continue
@@ -836,6 +835,26 @@ def _matrix_row_under_header(lines: Sequence[Box], line_recs: dict[int, Recognit
             out.append((band[0], 1, Row(kind="table", page=page, cells=tcells, table_index=table_index,
                                         exact_cells=True)))
             break
+    return out
+
+
+def _value_line_candidates(text_ink: np.ndarray, region: Box, char_h: float, tries: int,
+                           p: StructureSettings) -> list[tuple[float, float]]:
+    """The y bands a one-row matrix's value line may be, top to bottom, under its header: the
+    first ``tries`` text lines of ``region`` (``text_line_bands``), each followed by the lines
+    its ink parts into when read the way a value line is (``matrix_row_line_min_height``,
+    ``matrix_row_stroke_height``, ``matrix_row_gap_ink``, ``matrix_row_line_join``, as
+    ``last_line_band`` reads a grid's last line). A hairline scan leaves what is left of the
+    table's faint walls and rules in the text ink: the stubs of the walls join the header's
+    lines and the value line into one tall text line, the dashes of the bottom rule touch the
+    digits (typst hairline: the row of 15 values, read as 7 pieces, lost whole)."""
+    out: list[tuple[float, float]] = []
+    for a, b in text_line_bands(text_ink, region, char_h)[:tries]:
+        out.append((float(a), float(b)))
+        parts = text_line_bands(text_ink, (region[0], a, region[2], b), char_h, p.matrix_row_line_min_height,
+                                p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join)
+        if len(parts) > 1 or (parts and (parts[0][0] > a or parts[0][1] < b)):
+            out += [(float(c), float(d)) for c, d in parts]
     return out
 
 
