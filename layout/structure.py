@@ -59,6 +59,7 @@ from nianbao.layout.image import components
 from nianbao.layout.text import ink_row_runs
 from nianbao.layout.walls import Wall, snap_to_walls
 from nianbao.settings import StructureSettings
+from nianbao.wording import Fault
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
 WordDetector = Callable[[np.ndarray], list[Box]]
 Rule = tuple[float, float, float]  # (position across, start, end): y, x0, x1 of a horizontal rule; x, y0, y1 of a vertical one
@@ -80,8 +81,8 @@ class TableStructure:
     rows: list[float] = field(default_factory=list)  # y boundaries, top to bottom (outer ones included)
     word_grid: Grid | None = None
     line_grid: Grid | None = None
-    faults: list[str] = field(default_factory=list)  # why the ruling-line grid is not trusted
-    word_faults: list[str] = field(default_factory=list)  # why the word grid is not trusted
+    faults: list[Fault] = field(default_factory=list)  # why the ruling-line grid is not trusted
+    word_faults: list[Fault] = field(default_factory=list)  # why the word grid is not trusted
     chosen: str = "lines"  # "lines" | "words" | "none"
     placement: float = 1.0  # placement confidence of every cell read with the chosen grid
     disputed: set[tuple[int, int]] = field(default_factory=set)  # chosen-grid cells the other reading places otherwise
@@ -924,7 +925,7 @@ def _joined_across_blank(grid: Grid, word: Box, margin: float, ink: np.ndarray, 
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
                 value_x: float, value_counts: Iterable[int], char_h: float, p: StructureSettings,
                 check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = (),
-                ink: np.ndarray | None = None) -> list[str]:
+                ink: np.ndarray | None = None) -> list[Fault]:
     """Stage 7: what the words right of ``value_x`` (the value columns) say against a grid:
     walls through words (over-segmentation), cells holding words that the ``reference`` grid
     (the word reading) puts in different cells on one line (a lost wall), and a count of
@@ -934,7 +935,7 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     themselves are the evidence that the grid's boundary is there) or across blank paper
     (``ink``, the page's text ink: the detector runs on the page without its rules and joins
     the digits of narrow neighbouring cells over a wall a scan broke)."""
-    faults: list[str] = []
+    faults: list[Fault] = []
     m = p.crossing_chars * char_h
     # a value is one line high: a "word" ``tall_word_lines`` characters tall in the value
     # columns is the detector's one box over stacked text (a header and the value under it in
@@ -949,9 +950,9 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
     gx0, gy0, gx1, gy1 = grid.bbox
     outside = [i for i in in_values if not (gx0 <= (words[i][0] + words[i][2]) / 2 <= gx1 and gy0 <= (words[i][1] + words[i][3]) / 2 <= gy1)]
     if len(outside) >= share:
-        faults.append(f"{len(outside)} word(s) outside the ruling-line grid")
+        faults.append(Fault("outside_grid", len(outside)))
     if len(crossing) >= share:
-        faults.append(f"{len(crossing)} word(s) cut by a wall")
+        faults.append(Fault("cut_by_wall", len(crossing)))
     lost = 0
     if reference is not None:
         seen: dict[tuple[int, int], int] = {}
@@ -966,12 +967,12 @@ def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], refere
                 lost += 1
             seen.setdefault(key, ref[0])
     if lost >= share:
-        faults.append(f"{lost} cell(s) hold words of two columns")
+        faults.append(Fault("two_columns", lost))
     counts = set(value_counts)
     printed = [c for c in occupied_columns(grid, words, line_of, p.min_column_lines) if grid.cols[c + 1] > value_x]
     n_lines = len(set(line_of[i] for i in in_values))
     if check_count and counts and printed and len(printed) not in counts and n_lines >= p.min_lines_for_count:
-        faults.append(f"{len(printed)} printed value columns fit no template table")
+        faults.append(Fault("printed_columns_unfit", len(printed)))
     return faults
 
 
@@ -1086,9 +1087,9 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     st.word_faults = grid_faults(st.word_grid, found, st.line_of_word, None, value_x, counts, char_h, p)
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):
-        st.word_faults.append(f"{n_cols} columns fit no template table")
+        st.word_faults.append(Fault("columns_unfit", n_cols))
     if line_grid is None:
-        st.faults = ["no ruling-line grid"]
+        st.faults = [Fault("no_grid")]
     else:
         # the rules may add empty columns (header structure) a template does not count: a line
         # grid answers for words it cuts or puts together, not for its column count
@@ -1126,7 +1127,7 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     return st
 
 
-def lost_value_walls(line_grid: Grid, line_faults: Sequence[str], word_grid: Grid, words: Sequence[Box],
+def lost_value_walls(line_grid: Grid, line_faults: Sequence[Fault], word_grid: Grid, words: Sequence[Box],
                      line_of: Sequence[int], value_x: float, counts: Sequence[int], p: StructureSettings) -> str | None:
     """Why the line grid is contradicted by the template and the words together, or None: its
     cells hold words the word reading puts in different columns (walls a fax or a copier lost),
@@ -1134,7 +1135,7 @@ def lost_value_walls(line_grid: Grid, line_faults: Sequence[str], word_grid: Gri
     template's. The template knows how many value columns a table has; a line grid of one
     value column over the application matrix's seven is no reading of it, whatever faults the
     word reading has (a two-level header's words cross its row lines by their own layout)."""
-    if not p.template_arbitration or not counts or not any(f.endswith("words of two columns") for f in line_faults):
+    if not p.template_arbitration or not counts or not any(f.code == "two_columns" for f in line_faults):
         return None
     mine = [c for c in occupied_columns(line_grid, words, line_of, p.min_column_lines) if line_grid.cols[c + 1] > value_x]
     theirs = [c for c in occupied_columns(word_grid, words, line_of, p.min_column_lines) if word_grid.cols[c + 1] > value_x]

@@ -4,6 +4,7 @@ from nianbao.models.schema import (
     BBox,
     Cell,
     CellKind,
+    CellNote,
     CheckResult,
     CheckStatus,
     ConfidenceFactor,
@@ -11,6 +12,7 @@ from nianbao.models.schema import (
     FactorCode,
     Finding,
     MetaField,
+    NoteCode,
     PageInfo,
     PageWarp,
     Report,
@@ -33,7 +35,7 @@ from nianbao.models.template import (
 
 __all__ = [
     "BBox", "Cell", "CellKind", "CheckResult", "CheckStatus", "PageInfo", "PageWarp", "Report", "SourceInfo", "Table",
-    "ConfidenceFactor", "Evidence", "FactorCode", "Finding", "MetaField", "ReportMetadata", "Statement",
+    "CellNote", "ConfidenceFactor", "Evidence", "FactorCode", "Finding", "MetaField", "NoteCode", "ReportMetadata", "Statement",
     "Document", "Row", "TableLayout", "TextCell",
     "ColumnSpec", "ItemSpec", "RowSpec", "RuleSpec", "TableSpec", "Template", "TEMPLATE_VERSIONS", "load_template",
 ]

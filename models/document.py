@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from nianbao.models.schema import BBox, ConfidenceFactor, PageInfo
+from nianbao.models.schema import BBox, CellNote, ConfidenceFactor, PageInfo
 
 
 class TextCell(BaseModel):
@@ -19,7 +19,7 @@ class TextCell(BaseModel):
     colspan: int = 1
     alternatives: list[tuple[str, float]] = Field(default_factory=list)  # other readings (OCR)
     placement: float = 1.0  # how sure the cell's place in its table's structure is (scan structure reading)
-    notes: list[str] = Field(default_factory=list)  # why ``placement`` is below 1, for the canonical cell's reasons
+    notes: list[CellNote] = Field(default_factory=list)  # why ``placement`` is below 1, for the canonical cell's notes
     factors: list[ConfidenceFactor] = Field(default_factory=list)  # confidence ledger entries of the reading
 
 

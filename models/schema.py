@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 BBox = tuple[float, float, float, float]
 """x0, y0, x1, y1 in pixels of the page rendered at ``PageInfo.dpi``."""
@@ -84,6 +84,53 @@ class ConfidenceFactor(BaseModel):
     params: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
+class NoteCode(str, Enum):
+    """What a stage noted about a cell that is no confidence factor (it moves no number by itself):
+    how its row or its values were read where the printed structure did not give them, a person's
+    mark, the body text disagreeing. Its words, English for programmers and 简体中文 for clerks,
+    come from the code and the note's parameters (``nianbao.wording.NOTE_WORDS``)."""
+
+    thousands_removed = "thousands_removed"  # "1,234" read as 1234
+    no_printed_cell = "no_printed_cell"  # the row printed no cell under this column
+    row_not_found = "row_not_found"  # the template row is not in the document
+    blanks_dropped = "blanks_dropped"  # surplus blank cells beyond the template's columns dropped
+    specks_left_out = "specks_left_out"  # surplus cells of specks only left out: values placed in order
+    numbers_in_one_cell = "numbers_in_one_cell"  # one cell held several numbers ("1 0 0 0"): placed in order
+    numbers_after_label = "numbers_after_label"  # a row read as one text, its numbers after its label
+    header_and_value = "header_and_value"  # each column's header and the value under it read as one cell
+    label_and_number = "label_and_number"  # a one-value row's label and number read as one text
+    values_beside_label = "values_beside_label"  # no grid read the row: the text lines level with its label
+    grid_row_gaps = "grid_row_gaps"  # grid cells of the row unprinted, or not reading as numbers
+    row_count_mismatch = "row_count_mismatch"  # the row printed more or fewer values than columns
+    rows_read_as_one = "rows_read_as_one"  # table rows the grid read as one, cut by stacked values
+    value_line_cut = "value_line_cut"  # a matrix's value line cut into numbers by the gaps in its ink
+    words_over_lines = "words_over_lines"  # the structure read from the words: the ruling lines contradicted
+    differs_from_text = "differs_from_text"  # the body text states another figure
+    corrected = "corrected"  # a reviewer corrected the value
+    accepted = "accepted"  # a reviewer accepted the value as read
+    read_score = "read_score"  # the reader's score for the text (the review demo)
+    faint_print = "faint_print"  # the print is faint (the review demo)
+    lookalike_read = "lookalike_read"  # a look-alike character read as a digit (the review demo)
+    in_broken_rule = "in_broken_rule"  # the cell is in a broken rule (the review demo)
+    recorded = "recorded"  # a note stored as its English only (``params["text"]``), before notes had codes
+
+
+class CellNote(BaseModel):
+    """A note on a cell (``code``, with what it quotes in ``params``), its English ``reason`` (the
+    one in ``Cell.reasons``, for programmers) worded from both by ``nianbao.wording.note``, as is its
+    Chinese for clerks (``nianbao.wording.note_zh``)."""
+
+    code: NoteCode
+    reason: str
+    params: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_as_words(cls, data: object) -> object:
+        """A note stored as its English only (a document written before notes had codes)."""
+        return {"code": NoteCode.recorded, "reason": data, "params": {"text": data}} if isinstance(data, str) else data
+
+
 class Cell(BaseModel):
     table: TableId
     row: str
@@ -103,6 +150,7 @@ class Cell(BaseModel):
     page: int | None = None  # 1-based
     bbox: BBox | None = None
     reasons: list[str] = Field(default_factory=list)  # why confidence is below 1
+    notes: list[CellNote] = Field(default_factory=list)  # the reasons no factor carries, coded (in ``reasons`` too)
     suggestions: list[str] = Field(default_factory=list)  # alternatives for a reviewer, never applied
 
     @property

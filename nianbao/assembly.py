@@ -24,12 +24,14 @@ from nianbao.labels import LabelMatcher, normalize_label
 from nianbao.models import (
     Cell,
     CellKind,
+    CellNote,
     CheckStatus,
     ColumnSpec,
     ConfidenceFactor,
     Document,
     FactorCode,
     ItemSpec,
+    NoteCode,
     Row,
     RowSpec,
     Table,
@@ -42,7 +44,7 @@ from nianbao.models import (
 from nianbao.numbers import (SPACED_NUMBERS, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify, has_chinese,
                              parse_cell, to_wan, value_like)
 from nianbao.settings import AssemblySettings
-from nianbao.wording import factor
+from nianbao.wording import factor, note
 
 _SPACED_VALUES = re.compile(r"^(?P<label>.*?[\u4e00-\u9fff)）])\s+(?P<values>(?:[-+]?[\d.,]+(?:\s*万?元)?\s+){1,14}[-+]?[\d.,]+(?:\s*万?元)?)\s*$")
 
@@ -315,10 +317,10 @@ def _is_continuation(label: str, cands: list[Candidate], index: int, rows: Seque
 # when it is only part of that cell's text, the text (None: the whole cell)
 ValueWord = tuple[TextCell, str | None]
 # what a finder of ``find_row_values`` gives: the row's label, its value words, why they are its values
-Finding = tuple[str, list[ValueWord], str]
+Finding = tuple[str, list[ValueWord], CellNote]
 
 
-def _placed(words: Sequence[ValueWord], note: str | None, most: float) -> list[TextCell]:
+def _placed(words: Sequence[ValueWord], note: CellNote | None, most: float) -> list[TextCell]:
     """The one place that says how sure the place of a value is that no cell of the structure
     gave (its level, its header, its order in a text did): its placement at most ``most``, the
     reason (``note``, said in Chinese by ``nianbao.wording``) recorded; ``nianbao.confidence``
@@ -373,12 +375,12 @@ def find_row_values(doc: Document, i: int, start: int, end: int, label: str, sha
         found = find()
         if found is None:
             continue
-        found_label, words, note = found
+        found_label, words, why = found
         if len(words) not in shape.value_counts:
             continue
         if row.kind == "text" and len(normalize_label(found_label)) > shape.max_label_chars:
             continue
-        return found_label, _placed(words, note, most)
+        return found_label, _placed(words, why, most)
     return None
 
 
@@ -405,8 +407,7 @@ def values_under_headers(row: Row, column_labels: Sequence[str]) -> Finding | No
     numbers = [_number_after_name(c, column_labels, ends=False) for c in cells[1:]]
     if not numbers or None in numbers:
         return None
-    return (cells[0].text, [(c, n) for c, n in zip(cells[1:], numbers)],
-            "the column's header and the value under it read as one cell: the number its value")
+    return cells[0].text, [(c, n) for c, n in zip(cells[1:], numbers)], note(NoteCode.header_and_value)
 
 
 def labelled_value(row: Row, label: str, labels: Sequence[str]) -> Finding | None:
@@ -417,7 +418,7 @@ def labelled_value(row: Row, label: str, labels: Sequence[str]) -> Finding | Non
     number = _number_after_name(texts[0], labels, ends=True) if len(texts) == 1 else None
     if number is None:
         return None
-    return label, [(texts[0], number)], "the row's label and one number read as one text: the number its value"
+    return label, [(texts[0], number)], note(NoteCode.label_and_number)
 
 
 def values_beside(doc: Document, i: int, start: int, end: int, counts: Collection[int], overlap: float
@@ -447,8 +448,7 @@ def values_beside(doc: Document, i: int, start: int, end: int, counts: Collectio
     if not found:
         return None
     found.sort(key=lambda c: c.bbox[0] if c.bbox is not None else 0.0)
-    return (row.cells[0].text, [(c, None) for c in found],
-            "text lines beside the row's label, level with it (no grid read the row): its values in x order")
+    return row.cells[0].text, [(c, None) for c in found], note(NoteCode.values_beside_label)
 
 
 # ----------------------------------------------------------------------------- row alignment
@@ -470,7 +470,7 @@ class Match:
     trow: TemplateRow
     label_score: float
     factors: list[ConfidenceFactor] = field(default_factory=list)  # how sure the row's placement is (the ledger)
-    reasons: list[str] = field(default_factory=list)
+    notes: list[CellNote] = field(default_factory=list)  # how the row's values were read, if not by its grid
 
 
 def _label_score(matcher: LabelMatcher, trow: TemplateRow, cand: Candidate) -> float:
@@ -601,20 +601,21 @@ def _header_unit(doc: Document, cand: Candidate, col: ColumnSpec, lookback: int 
 
 
 def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, page: int | None,
-              factors: list[ConfidenceFactor], reasons: list[str], header_unit: str | None) -> Cell:
+              factors: list[ConfidenceFactor], notes: list[CellNote], header_unit: str | None) -> Cell:
     """A canonical cell from one printed cell (or a missing one when ``tc`` is None), with the
     evidence of its confidence: the reader's score, the structure's placement and the ledger
     (``factors``: the row's placement, then the reading's, then the number's)."""
     if tc is None:
+        notes = [*notes, note(NoteCode.no_printed_cell)]
         return Cell(table=table_id, row=row_id, col=col.id, kind=CellKind.missing, page=page,
-                    placement_score=1.0, factors=list(factors), reasons=[*reasons, "no printed cell for this column"])
+                    placement_score=1.0, factors=list(factors), reasons=[n.reason for n in notes], notes=notes)
     pv = parse_cell(tc.text, signed=col.signed)
-    reasons = [*reasons, *(n for n in tc.notes if n not in reasons)]
+    notes = [*notes, *(n for n in tc.notes if n not in notes), *pv.notes]
     unit = pv.unit or header_unit or (col.unit if col.money else None)
     cell = Cell(
         table=table_id, row=row_id, col=col.id, value=pv.value, text=tc.text, kind=pv.kind,
         read_score=tc.confidence, placement_score=tc.placement, factors=[*factors, *tc.factors, *pv.factors],
-        page=page, bbox=tc.bbox, reasons=[*reasons, *pv.notes],
+        page=page, bbox=tc.bbox, reasons=[n.reason for n in notes], notes=notes,
     )
     if col.money:
         cell.unit = unit
@@ -667,8 +668,8 @@ def split_spaced_values(cand: Candidate, n: int, placement: float) -> Candidate:
         if len(tokens) < 2 or not SPACED_NUMBERS.fullmatch(v.text.strip()):
             values.append(v)
             continue
-        note = f"{len(tokens)} numbers read in one cell ({v.text!r}): placed in their order"
-        values.extend(_placed([(v, t) for t in tokens], note, placement))
+        values.extend(_placed([(v, t) for t in tokens], note(NoteCode.numbers_in_one_cell, count=len(tokens), text=v.text),
+                              placement))
     if len(values) != n:
         return cand
     return Candidate(cand.index, cand.row, cand.label, values, cand.context)  # no grid columns: placed by count
@@ -708,8 +709,7 @@ def trailing_values_row(row: Row, counts: Collection[int]) -> Finding | None:
         return None
     label, tokens = found
     cell = next(c for c in reversed(row.cells) if c.text.strip())
-    note = f"{len(tokens)} numbers read at the end of one cell with the label's text: placed in their order"
-    return label, [(cell, t) for t in tokens], note
+    return label, [(cell, t) for t in tokens], note(NoteCode.numbers_after_label, count=len(tokens))
 
 
 def _speck_only(text: str) -> bool:
@@ -718,13 +718,13 @@ def _speck_only(text: str) -> bool:
     return bool(text.strip()) and not re.search(r"\w", text) and classify(text) == ValueClass.label
 
 
-def _trim_values(values: list[TextCell], n: int, placement: float = 1.0) -> tuple[list[TextCell], list[str]]:
+def _trim_values(values: list[TextCell], n: int, placement: float = 1.0) -> tuple[list[TextCell], list[CellNote]]:
     """Drop surplus blank cells (split merged cells, trailing empties) when there are too many;
     then surplus cells of specks only (spent dev seed 4978 sheet copier 003: a lone "•" cut off
     by a stroke in the review row made sixteen cells, and the rules dropped a value instead,
     shifting the row). A speck may be what is left of a value: the row is then placed by its
     order only (placement at most ``placement``), never confirmed into certainty."""
-    notes = []
+    notes: list[CellNote] = []
     vals = list(values)
     while len(vals) > n:
         blanks = [k for k, v in enumerate(vals) if not v.text.strip()]
@@ -732,13 +732,13 @@ def _trim_values(values: list[TextCell], n: int, placement: float = 1.0) -> tupl
             break
         vals.pop(blanks[-1])
     if len(vals) != len(values):
-        notes.append(f"dropped {len(values) - len(vals)} blank cell(s) beyond the {n} columns")
+        notes.append(note(NoteCode.blanks_dropped, dropped=len(values) - len(vals), columns=n))
     specks = [k for k, v in enumerate(vals) if _speck_only(v.text)]
     if len(vals) > n and len(vals) - n <= len(specks):
         gone = [vals[k].text.strip() for k in specks[len(specks) - (len(vals) - n):]]
         kept = [v for k, v in enumerate(vals) if k not in specks[len(specks) - (len(vals) - n):]]
-        note = f"{len(gone)} cell(s) of specks only left out ({', '.join(repr(t) for t in gone)}): values placed in their order"
-        vals = _placed([(v, None) for v in kept], note, placement)
+        vals = _placed([(v, None) for v in kept], note(NoteCode.specks_left_out, count=len(gone),
+                                                       texts=", ".join(repr(t) for t in gone)), placement)
     return vals, notes
 
 
@@ -799,7 +799,7 @@ class TableAssembler:
                 assignments.append(RowAssignment(mt, cols, slots, units, by_geometry=True))
                 continue
             vals, notes = _trim_values(mt.cand.values, len(cols), self.settings.spaced_values_placement)
-            mt.reasons.extend(notes)
+            mt.notes.extend(notes)
             assignments.append(RowAssignment(mt, cols, vals, units))
         cells = self._cells(assignments)
         pages = sorted({c.page for c in cells if c.page is not None})
@@ -812,8 +812,8 @@ class TableAssembler:
         for i in label_only:
             found = trailing_values_row(self.doc.rows[i], {n})
             if found is not None:
-                label, words, note = found
-                return [Candidate(i, self.doc.rows[i], label, _placed(words, note, self.settings.spaced_values_placement))]
+                label, words, why = found
+                return [Candidate(i, self.doc.rows[i], label, _placed(words, why, self.settings.spaced_values_placement))]
         return []
 
     # -- cells, with count mismatches resolved by the rules
@@ -840,7 +840,8 @@ class TableAssembler:
             cells = by_row.get(t.row_id)
             if cells is None:
                 cells = [Cell(table=self.spec.id, row=t.row_id, col=c.id, kind=CellKind.missing,
-                              reasons=["row not found in the document"]) for c in t.item.columns]
+                              reasons=[gone.reason], notes=[gone])
+                         for c in t.item.columns for gone in [note(NoteCode.row_not_found)]]
             out.extend(cells)
         if assignments:
             self._derive_unread(out, equations)
@@ -862,14 +863,14 @@ class TableAssembler:
             if cell.placement_score == 0.0:  # its row was not found: the rules place it
                 cell.factors.append(factor(FactorCode.derived_unplaced))
 
-    def _row_cells(self, a: RowAssignment, values: Sequence[TextCell | None], extra: list[str] | None = None,
+    def _row_cells(self, a: RowAssignment, values: Sequence[TextCell | None], extra: list[CellNote] | None = None,
                    placed: ConfidenceFactor | None = None) -> list[Cell]:
         """The row's canonical cells; ``placed``: how the rules resolved its columns, if they did."""
         page = a.match.cand.row.page
         factors = [*a.match.factors, *([placed] if placed is not None else [])]
         return [
             make_cell(self.spec.id, a.match.trow.row_id, col, tc, page if tc is None else page, factors,
-                      [*a.match.reasons, *(extra or [])], a.header_unit.get(col.id))
+                      [*a.match.notes, *(extra or [])], a.header_unit.get(col.id))
             for col, tc in zip(a.columns, values)
         ]
 
@@ -880,12 +881,10 @@ class TableAssembler:
         row_id = a.match.trow.row_id
         garbled = [v for v in a.values if v is not None and classify(v.text) not in WELL_FORMED_CLASSES]
         if a.by_geometry or k == n:
-            note = "; ".join(
-                ([f"{n - k} of {n} grid cells of the row have no printed cell"] if k < n else [])
-                + ([f"{len(garbled)} cell(s) do not read as numbers"] if garbled else []))
+            row_note = note(NoteCode.grid_row_gaps, unprinted=max(0, n - k), cells=n, garbled=len(garbled))
             options: list[tuple[str, tuple[int, ...]]] = [("fixed", ())]
         else:
-            note = f"row printed {k} values for {n} columns"
+            row_note = note(NoteCode.row_count_mismatch, values=k, columns=n)
             options = _alignments(k, n, self.settings.max_count_mismatch)
         if not options:
             vals: list[TextCell | None] = list(a.values[:n]) + [None] * max(0, n - k)
@@ -921,7 +920,7 @@ class TableAssembler:
         outcomes = {tuple(self._outcome(s[3], s[4], row_id, a.columns)) for s in best}
         fit, kind, pos, vals, derived = best[0]
         if kind == "fixed":
-            cells = self._row_cells(a, vals, [note])
+            cells = self._row_cells(a, vals, [row_note])
         elif len(outcomes) == 1:
             cells = self._row_cells(a, vals, placed=factor(FactorCode.placed_by_rules, values=k, columns=n,
                                                            outcome="same" if len(best) > 1 else "chosen"))

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from nianbao.models.rules import CellKey, Equation, evaluate
-from nianbao.models import Cell, CellKind, CheckResult, CheckStatus, ConfidenceFactor, FactorCode, Report
+from nianbao.models import Cell, CellKind, CellNote, CheckResult, CheckStatus, ConfidenceFactor, FactorCode, Report
 from nianbao.numbers import normalize_text
 from nianbao.settings import ConfidenceSettings
 from nianbao.wording import cell_name, factor, template_of
@@ -322,7 +322,13 @@ def _add_reasons(cell: Cell) -> None:
             cell.reasons.append(f.reason)
 
 
-def mark_reviewed(cell: Cell, reason: str) -> None:
-    """A person accepted or corrected the cell: their word is certain (confidence 1), and says so."""
-    cell.reasons = [*cell.reasons, reason]
+def add_note(cell: Cell, note: CellNote) -> None:
+    """A note on the cell: in its notes, and its English in its reasons."""
+    cell.reasons = [*cell.reasons, note.reason]
+    cell.notes = [*cell.notes, note]
+
+
+def mark_reviewed(cell: Cell, note: CellNote) -> None:
+    """A person accepted or corrected the cell (``note``): their word is certain (confidence 1), and says so."""
+    add_note(cell, note)
     cell.confidence = 1.0

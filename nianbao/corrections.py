@@ -25,7 +25,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from nianbao.confidence import mark_reviewed
-from nianbao.models import CellKind, Report
+from nianbao.models import CellKind, NoteCode, Report
+from nianbao.wording import note
 
 CellKey = tuple[str, str, str]
 
@@ -180,10 +181,10 @@ def apply_corrections(report: Report, events: list[Correction]) -> tuple[Report,
                     cell.value_wan = float(ev.new_value)
                 elif cell.unit == "元" and ev.new_value is not None:
                     cell.value_wan = float(ev.new_value) / 10000
-                mark_reviewed(cell, f"corrected by {ev.who} at {ev.at} (machine read {ev.machine_value!r})")
+                mark_reviewed(cell, note(NoteCode.corrected, who=ev.who, at=ev.at, machine=repr(ev.machine_value)))
                 changed.add(cell.key)
             else:
-                mark_reviewed(cell, f"accepted by {ev.who} at {ev.at}")
+                mark_reviewed(cell, note(NoteCode.accepted, who=ev.who, at=ev.at))
     return fixed, changed
 
 

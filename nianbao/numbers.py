@@ -8,8 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 
-from nianbao.models import CellKind, ConfidenceFactor, FactorCode
-from nianbao.wording import factor
+from nianbao.models import CellKind, CellNote, ConfidenceFactor, FactorCode, NoteCode
+from nianbao.wording import factor, note
 
 DASHES = {"—", "——", "-", "--", "－", "/", "／", "无", "―", "─", "–", "一"}
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
@@ -28,7 +28,7 @@ class ParsedValue:
     kind: CellKind
     unit: str | None = None
     factors: list[ConfidenceFactor] = field(default_factory=list)  # what makes the reading less sure (the ledger)
-    notes: list[str] = field(default_factory=list)  # what was done to the text that does not make it less sure
+    notes: list[CellNote] = field(default_factory=list)  # what was done to the text that does not make it less sure
 
 
 def normalize_text(text: str) -> str:
@@ -46,7 +46,7 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
         return ParsedValue(None, CellKind.blank)
     if t in DASHES or set(t) <= {"-", "—", "－", "/", "／"}:
         return ParsedValue(None, CellKind.dash)
-    notes: list[str] = []
+    notes: list[CellNote] = []
     factors: list[ConfidenceFactor] = []
     unit = None
     m = _UNIT_RE.search(t)
@@ -60,7 +60,7 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
         t = bare.rstrip("。.，,")
     t2 = _SEPARATOR_RE.sub("", t)
     if t2 != t:
-        notes.append("thousands separator removed")
+        notes.append(note(NoteCode.thousands_removed))
         t = t2
     if t.startswith("+"):
         t = t[1:]

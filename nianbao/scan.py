@@ -34,14 +34,14 @@ from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
 from nianbao.layout.value_row import last_line_band, number_boxes, text_line_bands
 from nianbao.heap import release_free_heap
 from nianbao.labels import normalize_label
-from nianbao.models import (ConfidenceFactor, Document, FactorCode, PageInfo, Row, TableLayout, TextCell,
+from nianbao.models import (ConfidenceFactor, Document, FactorCode, NoteCode, PageInfo, Row, TableLayout, TextCell,
                             load_template, TEMPLATE_VERSIONS)
 from nianbao.numbers import NUMBER_CLASSES, VALUE_CLASSES, WELL_FORMED_CLASSES, ValueClass, classify, has_chinese
 from nianbao.ocr import OcrEngine, Recognition, get_engine
 from nianbao.readers.common import grid_columns
 from nianbao.settings import LayoutSettings, OcrSettings, Settings, StructureSettings
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
-from nianbao.wording import factor
+from nianbao.wording import factor, note
 
 log = logging.getLogger(__name__)
 
@@ -650,10 +650,9 @@ def read_page(
             if structures:
                 _place(tcells, [cr.row for cr in row_cells], structures[gi])
             if len(table_rows) > 1:
-                note = f"one of {len(table_rows)} table rows the grid read as one (their rules lost): cut by the cells' stacked values"
                 for tc in tcells:
                     tc.placement = min(tc.placement, st_set.stacked_row_placement)
-                    tc.notes.append(note)
+                    tc.notes.append(note(NoteCode.rows_read_as_one, rows=len(table_rows)))
             items.append((g.rows[r] if len(table_rows) == 1 else top, 1, Row(kind="table", page=number, cells=tcells,
                                                                       table_index=table_offset + gi, exact_cells=True)))
     items.extend(matrix_rows)
@@ -760,7 +759,7 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
                               p.matrix_row_stroke_height, p.matrix_row_gap_ink, p.matrix_row_line_join,
                               p.matrix_row_band_trim)
         tcells = _read_value_line(band, (region[0], region[2]), n, text_ink, ink, gray, char_h, pad, engine, p,
-                                  f"the grid gave no row of {n} values: the last line")
+                                  "last_line")
         if tcells is None:
             log.debug("page %d grid %d: the one-row matrix's value line gave no row of %d values", page, gi, n)
             unread.append((gi, n))
@@ -809,12 +808,12 @@ def _matrix_row_under_header(lines: Sequence[Box], line_recs: dict[int, Recognit
         if any(g.bbox[1] < title[3] + p.matrix_title_reach * char_h and g.bbox[3] > title[1] for g in grids):
             continue  # the matrix has a grid (read, or not, by ``_reread_matrix_rows``)
         heads.append((float(title[3]), (0.0, float(W)), p.matrix_title_lines, None, n,
-                      "no grid under the matrix's title: its first line of numbers"))
+                      "under_title"))
     for gi, n in unread:
         x0, _, x1, bottom = grids[gi].bbox
         reach = p.matrix_under_grid_pad * char_h
         heads.append((float(bottom), (max(0.0, x0 - reach), min(float(W), x1 + reach)), p.matrix_under_grid_lines,
-                      table_offset + gi, n, "the grid gave no row of its values: the first line of numbers under it"))
+                      table_offset + gi, n, "under_grid"))
     out: list[tuple[float, int, Row]] = []
     for top, span, tries, table_index, n, why in heads:
         if table_index is None and any(row.table_index is None for _, _, row in out):
@@ -864,7 +863,8 @@ def _read_value_line(band: tuple[float, float], span: tuple[float, float], n: in
     """A one-row matrix's ``n`` values from the text line ``band`` (y) across ``span`` (x): the
     line cut into numbers by the gaps in its ink (``layout.value_row.number_boxes``), each read
     alone, one to a column in x order (see ``_reread_matrix_rows``); None unless exactly ``n``
-    stand there. ``why``: which line is read and why, the start of the cells' note."""
+    stand there. ``why``: which line is read ("last_line", "under_title", "under_grid": the
+    ``value_line_cut`` note's ``line``)."""
     boxes = number_boxes(text_ink, band, span, p.matrix_row_gap_digits,
                          ruled=ink, digit_min_height=p.matrix_row_digit_min_height,
                          walled_digit=p.matrix_row_walled_digit)
@@ -918,15 +918,15 @@ def _read_value_line(band: tuple[float, float], span: tuple[float, float], n: in
     if len(boxes) - first != n or (unread and not (even and unread <= p.matrix_row_unread_max)):
         return None
     boxes, recs = boxes[first:], recs[first:]
-    note = (f"{why} cut into {n} numbers by the gaps in its ink, "
-            f"placed in x order" + (", evenly spaced" if even else "")
-            + (f", {len(strays)} piece(s) off their pitch left out ({', '.join(repr(t) for t in strays)})" if strays else ""))
+    left_out: dict[str, str | int | float | bool] = \
+        {"strays": len(strays), "stray_texts": ", ".join(repr(t) for t in strays)} if strays else {}
+    cut = note(NoteCode.value_line_cut, line=why, values=n, even=even, **left_out)
     # a row that stands evenly only once pieces were left out was guessed: never certain
     placement = p.matrix_row_even_placement if even and not strays else p.matrix_row_placement
     # each piece its column (the row is the table's n columns, one number to each): a piece
     # that reads as no value stays its column's cell, and the others keep their columns
     tcells = [TextCell(text=r.text, bbox=_rb(b), confidence=round(float(r.confidence), 4), alternatives=r.alternatives[:3],
-                       placement=placement, notes=[note], col=j)
+                       placement=placement, notes=[cut], col=j)
               for j, (b, r) in enumerate(zip(boxes, recs))]
     return tcells
 
@@ -1084,8 +1084,7 @@ def _place(tcells: list[TextCell], rows: list[int], st: TableStructure) -> None:
     a cell the two readings place differently gets a ``cell_disputed`` factor."""
     for tc, r in zip(tcells, rows):
         if st.chosen == "words":
-            tc.notes.append("table structure read from the words: the ruling lines were contradicted ("
-                            + "; ".join(st.faults) + ")")
+            tc.notes.append(note(NoteCode.words_over_lines, **{f.code: f.n for f in st.faults}))
         if (r, tc.col) in st.disputed:
             tc.factors.append(factor(FactorCode.cell_disputed))
         tc.placement = round(st.placement, 4)
@@ -1100,7 +1099,7 @@ def _layout(index: int, page: int, g: Grid, st: TableStructure | None,
                        cells=[(c.row, c.col, c.rowspan, c.colspan) for c in g.cells],
                        columns=columns[0] if columns is not None else len(g.cols) - 1,
                        value_runs=columns[1] if columns is not None else [],
-                       placement=st.placement if st is not None else 1.0, faults=list(st.faults) if st is not None else [])
+                       placement=st.placement if st is not None else 1.0, faults=[str(f) for f in st.faults] if st is not None else [])
 
 
 def _plan_text_lines(lines: list[Box], char_h: float, ocr: OcrSettings) -> list[str]:

@@ -18,8 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from nianbao.models.rules import format_number
-from nianbao.models import CellKind, Document, Evidence, FactorCode, Finding, Report, Statement
-from nianbao.wording import factor
+from nianbao.confidence import add_note
+from nianbao.models import CellKind, Document, Evidence, FactorCode, Finding, NoteCode, Report, Statement
+from nianbao.wording import factor, note
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -460,7 +461,7 @@ def compare_statements(report: Report, statements: list[Statement]) -> list[Find
         findings[key] = Finding(kind="text_vs_table", message=message, agency=report.agency, year=report.year,
                                 subject=st.topic, sources=ev)
         for c in operands:
-            c.reasons.append(f"differs from the body text: 「{st.sentence[:80]}」")
+            add_note(c, note(NoteCode.differs_from_text, sentence=st.sentence[:80]))
     return list(findings.values())
 
 

@@ -17,7 +17,7 @@ import re
 from nianbao.assembly import Match, TableAssembler, _trim_values, align_rows, locate_regions
 from nianbao.checks import numeric_values
 from nianbao.models.rules import CellKey, Equation, evaluate, expand_rules
-from nianbao.models import CellKind, CheckStatus, Document, Report, Template
+from nianbao.models import CellKind, CheckStatus, Document, FactorCode, NoteCode, Report, Template
 from nianbao.numbers import normalize_text, parse_cell
 from nianbao.settings import Settings
 
@@ -59,12 +59,19 @@ def row_alternatives(texts: list[str], n: int) -> list[tuple[str, list[str]]]:
     return out
 
 
+# a row whose value count was off: its count noted, its blanks beyond the columns dropped, or its
+# values placed by the rules (or not resolved)
+_OFF_COUNT_NOTES = {NoteCode.row_count_mismatch, NoteCode.blanks_dropped}
+_OFF_COUNT_FACTORS = {FactorCode.placed_by_rules, FactorCode.row_unresolved}
+
+
 def _tables_to_look_at(report: Report) -> set[str]:
     """Tables with a broken rule or a row whose value count was off (cheap test first: the
     row alignment below is the costly part)."""
     tables = {r.cells[0].split(".", 1)[0] for r in report.checks if r.status == CheckStatus.failed and r.cells}
     for c in report.cells():
-        if c.kind == CellKind.derived or any(x.startswith("row printed") or "dropped" in x for x in c.reasons):
+        if c.kind == CellKind.derived or any(n.code in _OFF_COUNT_NOTES for n in c.notes) \
+                or any(f.code in _OFF_COUNT_FACTORS for f in c.factors):
             tables.add(c.table)
     return tables
 

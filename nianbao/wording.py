@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from nianbao.models import (Cell, CellKind, CheckResult, ConfidenceFactor, FactorCode, Finding, Report, Template,
-                            load_template)
+from nianbao.models import (Cell, CellKind, CellNote, CheckResult, ConfidenceFactor, FactorCode, Finding, NoteCode,
+                            Report, Template, load_template)
 from nianbao.models.template import TEMPLATE_VERSIONS
 from nianbao.settings import ConfidenceSettings
 
@@ -120,6 +120,7 @@ def _compact(label: str) -> str:
 
 Params = Mapping[str, "str | int | float | bool"]
 F = FactorCode
+N = NoteCode
 
 
 def _row_resolution(p: Params) -> tuple[str, str]:
@@ -241,85 +242,211 @@ def factor_zh(f: ConfidenceFactor) -> str:
         return _GIST_ZH.get(f.code, f.reason)
 
 
-# ---------------------------------------------------------------- why a cell is unsure
+# ---------------------------------------------------------------- the notes' words
 
-# why a table's ruling lines (or its word grid) were not trusted (``layout.structure`` faults)
-_FAULT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(\d+) word\(s\) outside the ruling-line grid$"), r"\1 个词在表格线围成的格子之外"),
-    (re.compile(r"^(\d+) word\(s\) cut by a wall$"), r"\1 个词被格线切开"),
-    (re.compile(r"^(\d+) cell\(s\) hold words of two columns$"), r"\1 个格子里有两列的文字"),
-    (re.compile(r"^(\d+) printed value columns fit no template table$"), r"印出的 \1 个数值列与模板中任何一张表都对不上"),
-    (re.compile(r"^(\d+) columns fit no template table$"), r"\1 列与模板中任何一张表都对不上"),
-]
-
-
-def _fault_zh(fault: str) -> str:
-    """One structure fault in Chinese (as recorded when no pattern knows it)."""
-    return next((pattern.sub(zh, fault) for pattern, zh in _FAULT_PATTERNS if pattern.search(fault)), fault)
+# why a table's ruling lines (or its word grid) were not trusted (``layout.structure`` faults),
+# by code, from the count: (English for programmers, 简体中文 for clerks)
+FAULT_WORDS: dict[str, Callable[[int], tuple[str, str]]] = {
+    "outside_grid": lambda n: (f"{n} word(s) outside the ruling-line grid", f"{n} 个词在表格线围成的格子之外"),
+    "cut_by_wall": lambda n: (f"{n} word(s) cut by a wall", f"{n} 个词被格线切开"),
+    "two_columns": lambda n: (f"{n} cell(s) hold words of two columns", f"{n} 个格子里有两列的文字"),
+    "printed_columns_unfit": lambda n: (f"{n} printed value columns fit no template table",
+                                        f"印出的 {n} 个数值列与模板中任何一张表都对不上"),
+    "columns_unfit": lambda n: (f"{n} columns fit no template table", f"{n} 列与模板中任何一张表都对不上"),
+    "no_grid": lambda n: ("no ruling-line grid", "没有找到表格线"),
+}
 
 
-# the notes stages record as words only (no factor code): structure faults, row reading, reviewers
-_REASON_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^OCR read confidence ([\d.]+)"), r"文字识别把握度 \1"),
-    (re.compile(r"^no printed cell for this column$"), "这一列没有印出的格子"),
-    (re.compile(r"^row not found in the document$"), "文件中找不到这一行"),
-    (re.compile(r"^differs from the body text: (.*)$"), r"与正文不一致：\1"),
-    (re.compile(r"^dropped (\d+) blank cell\(s\) beyond the (\d+) columns$"), r"去掉了 \2 列之外的 \1 个空格子"),
-    (re.compile(r"^thousands separator removed$"), "去掉了千分位逗号"),
-    (re.compile(r"^corrected by (.*?) at (\S+) \(machine read (.*)\)$"), r"已由 \1 于 \2 更正（机器读数 \3）"),
-    (re.compile(r"^accepted by (.*?) at (\S+)$"), r"已由 \1 于 \2 确认无误"),
-    (re.compile(r"^in a broken consistency rule$"), "在一条不成立的勾稽关系中"),
-    (re.compile(r"^faint print$"), "字迹淡"),
-    (re.compile(r"^look-alike character read as a digit \((.*)\)$"), r"形近字当作数字读（\1）"),
-    (re.compile(r"^(\d+) of (\d+) grid cells of the row have no printed cell$"), r"这一行 \2 个格子中有 \1 个没有印出内容"),
-    (re.compile(r"^(\d+) cell\(s\) do not read as numbers$"), r"\1 个格子读不成数字"),
-    (re.compile(r"^row printed (\d+) values for (\d+) columns$"), r"这一行印了 \1 个数，模板有 \2 列"),
-    (re.compile(r"^(\d+) cell\(s\) of specks only left out \((.*)\): values placed in their order$"),
-     r"去掉 \1 个只有污点的格（\2）：各数按顺序放入"),
+class Fault(str):
+    """A fault of a table's grid (``layout.structure``): the string is its English (for
+    programmers, the debug drawing and ``TableLayout.faults``); ``code`` and ``n`` (how many
+    words, cells or columns) are what it says, from which ``FAULT_WORDS`` words it in Chinese too."""
+
+    code: str
+    n: int
+
+    def __new__(cls, code: str, n: int = 0) -> Fault:
+        self = super().__new__(cls, FAULT_WORDS[code](n)[0])
+        self.code, self.n = code, n
+        return self
+
+    def __getnewargs__(self) -> tuple[str, int]:  # type: ignore[override]
+        return self.code, self.n
+
+
+def _value_line(p: Params) -> tuple[str, str]:
+    """A matrix's value line cut into its numbers by the gaps in its ink (no wall placed them)."""
+    n, even, strays = p["values"], p.get("even", False), int(p.get("strays", 0))
+    en, zh = {
+        "last_line": (f"the grid gave no row of {n} values: the last line",
+                      f"表格线没有给出一行 {n} 个数：按墨迹间的空隙把最后一行切成 {n} 个数"),
+        "under_title": ("no grid under the matrix's title: its first line of numbers",
+                        f"标题下没有找到表格线：按墨迹间的空隙把标题下第一行数字切成 {n} 个数"),
+        "under_grid": ("the grid gave no row of its values: the first line of numbers under it",
+                       f"表格线没有给出一行 {n} 个数：按墨迹间的空隙把表格下第一行数字切成 {n} 个数"),
+    }[str(p["line"])]
+    return (f"{en} cut into {n} numbers by the gaps in its ink, placed in x order" + (", evenly spaced" if even else "")
+            + (f", {strays} piece(s) off their pitch left out ({p['stray_texts']})" if strays else ""),
+            zh + ("，间距均匀" if even else "") + (f"，去掉 {strays} 个不在列距上的笔画（{p['stray_texts']}）" if strays else "")
+            + "，按从左到右的次序放入")
+
+
+def _grid_row_gaps(p: Params) -> tuple[str, str]:
+    """Grid cells of a row that printed nothing, or that do not read as numbers."""
+    unprinted, cells, garbled = int(p.get("unprinted", 0)), p.get("cells", 0), int(p.get("garbled", 0))
+    en = ([f"{unprinted} of {cells} grid cells of the row have no printed cell"] if unprinted else []) \
+        + ([f"{garbled} cell(s) do not read as numbers"] if garbled else [])
+    zh = ([f"这一行 {cells} 个格子中有 {unprinted} 个没有印出内容"] if unprinted else []) \
+        + ([f"{garbled} 个格子读不成数字"] if garbled else [])
+    return "; ".join(en), "；".join(zh)
+
+
+def _words_over_lines(p: Params) -> tuple[str, str]:
+    """The structure read from the words, the ruling lines' faults (``params``: fault code → count)."""
+    faults = [FAULT_WORDS[code](int(n)) for code, n in p.items()]
+    return ("table structure read from the words: the ruling lines were contradicted ("
+            + "; ".join(en for en, _ in faults) + ")",
+            "表格结构按文字排列读出：表格线与文字矛盾（" + "；".join(zh for _, zh in faults) + "）")
+
+
+# each note code's words from its parameters: (English for programmers, 简体中文 for clerks)
+NOTE_WORDS: dict[NoteCode, Callable[[Params], tuple[str, str]]] = {
+    N.thousands_removed: lambda p: ("thousands separator removed", "去掉了千分位逗号"),
+    N.no_printed_cell: lambda p: ("no printed cell for this column", "这一列没有印出的格子"),
+    N.row_not_found: lambda p: ("row not found in the document", "文件中找不到这一行"),
+    N.blanks_dropped: lambda p: (f"dropped {p['dropped']} blank cell(s) beyond the {p['columns']} columns",
+                                 f"去掉了 {p['columns']} 列之外的 {p['dropped']} 个空格子"),
+    N.specks_left_out: lambda p: (f"{p['count']} cell(s) of specks only left out ({p['texts']}): values placed in their order",
+                                  f"去掉 {p['count']} 个只有污点的格（{p['texts']}）：各数按顺序放入"),
+    N.numbers_in_one_cell: lambda p: (f"{p['count']} numbers read in one cell ({p['text']!r}): placed in their order",
+                                      f"格间的线丢失，一个格子里读出 {p['count']} 个数（{p['text']!r}）：按顺序放入各列"),
+    N.numbers_after_label: lambda p: (
+        f"{p['count']} numbers read at the end of one cell with the label's text: placed in their order",
+        f"格间的线丢失，同一格里在行名之后读出 {p['count']} 个数：按顺序放入各列"),
+    N.header_and_value: lambda p: ("the column's header and the value under it read as one cell: the number its value",
+                                   "表头和下面的数读进了同一格（中间的线丢失）：取其中的数字"),
+    N.label_and_number: lambda p: ("the row's label and one number read as one text: the number its value",
+                                   "行名和一个数读成了一段文字（中间的线丢失）：取其中的数字"),
+    N.values_beside_label: lambda p: (
+        "text lines beside the row's label, level with it (no grid read the row): its values in x order",
+        "没有读出这一行的表格线：取行名右侧同一高度的数字，按从左到右的次序放入"),
+    N.grid_row_gaps: _grid_row_gaps,
+    N.row_count_mismatch: lambda p: (f"row printed {p['values']} values for {p['columns']} columns",
+                                     f"这一行印了 {p['values']} 个数，模板有 {p['columns']} 列"),
+    N.rows_read_as_one: lambda p: (
+        f"one of {p['rows']} table rows the grid read as one (their rules lost): cut by the cells' stacked values",
+        f"行间的线丢失，{p['rows']} 行被读成了一行：按格中上下排列的数字分开"),
+    N.value_line_cut: _value_line,
+    N.words_over_lines: _words_over_lines,
+    N.differs_from_text: lambda p: (f"differs from the body text: 「{p['sentence']}」", f"与正文不一致：「{p['sentence']}」"),
+    N.corrected: lambda p: (f"corrected by {p['who']} at {p['at']} (machine read {p['machine']})",
+                            f"已由 {p['who']} 于 {p['at']} 更正（机器读数 {p['machine']}）"),
+    N.accepted: lambda p: (f"accepted by {p['who']} at {p['at']}", f"已由 {p['who']} 于 {p['at']} 确认无误"),
+    N.read_score: lambda p: (f"OCR read confidence {p['score']:g}", f"文字识别把握度 {p['score']:g}"),
+    N.faint_print: lambda p: ("faint print", "字迹淡"),
+    N.lookalike_read: lambda p: (f"look-alike character read as a digit ({p['change']})", f"形近字当作数字读（{p['change']}）"),
+    N.in_broken_rule: lambda p: ("in a broken consistency rule", "在一条不成立的勾稽关系中"),
+    N.recorded: lambda p: (str(p["text"]), _stored_zh(str(p["text"]))),
+}
+
+
+def note(code: NoteCode, **params: str | int | float | bool) -> CellNote:
+    """A note on a cell with its parameters, its reason worded (in English) from them."""
+    return CellNote(code=code, reason=NOTE_WORDS[code](params)[0], params=params)
+
+
+def note_zh(n: CellNote) -> str:
+    """A note in Chinese, from its code and parameters (not from its English)."""
+    return NOTE_WORDS[n.code](n.params)[1]
+
+
+# a note stored as English only (a report parsed before notes had codes): the code and
+# parameters read back from its words, so that it is said in the same Chinese as a coded one
+_LEGACY: list[tuple[re.Pattern[str], NoteCode, Callable[[re.Match[str]], dict]]] = [
+    (re.compile(r"^OCR read confidence ([\d.]+)"), N.read_score, lambda m: {"score": float(m[1])}),
+    (re.compile(r"^no printed cell for this column$"), N.no_printed_cell, lambda m: {}),
+    (re.compile(r"^row not found in the document$"), N.row_not_found, lambda m: {}),
+    (re.compile(r"^differs from the body text: 「(.*)」$"), N.differs_from_text, lambda m: {"sentence": m[1]}),
+    (re.compile(r"^dropped (\d+) blank cell\(s\) beyond the (\d+) columns$"), N.blanks_dropped,
+     lambda m: {"dropped": int(m[1]), "columns": int(m[2])}),
+    (re.compile(r"^thousands separator removed$"), N.thousands_removed, lambda m: {}),
+    (re.compile(r"^corrected by (.*?) at (\S+) \(machine read (.*)\)$"), N.corrected,
+     lambda m: {"who": m[1], "at": m[2], "machine": m[3]}),
+    (re.compile(r"^accepted by (.*?) at (\S+)$"), N.accepted, lambda m: {"who": m[1], "at": m[2]}),
+    (re.compile(r"^in a broken consistency rule$"), N.in_broken_rule, lambda m: {}),
+    (re.compile(r"^faint print$"), N.faint_print, lambda m: {}),
+    (re.compile(r"^look-alike character read as a digit \((.*)\)$"), N.lookalike_read, lambda m: {"change": m[1]}),
+    (re.compile(r"^(\d+) of (\d+) grid cells of the row have no printed cell$"), N.grid_row_gaps,
+     lambda m: {"unprinted": int(m[1]), "cells": int(m[2])}),
+    (re.compile(r"^(\d+) cell\(s\) do not read as numbers$"), N.grid_row_gaps, lambda m: {"garbled": int(m[1])}),
+    (re.compile(r"^row printed (\d+) values for (\d+) columns$"), N.row_count_mismatch,
+     lambda m: {"values": int(m[1]), "columns": int(m[2])}),
+    (re.compile(r"^(\d+) cell\(s\) of specks only left out \((.*)\): values placed in their order$"), N.specks_left_out,
+     lambda m: {"count": int(m[1]), "texts": m[2]}),
+    (re.compile(r"^(\d+) numbers read in one cell \('(.*)'\): placed in their order$"), N.numbers_in_one_cell,
+     lambda m: {"count": int(m[1]), "text": m[2]}),
     (re.compile(r"^(\d+) numbers read at the end of one cell with the label's text: placed in their order$"),
-     r"格间的线丢失，同一格里在行名之后读出 \1 个数：按顺序放入各列"),
+     N.numbers_after_label, lambda m: {"count": int(m[1])}),
     (re.compile(r"^one of (\d+) table rows the grid read as one \(their rules lost\): cut by the cells' stacked values$"),
-     r"行间的线丢失，\1 行被读成了一行：按格中上下排列的数字分开"),
-    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
-                r"placed in x order, evenly spaced$"),
-     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，间距均匀，按从左到右的次序放入"),
-    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
-                r"placed in x order$"),
-     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，按从左到右的次序放入"),
-    (re.compile(r"^the grid gave no row of (\d+) values: the last line cut into \d+ numbers by the gaps in its ink, "
-                r"placed in x order, evenly spaced, (\d+) piece\(s\) off their pitch left out \((.*)\)$"),
-     r"表格线没有给出一行 \1 个数：按墨迹间的空隙把最后一行切成 \1 个数，去掉 \2 个不在列距上的笔画（\3），按从左到右的次序放入"),
-    (re.compile(r"^no grid under the matrix's title: its first line of numbers cut into (\d+) numbers by the gaps in its "
-                r"ink, placed in x order(?:, evenly spaced)?$"),
-     r"标题下没有找到表格线：按墨迹间的空隙把标题下第一行数字切成 \1 个数，按从左到右的次序放入"),
+     N.rows_read_as_one, lambda m: {"rows": int(m[1])}),
+    (re.compile(r"^(?:the grid gave no row of (\d+) values: the last line|(no grid under the matrix's title: its first "
+                r"line of numbers)|(the grid gave no row of its values: the first line of numbers under it)) cut into "
+                r"(\d+) numbers by the gaps in its ink, placed in x order(, evenly spaced)?"
+                r"(?:, (\d+) piece\(s\) off their pitch left out \((.*)\))?$"), N.value_line_cut,
+     lambda m: {"line": "under_title" if m[2] else "under_grid" if m[3] else "last_line", "values": int(m[4]),
+                "even": bool(m[5]), **({"strays": int(m[6]), "stray_texts": m[7]} if m[6] else {})}),
     (re.compile(r"^the column's header and the value under it read as one cell: the number its value$"),
-     "表头和下面的数读进了同一格（中间的线丢失）：取其中的数字"),
-    (re.compile(r"^the row's label and one number read as one text: the number its value$"),
-     "行名和一个数读成了一段文字（中间的线丢失）：取其中的数字"),
+     N.header_and_value, lambda m: {}),
+    (re.compile(r"^the row's label and one number read as one text: the number its value$"), N.label_and_number,
+     lambda m: {}),
     (re.compile(r"^text lines beside the row's label, level with it \(no grid read the row\): its values in x order$"),
-     "没有读出这一行的表格线：取行名右侧同一高度的数字，按从左到右的次序放入"),
-    (re.compile(r"^table not found in the document$"), "文件中找不到这张表"),
+     N.values_beside_label, lambda m: {}),
     (re.compile(r"^table structure read from the words: the ruling lines were contradicted \((.*)\)$"),
-     lambda m: "表格结构按文字排列读出：表格线与文字矛盾（" + "；".join(map(_fault_zh, m.group(1).split("; "))) + "）"),
+     N.words_over_lines, lambda m: _legacy_faults(m[1])),
 ]
+_LEGACY_FAULTS = [(re.compile("^" + re.escape(FAULT_WORDS[code](987654321)[0]).replace("987654321", r"(\d+)") + "$"), code)
+                  for code in FAULT_WORDS]
 
 
-def reason_zh(reason: str) -> str:
-    """One recorded note in Chinese (a reason no confidence factor carries: what the structure
-    and row reading noted, a reviewer's mark, the body text disagreeing); a compound one ("a; b")
-    part by part; a part no pattern knows stays as recorded. A factor's reason is worded from its
-    code instead (``factor_zh``)."""
-    for pattern, zh in _REASON_PATTERNS:
-        if pattern.search(reason):
-            return pattern.sub(zh, reason)
-    parts = []
-    for part in reason.split("; "):
-        for pattern, zh in _REASON_PATTERNS:
-            if pattern.search(part):
-                part = pattern.sub(zh, part)
-                break
-        parts.append(part)
-    return "；".join(parts)
+def _legacy_faults(text: str) -> dict:
+    """Faults stored as English ("3 word(s) cut by a wall; no ruling-line grid") by code."""
+    out: dict[str, int] = {}
+    for part in text.split("; "):
+        code, m = next(((c, m) for p, c in _LEGACY_FAULTS if (m := p.match(part))), (None, None))
+        if code is None or m is None:
+            raise ValueError(part)
+        out[code] = int(m[1]) if m.groups() else 0
+    return out
+
+
+def _legacy_zh(reason: str) -> str | None:
+    for pattern, code, params in _LEGACY:
+        m = pattern.search(reason)
+        if m:
+            try:
+                return note_zh(CellNote(code=code, reason=reason, params=params(m)))
+            except (ValueError, KeyError):
+                return None
+    return None
+
+
+def _stored_zh(reason: str) -> str:
+    """A note stored as English only, read back into its code where its words say which."""
+    whole = _legacy_zh(reason)
+    if whole is not None:
+        return whole
+    return "；".join(_legacy_zh(part) or part for part in reason.split("; "))
+
+
+def reason_zh(reason: str | CellNote) -> str:
+    """One recorded note in Chinese: a coded note from its code and parameters (``note_zh``); a
+    note stored as English only (a report parsed before notes had codes) read back into its code
+    first; a compound one ("a; b") part by part; a part read back into no code stays as recorded.
+    A factor's reason is worded from its code instead (``factor_zh``)."""
+    return note_zh(reason) if isinstance(reason, CellNote) else _stored_zh(reason)
+
+
+# ---------------------------------------------------------------- why a cell is unsure
 
 
 def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, lang: str = "zh") -> list[str]:
@@ -327,7 +454,7 @@ def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, 
     was recorded a reason derived from its kind and the cap its confidence sits at."""
     s = settings
     reasons = list(cell.reasons)
-    if not _explains_cap(reasons):
+    if not _explains_cap(cell, reasons):
         derived = _derived_reason(cell, report, s)
         if derived:
             reasons.append(derived)
@@ -336,6 +463,7 @@ def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, 
     template = template_of(report.template_version) if report is not None else None
     checks = {(c.rule, c.subject): c for c in report.checks} if report is not None else {}
     coded = {f.reason: f for f in cell.factors}  # a reason a factor carries is worded from its code
+    noted = {n.reason: n for n in cell.notes}  # and a note's from its code
     out = []
     for r in reasons:
         f = coded.get(r)
@@ -344,13 +472,21 @@ def why_unsure(cell: Cell, report: Report | None, settings: ConfidenceSettings, 
         if chk is not None and template is not None:
             out.append(f"所在的勾稽关系不成立：{rule_finding(template, chk)}")
         else:
-            out.append(factor_zh(f) if f is not None else reason_zh(r))
+            out.append(factor_zh(f) if f is not None else note_zh(noted[r]) if r in noted else reason_zh(r))
     return out
 
 
-def _explains_cap(reasons: list[str]) -> bool:
-    """Whether the recorded reasons say why the cell is below 1 (a "confirmed" note does not)."""
-    return any(not r.startswith(("confirmed by", "agrees with the body text", "corrected by", "accepted by"))
+# what a factor or a note says for a cell rather than against it: no reason why it is below 1
+_AFFIRMING = {F.confirmed_by_rules, F.confirmed_by_one_rule, F.confirmed_via_unread, F.text_agrees,
+              N.corrected, N.accepted}
+
+
+def _explains_cap(cell: Cell, reasons: list[str]) -> bool:
+    """Whether the recorded reasons say why the cell is below 1 (a "confirmed" one does not): by
+    the code of the factor or note that carries a reason; a reason stored without one by its words."""
+    codes = {**{f.reason: f.code for f in cell.factors}, **{n.reason: n.code for n in cell.notes}}
+    return any(codes[r] not in _AFFIRMING if r in codes
+               else not r.startswith(("confirmed by", "agrees with the body text", "corrected by", "accepted by"))
                for r in reasons)
 
 

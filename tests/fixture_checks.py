@@ -1,15 +1,19 @@
 """Checks every layout family's generator tests share (``test_fixtures_word``,
-``test_fixtures_sheet``): the truth CSV read back, a generated report's rules holding or breaking
-exactly as its manifest records, a captured (fax) report carrying no text layer, and the
-command line giving the same set twice from one seed, and what a born-digital report's pages say."""
+``test_fixtures_sheet``, ``test_fixtures_typeset``, ``test_fixtures_typst``): the truth CSV read
+back, a generated report's rules holding or breaking exactly as its manifest records, a captured
+(fax) report carrying no text layer, the command line giving the same set twice from one seed,
+what a born-digital report's pages say, and the manifest read against the PDF (the checks every
+family's reports answer in one loop, the page traits the typeset and typst families draw alike,
+a family's own checks passed in)."""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import fx_data
@@ -17,6 +21,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+TABLES = ("applications", "reviews_litigation", "active_disclosure")
 
 
 def read_truth(path: Path) -> dict:
@@ -56,14 +61,42 @@ def generate_twice(tmp_path: Path, seed: int, *options: str, count: int = 2) -> 
     return outs, m
 
 
-def assert_text_layer_holds_truth_numbers(out: Path, entries: list[dict], family: str) -> None:
-    """The text layer of each born-digital report's table pages holds that table's numbers, as
-    many of each as the truth has (none lost off a page, none clipped)."""
+def generate_family_twice(tmp_path: Path, seed: int, family: str, captures: Sequence[str]
+                          ) -> tuple[list[Path], list[dict]]:
+    """``generate_twice`` of one report a capture (``--family family --capture a,b``): the two
+    output folders and the first run's manifest entries, after checking that each records its family and its capture (as the
+    capture model's condition too)."""
+    outs, m = generate_twice(tmp_path, seed, "--family", family, "--capture", ",".join(captures), count=len(captures))
+    reports = m[0]["reports"]
+    assert [(r["family"], r["capture"]) for r in reports] == [(family, c) for c in captures]
+    assert [r["degradations"]["condition"] for r in reports if r["capture"] != "born_digital"] == \
+        [c for c in captures if c != "born_digital"]
+    return outs, reports
+
+
+def assert_same_pdf_bytes_from_seed(tmp_path: Path, seed: int, family: str) -> None:
+    """A born-digital report of ``family`` generated twice from one seed is the same PDF, byte
+    for byte (the generator's own calls, in-process)."""
+    import generate
+
+    paths = []
+    for k in range(2):
+        out = tmp_path / f"r{k}"
+        out.mkdir()
+        generate.generate_batch([0], seed, str(out), 0.0, [None], family, "born_digital")
+        paths.append(out / "000.pdf")
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def assert_text_layer_holds_truth_numbers(out: Path, entries: list[dict], family: str,
+                                          tables: Sequence[str] = TABLES) -> None:
+    """The text layer of each born-digital report's table pages (``tables``) holds that table's
+    numbers, as many of each as the truth has (none lost off a page, none clipped)."""
     for e in entries:
         assert e["family"] == family and e["capture"] == "born_digital"
         truth = read_truth(out / e["truth"])
         with pdfplumber.open(str(out / e["file"])) as pdf:
-            for table in ("applications", "reviews_litigation", "active_disclosure"):
+            for table in tables:
                 want = Counter(r["text"] for k, r in truth.items() if k[0] == table and r["text"] and r["text"][0].isdigit())
                 words = Counter(w["text"] for n in e["tables"][table]["pages"]
                                 for w in pdf.pages[n - 1].extract_words() if w["text"][0].isdigit())
@@ -83,3 +116,70 @@ def header_pages(texts: list[str]) -> list[int]:
 def has_images(pdf) -> bool:
     """Does any page hold an image object (the red seal, in a born-digital report)?"""
     return any(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for i in range(len(pdf)) for o in pdf[i].get_objects())
+
+
+def assert_no_text_layer(pdf, entry: dict, capture: str) -> None:
+    """A captured report (``capture``, as its manifest entry records) has no text layer left."""
+    assert entry["capture"] == capture and "".join(page_texts(pdf)) == ""
+
+
+def assert_manifest_matches_pdf(out: Path, entries: list[dict], captured: Callable[[object, dict], None],
+                                born_digital: Callable[[object, dict, list[str]], None]) -> None:
+    """Each report's PDF against its manifest entry: the page count, the rules holding or breaking
+    as recorded; a captured report by ``captured(pdf, entry)``; a born-digital one prints its
+    title and holds an image (the seal) exactly when its layout and its seals say so, then
+    ``born_digital(pdf, entry, page texts)`` (the family's own checks)."""
+    for e in entries:
+        pdf = pdfium.PdfDocument(str(out / e["file"]))
+        try:
+            assert len(pdf) == e["pages"]
+            assert_rules_as_recorded(out, e)
+            if e["kind"] != "born_digital":
+                captured(pdf, e)
+                continue
+            text = page_texts(pdf)
+            assert e["title"] in "".join(text)
+            assert has_images(pdf) == e["layout"]["seal"] == bool(e["seals_in_document"])
+            born_digital(pdf, e, text)
+        finally:
+            pdf.close()
+
+
+def assert_landscape_as_recorded(pdf, entry: dict) -> None:
+    """Each table's pages are landscape exactly when its layout records the table landscape."""
+    for table, land in entry["layout"]["landscape"].items():
+        for n in entry["tables"][table]["pages"]:
+            w, h = pdf[n - 1].get_size()
+            assert (w > h) == land, (entry["file"], table, n)
+
+
+def assert_header_pages_as_recorded(entry: dict, text: list[str]) -> None:
+    """The application matrix's header prints on its first page, and on every page of a split
+    matrix exactly when the layout repeats it (on no other page)."""
+    apps = entry["tables"]["applications"]["pages"]
+    on = header_pages(text)
+    assert on[0] == apps[0]
+    if entry["tables"]["applications"]["split"]:
+        assert (on == apps) == entry["layout"]["repeat_header"]
+    else:
+        assert on == apps
+
+
+def assert_tables_after_prose(entry: dict, text: list[str]) -> None:
+    """An appendix placement: the tables begin after the last page of prose (六、其他需要报告的事项)."""
+    last_prose = max(i for i, t in enumerate(text, 1) if "六、其他需要报告的事项" in t)
+    assert min(entry["tables"]["active_disclosure"]["pages"]) > last_prose
+
+
+def assert_page_traits_as_recorded(pdf, entry: dict, text: list[str]) -> None:
+    """What ``fx_data.draw_page_traits`` and the landscape draws of the typeset and typst families
+    decided, on the born-digital pages: each table's pages landscape exactly as recorded, the
+    header where recorded, "第1页共N页" page numbers, an appendix after the prose with 附表1-3."""
+    lay = entry["layout"]
+    assert_landscape_as_recorded(pdf, entry)
+    assert_header_pages_as_recorded(entry, text)
+    if lay["page_numbers"] == "of":
+        assert f"第1页共{len(pdf)}页" in text[0]
+    if lay["placement"] == "appendix":
+        assert_tables_after_prose(entry, text)
+        assert all(f"附表{n}" in "".join(text) for n in (1, 2, 3))

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import random
 import sys
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pdfplumber
-import pypdfium2 as pdfium
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +21,10 @@ sys.path.insert(0, str(FIXTURES))
 
 import fx_data  # noqa: E402
 import fx_sheet  # noqa: E402
-from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, generate_twice, has_images, header_pages, page_texts, read_truth  # noqa: E402
+from fixture_checks import (  # noqa: E402
+    assert_fax_without_text_layer, assert_header_pages_as_recorded, assert_landscape_as_recorded,
+    assert_manifest_matches_pdf, assert_tables_after_prose, assert_text_layer_holds_truth_numbers,
+    generate_family_twice)
 
 HAS_LO = fx_sheet.calc_available()
 
@@ -207,43 +207,24 @@ def test_sheet_pdf_prints_every_number_of_the_truth(sheet_set):
     """The text layer of each table's pages holds the numbers of that table's truth, as many of
     each as the truth has (Calc printed every value cell, none lost to '###' or clipping)."""
     out, entries = sheet_set
-    for e in entries[:2]:
-        assert e["family"] == "sheet" and e["capture"] == "born_digital"
-        truth = read_truth(out / e["truth"])
-        with pdfplumber.open(str(out / e["file"])) as pdf:
-            for table in ("applications", "reviews_litigation"):
-                want = Counter(r["text"] for k, r in truth.items() if k[0] == table and r["text"] and r["text"][0].isdigit())
-                words = Counter(w["text"] for n in e["tables"][table]["pages"]
-                                for w in pdf.pages[n - 1].extract_words() if w["text"][0].isdigit())
-                assert not want - words, (e["file"], table, want - words)
+    assert_text_layer_holds_truth_numbers(out, entries[:2], "sheet", tables=("applications", "reviews_litigation"))
 
 
 @pytest.mark.slow
 def test_sheet_manifest_matches_pdf(sheet_set):
+    """Pages, title, the seal; the matrix split over landscape pages (26 pt rows), its header
+    repeated exactly when recorded; an appendix after the prose; the captured report has no text
+    layer; the rules hold or break as recorded."""
     out, entries = sheet_set
-    for e in entries:
-        pdf = pdfium.PdfDocument(str(out / e["file"]))
-        try:
-            assert len(pdf) == e["pages"]
-            if e["kind"] == "born_digital":
-                text = page_texts(pdf)
-                assert e["title"] in "".join(text)
-                apps = e["tables"]["applications"]["pages"]
-                assert e["tables"]["applications"]["split"], "26 pt rows in landscape: the matrix takes two pages"
-                on = header_pages(text)
-                assert (on == apps) == e["layout"]["repeat_header"] and on[0] == apps[0]
-                for n in apps:  # the matrix pages are landscape, as recorded
-                    w, h = pdf[n - 1].get_size()
-                    assert w > h
-                assert has_images(pdf) == e["layout"]["seal"] == bool(e["seals_in_document"])
-                if e["layout"]["placement"] == "appendix":  # the tables come after the signature
-                    assert min(e["tables"]["active_disclosure"]["pages"]) > max(
-                        i for i, t in enumerate(text, 1) if "六、其他需要报告的事项" in t)
-            else:
-                assert_fax_without_text_layer(pdf, e)
-        finally:
-            pdf.close()
-        assert_rules_as_recorded(out, e)
+
+    def split_landscape(pdf, e, text):
+        assert e["tables"]["applications"]["split"], "26 pt rows in landscape: the matrix takes two pages"
+        assert_header_pages_as_recorded(e, text)
+        assert_landscape_as_recorded(pdf, e)
+        if e["layout"]["placement"] == "appendix":
+            assert_tables_after_prose(e, text)
+
+    assert_manifest_matches_pdf(out, entries, assert_fax_without_text_layer, split_landscape)
 
 
 @pytest.mark.slow
@@ -252,5 +233,4 @@ def test_sheet_generation_from_the_command_line(tmp_path):
     the same seed gives the same truth and manifest."""
     if not HAS_LO:
         pytest.skip("needs LibreOffice")
-    _, m = generate_twice(tmp_path, 4103, "--family", "sheet", "--capture", "born_digital,lowres")
-    assert [(r["family"], r["capture"]) for r in m[0]["reports"]] == [("sheet", "born_digital"), ("sheet", "lowres")]
+    generate_family_twice(tmp_path, 4103, "sheet", ["born_digital", "lowres"])

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pdfplumber
-import pypdfium2 as pdfium
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +22,9 @@ sys.path.insert(0, str(FIXTURES))
 import fx_data  # noqa: E402
 import fx_html  # noqa: E402
 import fx_typeset  # noqa: E402
-from fixture_checks import assert_fax_without_text_layer, assert_rules_as_recorded, assert_text_layer_holds_truth_numbers, generate_twice, has_images, header_pages, page_texts  # noqa: E402
+from fixture_checks import (  # noqa: E402
+    assert_fax_without_text_layer, assert_manifest_matches_pdf, assert_page_traits_as_recorded,
+    assert_same_pdf_bytes_from_seed, assert_text_layer_holds_truth_numbers, generate_family_twice)
 from nianbao.models import load_template  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not fx_typeset.faces_available(),
@@ -118,36 +119,15 @@ def test_typeset_pdf_prints_every_number_of_the_truth(typeset_set):
 
 def test_typeset_manifest_matches_pdf(typeset_set):
     """Pages, landscape pages, repeated headers, the seal and the 附表 placement are as recorded;
-    the captured report has no text layer; the rules hold or break as recorded."""
+    the captured report has no text layer; the rules hold or break as recorded; the tables are
+    placed in their order, the first fitted to its landscape page at 80 % of its size at least."""
     out, entries = typeset_set
-    for e in entries:
-        pdf = pdfium.PdfDocument(str(out / e["file"]))
-        try:
-            assert len(pdf) == e["pages"]
-            assert_rules_as_recorded(out, e)
-            if e["kind"] != "born_digital":
-                assert_fax_without_text_layer(pdf, e)
-                continue
-            lay = e["layout"]
-            text = page_texts(pdf)
-            assert e["title"] in "".join(text)
-            for table, land in lay["landscape"].items():
-                for n in e["tables"][table]["pages"]:
-                    w, h = pdf[n - 1].get_size()
-                    assert (w > h) == land, (e["file"], table, n)
-            apps = e["tables"]["applications"]["pages"]
-            on = header_pages(text)
-            assert on[0] == apps[0] and (on == apps or not lay["repeat_header"])
-            assert has_images(pdf) == lay["seal"] == bool(e["seals_in_document"])
-            if lay["page_numbers"] == "of":
-                assert f"第1页共{len(pdf)}页" in text[0]
-            if lay["placement"] == "appendix":
-                last_prose = max(i for i, t in enumerate(text, 1) if "六、其他需要报告的事项" in t)
-                assert min(e["tables"]["active_disclosure"]["pages"]) > last_prose
-                assert all(f"附表{n}" in "".join(text) for n in (1, 2, 3))
-            assert [p["table"] for p in e["tables_placed"]] == ["active_disclosure", "applications", "reviews_litigation"]
-        finally:
-            pdf.close()
+
+    def placed_in_order(pdf, e, text):
+        assert_page_traits_as_recorded(pdf, e, text)
+        assert [p["table"] for p in e["tables_placed"]] == ["active_disclosure", "applications", "reviews_litigation"]
+
+    assert_manifest_matches_pdf(out, entries, assert_fax_without_text_layer, placed_in_order)
     placed = {p["table"]: p for p in entries[0]["tables_placed"]}
     if not entries[0]["tables"]["applications"]["split"]:  # fitted to its landscape page, at 80 % at least
         assert placed["applications"]["table_pt"][0] >= 0.8 * entries[0]["layout"]["table_pt"]
@@ -164,21 +144,11 @@ def test_typeset_no_line_starts_with_chinese_closing_punctuation(typeset_set):
 
 
 def test_typeset_pdf_is_the_same_bytes_from_the_same_seed(tmp_path):
-    import generate
-
-    paths = []
-    for k in range(2):
-        out = tmp_path / f"r{k}"
-        out.mkdir()
-        generate.generate_batch([0], 4511, str(out), 0.0, [None], "typeset", "born_digital")
-        paths.append(out / "000.pdf")
-    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert_same_pdf_bytes_from_seed(tmp_path, 4511, "typeset")
 
 
 @pytest.mark.slow
 def test_typeset_generation_from_the_command_line(tmp_path):
     """``--family typeset`` with the two new captures: the manifest records family and capture, and
     the same seed gives the same truth and manifest."""
-    _, m = generate_twice(tmp_path, 4512, "--family", "typeset", "--capture", "born_digital,copier")
-    assert [(r["family"], r["capture"]) for r in m[0]["reports"]] == [("typeset", "born_digital"), ("typeset", "copier")]
-    assert m[0]["reports"][1]["degradations"]["condition"] == "copier"
+    generate_family_twice(tmp_path, 4512, "typeset", ["born_digital", "copier"])

@@ -23,7 +23,9 @@ sys.path.insert(0, str(FIXTURES))
 import fx_capture  # noqa: E402
 import fx_data  # noqa: E402
 import fx_typst  # noqa: E402
-from fixture_checks import assert_rules_as_recorded, assert_text_layer_holds_truth_numbers, generate_twice, has_images, header_pages, page_texts  # noqa: E402
+from fixture_checks import (  # noqa: E402
+    assert_manifest_matches_pdf, assert_no_text_layer, assert_page_traits_as_recorded, assert_same_pdf_bytes_from_seed,
+    assert_text_layer_holds_truth_numbers, generate_family_twice)
 from nianbao.models import load_template  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not fx_typst.typst_available(), reason="needs the Python package typst and fonts-noto-cjk")
@@ -89,37 +91,16 @@ def test_typst_pdf_prints_every_number_of_the_truth(typst_set):
 
 def test_typst_manifest_matches_pdf(typst_set):
     """Pages, landscape pages, repeated headers, the seal, page numbers and the 附表 placement are as
-    recorded; the captured report is image-only; the rules hold or break as recorded."""
+    recorded; the captured report is image-only; the rules hold or break as recorded; and the
+    body's statements of figures are printed."""
     out, entries = typst_set
-    for e in entries:
-        pdf = pdfium.PdfDocument(str(out / e["file"]))
-        try:
-            assert len(pdf) == e["pages"]
-            assert_rules_as_recorded(out, e)
-            if e["kind"] != "born_digital":
-                assert e["capture"] == "bookscan" and "".join(page_texts(pdf)) == ""
-                continue
-            lay = e["layout"]
-            text = page_texts(pdf)
-            assert e["title"] in "".join(text)
-            for table, land in lay["landscape"].items():
-                for n in e["tables"][table]["pages"]:
-                    w, h = pdf[n - 1].get_size()
-                    assert (w > h) == land, (e["file"], table, n)
-            apps = e["tables"]["applications"]["pages"]
-            on = header_pages(text)
-            assert on[0] == apps[0] and (on == apps or not lay["repeat_header"])
-            assert has_images(pdf) == lay["seal"] == bool(e["seals_in_document"])
-            if lay["page_numbers"] == "of":
-                assert f"第1页共{len(pdf)}页" in text[0]
-            if lay["placement"] == "appendix":
-                last_prose = max(i for i, t in enumerate(text, 1) if "六、其他需要报告的事项" in t)
-                assert min(e["tables"]["active_disclosure"]["pages"]) > last_prose
-                assert all(f"附表{n}" in "".join(text) for n in (1, 2, 3))
-            for st in e["statements"]:  # the body's statements of figures are printed
-                assert "".join(st["text"].split()) in "".join(text), st["text"]
-        finally:
-            pdf.close()
+
+    def printed_statements(pdf, e, text):
+        assert_page_traits_as_recorded(pdf, e, text)
+        for st in e["statements"]:
+            assert "".join(st["text"].split()) in "".join(text), st["text"]
+
+    assert_manifest_matches_pdf(out, entries, lambda pdf, e: assert_no_text_layer(pdf, e, "bookscan"), printed_statements)
 
 
 def test_typst_three_line_table_has_no_vertical_rules(typst_set):
@@ -140,21 +121,11 @@ def test_typst_three_line_table_has_no_vertical_rules(typst_set):
 
 
 def test_typst_pdf_is_the_same_bytes_from_the_same_seed(tmp_path):
-    import generate
-
-    paths = []
-    for k in range(2):
-        out = tmp_path / f"r{k}"
-        out.mkdir()
-        generate.generate_batch([0], 4514, str(out), 0.0, [None], "typst", "born_digital")
-        paths.append(out / "000.pdf")
-    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert_same_pdf_bytes_from_seed(tmp_path, 4514, "typst")
 
 
 @pytest.mark.slow
 def test_typst_generation_from_the_command_line(tmp_path):
     """``--family typst`` with the two new captures: the manifest records family and capture, and
     the same seed gives the same truth and manifest."""
-    _, m = generate_twice(tmp_path, 4515, "--family", "typst", "--capture", "sealscan,bookscan")
-    assert [(r["family"], r["capture"]) for r in m[0]["reports"]] == [("typst", "sealscan"), ("typst", "bookscan")]
-    assert [r["degradations"]["condition"] for r in m[0]["reports"]] == ["sealscan", "bookscan"]
+    generate_family_twice(tmp_path, 4515, "typst", ["sealscan", "bookscan"])

@@ -81,7 +81,7 @@ def test_table_whose_inner_rules_a_scan_nearly_lost_is_read_from_its_words(hairl
     # read with the word grid: placement below the line grid's, the reason on the cell
     cells = [c for r in hairline_doc.rows if r.kind == "table" for c in r.cells]
     assert all(c.placement == P.words_placement for c in cells)
-    assert any("structure read from the words" in n for n in cells[0].notes)
+    assert any("structure read from the words" in n.reason for n in cells[0].notes)
 
 
 def test_without_word_reading_the_hairline_table_falls_apart():

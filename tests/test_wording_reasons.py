@@ -1,7 +1,8 @@
 """What a clerk reads about a cell is Chinese: every reason a stage records has its wording in
 ``nianbao.wording``. A reason added without one reached the review page in English. A
-confidence factor's reason is worded from its code and parameters (``factor_zh``), a note
-(a reason no factor carries) by its pattern (``reason_zh``)."""
+confidence factor's reason is worded from its code and parameters (``factor_zh``), as is a note
+(a reason no factor carries: ``note_zh``); a note stored as English only is read back into its
+code by its words (``reason_zh``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.models import Document, FactorCode, SourceInfo
+from nianbao.models import Document, FactorCode, NoteCode, SourceInfo
 from nianbao.pipeline import parse_document
 from nianbao.settings import Settings
-from nianbao.wording import FACTOR_WORDS, factor, factor_zh, reason_zh, why_unsure
+from nianbao.wording import FACTOR_WORDS, FAULT_WORDS, NOTE_WORDS, factor, factor_zh, note, note_zh, reason_zh, why_unsure
 
 DATA = Path(__file__).resolve().parent / "data"
 STORED = sorted([*(DATA / "intermediates").glob("*.document.json"), *(DATA / "assembly").glob("*.document.json")])
@@ -76,3 +77,67 @@ def test_a_factor_stored_without_its_parameters_says_its_gist_in_chinese():
 
     old = ConfidenceFactor(code=FactorCode.second_look_disagrees, reason="a second reading differs: 'O'")
     assert factor_zh(old) == "再读一次结果不同"
+
+
+# a sample of what each note quotes: every producer's note, by code (``nianbao.wording.note``)
+_NOTE_SAMPLES: dict[NoteCode, list[dict]] = {
+    NoteCode.blanks_dropped: [{"dropped": 2, "columns": 7}],
+    NoteCode.specks_left_out: [{"count": 1, "texts": "'•'"}],
+    NoteCode.numbers_in_one_cell: [{"count": 4, "text": "1 0 0 0"}],
+    NoteCode.numbers_after_label: [{"count": 7}],
+    NoteCode.grid_row_gaps: [{"unprinted": 1, "cells": 7, "garbled": 0}, {"unprinted": 0, "cells": 7, "garbled": 2},
+                             {"unprinted": 1, "cells": 7, "garbled": 2}],
+    NoteCode.row_count_mismatch: [{"values": 6, "columns": 7}],
+    NoteCode.rows_read_as_one: [{"rows": 3}],
+    NoteCode.value_line_cut: [{"line": line, "values": 15, "even": even, **strays}
+                              for line in ("last_line", "under_title", "under_grid") for even in (False, True)
+                              for strays in ({}, {"strays": 2, "stray_texts": "'-', '.'"})],
+    NoteCode.words_over_lines: [{code: 3 for code in FAULT_WORDS}, {"no_grid": 0}],
+    NoteCode.differs_from_text: [{"sentence": "受理申请 5 件"}],
+    NoteCode.corrected: [{"who": "clerk", "at": "2026-01-01T00:00:00Z", "machine": "17"}],
+    NoteCode.accepted: [{"who": "clerk", "at": "2026-01-01T00:00:00Z"}],
+    NoteCode.read_score: [{"score": 0.46}],
+    NoteCode.lookalike_read: [{"change": "Z→2"}],
+    NoteCode.recorded: [{"text": "row not found in the document"}],
+}
+
+
+@pytest.mark.parametrize("code", list(NoteCode), ids=lambda c: c.value)
+def test_every_note_a_producer_can_emit_is_said_in_chinese_from_its_code(code):
+    """A note's Chinese comes from its code and parameters: every code has its words, every
+    variant of them Chinese (no English falls through to a clerk), and a reworded English
+    reason changes nothing a clerk reads."""
+    assert set(NOTE_WORDS) == set(NoteCode)
+    for params in _NOTE_SAMPLES.get(code, [{}]):
+        n = note(code, **params)
+        assert n.reason and not CJK.search(n.reason.split(":")[0]), n.reason
+        said = note_zh(n)
+        assert not _untranslated(n.reason, re.sub(r"'[^']*'|clerk|\d{4}-\d\d-\d\dT[\d:]+Z", "", said)), said
+        n.reason = "reworded for programmers"
+        assert note_zh(n) == said and reason_zh(n) == said
+
+
+def test_note_codes_and_factor_codes_do_not_share_a_value():
+    """``why_unsure`` tells affirming factors and notes apart by code in one set."""
+    assert not {c.value for c in NoteCode} & {c.value for c in FactorCode}
+
+
+def test_producers_record_reasons_as_coded_notes_or_factors_only():
+    """No stage writes an English reason or cell note straight into a cell: each goes through
+    ``nianbao.wording.note`` (or ``factor``), so that its Chinese is worded from its code."""
+    root = Path(__file__).resolve().parents[1]
+    raw = re.compile(r"""reasons\.append\(\s*f?["']|reasons=\[\s*f?["']|tc\.notes\.append\(\s*f?["']|notes=\[\s*f?["']""")
+    found = [f"{p.relative_to(root)}:{i}" for d in ("nianbao", "layout", "ocr") for p in (root / d).rglob("*.py")
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if raw.search(line)]
+    assert not found, found
+
+
+def test_a_stage_note_reaches_the_clerk_from_its_code():
+    """A cell whose note says "row not found" reads in Chinese from the note's code, whatever
+    its English says."""
+    from nianbao.models import Cell
+
+    gone = note(NoteCode.row_not_found)
+    cell = Cell(table="applications", row="new_received", col="natural_person", reasons=["reworded"],
+                notes=[gone.model_copy(update={"reason": "reworded"})])
+    assert why_unsure(cell, None, Settings().confidence)[0] == "文件中找不到这一行"

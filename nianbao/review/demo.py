@@ -16,7 +16,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from nianbao.checks import run_checks
-from nianbao.models import Cell, CellKind, PageInfo, Report, SourceInfo, Table, load_template
+from nianbao.confidence import add_note
+from nianbao.models import Cell, CellKind, CellNote, NoteCode, PageInfo, Report, SourceInfo, Table, load_template
+from nianbao.wording import note
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 DPI, W, H = 150, 1240, 1754
@@ -27,11 +29,11 @@ PRINTED = {
     "new_received": (12, 3), "carried_over": (1, 0), "disclosed": (8, 2), "partially_disclosed": (2, 0),
     "unable_not_held": (1, 0), "rejected_duplicate": (0, 1), "result_total": (11, 3), "carried_forward": (2, 0),
 }
-# (row, col) -> (text read, value read, read confidence, reasons, suggestions)
+# (row, col) -> (text read, value read, read confidence, notes, suggestions)
 MISREADS = {
-    ("new_received", "natural_person"): ("17", 17, 0.46, ["OCR read confidence 0.46"], ["12"]),
-    ("partially_disclosed", "natural_person"): ("Z", 2, 0.62, ["look-alike character read as a digit (Z→2)"], []),
-    ("carried_forward", "other_org"): ("0", 0, 0.7, ["faint print"], []),
+    ("new_received", "natural_person"): ("17", 17, 0.46, [note(NoteCode.read_score, score=0.46)], ["12"]),
+    ("partially_disclosed", "natural_person"): ("Z", 2, 0.62, [note(NoteCode.lookalike_read, change="Z→2")], []),
+    ("carried_forward", "other_org"): ("0", 0, 0.7, [note(NoteCode.faint_print)], []),
 }
 
 
@@ -97,16 +99,16 @@ def make_demo(out_dir: str | Path, name: str = "demo") -> Path:
         for c_i, col in enumerate(cols):
             box = (xs[c_i], y0, xs[c_i + 1], y0 + ROW_H)
             _centered(d, box, str(printed[c_i]), body)
-            reasons: list[str] = []
+            notes: list[CellNote] = []
             sugg: list[str] = []
             text, value, read_conf = str(printed[c_i]), printed[c_i], 0.97
             if (row.id, col) in MISREADS:
-                text, value, read_conf, reasons, sugg = MISREADS[(row.id, col)]
+                text, value, read_conf, notes, sugg = MISREADS[(row.id, col)]
             cells.append(Cell(table="applications", row=row.id, col=col, value=value, text=text,
                               kind=CellKind.zero if value == 0 else CellKind.number, confidence=read_conf,
                               read_confidence=read_conf, placement_confidence=0.96, page=1,
                               bbox=(box[0] + 3.0, box[1] + 3.0, box[2] - 3.0, box[3] - 3.0),
-                              reasons=list(reasons), suggestions=list(sugg)))
+                              reasons=[n.reason for n in notes], notes=list(notes), suggestions=list(sugg)))
     # scan look: blur, grain, a hair of rotation
     img = img.filter(ImageFilter.GaussianBlur(0.6))
     rng = np.random.default_rng(7)
@@ -128,7 +130,7 @@ def make_demo(out_dir: str | Path, name: str = "demo") -> Path:
     for c in report.tables[0].cells:
         if ".".join(c.key) in ref_failed:
             c.confidence = round(c.confidence * 0.5, 3) if c.confidence < 0.9 else 0.8
-            c.reasons.append("in a broken consistency rule")
+            add_note(c, note(NoteCode.in_broken_rule))
     path = out / f"{name}.json"
     path.write_text(report.model_dump_json(indent=1), encoding="utf-8")
     return path

@@ -61,7 +61,7 @@ def test_review_matrix_values_row_cut_by_ink_gaps_in_x_order(name: str) -> None:
     assert [int(c.text.replace("O", "0")) for c in values.cells] == truth
     # one number to each of the even columns: the placement the consistency rules may confirm
     assert all(c.placement == settings.structure.matrix_row_even_placement for c in values.cells)
-    assert all(any("x order, evenly spaced" in n for n in c.notes) for c in values.cells)
+    assert all(any("x order, evenly spaced" in n.reason for n in c.notes) for c in values.cells)
 
 
 def test_review_matrix_assembled_from_the_reread_row(page) -> None:
