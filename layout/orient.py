@@ -143,13 +143,7 @@ def _chinese_read(gray: np.ndarray, boxes: Sequence[tuple[float, float, float, f
     """Chinese read with confidence (characters × score) in the middle pieces of ``boxes``, the
     better of the two ways up: how much these lines read as text lines of this direction (a
     blob of the smear is one cell's text or one line, not a table row of many cells)."""
-    sample = [c for c in (_line_piece(gray, b, "middle") for b in boxes) if c is not None]
-    if not sample:
-        return 0.0
-    res = read(sample + [cv2.rotate(c, cv2.ROTATE_180) for c in sample])
-    n = len(sample)
-    return max(sum(conf * _turn_sensitive(t) for t, conf in res[:n]),
-               sum(conf * _turn_sensitive(t) for t, conf in res[n:]))
+    return max(_pieces_read_both_ways([_line_piece(gray, b, "middle") for b in boxes], read))
 
 
 def quarter_turn_by_reading(gray: np.ndarray, ink: np.ndarray, read: Reader, lay: LayoutSettings) -> tuple[bool | None, dict]:
@@ -238,14 +232,19 @@ def _read_both_ways(gray: np.ndarray, boxes: Sequence[tuple[float, float, float,
     """Chinese read with confidence (characters × score) in the end pieces of the widest lines,
     as they are and turned over. A table row's middle is its numbers; its label sits at one
     end (the left one upright, the right one upside down): both ends are read, each both ways up."""
-    sample = [c for b in boxes[:4] for c in (_line_piece(gray, b, "left"), _line_piece(gray, b, "right")) if c is not None]
+    return _pieces_read_both_ways([c for b in boxes[:4] for c in (_line_piece(gray, b, "left"), _line_piece(gray, b, "right"))], read)
+
+
+def _pieces_read_both_ways(pieces: Sequence[np.ndarray | None], read: Reader) -> tuple[float, float]:
+    """Chinese read with confidence (characters × score) in ``pieces`` as they are and turned
+    over (one call of the reader for both); (0, 0) when no piece is left."""
+    sample = [c for c in pieces if c is not None]
     if not sample:
         return 0.0, 0.0
     res = read(sample + [cv2.rotate(c, cv2.ROTATE_180) for c in sample])
     n = len(sample)
-    up = sum(conf * _turn_sensitive(t) for t, conf in res[:n])
-    down = sum(conf * _turn_sensitive(t) for t, conf in res[n:])
-    return up, down
+    return (sum(conf * _turn_sensitive(t) for t, conf in res[:n]),
+            sum(conf * _turn_sensitive(t) for t, conf in res[n:]))
 
 
 def _line_piece(gray: np.ndarray, box: tuple[float, float, float, float], where: str) -> np.ndarray | None:
