@@ -922,6 +922,128 @@ def _joined_across_blank(grid: Grid, word: Box, margin: float, ink: np.ndarray, 
     return bool(sides) and all(sd is not None for sd in sides) and any(sd[0] and sd[1] for sd in sides if sd)
 
 
+def label_stroke_walls(grid: Grid, words: Sequence[Box], value_x: float, char_h: float,
+                       vrules: Sequence[Rule], ink: np.ndarray | None, p: StructureSettings) -> list[int]:
+    """Column boundaries of a line grid, left of the value columns, that are glyph strokes
+    lined up, not walls: label words run across them through their own ink
+    (``label_stroke_min_words`` or more) in more rows than words begin right of them. A label
+    is set inside its cell, so a word box over a wall is two words the detector joined across
+    it: over a printed rule (:func:`printed_rule_through`) or over blank paper (the rules are
+    taken out of the page the detector sees; :func:`blank_across` on ``ink``) it is no
+    evidence; and a wall is where labels begin (``label_wall_start_chars`` either side: typst
+    hangs a line's opening bracket over it), strokes are where they run through. Left-aligned labels put their characters at the same x row after row,
+    and a blurred photo or copy joins their vertical strokes into lines that meet the row
+    rules: a label column cut into a column per character (spent mix2045 typst phone 014:
+    eleven label columns, the labels read in pieces and half the application matrix lost)."""
+    m = p.crossing_chars * char_h
+    tall = p.tall_word_lines * char_h
+    start = p.label_wall_start_chars * char_h
+    label_words = [w for w in words if (w[0] + w[2]) / 2 < value_x and w[3] - w[1] < tall]
+    seen: dict[int, tuple[int, int]] = {}  # boundary -> (words through it, labels beginning right of it)
+    for j in range(1, grid.n_cols):
+        x = grid.cols[j]
+        if x >= value_x - m:
+            break
+        begins = sum(1 for w in label_words if abs(w[0] - x) <= start)
+        crossed = 0
+        for w in label_words:
+            if not (w[0] + m < x < w[2] - m):
+                continue
+            cy = (w[1] + w[3]) / 2
+            r = next((k for k in range(grid.n_rows) if grid.rows[k] <= cy < grid.rows[k + 1]), None)
+            if r is None:
+                continue
+            left, right = grid.cell_at(r, j - 1), grid.cell_at(r, j)
+            if left is None or right is None or left is right:
+                continue  # no wall at x on this word's row (a cell spanning it)
+            if printed_rule_through(w, x, vrules, True, char_h, grid.line_width, p.printed_rule_reach_chars):
+                continue
+            if ink is not None and blank_across(ink, w, x, True, char_h, p.joined_clear_chars, p.wall_dash_chars,
+                                                grid.rows, grid.line_width) is not None:
+                continue
+            crossed += 1
+        seen[j] = (crossed, begins)
+    out = [j for j, (crossed, begins) in seen.items() if crossed >= p.label_stroke_min_words and crossed > begins]
+    # the template's tables have at most ``max_label_columns`` label columns: while the grid
+    # has more, a boundary that words run across and no label begins at is no wall either
+    # (strokes that fell where the characters' gaps are: fewer words cross them through ink)
+    while len(seen) - len(out) + 1 > p.max_label_columns:
+        rest = [j for j, (crossed, begins) in seen.items() if j not in out and crossed >= 1 and begins == 0]
+        if not rest:
+            break
+        out.append(max(rest, key=lambda j: seen[j][0]))
+    return sorted(out)
+
+
+def without_columns(grid: Grid, drop: Iterable[int]) -> Grid:
+    """``grid`` with the column boundaries ``drop`` (interior indices into ``grid.cols``)
+    taken out. The columns joined over them make bands; a cell inside one band is cut at every
+    row line a cell of the band ends at (a row rule printed across the band, which strokes
+    taken for walls had cut into pieces that missed it), the pieces on one band row joined
+    into one cell; a cell reaching out of its band is kept whole."""
+    drop = {j for j in drop if 0 < j < grid.n_cols}
+    if not drop:
+        return grid
+    cols = [x for j, x in enumerate(grid.cols) if j not in drop]
+    new_col = [c - sum(1 for j in drop if j <= c) for c in range(grid.n_cols)]
+    nr, nc = grid.n_rows, len(cols) - 1
+
+    band_lines: dict[int, set[int]] = {}
+    for c in grid.cells:  # the row lines the cells over each column end at
+        for k in range(new_col[c.col], new_col[c.col + c.colspan - 1] + 1):
+            band_lines.setdefault(k, {0, nr}).update((c.row, c.row + c.rowspan))
+    parent = list(range(nr * nc))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for c in grid.cells:
+        c0, c1 = new_col[c.col], new_col[c.col + c.colspan - 1]
+        if c0 == c1:  # inside one column: cut at the row lines of the cells joined into it
+            lines = sorted(v for v in band_lines[c0] if c.row <= v < c.row + c.rowspan)
+            for r in range(c.row, c.row + c.rowspan):
+                union(max(v for v in lines if v <= r) * nc + c0, r * nc + c0)
+        else:
+            spanned = [r * nc + k for r in range(c.row, c.row + c.rowspan) for k in range(c0, c1 + 1)]
+            for k in spanned[1:]:
+                union(spanned[0], k)
+    changed = True
+    while changed:  # a rectangle each
+        changed = False
+        groups: dict[int, list[int]] = {}
+        for k in range(nr * nc):
+            groups.setdefault(find(k), []).append(k)
+        for members in groups.values():
+            r0, r1 = min(k // nc for k in members), max(k // nc for k in members)
+            c0, c1 = min(k % nc for k in members), max(k % nc for k in members)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if find(r * nc + c) != find(members[0]):
+                        union(members[0], r * nc + c)
+                        changed = True
+    cells: list[GridCell] = []
+    seen: set[int] = set()
+    for r in range(nr):
+        for c in range(nc):
+            root = find(r * nc + c)
+            if root in seen:
+                continue
+            seen.add(root)
+            ks = [k for k in range(nr * nc) if find(k) == root]
+            r1, c1 = max(k // nc for k in ks), max(k % nc for k in ks)
+            cells.append(GridCell(row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1,
+                                  bbox=(cols[c], grid.rows[r], cols[c1 + 1], grid.rows[r1 + 1])))
+    return grid.model_copy(update={"cols": cols, "cells": cells})
+
+
 def grid_faults(grid: Grid, words: Sequence[Box], line_of: Sequence[int], reference: Grid | None,
                 value_x: float, value_counts: Iterable[int], char_h: float, p: StructureSettings,
                 check_count: bool = True, hrules: Sequence[Rule] = (), vrules: Sequence[Rule] = (),
@@ -1088,6 +1210,11 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
     n_cols = len(st.columns) - 1
     if counts and not (n_cols in counts or any(1 <= n_cols - v <= p.max_label_columns for v in counts)):
         st.word_faults.append(Fault("columns_unfit", n_cols))
+    if line_grid is not None and p.label_stroke_walls:
+        strokes = label_stroke_walls(line_grid, found, value_x, char_h, vrules, ink, p)
+        if strokes:
+            line_grid = st.line_grid = without_columns(line_grid, strokes)
+            st.notes.append(f"{len(strokes)} label column boundaries are glyph strokes lined up: taken out")
     if line_grid is None:
         st.faults = [Fault("no_grid")]
     else:

@@ -287,6 +287,15 @@ class StructureSettings(BaseModel):
     stacked_flat_chars: float = 0.35  # an ink run this flat (character heights) and wider than a character is a rule's remnant, not a line of text
     stacked_row_placement: float = 0.85  # placement of the cells of such rows at most (their rows come from the text lines, not from rules)
     max_label_columns: int = 3  # label columns a table has at most before its value columns
+    # a line grid's column boundary left of the value columns that label words run across (their
+    # ink under it, no printed rule through them, no blank paper at it) is the vertical strokes
+    # of left-aligned characters lined up, not a wall (``layout.structure.label_stroke_walls``):
+    # taken out, the cells either side joined, when at least this many words cross it and more
+    # than begin within ``label_wall_start_chars`` character heights of it (a wall is where
+    # labels begin: a cell's inset and the detector's padding right of it, a hung bracket left)
+    label_stroke_walls: bool = True
+    label_stroke_min_words: int = 2
+    label_wall_start_chars: float = 0.75
     min_words: int = 6  # words a region needs for a word reading
     agree_placement: float = 1.0  # placement confidence when both readings agree
     words_placement: float = 0.9  # read with the word grid because the line grid was contradicted
