@@ -48,6 +48,7 @@ Everything is plain data in page pixels; thresholds come from ``StructureSetting
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -61,6 +62,7 @@ from nianbao.layout.walls import Wall, snap_to_walls
 from nianbao.settings import StructureSettings
 from nianbao.wording import Fault
 from nianbao.models import BBox as Box  # (x0, y0, x1, y1) in page pixels: one definition, in the schema
+log = logging.getLogger(__name__)
 WordDetector = Callable[[np.ndarray], list[Box]]
 Rule = tuple[float, float, float]  # (position across, start, end): y, x0, x1 of a horizontal rule; x, y0, y1 of a vertical one
 
@@ -1023,24 +1025,24 @@ def without_columns(grid: Grid, drop: Iterable[int]) -> Grid:
             groups.setdefault(find(k), []).append(k)
         for members in groups.values():
             r0, r1 = min(k // nc for k in members), max(k // nc for k in members)
-            c0, c1 = min(k % nc for k in members), max(k % nc for k in members)
+            k0, k1 = min(k % nc for k in members), max(k % nc for k in members)
             for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if find(r * nc + c) != find(members[0]):
-                        union(members[0], r * nc + c)
+                for col in range(k0, k1 + 1):
+                    if find(r * nc + col) != find(members[0]):
+                        union(members[0], r * nc + col)
                         changed = True
     cells: list[GridCell] = []
     seen: set[int] = set()
     for r in range(nr):
-        for c in range(nc):
-            root = find(r * nc + c)
+        for col in range(nc):
+            root = find(r * nc + col)
             if root in seen:
                 continue
             seen.add(root)
             ks = [k for k in range(nr * nc) if find(k) == root]
-            r1, c1 = max(k // nc for k in ks), max(k % nc for k in ks)
-            cells.append(GridCell(row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1,
-                                  bbox=(cols[c], grid.rows[r], cols[c1 + 1], grid.rows[r1 + 1])))
+            r1, k1 = max(k // nc for k in ks), max(k % nc for k in ks)
+            cells.append(GridCell(row=r, col=col, rowspan=r1 - r + 1, colspan=k1 - col + 1,
+                                  bbox=(cols[col], grid.rows[r], cols[k1 + 1], grid.rows[r1 + 1])))
     return grid.model_copy(update={"cols": cols, "cells": cells})
 
 
@@ -1215,6 +1217,8 @@ def read_structure(region: Box, words: list[Box], char_h: float, hrules: Sequenc
         if strokes:
             line_grid = st.line_grid = without_columns(line_grid, strokes)
             st.notes.append(f"{len(strokes)} label column boundaries are glyph strokes lined up: taken out")
+            log.info("region %s: %d label column boundaries are glyph strokes lined up: taken out",
+                     tuple(round(v) for v in region), len(strokes))
     if line_grid is None:
         st.faults = [Fault("no_grid")]
     else:
