@@ -132,6 +132,27 @@ def faint_rules(gray: np.ndarray, char_h: float, offset: float, min_len: int, mi
     return out[0], out[1]
 
 
+def grid_walls(grid: Grid) -> list[Rule]:
+    """The walls of a line grid where it has them: (x, y0, y1) of each run of rows in which the
+    cells either side of a column boundary differ (the outer walls from top to bottom). A
+    boundary the grid keeps for a few rows only (glyph strokes of a column of digits that a
+    fax's toner joined into a piece of "wall": spent mix2045 word fax report 021, a boundary
+    through the application matrix's 商业企业 column in 3 rows of 25) is no wall in the other
+    rows, where the grid merges the cells across it."""
+    out: list[Rule] = [(grid.cols[0], grid.rows[0], grid.rows[-1])]
+    for j in range(1, grid.n_cols):
+        start = None
+        for r in range(grid.n_rows + 1):
+            wall = r < grid.n_rows and grid.cell_at(r, j - 1) is not grid.cell_at(r, j)
+            if wall and start is None:
+                start = r
+            elif not wall and start is not None:
+                out.append((grid.cols[j], grid.rows[start], grid.rows[r]))
+                start = None
+    out.append((grid.cols[-1], grid.rows[0], grid.rows[-1]))
+    return out
+
+
 def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarray, char_h: float,
                    p: StructureSettings, line_grid: Grid | None = None) -> list[Rule]:
     """Stage 0b: the vertical rules of a region that are printed, not the strokes of a column of
@@ -146,11 +167,12 @@ def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarra
     want of evidence), its column is on most (the median) ``faint_ink_offset`` grey levels darker than
     the paper ``rule_side_chars`` character heights to either side (the darkness
     ``faint_rules`` asks of a rule, read without its smoothing). A rule on a wall of the
-    region's ``line_grid`` is kept: the grid found that wall as a long straight run of ink (a
+    region's ``line_grid``, in the rows where the grid has that wall (``grid_walls``), is kept:
+    the grid found that wall as a long straight run of ink (a
     rule over spanned cells, or with numbers set against it on most rows, has few clear rows
     that show it: seed-2027 Chromium report 011's sub-tables)."""
     H, W = gray.shape[:2]
-    grid_walls = list(line_grid.cols) if line_grid is not None else []
+    walls = grid_walls(line_grid) if line_grid is not None else []
     on_wall = (line_grid.line_width / 2 + 2.0) if line_grid is not None else 0.0
     d = max(2, int(round(p.rule_side_chars * char_h)))
     need = max(2, int(p.rule_blank_min_chars * char_h))
@@ -162,7 +184,9 @@ def printed_vrules(vrules: Sequence[Rule], words: Sequence[Box], gray: np.ndarra
     out = []
     for rule in vrules:
         x, y0, y1 = int(round(rule[0])), max(0, int(rule[1])), min(H, int(np.ceil(rule[2])))
-        if any(abs(rule[0] - c) <= on_wall for c in grid_walls) or y1 - y0 < need or x - d - 1 < 0 or x + d + 2 > W:
+        mid = (rule[1] + rule[2]) / 2  # on a wall where the grid has it (``grid_walls``)
+        if any(abs(rule[0] - c) <= on_wall and a <= mid <= b for c, a, b in walls) \
+                or y1 - y0 < need or x - d - 1 < 0 or x + d + 2 > W:
             out.append(rule)
             continue
         clear = np.ones(y1 - y0, bool)
@@ -398,6 +422,57 @@ def trim_prose(region: Box, words: Sequence[Box], p: StructureSettings) -> Box:
     y0 = max(region[1], (bottom[above[-1]] + top[above[-1] + 1]) / 2) if above else region[1]
     y1 = min(region[3], (bottom[below[0] - 1] + top[below[0]]) / 2) if below else region[3]
     return (region[0], y0, region[2], y1)
+
+
+def prose_edge_rows(grid: Grid, words: Sequence[Box], p: StructureSettings) -> tuple[int, int]:
+    """How many of a line grid's top and bottom rows are a paragraph of the page, not rows of
+    its table: a row that is one cell across the whole grid, holding lines of prose only (each
+    with a word wider than ``region_prose_frac`` of the page's text width, ``words`` being the
+    page's). A fax's toner spread joins the tops of a text line's characters into a short
+    "rule" that the grid takes for its top line, and the paragraph over the table becomes its
+    first row (spent mix2045 word fax report 021: five lines of prose in the application
+    matrix's region, and the column boundaries the word reading found through them). A row of
+    the table is never one cell holding nothing but prose: a title row inside the frame holds
+    a short heading, a table row a label and values. Returns (top rows, bottom rows) to leave
+    out; (0, 0) when every row would go."""
+    if not words or grid.n_rows < 2:
+        return 0, 0
+    text_w = max(w[2] for w in words) - min(w[0] for w in words)
+
+    def prose_row(r: int) -> bool:
+        cell = grid.cell_at(r, 0)
+        if cell is None or cell.colspan != grid.n_cols or cell.rowspan != 1:
+            return False
+        inside = words_in(words, (grid.cols[0], grid.rows[r], grid.cols[-1], grid.rows[r + 1]))
+        if not inside:
+            return False
+        lines, line_of = group_lines(inside, p.line_overlap)
+        prose = [False] * len(lines)
+        count = [0] * len(lines)
+        for i, w in enumerate(inside):
+            prose[line_of[i]] = prose[line_of[i]] or w[2] - w[0] > p.region_prose_frac * text_w
+            count[line_of[i]] += 1
+        # a paragraph's short last line ("网。") or a heading between paragraphs is one word
+        return any(prose) and all(pr or n == 1 for pr, n in zip(prose, count))
+
+    top = 0
+    while top < grid.n_rows and prose_row(top):
+        top += 1
+    bottom = 0
+    while bottom < grid.n_rows - top and prose_row(grid.n_rows - 1 - bottom):
+        bottom += 1
+    if top + bottom >= grid.n_rows:
+        return 0, 0
+    return top, bottom
+
+
+def without_edge_rows(grid: Grid, top: int, bottom: int) -> Grid:
+    """``grid`` less its first ``top`` and last ``bottom`` rows (rows of one cell each, as
+    ``prose_edge_rows`` finds them), its cells renumbered."""
+    last = grid.n_rows - bottom
+    rows = grid.rows[top:last + 1]
+    cells = [c.model_copy(update={"row": c.row - top}) for c in grid.cells if c.row >= top and c.row + c.rowspan <= last]
+    return grid.model_copy(update={"bbox": (grid.cols[0], rows[0], grid.cols[-1], rows[-1]), "rows": rows, "cells": cells})
 
 
 def stretch_contrast(crop: np.ndarray, char_h: float, percentile: float, floor: float) -> np.ndarray:
@@ -1110,7 +1185,7 @@ def drop_wall_dashes(words: Sequence[Box], line_grid: Grid | None, vrules: Seque
     a glyph stroke taken for a wall reaches no further than its line of text): the strokes of a narrow digit ("0") smoothed together with a faint
     header's over it make a "rule" that ends with its text (world2035 Word hairline report 023:
     two zeros of the review matrix's value row taken for wall dashes, the row and the table lost)."""
-    walls: list[Rule] = [(x, line_grid.bbox[1], line_grid.bbox[3]) for x in line_grid.cols] if line_grid is not None else []
+    walls: list[Rule] = grid_walls(line_grid) if line_grid is not None else []  # where the grid has them
     walls += list(vrules)
     out = []
     for w in words:

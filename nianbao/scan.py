@@ -28,7 +28,8 @@ from nianbao.layout.lines import remove_lines
 from nianbao.layout.orient import Orientation, reads_upright
 from nianbao.layout.page import PagePrep, prepare_page
 from nianbao.layout.structure import (TableStructure, faint_rules, find_words, grow_region, printed_vrules, read_structure,
-                                      stretch_contrast, table_regions, trim_prose, word_regions, words_in)
+                                      stretch_contrast, table_regions, trim_prose, word_regions, words_in,
+                                      prose_edge_rows, without_edge_rows)
 from nianbao.layout.text import estimate_char_height, ink_row_runs
 from nianbao.layout.walls import erase_walls, find_walls, walls_on_boundaries
 from nianbao.layout.value_row import last_line_band, number_boxes, text_line_bands
@@ -1015,6 +1016,11 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
     def read(region, line_grid, source: str = "rules") -> TableStructure:
         if st_set.trim_prose and page_words is not None and line_grid is None and source == "rules":
             region = trim_prose(region, page_words, st_set)  # a paragraph over a faint rule stack is no row
+        if st_set.prose_rows_out and page_words is not None and line_grid is not None:
+            top, bottom = prose_edge_rows(line_grid, page_words, st_set)  # a paragraph the grid took in
+            if top or bottom:
+                line_grid = without_edge_rows(line_grid, top, bottom)
+                region = (region[0], max(region[1], line_grid.bbox[1]), region[2], min(region[3], line_grid.bbox[3]))
         if page_words is not None and (source == "words" or st_set.region_words_from_page):
             words = words_in(page_words, region)
         else:

@@ -246,6 +246,11 @@ class StructureSettings(BaseModel):
     # its rows (``layout.structure.trim_prose``). Off: a table row the detector boxes as one wide
     # word looks like prose too (seed-3301 hairline: active-disclosure rows lost in 2 of 8 reports)
     trim_prose: bool = False
+    # leave out of a line grid its top or bottom rows that are one cell across holding lines of
+    # prose only (``layout.structure.prose_edge_rows``): a fax's toner spread joins a text
+    # line's character tops into a "rule" and the paragraph over the table became its first
+    # row, read as a table region (spent mix2045 word fax report 021)
+    prose_rows_out: bool = True
     region_min_line_words: int = 3  # a word region holds a line of at least this many words (a row of values)
     region_min_lines: int = 2  # ... and at least this many word lines of 2+ words aligned in x (rows)
     region_min_aligned: int = 2  # words of a row line that must share x with the row line above it
