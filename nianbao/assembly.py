@@ -609,7 +609,7 @@ def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, 
         notes = [*notes, note(NoteCode.no_printed_cell)]
         return Cell(table=table_id, row=row_id, col=col.id, kind=CellKind.missing, page=page,
                     placement_score=1.0, factors=list(factors), reasons=[n.reason for n in notes], notes=notes)
-    pv = parse_cell(tc.text, signed=col.signed)
+    pv = parse_cell(tc.text, signed=col.signed, count=not col.money)
     notes = [*notes, *(n for n in tc.notes if n not in notes), *pv.notes]
     unit = pv.unit or header_unit or (col.unit if col.money else None)
     cell = Cell(
@@ -920,7 +920,7 @@ class TableAssembler:
                 vals = [v for j, v in enumerate(a.values) if j not in pos]
             trial = dict(known)
             for col, tc in zip(a.columns, vals):
-                pv = parse_cell(tc.text, signed=col.signed) if tc is not None else None
+                pv = parse_cell(tc.text, signed=col.signed, count=not col.money) if tc is not None else None
                 trial[(self.spec.id, row_id, col.id)] = pv.value if pv else None
             # only a gap or a cell that did not read as a number; never a printed blank or "/"
             unread = {(self.spec.id, row_id, col.id) for col, tc in zip(a.columns, vals)
@@ -955,7 +955,7 @@ class TableAssembler:
         for col, tc in zip(columns, vals):
             key = (self.spec.id, row_id, col.id)
             if tc is not None:
-                out.append(parse_cell(tc.text, signed=col.signed).value)
+                out.append(parse_cell(tc.text, signed=col.signed, count=not col.money).value)
             else:
                 out.append(derived.get(key))
         return out
