@@ -609,7 +609,7 @@ def make_cell(table_id: str, row_id: str, col: ColumnSpec, tc: TextCell | None, 
         notes = [*notes, note(NoteCode.no_printed_cell)]
         return Cell(table=table_id, row=row_id, col=col.id, kind=CellKind.missing, page=page,
                     placement_score=1.0, factors=list(factors), reasons=[n.reason for n in notes], notes=notes)
-    pv = parse_cell(tc.text, signed=col.signed)
+    pv = parse_cell(tc.text, signed=col.signed, count=not col.money)
     notes = [*notes, *(n for n in tc.notes if n not in notes), *pv.notes]
     unit = pv.unit or header_unit or (col.unit if col.money else None)
     cell = Cell(
@@ -784,6 +784,8 @@ class TableAssembler:
                            key=lambda c: -sum(1 for v in c.values if v.text.strip()))[:1]
             if not cands:
                 cands = self._read_whole(label_only, n)
+            if not cands:
+                cands = self._unheaded_row(n)
             matches = [Match(c, self.trows[0], 1.0) for c in cands]
         else:
             matches = align_rows(cands, self.trows, self.matcher, self.settings)
@@ -814,6 +816,19 @@ class TableAssembler:
             if found is not None:
                 label, words, why = found
                 return [Candidate(i, self.doc.rows[i], label, _placed(words, why, self.settings.spaced_values_placement))]
+        return []
+
+    def _unheaded_row(self, n: int) -> list[Candidate]:
+        """The review matrix's row read where no header was read (``scan._matrix_row_unheaded``:
+        a ruled region with its header too pale to find, a line of exactly ``n`` evenly spaced
+        numbers, the count only this table has), wherever it stands in the report: a table
+        printed as an appendix after the report's last section (a spreadsheet's 附表) lies outside
+        the region its section heading gives. The first such row."""
+        for i, row in enumerate(self.doc.rows):
+            if row.kind == "table" and row.table_index is None and len(row.cells) == n and all(
+                    any(nt.code == NoteCode.value_line_cut and nt.params.get("line") == "unheaded" for nt in c.notes)
+                    for c in row.cells):
+                return [Candidate(i, row, "", list(row.cells))]
         return []
 
     # -- cells, with count mismatches resolved by the rules
@@ -905,7 +920,7 @@ class TableAssembler:
                 vals = [v for j, v in enumerate(a.values) if j not in pos]
             trial = dict(known)
             for col, tc in zip(a.columns, vals):
-                pv = parse_cell(tc.text, signed=col.signed) if tc is not None else None
+                pv = parse_cell(tc.text, signed=col.signed, count=not col.money) if tc is not None else None
                 trial[(self.spec.id, row_id, col.id)] = pv.value if pv else None
             # only a gap or a cell that did not read as a number; never a printed blank or "/"
             unread = {(self.spec.id, row_id, col.id) for col, tc in zip(a.columns, vals)
@@ -940,7 +955,7 @@ class TableAssembler:
         for col, tc in zip(columns, vals):
             key = (self.spec.id, row_id, col.id)
             if tc is not None:
-                out.append(parse_cell(tc.text, signed=col.signed).value)
+                out.append(parse_cell(tc.text, signed=col.signed, count=not col.money).value)
             else:
                 out.append(derived.get(key))
         return out

@@ -38,8 +38,11 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", "", t)
 
 
-def parse_cell(text: str, signed: bool = False) -> ParsedValue:
-    """Parse the text of one value cell. ``signed`` allows negatives (本年增/减)."""
+def parse_cell(text: str, signed: bool = False, count: bool = False) -> ParsedValue:
+    """Parse the text of one value cell. ``signed`` allows negatives (本年增/减). ``count``: the
+    template's column holds a count (件, 条, 项: not money), a whole number, so a "." before its
+    digits is no decimal point but a speck (".50", ".1·." on copier scans: spent mix2045 typeset
+    copier 033, sheet copier 032); in a money column it stays (".67" may be 0.67 with its 0 lost)."""
     raw = text or ""
     t = normalize_text(raw).strip("*_`")
     if t == "":
@@ -49,15 +52,24 @@ def parse_cell(text: str, signed: bool = False) -> ParsedValue:
     notes: list[CellNote] = []
     factors: list[ConfidenceFactor] = []
     unit = None
+    t = t.rstrip("。.，,")  # a full stop after the unit ("0元..")
     m = _UNIT_RE.search(t)
     if m and len(t) > len(m.group(1)):
         unit = m.group(1) if m.group(1) in ("元", "万元") else None
         t = t[: m.start()]
     t = t.rstrip("。.，,")
-    bare = t.strip(_SPECKS)
-    if bare != t and bare and bare[0].isdigit() and bare[-1].isdigit():
+    # specks on either side, however many and however mixed with full stops ("•0.:", ".1·.");
+    # a look-alike letter counts as a digit here ("O·"), it is read as one below
+    bare, prev = t, None
+    while bare != prev:
+        prev = bare
+        bare = bare.strip(_SPECKS).rstrip("。.，,")
+        if count:
+            bare = bare.lstrip(".")
+    ends = bare.translate(_LOOKALIKES)
+    if bare != t and bare and ends[0].isdigit() and ends[-1].isdigit():
         factors.append(factor(FactorCode.speck_dropped, read=t, digits=bare))
-        t = bare.rstrip("。.，,")
+        t = bare
     t2 = _SEPARATOR_RE.sub("", t)
     if t2 != t:
         notes.append(note(NoteCode.thousands_removed))

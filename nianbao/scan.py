@@ -629,6 +629,9 @@ def read_page(
     if settings.structure.matrix_row_reread and settings.structure.matrix_title_reach > 0:
         matrix_rows += _matrix_row_under_header(lines, line_recs, grids, unread, text_ink, ink, gray, char_h, pad,
                                                 engine, settings.structure, number, table_offset)
+    if settings.structure.matrix_row_reread and settings.structure.matrix_unheaded_lines > 0:
+        matrix_rows += _matrix_row_unheaded(candidates, grids, matrix_rows, lines, line_recs, text_ink, ink, gray,
+                                            char_h, pad, engine, settings.structure, number)
     # rows in reading order
     items: list[tuple[float, int, Row]] = []
     for i, b in enumerate(lines):
@@ -761,6 +764,18 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
                               p.matrix_row_band_trim)
         tcells = _read_value_line(band, (region[0], region[2]), n, text_ink, ink, gray, char_h, pad, engine, p,
                                   "last_line")
+        at = float(band[0])
+        if tcells is None and p.matrix_inside_lines > 0:
+            # not the last line: a region grown over the paragraphs around the table prints its
+            # values on a line inside it; its lines top to bottom, the first of exactly n numbers
+            for inner in _value_line_candidates(text_ink, (region[0], region[1], region[2], band[0]), char_h,
+                                                p.matrix_inside_lines, p):
+                tcells = _read_value_line(inner, (region[0], region[2]), n, text_ink, ink, gray, char_h, pad, engine,
+                                          p, "inside")
+                if tcells is not None:
+                    # in reading order before the rest of the grid row it stands in (the prose under it)
+                    band, at = inner, min(float(inner[0]), max([y for y in g.rows if y <= inner[0]] or [inner[0]]) - 0.5)
+                    break
         if tcells is None:
             log.debug("page %d grid %d: the one-row matrix's value line gave no row of %d values", page, gi, n)
             unread.append((gi, n))
@@ -771,8 +786,8 @@ def _reread_matrix_rows(cells: list[CellRead], grids: Sequence[Grid], structures
             if id(cr) not in gone and len(cr.line_boxes) == len(cr.texts):
                 kept = [(b, r) for b, r in zip(cr.line_boxes, cr.texts) if not band[0] <= (b[1] + b[3]) / 2 <= band[1]]
                 cr.line_boxes, cr.texts = [b for b, _ in kept], [r for _, r in kept]
-        out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
-                                           exact_cells=True)))
+        out.append((at, 1, Row(kind="table", page=page, cells=tcells, table_index=table_offset + gi,
+                               exact_cells=True)))
     return out, unread
 
 
@@ -834,6 +849,62 @@ def _matrix_row_under_header(lines: Sequence[Box], line_recs: dict[int, Recognit
                 del line_recs[k]
             out.append((band[0], 1, Row(kind="table", page=page, cells=tcells, table_index=table_index,
                                         exact_cells=True)))
+            break
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def unshared_row_counts() -> tuple[int, ...]:
+    """The value column counts of the one-row template tables that no other table of any
+    version prints (15: the review matrix): a line of exactly that many numbers is that table's."""
+    counts = {n for *_, n in one_row_matrices()}
+    others = {len(item.columns) for v in TEMPLATE_VERSIONS for t in load_template(v).tables for item in t.items
+              if not (len(t.items) == 1 and len(item.rows) == 1)}
+    return tuple(sorted(counts - others))
+
+
+def _matrix_row_unheaded(candidates: Sequence[TableStructure], grids: Sequence[Grid],
+                         found: Sequence[tuple[float, int, Row]], lines: Sequence[Box],
+                         line_recs: dict[int, Recognition], text_ink: np.ndarray, ink: np.ndarray, gray: np.ndarray,
+                         char_h: float, pad: float, engine: OcrEngine, p: StructureSettings, page: int
+                         ) -> list[tuple[float, int, Row]]:
+    """The template is the model where neither the rules nor the header are read: a table
+    region found by its rules (however faint) that the word reading refused and no grid came
+    from, whose header printed too pale to be found (a hairline scan of a spreadsheet's grey
+    header: spent mix2045 sheet hairline 027, the review matrix lost whole), may still print a
+    one-row template table whose column count no other table has (15: the review matrix). Its
+    first text line (of ``matrix_unheaded_lines``) that cuts into exactly that many numbers,
+    standing evenly one to a column with no piece left out, is that table's row, placed in x
+    order, never certain (``matrix_row_placement``: neither a wall nor a header placed them).
+    The text lines read inside it go; the rows come back as (y, 1, Row), table unknown (the
+    assembly finds the matrix's row by its count, as a row read under its title)."""
+    out: list[tuple[float, int, Row]] = []
+    counts = unshared_row_counts()
+    if len(counts) != 1:
+        return out
+    n = counts[0]
+    for st in candidates:
+        region = st.region
+        if st.source != "rules" or st.grid is not None:
+            continue
+        if any(g.bbox[1] < region[3] and g.bbox[3] > region[1] and g.bbox[0] < region[2] and g.bbox[2] > region[0]
+               for g in grids):
+            continue  # a grid read there: its own matrix reading holds
+        if any(region[1] <= y <= region[3] for y, _, _ in [*found, *out]):
+            continue  # a matrix row read there already
+        for band in _value_line_candidates(text_ink, region, char_h, p.matrix_unheaded_lines, p):
+            tcells = _read_value_line(band, (region[0], region[2]), n, text_ink, ink, gray, char_h, pad, engine, p,
+                                      "unheaded")
+            if tcells is None or not all(tc.notes[0].params.get("even") and not tc.notes[0].params.get("strays")
+                                         for tc in tcells):
+                continue  # without a header, only a row standing one number to each of n even columns
+            for tc in tcells:
+                tc.placement = min(tc.placement, p.matrix_row_placement)
+            log.debug("page %d: a one-row matrix's %d values read in a ruled region with no header", page, n)
+            for k in [k for k in line_recs if band[0] <= (lines[k][1] + lines[k][3]) / 2 <= band[1]]:
+                del line_recs[k]
+            out.append((float(band[0]), 1, Row(kind="table", page=page, cells=tcells, table_index=None,
+                                               exact_cells=True)))
             break
     return out
 

@@ -469,6 +469,19 @@ class StructureSettings(BaseModel):
     # ... across the grid's width and this many characters either side (a tilted or shrunken
     # grid's outer walls may stand inside its outer numbers)
     matrix_under_grid_pad: float = 1.0
+    # a grid that prints a one-row matrix's header and whose last line gives no row of its n
+    # values has its other text lines tried, top to bottom, at most this many (0: never): the
+    # first of exactly n numbers is the row (``scan._reread_matrix_rows``). A hairline scan's
+    # faint rules smeared with the prose around the table give a region (and a word grid) that
+    # takes in the paragraphs above and below it: the values stand on a line inside it, the
+    # last line is prose (spent mix2045 typeset hairline 028, the matrix lost whole)
+    matrix_inside_lines: int = 12
+    # a ruled region (rules however faint) that the word reading refused and no grid came from,
+    # its header too pale to read, has its first this many text lines tried (0: never): one
+    # that cuts into exactly as many numbers as only one template table has columns (15: the
+    # review matrix), evenly one to a column, is that table's row (``scan._matrix_row_unheaded``;
+    # spent mix2045 sheet hairline 027, a spreadsheet's grey header and its rules all but gone)
+    matrix_unheaded_lines: int = 8
 
 
 class OcrSettings(BaseModel):

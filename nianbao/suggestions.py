@@ -122,7 +122,7 @@ def suggest_splits(report: Report, doc: Document, template: Template, settings: 
             trial = dict(values)
             changed: list[CellKey] = []
             for k, col, text in zip(keys, cols, alt):
-                v = parse_cell(text, signed=col.signed).value
+                v = parse_cell(text, signed=col.signed, count=not col.money).value
                 trial[k] = v
                 if v != values.get(k):
                     changed.append(k)

@@ -284,6 +284,11 @@ def _value_line(p: Params) -> tuple[str, str]:
                         f"标题下没有找到表格线：按墨迹间的空隙把标题下第一行数字切成 {n} 个数"),
         "under_grid": ("the grid gave no row of its values: the first line of numbers under it",
                        f"表格线没有给出一行 {n} 个数：按墨迹间的空隙把表格下第一行数字切成 {n} 个数"),
+        "inside": (f"the grid's last line gave no row of {n} values: its first line of numbers",
+                   f"表格最后一行不是 {n} 个数：按墨迹间的空隙把表格内第一行数字切成 {n} 个数"),
+        "unheaded": (f"a ruled table with no header read and no grid: its line of exactly {n} evenly spaced numbers "
+                     "(only this table has so many columns)",
+                     f"表头未能识别、没有表格线网格：只有本表有 {n} 列，按墨迹间的空隙把一行均匀排列的数字切成 {n} 个数"),
     }[str(p["line"])]
     return (f"{en} cut into {n} numbers by the gaps in its ink, placed in x order" + (", evenly spaced" if even else "")
             + (f", {strays} piece(s) off their pitch left out ({p['stray_texts']})" if strays else ""),

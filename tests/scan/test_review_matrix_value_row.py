@@ -131,6 +131,7 @@ def test_review_matrix_with_no_grid_under_its_title_is_read_from_its_line_of_num
     assert [c.value for c in table.cells] == truth
     assert all(c.confidence < 0.9 for c in table.cells)
     settings.structure.matrix_title_reach = 0  # the step off: the matrix is lost
+    settings.structure.matrix_unheaded_lines = 0  # (a ruled region's line of fifteen even numbers would find it too)
     res = read_page(cv2.imread(str(DATA / "hairline_review_matrix_no_grid.jpg")), 1, 200.0, settings)
     doc = Document(path="022", format="image", rows=res.rows, pages=[res.info], tables=res.layouts)
     table = next(t for t in assemble(doc, settings.assembly).tables if t.id == "reviews_litigation")
