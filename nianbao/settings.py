@@ -492,6 +492,13 @@ class OcrSettings(BaseModel):
     # 1814 MB, was one such batch on a 240 dpi sheet copier page); at 4096 a batch asks ~0.1-0.2
     # GB, and CPU per pixel is lowest in batches of a few thousand pixels (twice as high at 40000)
     rec_batch_max_px: int = 4096
+    # each recognition crop padded to a width of its own (``ocr.rapid.padded_width``: its width and
+    # one blank glyph of mid-grey, as PP-OCR pads, up a fixed ladder) and batched only with crops
+    # of that width, so that its reading never depends on its batch neighbours (by default a batch
+    # is padded to its widest crop: 28 of 60 crops of samples 008 page 3 score otherwise alone).
+    # Off: it keeps the earlier fixes' tests but one (the small-print photo matrix, 151 of 161:
+    # garbled label readings vote for other value columns) and reads ~0.65x as many crops a second
+    rec_pad_alone: bool = False
     # a text line outside the tables less tall than this share of the typical character height
     # is not read (``scan._plan_text_lines``): specks or a dash. A speckled fax page (dev seed
     # 4602 report 004, page 6) gave 1800 such lines to the recogniser. Off (0) by default: at 0.5
