@@ -364,6 +364,12 @@ class StructureSettings(BaseModel):
     # typeset scanapp 031 lost 1), silent errors 0 throughout
     find_walls: bool = True
     erase_walls: bool = True
+    # a cell's crop shows only what lies inside the cell's walls (``scan._cell_crop``): a column
+    # (row) of the crop's margin, beside the text's own ink, this share covered by rule ink (the
+    # straight runs the page's rule removal took out of the text ink) is the cell's wall, and it and
+    # what lies beyond it are painted with the crop's paper. A solid wall caught by the margin of
+    # a '0' set against it read '10' (spent mix2043 typeset scanapp 038 page 5, 20 cells)
+    crop_wall_cover: float = 0.5
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
