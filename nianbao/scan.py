@@ -654,7 +654,7 @@ def read_page(
     cells = _label_lines_to_rows(cells, grids)
     _slash_check(cells, text_ink, settings.ocr)
     if settings.ocr.second_look:
-        _second_look(cells, gray, char_h, pad, engine)
+        _second_look(cells, gray, char_h, pad, engine, rules, settings.structure.crop_wall_cover)
     t["second_look"] = time.perf_counter()
     matrix_rows, unread = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine,
                                               settings, number, table_offset) \
@@ -1229,9 +1229,10 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) 
             cr.factors.append(factor(FactorCode.slash_upright))
 
 
-def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
+def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine,
+                 rules: np.ndarray, cover: float) -> None:
     """Re-read single-line numeric-looking cells the engine was unsure of (low score or not a
-    well-formed number) from a looser crop; agreement keeps the reading, disagreement records
+    well-formed number) from a looser crop (inside the cell's walls, ``_cell_crop``); agreement keeps the reading, disagreement records
     a factor (the reading is less sure) and the other reading as an alternative."""
     todo: list[int] = []
     for i, cr in enumerate(cells):
@@ -1248,7 +1249,7 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
     crops = []
     for i in todo:
         b = cells[i].line_boxes[0]
-        c = _crop(gray, b, char_h, pad * 2.5)
+        c = _cell_crop(gray, rules, b, char_h, pad * 2.5, cover)
         # a sharper, binarised view of the same ink
         _, c = cv2.threshold(c, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         crops.append(c)
