@@ -404,11 +404,14 @@ def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
     return c
 
 
-def _cell_crop(gray: np.ndarray, rules: np.ndarray, box: Box, char_h: float, pad: float, cover: float) -> np.ndarray:
+def _cell_crop(gray: np.ndarray, rules: np.ndarray, box: Box, char_h: float, pad: float, cover: float | None) -> np.ndarray:
     """``_crop`` of a text line of a cell, showing only what lies inside the cell's walls: in the
     crop's margins around ``box`` (the line's own ink), the column or row nearest the text that
     ``rules`` (the page's rule ink) covers over ``cover`` of the crop is the wall, and it and what
-    lies beyond it are painted with the crop's paper (a '0' set against its wall read '10')."""
+    lies beyond it are painted with the crop's paper (a '0' set against its wall read '10').
+    ``cover`` None (``StructureSettings.crop_inside_walls`` off): ``_crop`` as it stands."""
+    if cover is None:
+        return _crop(gray, box, char_h, pad)
     xa, ya, xb, yb = _crop_window(gray.shape, box, char_h, pad)
     if xb <= xa or yb <= ya:
         return np.full((8, 8), 255, np.uint8)
@@ -627,9 +630,10 @@ def read_page(
     crops: list[np.ndarray] = []
     owners: list[tuple[str, int]] = []
     rules = cv2.compare(ink, text_ink, cv2.CMP_GT)  # rule ink: the straight runs taken out of the text ink
+    cover = settings.structure.crop_wall_cover if settings.structure.crop_inside_walls else None
     for i, cr in enumerate(cells):
         for b in cr.line_boxes:
-            crops.append(_cell_crop(gray, rules, b, char_h, pad, settings.structure.crop_wall_cover))
+            crops.append(_cell_crop(gray, rules, b, char_h, pad, cover))
             owners.append(("cell", i))
     plan = _plan_text_lines(lines, char_h, settings.ocr)
     for i, (b, mode) in enumerate(zip(lines, plan)):
@@ -654,7 +658,7 @@ def read_page(
     cells = _label_lines_to_rows(cells, grids)
     _slash_check(cells, text_ink, settings.ocr)
     if settings.ocr.second_look:
-        _second_look(cells, gray, char_h, pad, engine, rules, settings.structure.crop_wall_cover)
+        _second_look(cells, gray, char_h, pad, engine, rules, cover)
     t["second_look"] = time.perf_counter()
     matrix_rows, unread = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine,
                                               settings, number, table_offset) \
@@ -1230,7 +1234,7 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) 
 
 
 def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine,
-                 rules: np.ndarray, cover: float) -> None:
+                 rules: np.ndarray, cover: float | None) -> None:
     """Re-read single-line numeric-looking cells the engine was unsure of (low score or not a
     well-formed number) from a looser crop (inside the cell's walls, ``_cell_crop``); agreement keeps the reading, disagreement records
     a factor (the reading is less sure) and the other reading as an alternative."""

@@ -370,6 +370,11 @@ class StructureSettings(BaseModel):
     # what lies beyond it are painted with the crop's paper. A solid wall caught by the margin of
     # a '0' set against it read '10' (spent mix2043 typeset scanapp 038 page 5, 20 cells)
     crop_wall_cover: float = 0.5
+    # off by default: on, spent mix2043 038 page 5's twenty '10's read '0' and spent mix2045 023/028
+    # read cell for cell the same, but the small-print photo matrix test (``tests/scan/
+    # test_small_print.py``) reads 150 of 161: its label column's item numbers "7." "8." then read
+    # "7.3" "8.8", which ``readers.common.grid_columns`` takes for where the rows' values begin
+    crop_inside_walls: bool = False
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
