@@ -405,6 +405,42 @@ def _crop(gray: np.ndarray, box: Box, char_h: float, pad: float) -> np.ndarray:
     return c
 
 
+def _cell_crop(gray: np.ndarray, rules: np.ndarray, box: Box, char_h: float, pad: float, cover: float | None) -> np.ndarray:
+    """``_crop`` of a text line of a cell, showing only what lies inside the cell's walls: in the
+    crop's margins around ``box`` (the line's own ink), the column or row nearest the text that
+    ``rules`` (the page's rule ink) covers over ``cover`` of the crop is the wall, and it and what
+    lies beyond it are painted with the crop's paper (a '0' set against its wall read '10').
+    ``cover`` None (``StructureSettings.crop_inside_walls`` off): ``_crop`` as it stands."""
+    if cover is None:
+        return _crop(gray, box, char_h, pad)
+    xa, ya, xb, yb = _crop_window(gray.shape, box, char_h, pad)
+    if xb <= xa or yb <= ya:
+        return np.full((8, 8), 255, np.uint8)
+    c = gray[ya:yb, xa:xb]
+    r = rules[ya:yb, xa:xb] > 0
+    h, w = c.shape[:2]
+    bx0, bx1 = int(np.clip(np.floor(box[0]) - xa, 0, w)), int(np.clip(np.ceil(box[2]) - xa, 0, w))
+    by0, by1 = int(np.clip(np.floor(box[1]) - ya, 0, h)), int(np.clip(np.ceil(box[3]) - ya, 0, h))
+    cols = r.mean(axis=0) > cover
+    rows = r.mean(axis=1) > cover
+    left, right = np.flatnonzero(cols[:bx0]), np.flatnonzero(cols[bx1:])
+    top, bottom = np.flatnonzero(rows[:by0]), np.flatnonzero(rows[by1:])
+    if not (left.size or right.size or top.size or bottom.size):
+        return c
+    c = c.copy()
+    paper = np.percentile(c.reshape(-1, c.shape[2]) if c.ndim == 3 else c.reshape(-1, 1), 90, axis=0).astype(c.dtype)
+    paper = paper if c.ndim == 3 else paper[0]
+    if left.size:
+        c[:, : min(bx0, left[-1] + 2)] = paper  # the wall and its grey fringe
+    if right.size:
+        c[:, max(bx1, bx1 + right[0] - 1):] = paper
+    if top.size:
+        c[: min(by0, top[-1] + 2)] = paper
+    if bottom.size:
+        c[max(by1, by1 + bottom[0] - 1):] = paper
+    return c
+
+
 def _is_numberish(text: str) -> bool:
     """A reading with digits that is a number or digits OCR may have garbled (what a second
     look can settle), or a lone look-alike of 0 ("O", "〇", and "。", how a loose crop reads
@@ -594,9 +630,11 @@ def read_page(
     pad = max(3.0, 0.2 * char_h)
     crops: list[np.ndarray] = []
     owners: list[tuple[str, int]] = []
+    rules = cv2.compare(ink, text_ink, cv2.CMP_GT)  # rule ink: the straight runs taken out of the text ink
+    cover = settings.structure.crop_wall_cover if settings.structure.crop_inside_walls else None
     for i, cr in enumerate(cells):
         for b in cr.line_boxes:
-            crops.append(_crop(gray, b, char_h, pad))
+            crops.append(_cell_crop(gray, rules, b, char_h, pad, cover))
             owners.append(("cell", i))
     plan = _plan_text_lines(lines, char_h, settings.ocr)
     for i, (b, mode) in enumerate(zip(lines, plan)):
@@ -621,7 +659,7 @@ def read_page(
     cells = _label_lines_to_rows(cells, grids)
     _slash_check(cells, text_ink, settings.ocr)
     if settings.ocr.second_look:
-        _second_look(cells, gray, char_h, pad, engine)
+        _second_look(cells, gray, char_h, pad, engine, rules, cover)
     t["second_look"] = time.perf_counter()
     matrix_rows, unread = _reread_matrix_rows(cells, grids, structures, text_ink, ink, gray, char_h, pad, engine,
                                               settings, number, table_offset) \
@@ -1272,9 +1310,10 @@ def _slash_check(cells: list[CellRead], text_ink: np.ndarray, ocr: OcrSettings) 
             cr.factors.append(factor(FactorCode.slash_upright))
 
 
-def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine) -> None:
+def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: float, engine: OcrEngine,
+                 rules: np.ndarray, cover: float | None) -> None:
     """Re-read single-line numeric-looking cells the engine was unsure of (low score or not a
-    well-formed number) from a looser crop; agreement keeps the reading, disagreement records
+    well-formed number) from a looser crop (inside the cell's walls, ``_cell_crop``); agreement keeps the reading, disagreement records
     a factor (the reading is less sure) and the other reading as an alternative."""
     todo: list[int] = []
     for i, cr in enumerate(cells):
@@ -1291,7 +1330,7 @@ def _second_look(cells: list[CellRead], gray: np.ndarray, char_h: float, pad: fl
     crops = []
     for i in todo:
         b = cells[i].line_boxes[0]
-        c = _crop(gray, b, char_h, pad * 2.5)
+        c = _cell_crop(gray, rules, b, char_h, pad * 2.5, cover)
         # a sharper, binarised view of the same ink
         _, c = cv2.threshold(c, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         crops.append(c)

@@ -378,6 +378,17 @@ class StructureSettings(BaseModel):
     # typeset scanapp 031 lost 1), silent errors 0 throughout
     find_walls: bool = True
     erase_walls: bool = True
+    # a cell's crop shows only what lies inside the cell's walls (``scan._cell_crop``): a column
+    # (row) of the crop's margin, beside the text's own ink, this share covered by rule ink (the
+    # straight runs the page's rule removal took out of the text ink) is the cell's wall, and it and
+    # what lies beyond it are painted with the crop's paper. A solid wall caught by the margin of
+    # a '0' set against it read '10' (spent mix2043 typeset scanapp 038 page 5, 20 cells)
+    crop_wall_cover: float = 0.5
+    # off by default: on, spent mix2043 038 page 5's twenty '10's read '0' and spent mix2045 023/028
+    # read cell for cell the same, but the small-print photo matrix test (``tests/scan/
+    # test_small_print.py``) reads 150 of 161: its label column's item numbers "7." "8." then read
+    # "7.3" "8.8", which ``readers.common.grid_columns`` takes for where the rows' values begin
+    crop_inside_walls: bool = False
     wall_min_ridge: float = 12.0  # grey levels a wall's column is darker than beside it, on average over the blank rows
     wall_min_blank_chars: float = 2.0  # blank rows (character heights in all) a region needs for its walls to be told
     wall_side_chars: float = 0.25  # how far to either side (character heights) a wall's column is compared with (past the half of the widest wall)
@@ -519,6 +530,13 @@ class OcrSettings(BaseModel):
     # 1814 MB, was one such batch on a 240 dpi sheet copier page); at 4096 a batch asks ~0.1-0.2
     # GB, and CPU per pixel is lowest in batches of a few thousand pixels (twice as high at 40000)
     rec_batch_max_px: int = 4096
+    # each recognition crop padded to a width of its own (``ocr.rapid.padded_width``: its width and
+    # one blank glyph of mid-grey, as PP-OCR pads, up a fixed ladder) and batched only with crops
+    # of that width, so that its reading never depends on its batch neighbours (by default a batch
+    # is padded to its widest crop: 28 of 60 crops of samples 008 page 3 score otherwise alone).
+    # Off: it keeps the earlier fixes' tests but one (the small-print photo matrix, 151 of 161:
+    # garbled label readings vote for other value columns) and reads ~0.65x as many crops a second
+    rec_pad_alone: bool = False
     # a text line outside the tables less tall than this share of the typical character height
     # is not read (``scan._plan_text_lines``): specks or a dash. A speckled fax page (dev seed
     # 4602 report 004, page 6) gave 1800 such lines to the recogniser. Off (0) by default: at 0.5

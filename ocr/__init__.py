@@ -14,9 +14,10 @@ _LOCK = threading.Lock()
 
 def get_engine(settings: OcrSettings) -> OcrEngine:
     """The engine named by ``settings``, cached per process and per (engine, threads, gpu, spin_wait,
-    memory_arena, rec_batch_max_px)."""
+    memory_arena, rec_batch_max_px, rec_pad_alone)."""
     key = (settings.engine, int(settings.threads), bool(settings.use_gpu), bool(settings.spin_wait),
-           bool(settings.memory_arena), int(settings.rec_batch_max_px))
+           bool(settings.memory_arena), int(settings.rec_batch_max_px),
+           bool(settings.rec_pad_alone))
     with _LOCK:
         eng = _ENGINES.get(key)
         if eng is None:
@@ -25,7 +26,8 @@ def get_engine(settings: OcrSettings) -> OcrEngine:
 
                 eng = RapidOcrEngine(threads=settings.threads, use_gpu=settings.use_gpu, spin_wait=settings.spin_wait,
                                      memory_arena=settings.memory_arena,
-                                     rec_batch_max_px=settings.rec_batch_max_px)
+                                     rec_batch_max_px=settings.rec_batch_max_px,
+                                     rec_pad_alone=settings.rec_pad_alone)
             elif settings.engine == "paddle":
                 from nianbao.ocr.paddle import PaddleOcrEngine
 

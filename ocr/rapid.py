@@ -27,6 +27,16 @@ REC_H = 48  # input height of the PP-OCR rec models
 MAX_W = 48 * 64  # widest crop fed to rec (wider ones are squeezed)
 
 
+def padded_width(w: int) -> int:
+    """The width a crop ``w`` pixels wide at the model's height is padded to when its reading
+    must not depend on its batch (``OcrSettings.rec_pad_alone``): at least one blank glyph
+    (``REC_H`` px of mid-grey) past its end, then up to the next step of a fixed ladder (16 px up
+    to 256, an eighth of the width's power of two above): a function of the crop's width alone."""
+    w = int(w) + REC_H
+    q = max(16, 1 << max(0, w.bit_length() - 4))
+    return -(-w // q) * q
+
+
 def model_dir() -> Path:
     """Folder of the ONNX models inside the installed rapidocr wheel."""
     import rapidocr
@@ -100,7 +110,7 @@ class RapidOcrEngine(OcrEngine):
     name = "rapidocr"
 
     def __init__(self, threads: int = 2, use_gpu: bool = False, det_max_side: int = 1600, spin_wait: bool = False,
-                 memory_arena: bool = False, rec_batch_max_px: int = 4096):
+                 memory_arena: bool = False, rec_batch_max_px: int = 4096, rec_pad_alone: bool = False):
         try:
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - core dependency
@@ -124,6 +134,7 @@ class RapidOcrEngine(OcrEngine):
         self._threads = int(threads)
         self._memory_arena = bool(memory_arena)
         self._rec_batch_max_px = max(1, int(rec_batch_max_px))
+        self._rec_pad_alone = bool(rec_pad_alone)
         self._swapped: set[str] = set()
         self._lock = threading.Lock()
         rec = self._model("rec")
@@ -158,6 +169,8 @@ class RapidOcrEngine(OcrEngine):
         if not crops:
             return []
         prepared = [self._prepare(c) for c in crops]
+        if self._rec_pad_alone:
+            return self._recognize_alone(crops, prepared)
         order = sorted(range(len(prepared)), key=lambda i: prepared[i].shape[1])
         out: list[Recognition | None] = [None] * len(prepared)
         i = 0
@@ -183,6 +196,30 @@ class RapidOcrEngine(OcrEngine):
                 scale = crops[k].shape[1] / float(w_in)
                 out[k] = self._decode(preds[n], bw / preds.shape[1], w_in, scale)
             i = j
+        return out  # type: ignore[return-value]
+
+    def _recognize_alone(self, crops: Sequence[np.ndarray], prepared: list[np.ndarray]) -> list[Recognition]:
+        """``recognize`` with each crop's reading a function of that crop alone: padded with
+        mid-grey (0 once normalised, as PP-OCR's rec training and inference pad) to
+        ``padded_width`` of its own width, and batched only with crops of that same padded width."""
+        buckets: dict[int, list[int]] = {}
+        for k, im in enumerate(prepared):
+            buckets.setdefault(padded_width(im.shape[1]), []).append(k)
+        out: list[Recognition | None] = [None] * len(prepared)
+        for bw in sorted(buckets):
+            members = buckets[bw]
+            per = max(1, min(32, self._rec_batch_max_px // bw))  # one crop however wide goes alone
+            for i in range(0, len(members), per):
+                idx = members[i:i + per]
+                batch = np.zeros((len(idx), 3, REC_H, bw), np.float32)
+                for n, k in enumerate(idx):
+                    im = prepared[k]
+                    batch[n, :, :, : im.shape[1]] = (im.transpose(2, 0, 1).astype(np.float32) / 127.5) - 1.0
+                with self._lock:
+                    preds = self._rec_session.run(None, {self._rec_input: batch})[0]
+                for n, k in enumerate(idx):
+                    w_in = prepared[k].shape[1]
+                    out[k] = self._decode(preds[n], bw / preds.shape[1], w_in, crops[k].shape[1] / float(w_in))
         return out  # type: ignore[return-value]
 
     def _decode(self, probs: np.ndarray, px_per_step: float, w_in: int, scale: float) -> Recognition:

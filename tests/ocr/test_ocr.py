@@ -176,3 +176,36 @@ def test_wide_crops_go_to_the_recogniser_in_bounded_batches_and_read_the_same(pa
     want = [str(v) for v in truth[0]]
     assert [x.text for x in got[6:]] == want
     assert got[0].text.replace(" ", "") == "".join(want)
+
+
+def test_a_crops_reading_padded_alone_does_not_depend_on_its_batch():
+    """By default a batch is padded with mid-grey to its widest crop, so a crop's reading hangs
+    on its neighbours: leaving a few speck crops out of samples 008 page 3 turned a cell's '6'
+    into '6-1'. With ``OcrSettings.rec_pad_alone`` each crop is padded to a width of its own (its
+    width and one blank glyph of mid-grey, up a fixed ladder). Twenty crops of that page (its
+    cells and lines, the '6' among them, 004.png): read alone, all together in any order, with
+    some of their neighbours left out or under another batch budget, each gives the same text,
+    score and runner-ups."""
+    from nianbao.ocr.rapid import RapidOcrEngine, padded_width
+
+    files = sorted((DATA.parent / "ocr" / "samples008_p3_crops").glob("*.png"))
+    crops = [cv2.imread(str(f), cv2.IMREAD_GRAYSCALE) for f in files]
+    assert len(crops) == 20
+    eng = RapidOcrEngine(threads=1, rec_pad_alone=True)
+    key = lambda rs: [(r.text, r.confidence, r.alternatives) for r in rs]  # noqa: E731
+    alone = [key(eng.recognize([c]))[0] for c in crops]
+    assert alone[[f.stem for f in files].index("004")][0] == "6"  # the cell whose '6' read '6-1' in a batch
+    assert key(eng.recognize(crops)) == alone
+    order = list(reversed(range(len(crops))))
+    assert key(eng.recognize([crops[k] for k in order])) == [alone[k] for k in order]
+    for keep in (range(0, len(crops), 2), range(1, len(crops), 3), range(12)):
+        assert key(eng.recognize([crops[k] for k in keep])) == [alone[k] for k in keep]
+    small = RapidOcrEngine(threads=1, rec_batch_max_px=400, rec_pad_alone=True)
+    assert key(small.recognize(crops)) == alone
+    # the padded width: the crop's own and a blank glyph (48 px at the model's height), at most an eighth over that
+    widths = [eng._prepare(c).shape[1] for c in crops]
+    assert all(w + 48 <= padded_width(w) <= max(w + 48 + 16, 1.125 * (w + 48)) for w in widths)
+    assert [padded_width(w) for w in (8, 40, 130, 300, 3072)] == [64, 96, 192, 352, 3328]
+    # the default batches pad to the widest crop of a batch: some of these crops read otherwise in company
+    dflt = RapidOcrEngine(threads=1)
+    assert key(dflt.recognize(crops)) != [key(dflt.recognize([c]))[0] for c in crops]
