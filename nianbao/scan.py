@@ -568,13 +568,13 @@ def read_page(
     t["orient"] = time.perf_counter()
     seal, gray, ink, char_h = _page_ink(prep.image)
     # small print: the page drawn again at a scale that brings its characters to a working size
-    scale, small_print = print_scale(char_h, lay), False
+    scale = print_scale(char_h, lay)
     if scale > 1.0 and (prep.quad is not None or lay.small_print_scans):
         larger = prepare_at_print_scale(image, dpi, prep, scale, lay, answers, settings.limits.max_page_pixels)
         if larger is not None:
             log.info("page %d: small print (characters %.0f px): drawn again %.2f times larger", number, char_h,
                      larger.timings["print_scale"])
-            prep, small_print = larger, True
+            prep = larger
             seal, gray, ink, char_h = _page_ink(prep.image)
         t["print_scale"] = time.perf_counter()
     upright, dpi, rotation, skew = prep.image, prep.dpi, prep.rotation, prep.skew
@@ -600,8 +600,7 @@ def read_page(
         # rules however faint, found once: the word reading's regions and the cuts of merged cells take them
         faint = faint_rules(gray, char_h, settings.structure.faint_ink_offset, max(3, int(2 * char_h)))
         candidates = read_structures(gray, unruled, grids, char_h, engine, settings,
-                                     page_words if settings.structure.page_words else None, faint, text_ink,
-                                     small_print)
+                                     page_words if settings.structure.page_words else None, faint, text_ink)
         grids = [st.grid for st in candidates if st.grid is not None]
         structures = [st for st in candidates if st.grid is not None]
         if settings.structure.erase_walls and structures:
@@ -1077,21 +1076,20 @@ def _in_band(cr: CellRead, band: tuple[float, float]) -> bool:
     return all(band[0] <= y <= band[1] for y in ys)
 
 
-def region_det_side(crop_long: int, char_h: float, small_print: bool, st: StructureSettings) -> int:
+def region_det_side(crop_long: int, char_h: float, st: StructureSettings) -> int:
     """The long side (pixels) the word detector sees a region's crop at: ``det_max_side``, or
-    larger where that brings the characters (``char_h`` high on the page) to
-    ``det_min_char_px`` (``small_print_det_char_px`` on a small-print page), at most
-    ``small_print_det_max_side`` and the crop's own size. The detector finds words of a
-    working size, not of a working canvas: a wide table of small print shrunk to 960 px
-    loses its digits."""
-    want = st.small_print_det_char_px if small_print else st.det_min_char_px
+    larger where that brings the characters (``char_h`` high on the page, small-print page or
+    not) to ``det_min_char_px``, at most ``small_print_det_max_side`` and the crop's own size.
+    The detector finds words of a working size, not of a working canvas: a wide table of small
+    print shrunk to 960 px loses its digits."""
+    want = st.det_min_char_px
     if want <= 0 or char_h <= 0:
         return st.det_max_side
     need = crop_long * want / char_h
     return int(max(st.det_max_side, min(need, st.small_print_det_max_side, crop_long)))
 
 
-def faint_region_words(unruled: np.ndarray, region: Box, char_h: float, engine: OcrEngine, small_print: bool,
+def faint_region_words(unruled: np.ndarray, region: Box, char_h: float, engine: OcrEngine,
                        st: StructureSettings) -> list[Box]:
     """The detector's words of a ruled region looked at again with its ink's contrast stretched
     (``layout.structure.stretch_contrast``, ``StructureSettings.faint_stretch_*``): for a region
@@ -1099,13 +1097,13 @@ def faint_region_words(unruled: np.ndarray, region: Box, char_h: float, engine: 
     header, left a few grey levels deep by the scan)."""
     return find_words(unruled, region, lambda crop: engine.detect_words(
         stretch_contrast(crop, char_h, st.faint_stretch_percentile, st.faint_stretch_min),
-        region_det_side(max(crop.shape[:2]), char_h, small_print, st)))
+        region_det_side(max(crop.shape[:2]), char_h, st)))
 
 
 def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], char_h: float,
                     engine: OcrEngine, settings: Settings, page_words: list[Box] | None = None,
                     rules: tuple[np.ndarray, np.ndarray] | None = None,
-                    text_ink: np.ndarray | None = None, small_print: bool = False) -> list[TableStructure]:
+                    text_ink: np.ndarray | None = None) -> list[TableStructure]:
     """The word reading of every table region of a page (each line grid's box, and every
     ruled frame no grid came from), arbitrated against the line grid (``layout.structure``).
     A region whose line grid is not trusted grows along its rules over the rows no other
@@ -1134,9 +1132,9 @@ def read_structures(gray: np.ndarray, unruled: np.ndarray, grids: list[Grid], ch
             words = words_in(page_words, region)
         else:
             words = find_words(unruled, region, lambda crop: engine.detect_words(
-                crop, region_det_side(max(crop.shape[:2]), char_h, small_print, st_set)))
+                crop, region_det_side(max(crop.shape[:2]), char_h, st_set)))
             if st_set.faint_words_retry and len(words) < st_set.min_words:
-                words = faint_region_words(unruled, region, char_h, engine, small_print, st_set) or words
+                words = faint_region_words(unruled, region, char_h, engine, st_set) or words
         walls = find_walls(gray, region, words, char_h, st_set.wall_min_ridge, st_set.wall_min_blank_chars,
                            st_set.wall_side_chars, st_set.wall_max_width_chars,
                            st_set.wall_track_chars, st_set.wall_edge) if st_set.find_walls else []

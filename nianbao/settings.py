@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -318,20 +318,18 @@ class StructureSettings(BaseModel):
     # one number to a column of even width; the consistency rules may then confirm them
     matrix_row_pitch_tolerance: float = 0.2
     matrix_row_even_placement: float = 0.9
-    # on a small-print page (drawn again larger, ``LayoutSettings.small_print_*``) the detector
-    # sees a region's crop at the long side that brings its characters to this height (pixels),
-    # past ``det_max_side`` up to ``small_print_det_max_side`` (and never above the crop's own
-    # size): at 960 a shrunk matrix's characters reach the detector at ~7 px (dev seed 4200 phone
-    # report 000, page 8: its review matrix found, 7 of 15 right, none without). 0: off
-    small_print_det_char_px: float = 14.0
-    # on any page the detector sees a region's crop at the long side that brings its characters
-    # (``char_h`` high on the page) to at least this height, past ``det_max_side`` up to
-    # ``small_print_det_max_side`` (never above the crop's own size): a wide table of small print
-    # (a spreadsheet fitted to the page's width) reaches the detector at 960 px with its digits
-    # ~9 px high, and a fax's thin 1-bit digits among dotted rules are not found at all (spent
-    # seed-2043 sheet fax report 022: 50 words of ~190 in the application matrix, 0.16 of the
-    # report's cells right). 0: off (det_max_side whatever the print's size)
-    det_min_char_px: float = 14.0
+    # on any page (small print drawn again larger by ``LayoutSettings.small_print_*`` or not) the
+    # detector sees a region's crop at the long side that brings its characters (``char_h`` high
+    # on the page) to at least this height, past ``det_max_side`` up to
+    # ``small_print_det_max_side`` (never above the crop's own size): at 960 a shrunk matrix's
+    # characters reach the detector at ~7 px (dev seed 4200 phone report 000, page 8: its review
+    # matrix found, 7 of 15 right, none without); a wide table of small print (a spreadsheet
+    # fitted to the page's width) reaches it with its digits ~9 px high, and a fax's thin 1-bit
+    # digits among dotted rules are not found at all (spent seed-2043 sheet fax report 022: 50
+    # words of ~190 in the application matrix, 0.16 of the report's cells right). 0: off
+    # (det_max_side whatever the print's size). Read also under its former name
+    # ``small_print_det_char_px`` (the same question asked of small-print pages only, always set alike)
+    det_min_char_px: float = Field(14.0, validation_alias=AliasChoices("det_min_char_px", "small_print_det_char_px"))
     # the page detector's side (page_det_max_side): the detector's peak memory stays what it was.
     # 1600 read 12 more cells of dev seed 4200 phone report 004 (characters ~5 px in the photo,
     # 38 against 26 of 198) at a bench peak RSS of 1200 MB against 923 MB

@@ -33,7 +33,7 @@ def _words(side: int) -> list:
 def test_fax_wide_matrix_digits_found_at_the_side_that_brings_characters_to_working_size() -> None:
     st = Settings().structure
     img = cv2.imread(str(IMAGE), cv2.IMREAD_GRAYSCALE)
-    side = region_det_side(max(img.shape), CHAR_H, False, st)
+    side = region_det_side(max(img.shape), CHAR_H, st)
     assert side > st.det_max_side  # 21-px characters over 2120 px: drawn larger than 960
     words = _words(side)
     # the matrix: 28 value rows × 7 columns of numbers and its labels (181 words when written)

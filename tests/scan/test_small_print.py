@@ -95,22 +95,32 @@ def test_print_scale_only_for_characters_below_the_working_size() -> None:
 
 def test_region_detector_side_brings_characters_to_a_working_size() -> None:
     st = StructureSettings()
-    st.small_print_det_char_px = 14.0
     st.det_min_char_px = 0.0
-    # off: the detector's own side on a normal page
-    assert region_det_side(2000, 10.0, False, st) == st.det_max_side
-    # any page: 21-px characters of a 2100-px wide table reach the detector at 14 px, within the cap
+    # off: the detector's own side
+    assert region_det_side(2000, 10.0, st) == st.det_max_side
+    # 21-px characters of a 2100-px wide table reach the detector at 14 px, within the cap
     st.det_min_char_px = 14.0
-    assert region_det_side(2100, 21.0, False, st) == min(1400, st.small_print_det_max_side)
+    assert region_det_side(2100, 21.0, st) == min(1400, st.small_print_det_max_side)
     # large print or a narrow crop: nothing changes
-    assert region_det_side(2000, 40.0, False, st) == st.det_max_side
-    assert region_det_side(900, 10.0, False, st) == st.det_max_side
-    # small print: the side that brings 20-px characters to 14 px, within the crop and the cap
-    assert region_det_side(2000, 20.0, True, st) == min(1400, st.small_print_det_max_side)
+    assert region_det_side(2000, 40.0, st) == st.det_max_side
+    assert region_det_side(900, 10.0, st) == st.det_max_side
+    # the side that brings 20-px characters to 14 px, within the crop and the cap
+    assert region_det_side(2000, 20.0, st) == min(1400, st.small_print_det_max_side)
     st.small_print_det_max_side = 1600
-    assert region_det_side(2000, 20.0, True, st) == 1400
-    assert region_det_side(1000, 10.0, True, st) == 1000
-    assert region_det_side(4000, 10.0, True, st) == st.small_print_det_max_side
-    assert region_det_side(2000, 40.0, True, st) == st.det_max_side
-    st.small_print_det_char_px = 0.0
-    assert region_det_side(2000, 20.0, True, st) == st.det_max_side
+    assert region_det_side(2000, 20.0, st) == 1400
+    assert region_det_side(1000, 10.0, st) == 1000
+    assert region_det_side(4000, 10.0, st) == st.small_print_det_max_side
+    assert region_det_side(2000, 40.0, st) == st.det_max_side
+
+
+def test_detector_character_size_read_under_its_former_small_print_name(monkeypatch) -> None:
+    # small_print_det_char_px asked det_min_char_px's question of small-print pages only: one
+    # field now, and settings written with the old name (JSON, environment) still set it
+    assert StructureSettings.model_validate({"small_print_det_char_px": 9.0}).det_min_char_px == 9.0
+    both = {"det_min_char_px": 12.0, "small_print_det_char_px": 14.0}
+    assert StructureSettings.model_validate(both).det_min_char_px == 12.0
+    monkeypatch.setenv("NIANBAO_STRUCTURE__SMALL_PRINT_DET_CHAR_PX", "10")
+    assert Settings().structure.det_min_char_px == 10.0
+    monkeypatch.delenv("NIANBAO_STRUCTURE__SMALL_PRINT_DET_CHAR_PX")
+    monkeypatch.setenv("NIANBAO_STRUCTURE__DET_MIN_CHAR_PX", "11")
+    assert Settings().structure.det_min_char_px == 11.0
