@@ -283,11 +283,44 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     return placed
 
 
+def _open_ends(edges: list[dict], tol: float = 3.0) -> list[dict]:
+    """Rules that close a table a page break left open. A browser printing a table across pages
+    draws each row's border once (collapsed borders), so the piece on the next page has walls but
+    no rule over its first row (or under its last): pdfplumber's line strategy then makes no cell of
+    that row, and its label and values fall out of the table. Where two or more vertical rules end
+    at the same height beyond every horizontal rule they cross, that height is the table's open
+    end: a rule between the outermost of those walls closes it."""
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    closing: list[dict] = []
+    for end in ("top", "bottom"):
+        groups: dict[float, list[dict]] = {}
+        for v in verticals:
+            key = next((k for k in groups if abs(k - v[end]) <= tol), v[end])
+            groups.setdefault(key, []).append(v)
+        for y, walls in groups.items():
+            if len(walls) < 2:
+                continue
+            x0, x1 = min(w["x0"] for w in walls), max(w["x0"] for w in walls)
+            crossing = [h for h in horizontals if h["x0"] < x1 and h["x1"] > x0]
+            if any(abs(h["top"] - y) <= tol for h in crossing):
+                continue  # the end is ruled
+            inner = [h["top"] for h in crossing if min(w["top"] for w in walls) < h["top"] < max(w["bottom"] for w in walls)]
+            if not inner or (end == "top" and y >= min(inner)) or (end == "bottom" and y <= max(inner)):
+                continue
+            closing.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
+                            "orientation": "h", "object_type": "line"})
+    return closing
+
+
 def _find_tables(page: Any, words: list[dict]) -> list[Any]:
     """pdfplumber's tables, plus any lone ruled cell whose words are a table row (a label and
     values): pdfplumber drops one-cell tables, and the piece of a table without inner vertical
     rules that a page break leaves alone (one row) is one cell."""
     finder = TableFinder(page, TableSettings.resolve(_TABLE_SETTINGS))
+    closing = _open_ends(finder.edges)
+    if closing:
+        finder = TableFinder(page, TableSettings.resolve({**_TABLE_SETTINGS, "explicit_horizontal_lines": closing}))
     tables = list(finder.tables)
     taken = {c for t in tables for c in t.cells}
     for cell in finder.cells:
