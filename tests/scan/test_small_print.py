@@ -76,12 +76,14 @@ def test_small_print_grid_is_fragile_to_a_pixel_of_curl() -> None:
 
 
 def test_small_print_photo_matrix_lost_at_the_first_scale() -> None:
-    """The old reading (the step off): the matrix is not found or most of it lost."""
+    """The old reading (the step off): a third of the matrix or more lost. (Before label strokes
+    stopped making walls, ``label_stroke_walls``, fewer than 80 of 161 read; now 99: its label
+    column is whole, its values still too small to read.)"""
     settings = _small_print_settings()
     settings.layout.small_print_rescale = False
     res, values, truth = _applications(settings)
     assert res.info.dpi == settings.layout.photo_dpi
-    assert _right(values, truth) < 80
+    assert _right(values, truth) < len(truth) * 2 // 3
 
 
 def test_print_scale_only_for_characters_below_the_working_size() -> None:
