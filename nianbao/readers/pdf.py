@@ -283,13 +283,15 @@ def _rows_from_words(table: Any, page: Any, words: list[dict], scale: float, pno
     return placed
 
 
-def _open_ends(edges: list[dict], tol: float = 3.0) -> list[dict]:
+def _open_ends(edges: list[dict]) -> list[dict]:
     """Rules that close a table a page break left open. A browser printing a table across pages
     draws each row's border once (collapsed borders), so the piece on the next page has walls but
     no rule over its first row (or under its last): pdfplumber's line strategy then makes no cell of
     that row, and its label and values fall out of the table. Where two or more vertical rules end
     at the same height beyond every horizontal rule they cross, that height is the table's open
-    end: a rule between the outermost of those walls closes it."""
+    end: a rule between the outermost of those walls closes it. Heights within pdfplumber's snap
+    tolerance are one height."""
+    tol = float(_TABLE_SETTINGS["snap_tolerance"])
     verticals = [e for e in edges if e["orientation"] == "v"]
     horizontals = [e for e in edges if e["orientation"] == "h"]
     closing: list[dict] = []
