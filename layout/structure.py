@@ -826,6 +826,26 @@ def unread_header_bound(region: Box, lines: Sequence[tuple[float, float]], ext: 
     return max(lo, first_top - p.crossing_chars * char_h)
 
 
+class _CellMerges:
+    """Which of a grid's cells (numbered row * n_cols + col) are merged into one: union-find,
+    each set named by its smallest cell, so that a merged cell is anchored at its top-left."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        parent = self.parent
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
 def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
                p: StructureSettings, line_width: float = 2.0) -> Grid:
     """Stage 6: cells of the boundaries, merged where a word crosses a boundary by more than
@@ -834,18 +854,8 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
     word heights) merges no rows: a line of text lies in one row (a wrapped label's line a row
     boundary grazes chained the label cells of a whole group into one: world2035 Word fax 021)."""
     nr, nc = len(rows) - 1, len(cols) - 1
-    parent = list(range(nr * nc))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    merged = _CellMerges(nr * nc)
+    find, union = merged.find, merged.union
 
     m = p.crossing_chars * char_h
     heights = sorted(w[3] - w[1] for w in words)
@@ -1087,18 +1097,8 @@ def without_columns(grid: Grid, drop: Iterable[int]) -> Grid:
     for c in grid.cells:  # the row lines the cells over each column end at
         for k in range(new_col[c.col], new_col[c.col + c.colspan - 1] + 1):
             band_lines.setdefault(k, {0, nr}).update((c.row, c.row + c.rowspan))
-    parent = list(range(nr * nc))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    merged = _CellMerges(nr * nc)
+    find, union = merged.find, merged.union
 
     for c in grid.cells:
         c0, c1 = new_col[c.col], new_col[c.col + c.colspan - 1]
