@@ -827,11 +827,13 @@ def unread_header_bound(region: Box, lines: Sequence[tuple[float, float]], ext: 
 
 
 class _CellMerges:
-    """Which of a grid's cells (numbered row * n_cols + col) are merged into one: union-find,
-    each set named by its smallest cell, so that a merged cell is anchored at its top-left."""
+    """Which of a grid's ``nr`` x ``nc`` cells (numbered row * nc + col) are merged into one:
+    union-find, each set named by its smallest cell, so that a merged cell is anchored at its
+    top-left; ``cells`` grows every set to a rectangle and gives the grid's cells."""
 
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+    def __init__(self, nr: int, nc: int) -> None:
+        self.nr, self.nc = nr, nc
+        self.parent = list(range(nr * nc))
 
     def find(self, a: int) -> int:
         parent = self.parent
@@ -845,6 +847,38 @@ class _CellMerges:
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 
+    def cells(self, rows: Sequence[float], cols: Sequence[float]) -> list[GridCell]:
+        """The merged cells, each set grown to its bounding rectangle until stable, in reading
+        order; boxes from the row and column lines."""
+        nr, nc, find = self.nr, self.nc, self.find
+        changed = True
+        while changed:
+            changed = False
+            groups: dict[int, list[int]] = {}
+            for k in range(nr * nc):
+                groups.setdefault(find(k), []).append(k)
+            for members in groups.values():
+                r0, r1 = min(k // nc for k in members), max(k // nc for k in members)
+                c0, c1 = min(k % nc for k in members), max(k % nc for k in members)
+                for r in range(r0, r1 + 1):
+                    for c in range(c0, c1 + 1):
+                        if find(r * nc + c) != find(members[0]):
+                            self.union(members[0], r * nc + c)
+                            changed = True
+        seen: set[int] = set()
+        cells: list[GridCell] = []
+        for r in range(nr):
+            for c in range(nc):
+                root = find(r * nc + c)
+                if root in seen:
+                    continue
+                seen.add(root)
+                ks = [k for k in range(nr * nc) if find(k) == root]
+                r1, c1 = max(k // nc for k in ks), max(k % nc for k in ks)
+                cells.append(GridCell(row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1,
+                                      bbox=(cols[c], rows[r], cols[c1 + 1], rows[r1 + 1])))
+        return cells
+
 
 def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box], char_h: float,
                p: StructureSettings, line_width: float = 2.0) -> Grid:
@@ -854,8 +888,8 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
     word heights) merges no rows: a line of text lies in one row (a wrapped label's line a row
     boundary grazes chained the label cells of a whole group into one: world2035 Word fax 021)."""
     nr, nc = len(rows) - 1, len(cols) - 1
-    merged = _CellMerges(nr * nc)
-    find, union = merged.find, merged.union
+    merged = _CellMerges(nr, nc)
+    union = merged.union
 
     m = p.crossing_chars * char_h
     heights = sorted(w[3] - w[1] for w in words)
@@ -871,36 +905,7 @@ def build_grid(rows: Sequence[float], cols: Sequence[float], words: Sequence[Box
         spanned = [r * nc + c for r in rs for c in cs]
         for c in spanned[1:]:
             union(spanned[0], c)
-    # grow every group to a rectangle until stable
-    changed = True
-    while changed:
-        changed = False
-        groups: dict[int, list[int]] = {}
-        for k in range(nr * nc):
-            groups.setdefault(find(k), []).append(k)
-        for members in groups.values():
-            r0 = min(k // nc for k in members)
-            r1 = max(k // nc for k in members)
-            c0 = min(k % nc for k in members)
-            c1 = max(k % nc for k in members)
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if find(r * nc + c) != find(members[0]):
-                        union(members[0], r * nc + c)
-                        changed = True
-    seen: set[int] = set()
-    cells: list[GridCell] = []
-    for r in range(nr):
-        for c in range(nc):
-            root = find(r * nc + c)
-            if root in seen:
-                continue
-            seen.add(root)
-            ks = [k for k in range(nr * nc) if find(k) == root]
-            r1 = max(k // nc for k in ks)
-            c1 = max(k % nc for k in ks)
-            cells.append(GridCell(row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1,
-                                  bbox=(cols[c], rows[r], cols[c1 + 1], rows[r1 + 1])))
+    cells = merged.cells(rows, cols)
     return Grid(bbox=(cols[0], rows[0], cols[-1], rows[-1]), rows=list(rows), cols=list(cols), cells=cells,
                 line_width=line_width)
 
@@ -1097,8 +1102,8 @@ def without_columns(grid: Grid, drop: Iterable[int]) -> Grid:
     for c in grid.cells:  # the row lines the cells over each column end at
         for k in range(new_col[c.col], new_col[c.col + c.colspan - 1] + 1):
             band_lines.setdefault(k, {0, nr}).update((c.row, c.row + c.rowspan))
-    merged = _CellMerges(nr * nc)
-    find, union = merged.find, merged.union
+    merged = _CellMerges(nr, nc)
+    union = merged.union
 
     for c in grid.cells:
         c0, c1 = new_col[c.col], new_col[c.col + c.colspan - 1]
@@ -1110,32 +1115,7 @@ def without_columns(grid: Grid, drop: Iterable[int]) -> Grid:
             spanned = [r * nc + k for r in range(c.row, c.row + c.rowspan) for k in range(c0, c1 + 1)]
             for k in spanned[1:]:
                 union(spanned[0], k)
-    changed = True
-    while changed:  # a rectangle each
-        changed = False
-        groups: dict[int, list[int]] = {}
-        for k in range(nr * nc):
-            groups.setdefault(find(k), []).append(k)
-        for members in groups.values():
-            r0, r1 = min(k // nc for k in members), max(k // nc for k in members)
-            k0, k1 = min(k % nc for k in members), max(k % nc for k in members)
-            for r in range(r0, r1 + 1):
-                for col in range(k0, k1 + 1):
-                    if find(r * nc + col) != find(members[0]):
-                        union(members[0], r * nc + col)
-                        changed = True
-    cells: list[GridCell] = []
-    seen: set[int] = set()
-    for r in range(nr):
-        for col in range(nc):
-            root = find(r * nc + col)
-            if root in seen:
-                continue
-            seen.add(root)
-            ks = [k for k in range(nr * nc) if find(k) == root]
-            r1, k1 = max(k // nc for k in ks), max(k % nc for k in ks)
-            cells.append(GridCell(row=r, col=col, rowspan=r1 - r + 1, colspan=k1 - col + 1,
-                                  bbox=(cols[col], grid.rows[r], cols[k1 + 1], grid.rows[r1 + 1])))
+    cells = merged.cells(grid.rows, cols)
     return grid.model_copy(update={"cols": cols, "cells": cells})
 
 
