@@ -185,16 +185,7 @@ class RapidOcrEngine(OcrEngine):
             idx = order[i:j]
             bw = max(prepared[k].shape[1] for k in idx)
             bw = max(16, int(math.ceil(bw / 8.0)) * 8)
-            batch = np.zeros((len(idx), 3, REC_H, bw), np.float32)
-            for n, k in enumerate(idx):
-                im = prepared[k]
-                batch[n, :, :, : im.shape[1]] = (im.transpose(2, 0, 1).astype(np.float32) / 127.5) - 1.0
-            with self._lock:
-                preds = self._rec_session.run(None, {self._rec_input: batch})[0]
-            for n, k in enumerate(idx):
-                w_in = prepared[k].shape[1]
-                scale = crops[k].shape[1] / float(w_in)
-                out[k] = self._decode(preds[n], bw / preds.shape[1], w_in, scale)
+            self._read_batch(crops, prepared, idx, bw, out)
             i = j
         return out  # type: ignore[return-value]
 
@@ -210,17 +201,22 @@ class RapidOcrEngine(OcrEngine):
             members = buckets[bw]
             per = max(1, min(32, self._rec_batch_max_px // bw))  # one crop however wide goes alone
             for i in range(0, len(members), per):
-                idx = members[i:i + per]
-                batch = np.zeros((len(idx), 3, REC_H, bw), np.float32)
-                for n, k in enumerate(idx):
-                    im = prepared[k]
-                    batch[n, :, :, : im.shape[1]] = (im.transpose(2, 0, 1).astype(np.float32) / 127.5) - 1.0
-                with self._lock:
-                    preds = self._rec_session.run(None, {self._rec_input: batch})[0]
-                for n, k in enumerate(idx):
-                    w_in = prepared[k].shape[1]
-                    out[k] = self._decode(preds[n], bw / preds.shape[1], w_in, crops[k].shape[1] / float(w_in))
+                self._read_batch(crops, prepared, members[i:i + per], bw, out)
         return out  # type: ignore[return-value]
+
+    def _read_batch(self, crops: Sequence[np.ndarray], prepared: list[np.ndarray], idx: list[int], bw: int,
+                    out: list[Recognition | None]) -> None:
+        """Read the prepared crops ``idx`` as one batch padded with mid-grey (0 once normalised)
+        to ``bw`` pixels, each decoded into ``out`` at its index."""
+        batch = np.zeros((len(idx), 3, REC_H, bw), np.float32)
+        for n, k in enumerate(idx):
+            im = prepared[k]
+            batch[n, :, :, : im.shape[1]] = (im.transpose(2, 0, 1).astype(np.float32) / 127.5) - 1.0
+        with self._lock:
+            preds = self._rec_session.run(None, {self._rec_input: batch})[0]
+        for n, k in enumerate(idx):
+            w_in = prepared[k].shape[1]
+            out[k] = self._decode(preds[n], bw / preds.shape[1], w_in, crops[k].shape[1] / float(w_in))
 
     def _decode(self, probs: np.ndarray, px_per_step: float, w_in: int, scale: float) -> Recognition:
         """Greedy CTC decode with per-character peak probability, position and runner-up."""
